@@ -1,0 +1,161 @@
+"""The provider's Daraja credentials: one immutable value, safe to print."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+
+class Environment(StrEnum):
+    """Which Daraja host the credentials belong to."""
+
+    SANDBOX = "sandbox"
+    PRODUCTION = "production"
+
+
+class AccountType(StrEnum):
+    """Paybill, or Buy Goods till (which needs its store number as the shortcode)."""
+
+    PAYBILL = "paybill"
+    TILL = "till"
+
+
+class CredentialsError(ValueError):
+    """Credentials JSON that cannot be used; the message names the field, never its value."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+@dataclass(frozen=True, slots=True)
+class DarajaCredentials:
+    """Consumer key and secret, shortcode, passkey, environment and account type.
+
+    For a till, `shortcode` is the store (head office) number sent as BusinessShortCode and
+    `till_number` is the till sent as PartyB (DARAJA.md, "STK push request").
+    """
+
+    consumer_key: str
+    consumer_secret: str
+    shortcode: str
+    passkey: str
+    environment: Environment = Environment.SANDBOX
+    account_type: AccountType = AccountType.PAYBILL
+    till_number: str | None = None
+
+    def __repr__(self) -> str:
+        # Secrets must never reach logs or tracebacks (STYLE.md habit 7).
+        return (
+            f"DarajaCredentials(shortcode={self.shortcode!r}, environment={self.environment.value!r}, "
+            f"account_type={self.account_type.value!r}, till_number={self.till_number!r}, "
+            "consumer_key=<hidden>, consumer_secret=<hidden>, passkey=<hidden>)"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def party_b(self) -> str:
+        """PartyB of an STK push: the till for Buy Goods, else the shortcode."""
+        if self.account_type is AccountType.TILL and self.till_number:
+            return self.till_number
+        return self.shortcode
+
+    @property
+    def transaction_type(self) -> str:
+        """Daraja's TransactionType for this account type."""
+        if self.account_type is AccountType.TILL:
+            return "CustomerBuyGoodsOnline"
+        return "CustomerPayBillOnline"
+
+    def cache_key(self) -> tuple[str, str, str]:
+        """Identity of the Daraja app, for caching one OAuth token per app."""
+        return (self.environment.value, self.consumer_key, self.consumer_secret)
+
+    def to_dict(self) -> dict[str, str]:
+        """The credentials JSON of DESIGN.md section 4 (contains secrets)."""
+        data = {
+            "consumer_key": self.consumer_key,
+            "consumer_secret": self.consumer_secret,
+            "shortcode": self.shortcode,
+            "passkey": self.passkey,
+            "environment": self.environment.value,
+            "account_type": self.account_type.value,
+        }
+        if self.account_type is AccountType.TILL and self.till_number:
+            data["till_number"] = self.till_number
+        return data
+
+    def to_json(self) -> bytes:
+        """UTF-8 JSON of `to_dict`, for encryption or sealing."""
+        return json.dumps(self.to_dict(), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_dict(cls, data: Any) -> DarajaCredentials:
+        """Validate the credentials JSON; errors name the field, never echo a value."""
+        if not isinstance(data, dict):
+            raise CredentialsError("The credentials must be a JSON object.")
+        values: dict[str, str] = {}
+        for name in ("consumer_key", "consumer_secret", "shortcode", "passkey"):
+            value = data.get(name)
+            if not isinstance(value, str) or not value.strip():
+                raise CredentialsError(f"{_label(name)} is missing.", name)
+            if len(value) > 512 or any(ord(ch) < 32 or ch.isspace() for ch in value.strip()):
+                raise CredentialsError(f"{_label(name)} has characters Daraja never uses.", name)
+            values[name] = value.strip()
+        if not values["shortcode"].isdigit() or not 5 <= len(values["shortcode"]) <= 7:
+            raise CredentialsError(
+                "The shortcode must be the 5 to 7 digit paybill or store number.", "shortcode"
+            )
+        environment = _enum(Environment, data.get("environment", "sandbox"), "environment")
+        account_type = _enum(AccountType, data.get("account_type", "paybill"), "account_type")
+        till = data.get("till_number")
+        if account_type is AccountType.TILL:
+            if not isinstance(till, str) or not till.strip().isdigit() or len(till.strip()) > 10:
+                raise CredentialsError(
+                    "A till account needs its till number (digits only).", "till_number"
+                )
+            till = till.strip()
+        else:
+            till = None
+        return cls(
+            consumer_key=values["consumer_key"],
+            consumer_secret=values["consumer_secret"],
+            shortcode=values["shortcode"],
+            passkey=values["passkey"],
+            environment=environment,
+            account_type=account_type,
+            till_number=till,
+        )
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> DarajaCredentials:
+        """Parse and validate the credentials JSON."""
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise CredentialsError("The credentials are not valid JSON.") from None
+        return cls.from_dict(data)
+
+
+def _label(name: str) -> str:
+    return {
+        "consumer_key": "The consumer key",
+        "consumer_secret": "The consumer secret",
+        "shortcode": "The shortcode",
+        "passkey": "The passkey",
+    }[name]
+
+
+def _enum(kind: type[_E], value: object, field: str) -> _E:
+    try:
+        return kind(str(value))
+    except ValueError:
+        allowed = " or ".join(member.value for member in kind)
+        label = field.replace("_", " ").capitalize()
+        raise CredentialsError(f"{label} must be {allowed}.", field) from None
