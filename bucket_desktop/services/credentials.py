@@ -52,7 +52,8 @@ class DarajaCredentials:
     def __repr__(self) -> str:
         # Secrets must never reach logs or tracebacks (STYLE.md habit 7).
         return (
-            f"DarajaCredentials(shortcode={self.shortcode!r}, environment={self.environment.value!r}, "
+            f"DarajaCredentials(shortcode={self.shortcode!r}, "
+            f"environment={self.environment.value!r}, "
             f"account_type={self.account_type.value!r}, till_number={self.till_number!r}, "
             "consumer_key=<hidden>, consumer_secret=<hidden>, passkey=<hidden>)"
         )

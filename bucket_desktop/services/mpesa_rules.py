@@ -47,12 +47,14 @@ def normalise_phone(raw: str) -> str:
     local = _local_part(text)
     if len(local) < 9:
         raise RuleError(
-            "That phone number is too short: a Kenyan mobile number has 10 digits, like 0712 345 678.",
+            "That phone number is too short: a Kenyan mobile number has 10 digits, "
+            "like 0712 345 678.",
             "phone_number",
         )
     if len(local) > 9:
         raise RuleError(
-            "That phone number is too long: a Kenyan mobile number has 10 digits, like 0712 345 678.",
+            "That phone number is too long: a Kenyan mobile number has 10 digits, "
+            "like 0712 345 678.",
             "phone_number",
         )
     if local[0] not in "71":
