@@ -1,0 +1,299 @@
+"""Where the app keeps its two secrets (the vault key and the relay token).
+
+DESIGN.md section 8: the OS keyring through `keyring`, refusing backends that would lose or
+expose a secret, and reading every write back; where no OS keyring exists, a key file protected
+by a passphrase (scrypt). Calls here block (keyring, scrypt): run them in a thread.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+import keyring
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from keyring.backend import KeyringBackend
+from keyring.backends.chainer import ChainerBackend
+from keyring.errors import KeyringError, PasswordDeleteError
+
+from bucket_desktop.services.atomic_file import write_atomic
+
+VAULT_KEY = "vault-key"
+RELAY_TOKEN = "relay-token"  # noqa: S105 (the entry name, not a token)
+MIN_PASSPHRASE_LENGTH = 8
+
+# scrypt cost: about 0.1 s and 32 MiB on a modest PC, asked once per start.
+_SCRYPT_N = 2**15
+_SCRYPT_R = 8
+_SCRYPT_P = 1
+_KEY_FILE_FORMAT = 1
+
+
+class KeystoreError(Exception):
+    """A secret could not be stored or read; `str(error)` says why in one sentence."""
+
+
+class KeyringUnavailable(KeystoreError):
+    """No OS keyring this app is willing to trust."""
+
+
+class WrongPassphrase(KeystoreError):
+    """The passphrase does not open the key file."""
+
+
+class SecretStore(Protocol):
+    """A small place for named secrets."""
+
+    @property
+    def description(self) -> str:
+        """Where the secrets live, for the screen ("Windows Credential Locker")."""
+        ...
+
+    def get(self, name: str) -> str | None:
+        """The secret, or None when there is none."""
+        ...
+
+    def set(self, name: str, value: str) -> None:
+        """Store the secret; KeystoreError when it was not kept."""
+        ...
+
+    def delete(self, name: str) -> None:
+        """Forget the secret (no error when it was not there)."""
+        ...
+
+
+def refusal_reason(backend: KeyringBackend) -> str | None:
+    """Why this app will not keep secrets in `backend`, or None when it is acceptable."""
+    module = type(backend).__module__
+    name = type(backend).__name__
+    if module == "keyring.backends.fail":
+        return "No OS keyring is available on this computer."
+    if module == "keyring.backends.null":
+        return "The OS keyring is switched off (null backend): a key kept there would be lost."
+    if module.startswith("keyrings.alt") or "plaintext" in name.lower():
+        return (
+            f"The keyring backend {name} keeps secrets in an ordinary file, "
+            "which this app does not trust with its keys."
+        )
+    if isinstance(backend, ChainerBackend):
+        return None if _trusted(_chained(backend)) else "No usable OS keyring was found."
+    return None
+
+
+def choose_backend(backend: KeyringBackend) -> KeyringBackend:
+    """The backend to use in place of `backend`; KeyringUnavailable when none is acceptable.
+
+    A chainer is replaced by its best acceptable member, so a write can never fall through to a
+    plaintext backend further down the chain.
+    """
+    if isinstance(backend, ChainerBackend):
+        trusted = _trusted(_chained(backend))
+        if not trusted:
+            raise KeyringUnavailable("No usable OS keyring was found.")
+        return trusted[0]
+    reason = refusal_reason(backend)
+    if reason is not None:
+        raise KeyringUnavailable(reason)
+    return backend
+
+
+def _chained(chainer: KeyringBackend) -> list[KeyringBackend]:
+    members: Iterable[KeyringBackend] = getattr(chainer, "backends", [])
+    return list(members)
+
+
+def _trusted(backends: list[KeyringBackend]) -> list[KeyringBackend]:
+    return [b for b in backends if refusal_reason(b) is None]
+
+
+class KeyringStore:
+    """Secrets in the OS keyring, under one service name."""
+
+    def __init__(self, backend: KeyringBackend, service: str) -> None:
+        self._backend = choose_backend(backend)
+        self._service = service
+
+    @classmethod
+    def from_system(cls, service: str) -> KeyringStore:
+        """The OS keyring `keyring` picked for this machine; KeyringUnavailable if refused."""
+        return cls(keyring.get_keyring(), service)
+
+    @property
+    def description(self) -> str:
+        """The backend's own name."""
+        return f"the OS keyring ({type(self._backend).__name__})"
+
+    def get(self, name: str) -> str | None:
+        """The secret, or None."""
+        try:
+            return self._backend.get_password(self._service, name)
+        except KeyringError as error:
+            raise KeystoreError(f"The OS keyring could not be read: {_plain(error)}") from None
+
+    def set(self, name: str, value: str) -> None:
+        """Store the secret, then read it back before anyone relies on it."""
+        try:
+            self._backend.set_password(self._service, name, value)
+            kept = self._backend.get_password(self._service, name)
+        except KeyringError as error:
+            raise KeystoreError(f"The OS keyring refused the key: {_plain(error)}") from None
+        if kept != value:
+            raise KeystoreError(
+                "The OS keyring did not keep the key (reading it back gave something else)."
+            )
+
+    def delete(self, name: str) -> None:
+        """Forget the secret."""
+        try:
+            self._backend.delete_password(self._service, name)
+        except PasswordDeleteError:
+            pass
+        except KeyringError as error:
+            raise KeystoreError(
+                f"The OS keyring could not forget the key: {_plain(error)}"
+            ) from None
+
+
+def _plain(error: Exception) -> str:
+    # Backend messages describe the backend, never the secret; keep them short.
+    text = str(error).strip() or type(error).__name__
+    return text[:200]
+
+
+class MemoryStore:
+    """Secrets held only while the app runs (demo mode, tests)."""
+
+    def __init__(self) -> None:
+        self._secrets: dict[str, str] = {}
+
+    @property
+    def description(self) -> str:
+        """Where the secrets live."""
+        return "memory only (forgotten when the app closes)"
+
+    def get(self, name: str) -> str | None:
+        """The secret, or None."""
+        return self._secrets.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        """Keep the secret."""
+        self._secrets[name] = value
+
+    def delete(self, name: str) -> None:
+        """Forget the secret."""
+        self._secrets.pop(name, None)
+
+
+class PassphraseKeyFile:
+    """A file of secrets encrypted with a key derived from a passphrase (scrypt + Fernet)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def exists(self) -> bool:
+        """True once a key file has been created here."""
+        return self.path.is_file()
+
+    def create(self, passphrase: str) -> PassphraseStore:
+        """A new, empty key file; refuses to replace an existing one."""
+        if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+            raise KeystoreError(
+                f"Choose a passphrase of at least {MIN_PASSPHRASE_LENGTH} characters."
+            )
+        if self.exists():
+            raise KeystoreError(
+                f"A key file already exists at {self.path}: unlock it instead of making a new one."
+            )
+        salt = os.urandom(16)
+        store = PassphraseStore(self.path, salt, _derive(passphrase, salt), {})
+        store.flush()
+        return store
+
+    def unlock(self, passphrase: str) -> PassphraseStore:
+        """Open the key file; WrongPassphrase when the passphrase does not fit."""
+        header = self._read_header()
+        salt = _b64(header.get("salt"))
+        token = header.get("secrets")
+        if salt is None or not isinstance(token, str):
+            raise KeystoreError(f"The key file {self.path} is damaged; it was left as it is.")
+        key = _derive(passphrase, salt)
+        try:
+            secrets = json.loads(Fernet(key).decrypt(token.encode()))
+        except InvalidToken:
+            raise WrongPassphrase("That passphrase does not open the key file.") from None
+        if not isinstance(secrets, dict):
+            raise KeystoreError(f"The key file {self.path} is damaged; it was left as it is.")
+        return PassphraseStore(self.path, salt, key, {str(k): str(v) for k, v in secrets.items()})
+
+    def _read_header(self) -> dict[str, Any]:
+        try:
+            header = json.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            raise KeystoreError(f"There is no key file at {self.path}.") from None
+        except (OSError, ValueError):
+            raise KeystoreError(f"The key file {self.path} cannot be read.") from None
+        if not isinstance(header, dict) or header.get("format") != _KEY_FILE_FORMAT:
+            raise KeystoreError(f"The key file {self.path} is damaged; it was left as it is.")
+        return header
+
+
+class PassphraseStore:
+    """An unlocked key file: every change is written back encrypted, atomically."""
+
+    def __init__(self, path: Path, salt: bytes, key: bytes, secrets: dict[str, str]) -> None:
+        self._path = path
+        self._salt = salt
+        self._fernet = Fernet(key)
+        self._secrets = secrets
+
+    def __repr__(self) -> str:
+        return f"PassphraseStore(path={str(self._path)!r}, names={sorted(self._secrets)!r})"
+
+    @property
+    def description(self) -> str:
+        """Where the secrets live."""
+        return f"the passphrase-protected key file {self._path}"
+
+    def get(self, name: str) -> str | None:
+        """The secret, or None."""
+        return self._secrets.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        """Store the secret and write the file."""
+        self._secrets[name] = value
+        self.flush()
+
+    def delete(self, name: str) -> None:
+        """Forget the secret and write the file."""
+        if self._secrets.pop(name, None) is not None:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every secret, encrypted, to the file."""
+        token = self._fernet.encrypt(json.dumps(self._secrets).encode()).decode()
+        header = {
+            "format": _KEY_FILE_FORMAT,
+            "kdf": {"name": "scrypt", "n": _SCRYPT_N, "r": _SCRYPT_R, "p": _SCRYPT_P},
+            "salt": base64.b64encode(self._salt).decode(),
+            "secrets": token,
+        }
+        write_atomic(self._path, json.dumps(header, indent=2).encode())
+
+
+def _derive(passphrase: str, salt: bytes) -> bytes:
+    kdf = Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+    return base64.urlsafe_b64encode(kdf.derive(passphrase.encode("utf-8")))
+
+
+def _b64(value: object) -> bytes | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        return None

@@ -1,0 +1,246 @@
+"""Async client for the callback relay's HTTP API (DESIGN.md section 4), with typed errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bucket_desktop.services.relay_errors import (
+    RelayAuthError,
+    RelayError,
+    RelayForbidden,
+    RelayRequestError,
+    RelayUnavailable,
+    RelayUnexpectedResponse,
+)
+from bucket_desktop.services.relay_models import (
+    CredentialsSummary,
+    Identity,
+    InitiatedPush,
+    PaymentItem,
+    PaymentsPage,
+    RelayKey,
+    VerificationResult,
+)
+from bucket_desktop.services.sealing import SealingError, fingerprint
+
+__all__ = [
+    "RelayAuthError",
+    "RelayClient",
+    "RelayError",
+    "RelayForbidden",
+    "RelayRequestError",
+    "RelayUnavailable",
+    "RelayUnexpectedResponse",
+    "normalise_relay_url",
+]
+
+DEFAULT_TIMEOUT_S = 20.0
+MAX_WAIT_S = 30
+
+
+def normalise_relay_url(raw: str) -> str:
+    """`https://relay.example.com` from what a person typed; ValueError with a sentence if bad."""
+    text = (raw or "").strip().rstrip("/")
+    if not text:
+        raise ValueError("Enter the relay's address, like https://relay.example.com.")
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{raw.strip()} is not a web address: it should look like https://host.")
+    if parts.query or parts.fragment:
+        raise ValueError("The relay address must not have a query string (?...) or fragment.")
+    return text
+
+
+class RelayClient:
+    """One provider's view of one relay, authenticated with its token."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, token: str) -> None:
+        self._http = http
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+
+    def __repr__(self) -> str:
+        return f"RelayClient(base_url={self.base_url!r}, token=<hidden>)"
+
+    async def identify(self) -> Identity:
+        """Who the token belongs to: the owner sees the credentials summary, an attendant not."""
+        try:
+            summary = await self.credentials()
+        except RelayForbidden:
+            return Identity(role="attendant", provider_name=None, provider_id=None)
+        return Identity(
+            role="owner", provider_name=summary.provider_name, provider_id=summary.provider_id
+        )
+
+    async def relay_key(self) -> RelayKey:
+        """The relay's public key; refuses a fingerprint that does not match the key."""
+        data = await self._request("GET", "/payments/bucket/relay-key/")
+        public_key = _field(data, "public_key", str)
+        try:
+            computed = fingerprint(public_key)
+        except SealingError as error:
+            raise RelayUnexpectedResponse(str(error), code="bad_response") from None
+        claimed = data.get("fingerprint")
+        if isinstance(claimed, str) and claimed.upper() != computed:
+            raise RelayUnexpectedResponse(
+                "The relay sent a key whose fingerprint does not match: nothing was sent.",
+                code="bad_fingerprint",
+            )
+        return RelayKey(public_key=public_key, fingerprint=computed)
+
+    async def credentials(self) -> CredentialsSummary:
+        """The masked summary of the stored credentials (owner only)."""
+        data = await self._request("GET", "/payments/bucket/credentials/")
+        return CredentialsSummary.from_json(data)
+
+    async def put_credentials(self, sealed: str, key_fingerprint: str) -> CredentialsSummary:
+        """Upload credentials sealed to the relay key; returns the new summary."""
+        body = {"sealed": sealed, "key_fingerprint": key_fingerprint}
+        data = await self._request("PUT", "/payments/bucket/credentials/", json_body=body)
+        return CredentialsSummary.from_json(data)
+
+    async def test_credentials(self) -> VerificationResult:
+        """Ask the relay to test the stored credentials against Daraja and its own BASE_URL."""
+        data = await self._request(
+            "POST", "/payments/bucket/test-credentials/", json_body={}, timeout_s=60.0
+        )
+        return VerificationResult.from_json(data)
+
+    async def initiate(
+        self,
+        *,
+        phone_number: str,
+        amount: int,
+        account_reference: str,
+        transaction_desc: str,
+        idempotency_key: str | None = None,
+    ) -> InitiatedPush:
+        """Start an STK push through the relay."""
+        body = {
+            "phone_number": phone_number,
+            "amount": amount,
+            "account_reference": account_reference,
+            "transaction_desc": transaction_desc,
+        }
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        data = await self._request(
+            "POST", "/payments/bucket/initiate/", json_body=body, headers=headers, timeout_s=60.0
+        )
+        return InitiatedPush.from_json(data)
+
+    async def status(self, checkout_request_id: str) -> PaymentItem:
+        """The push's current state (the relay may ask Daraja first)."""
+        body = {"checkout_request_id": checkout_request_id}
+        data = await self._request(
+            "POST", "/payments/bucket/status/", json_body=body, timeout_s=60.0
+        )
+        payment = data.get("payment", data)
+        return PaymentItem.from_json(payment if isinstance(payment, dict) else data)
+
+    async def payments(self, *, after: int = 0, wait: float = 0, limit: int = 500) -> PaymentsPage:
+        """Payment changes after cursor `after`, waiting up to `wait` seconds when none."""
+        wait = max(0.0, min(float(wait), MAX_WAIT_S))
+        params = {"after": str(after), "wait": f"{wait:g}", "limit": str(limit)}
+        data = await self._request(
+            "GET", "/payments/bucket/payments/", params=params, timeout_s=wait + DEFAULT_TIMEOUT_S
+        )
+        return PaymentsPage.from_json(data, after)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> dict[str, Any]:
+        all_headers = {"Authorization": f"Token {self._token}", "Accept": "application/json"}
+        all_headers.update(headers or {})
+        try:
+            response = await self._http.request(
+                method,
+                self.base_url + path,
+                json=json_body,
+                params=params,
+                headers=all_headers,
+                timeout=timeout_s,
+            )
+        except httpx.TimeoutException:
+            raise RelayUnavailable(
+                f"The relay at {self.base_url} did not answer in time.", code="timeout"
+            ) from None
+        except httpx.HTTPError:
+            raise RelayUnavailable(
+                f"The relay at {self.base_url} cannot be reached: check the address and the "
+                "network.",
+                code="network",
+            ) from None
+        return _decode(response, self.base_url)
+
+
+def _decode(response: httpx.Response, base_url: str) -> dict[str, Any]:
+    data = _json_object(response)
+    if response.is_success:
+        if data is None:
+            raise RelayUnexpectedResponse(
+                f"The server at {base_url} answered, but not like a Payment Bucket relay.",
+                code="bad_response",
+                http_status=response.status_code,
+            )
+        return data
+    raise _error_for(response.status_code, data, base_url)
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _error_for(status: int, data: dict[str, Any] | None, base_url: str) -> RelayError:
+    error = data.get("error") if data else None
+    message = error.get("message") if isinstance(error, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    field = error.get("field") if isinstance(error, dict) else None
+    text = message if isinstance(message, str) and message.strip() else None
+    kwargs: dict[str, Any] = {
+        "code": code if isinstance(code, str) else f"http_{status}",
+        "http_status": status,
+        "field": field if isinstance(field, str) else None,
+    }
+    if status == 401:
+        return RelayAuthError(
+            text or "The relay does not accept this token: it is wrong or was revoked.", **kwargs
+        )
+    if status == 403:
+        return RelayForbidden(text or "This token is not allowed to do that.", **kwargs)
+    if status >= 500:
+        return RelayUnavailable(
+            text or f"The relay at {base_url} had a problem (HTTP {status}); try again shortly.",
+            **kwargs,
+        )
+    if text is None and data is None:
+        return RelayUnexpectedResponse(
+            f"The server at {base_url} answered HTTP {status}, not like a Payment Bucket relay.",
+            **kwargs,
+        )
+    return RelayRequestError(text or f"The relay refused the request (HTTP {status}).", **kwargs)
+
+
+def _field(data: dict[str, Any], name: str, kind: type[str]) -> str:
+    value = data.get(name)
+    if not isinstance(value, kind) or not value:
+        raise RelayUnexpectedResponse(
+            f"The relay's answer has no {name.replace('_', ' ')}.", code="bad_response"
+        )
+    return value

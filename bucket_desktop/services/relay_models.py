@@ -1,0 +1,219 @@
+"""Values the relay returns (DESIGN.md section 4), parsed leniently: unknown fields are ignored,
+missing optional ones become None, and anything unreadable raises one readable error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a token signs in as."""
+
+    role: str  # "owner" or "attendant"
+    provider_name: str | None
+    provider_id: str | None
+
+    @property
+    def is_owner(self) -> bool:
+        """True for the owner's token."""
+        return self.role == "owner"
+
+
+@dataclass(frozen=True, slots=True)
+class RelayKey:
+    """The relay's public key for sealing, with its fingerprint as computed here."""
+
+    public_key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialsSummary:
+    """The masked view of the credentials stored on the relay; never a secret."""
+
+    configured: bool
+    shortcode: str | None
+    environment: str | None
+    account_type: str | None
+    till_number: str | None
+    verified: bool
+    last_test: str | None
+    test_status: str | None
+    callback_url: str | None
+    provider_name: str | None
+    provider_id: str | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CredentialsSummary:
+        """Read the summary, whether or not it is wrapped in {"credentials": ...}."""
+        inner = data.get("credentials")
+        body = inner if isinstance(inner, dict) else data
+        shortcode = _text(body, "shortcode") or _text(body, "mpesa_shortcode")
+        configured = body.get("configured")
+        return cls(
+            configured=bool(configured) if configured is not None else shortcode is not None,
+            shortcode=shortcode,
+            environment=_text(body, "environment") or _text(body, "mpesa_environment"),
+            account_type=_text(body, "account_type"),
+            till_number=_text(body, "till_number"),
+            verified=bool(body.get("verified", body.get("mpesa_credentials_verified", False))),
+            last_test=_text(body, "last_test") or _text(body, "mpesa_last_test"),
+            test_status=_text(body, "test_status") or _text(body, "mpesa_test_status"),
+            callback_url=_text(body, "callback_url") or _text(data, "callback_url"),
+            provider_name=_text(body, "provider_name") or _text(data, "provider_name"),
+            provider_id=_text(body, "provider_id") or _text(data, "provider_id"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationCheck:
+    """One check of the relay's credentials test."""
+
+    name: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationResult:
+    """The relay's answer to test-credentials."""
+
+    success: bool
+    message: str
+    status: str | None
+    tested_at: str | None
+    checks: tuple[VerificationCheck, ...]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> VerificationResult:
+        """Read the result."""
+        raw_checks = data.get("checks")
+        checks = tuple(
+            VerificationCheck(
+                name=str(item.get("name", "")),
+                ok=bool(item.get("ok")),
+                message=str(item.get("message", "")),
+            )
+            for item in (raw_checks if isinstance(raw_checks, list) else [])
+            if isinstance(item, dict)
+        )
+        return cls(
+            success=bool(data.get("success")),
+            message=_text(data, "message") or "",
+            status=_text(data, "status"),
+            tested_at=_text(data, "tested_at"),
+            checks=checks,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InitiatedPush:
+    """The relay accepted an STK push."""
+
+    checkout_request_id: str
+    merchant_request_id: str | None
+    customer_message: str | None
+    status: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> InitiatedPush:
+        """Read the answer to initiate."""
+        checkout = _text(data, "checkout_request_id")
+        if checkout is None:
+            raise _unreadable("The relay's answer has no checkout request ID.")
+        return cls(
+            checkout_request_id=checkout,
+            merchant_request_id=_text(data, "merchant_request_id"),
+            customer_message=_text(data, "customer_message"),
+            status=_text(data, "status") or "pending",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentItem:
+    """One payment (an STK push and what became of it)."""
+
+    checkout_request_id: str
+    merchant_request_id: str | None
+    status: str
+    phone_number: str | None
+    amount: int | None
+    account_reference: str | None
+    transaction_desc: str | None
+    mpesa_receipt_number: str | None
+    result_code: str | None
+    result_desc: str | None
+    resolved_by: str | None
+    created_at: str | None
+    updated_at: str | None
+    seq: int | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PaymentItem:
+        """Read one payment item."""
+        checkout = _text(data, "checkout_request_id")
+        status = _text(data, "status")
+        if checkout is None or status is None:
+            raise _unreadable("A payment from the relay has no ID or status.")
+        result_code = data.get("result_code")
+        return cls(
+            checkout_request_id=checkout,
+            merchant_request_id=_text(data, "merchant_request_id"),
+            status=status,
+            phone_number=_text(data, "phone_number"),
+            amount=_int(data.get("amount")),
+            account_reference=_text(data, "account_reference"),
+            transaction_desc=_text(data, "transaction_desc"),
+            mpesa_receipt_number=_text(data, "mpesa_receipt_number"),
+            result_code=None if result_code is None else str(result_code),
+            result_desc=_text(data, "result_desc"),
+            resolved_by=_text(data, "resolved_by"),
+            created_at=_text(data, "created_at"),
+            updated_at=_text(data, "updated_at"),
+            seq=_int(data.get("seq")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentsPage:
+    """A page of the payment feed and the cursor to ask from next."""
+
+    items: tuple[PaymentItem, ...]
+    cursor: int
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], after: int) -> PaymentsPage:
+        """Read a feed page; the cursor never goes backwards."""
+        raw = data.get("items")
+        if not isinstance(raw, list):
+            raise _unreadable("The relay's payment feed has no items list.")
+        items = tuple(PaymentItem.from_json(item) for item in raw if isinstance(item, dict))
+        cursor = _int(data.get("cursor"))
+        return cls(items=items, cursor=max(after, cursor if cursor is not None else after))
+
+
+def _text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _unreadable(message: str) -> RelayUnexpectedResponse:
+    return RelayUnexpectedResponse(message, code="bad_response")

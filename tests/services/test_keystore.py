@@ -1,0 +1,158 @@
+"""Keystore: refused keyring backends, read-back, the passphrase key file."""
+
+from __future__ import annotations
+
+import json
+
+import keyring
+import pytest
+from keyring.backends import chainer, fail, null
+
+from bucket_desktop.services.keystore import (
+    VAULT_KEY,
+    KeyringStore,
+    KeyringUnavailable,
+    KeystoreError,
+    MemoryStore,
+    PassphraseKeyFile,
+    WrongPassphrase,
+    refusal_reason,
+)
+from tests.services.memory_keyring import MemoryKeyring
+
+SERVICE = "payment-bucket-test"
+
+
+class PlaintextKeyring(MemoryKeyring):
+    """Stands in for keyrings.alt's file backend without installing it."""
+
+
+PlaintextKeyring.__module__ = "keyrings.alt.file"
+
+
+class ForgetfulKeyring(MemoryKeyring):
+    """Accepts writes and keeps nothing, like a broken Secret Service."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        return None
+
+
+class FixedChainer(chainer.ChainerBackend):
+    """A chainer over a chosen list of backends."""
+
+    def __init__(self, members: list[object]) -> None:
+        super().__init__()
+        self.members = members
+
+    @property
+    def backends(self) -> list[object]:  # type: ignore[override]
+        return self.members
+
+
+@pytest.fixture
+def memory_keyring() -> MemoryKeyring:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.mark.parametrize(
+    ("backend", "words"),
+    [
+        (fail.Keyring(), "No OS keyring"),
+        (null.Keyring(), "switched off"),
+        (PlaintextKeyring(), "ordinary file"),
+        (FixedChainer([fail.Keyring(), null.Keyring(), PlaintextKeyring()]), "No usable"),
+        (FixedChainer([]), "No usable"),
+    ],
+    ids=["fail", "null", "plaintext-file", "chainer-of-refused", "empty-chainer"],
+)
+def test_refused_backends_are_never_used(backend: object, words: str) -> None:
+    assert words in (refusal_reason(backend) or "")  # type: ignore[arg-type]
+    with pytest.raises(KeyringUnavailable, match=words):
+        KeyringStore(backend, SERVICE)  # type: ignore[arg-type]
+
+
+def test_system_keyring_with_fail_backend_is_refused() -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        with pytest.raises(KeyringUnavailable, match="No OS keyring"):
+            KeyringStore.from_system(SERVICE)
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_chainer_writes_only_to_its_trusted_member() -> None:
+    trusted = MemoryKeyring()
+    plaintext = PlaintextKeyring()
+    store = KeyringStore(FixedChainer([plaintext, trusted]), SERVICE)
+    store.set(VAULT_KEY, "k1")
+    assert trusted.passwords == {(SERVICE, VAULT_KEY): "k1"}
+    assert plaintext.passwords == {}
+
+
+def test_memory_keyring_round_trip(memory_keyring: MemoryKeyring) -> None:
+    store = KeyringStore.from_system(SERVICE)
+    assert store.get(VAULT_KEY) is None
+    store.set(VAULT_KEY, "secret-value")
+    assert store.get(VAULT_KEY) == "secret-value"
+    assert memory_keyring.passwords[(SERVICE, VAULT_KEY)] == "secret-value"
+    store.delete(VAULT_KEY)
+    store.delete(VAULT_KEY)  # forgetting twice is fine
+    assert store.get(VAULT_KEY) is None
+
+
+def test_a_write_that_does_not_read_back_is_an_error() -> None:
+    store = KeyringStore(ForgetfulKeyring(), SERVICE)
+    with pytest.raises(KeystoreError, match="did not keep the key"):
+        store.set(VAULT_KEY, "secret-value")
+
+
+def test_passphrase_file_round_trip(tmp_path) -> None:
+    key_file = PassphraseKeyFile(tmp_path / "keys.locked")
+    assert not key_file.exists()
+    store = key_file.create("correct horse battery")
+    store.set(VAULT_KEY, "vault-secret")
+    raw = (tmp_path / "keys.locked").read_text()
+    assert "vault-secret" not in raw
+    assert json.loads(raw)["kdf"]["name"] == "scrypt"
+    reopened = PassphraseKeyFile(tmp_path / "keys.locked").unlock("correct horse battery")
+    assert reopened.get(VAULT_KEY) == "vault-secret"
+    assert "vault-secret" not in repr(reopened)
+
+
+def test_wrong_passphrase_says_so_and_keeps_the_file(tmp_path) -> None:
+    path = tmp_path / "keys.locked"
+    PassphraseKeyFile(path).create("correct horse battery").set(VAULT_KEY, "vault-secret")
+    before = path.read_bytes()
+    with pytest.raises(WrongPassphrase, match="does not open the key file"):
+        PassphraseKeyFile(path).unlock("wrong horse battery")
+    assert path.read_bytes() == before
+
+
+def test_short_passphrase_and_second_create_are_refused(tmp_path) -> None:
+    key_file = PassphraseKeyFile(tmp_path / "keys.locked")
+    with pytest.raises(KeystoreError, match="at least 8 characters"):
+        key_file.create("short")
+    key_file.create("long enough phrase")
+    with pytest.raises(KeystoreError, match="already exists"):
+        key_file.create("another long phrase")
+
+
+def test_damaged_key_file_is_reported_and_left_alone(tmp_path) -> None:
+    path = tmp_path / "keys.locked"
+    path.write_text("{not json")
+    with pytest.raises(KeystoreError, match="cannot be read"):
+        PassphraseKeyFile(path).unlock("whatever phrase")
+    assert path.read_text() == "{not json"
+
+
+def test_memory_store() -> None:
+    store = MemoryStore()
+    store.set(VAULT_KEY, "x")
+    assert store.get(VAULT_KEY) == "x"
+    store.delete(VAULT_KEY)
+    assert store.get(VAULT_KEY) is None
