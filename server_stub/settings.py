@@ -1,0 +1,143 @@
+"""The relay's settings, read from the environment by the composition root (DESIGN.md section 6)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import platformdirs
+
+from bucket_desktop.services.credentials import Environment
+
+DEFAULT_BASE_URL = "http://localhost:8000"
+DEFAULT_CALLBACK_CAP = 64 * 1024
+DEFAULT_JSON_CAP = 64 * 1024
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class SettingsError(ValueError):
+    """A setting the relay cannot start with; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelaySettings:
+    """Everything the relay needs to run; built once and handed to `create_app`."""
+
+    database_path: Path
+    production: bool = False
+    encryption_key: str | None = field(default=None, repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    base_url_explicit: bool = False
+    default_environment: Environment = Environment.SANDBOX
+    daraja_base_url: str | None = None
+    callback_allowed_ips: tuple[IpNetwork, ...] = ()
+    trusted_proxies: tuple[IpNetwork, ...] = ()
+    reconcile_first_s: float = 20.0
+    reconcile_until_s: float = 180.0
+    callback_max_bytes: int = DEFAULT_CALLBACK_CAP
+    json_max_bytes: int = DEFAULT_JSON_CAP
+    log_level: str = "INFO"
+    access_log: bool = True
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder holding the database and, in development, the generated key file."""
+        return self.database_path.parent
+
+    def with_listen_address(self, host: str, port: int) -> RelaySettings:
+        """Settings whose default BASE_URL is the address actually bound (for `--port 0`)."""
+        if self.base_url_explicit:
+            return self
+        loopback_or_any = ("127.0.0.1", "0.0.0.0", "::", "::1", "localhost")  # noqa: S104
+        shown = "localhost" if host in loopback_or_any else host
+        return replace(self, base_url=f"http://{shown}:{port}")
+
+
+def load_settings(environ: Mapping[str, str]) -> RelaySettings:
+    """Read and check the relay's environment variables; SettingsError names the bad one."""
+    mpesa_env = _environment(environ.get("MPESA_ENVIRONMENT", "sandbox"))
+    relay_env = environ.get("RELAY_ENV", "development").strip().lower()
+    if relay_env not in ("development", "production"):
+        raise SettingsError("RELAY_ENV must be development or production.")
+    base_url = environ.get("BASE_URL", "").strip()
+    first = _seconds(environ, "RELAY_RECONCILE_FIRST_S", 20.0)
+    until = _seconds(environ, "RELAY_RECONCILE_UNTIL_S", 180.0)
+    if until < first:
+        raise SettingsError(
+            "RELAY_RECONCILE_UNTIL_S must not be less than RELAY_RECONCILE_FIRST_S."
+        )
+    return RelaySettings(
+        database_path=_database_path(environ),
+        # One rule: production mode when either the relay or its Daraja default says so.
+        production=relay_env == "production" or mpesa_env is Environment.PRODUCTION,
+        encryption_key=environ.get("ENCRYPTION_KEY", "").strip() or None,
+        base_url=(base_url or DEFAULT_BASE_URL).rstrip("/"),
+        base_url_explicit=bool(base_url),
+        default_environment=mpesa_env,
+        daraja_base_url=environ.get("DARAJA_BASE_URL", "").strip() or None,
+        callback_allowed_ips=_networks(environ, "CALLBACK_ALLOWED_IPS"),
+        trusted_proxies=_networks(environ, "TRUSTED_PROXIES"),
+        reconcile_first_s=first,
+        reconcile_until_s=until,
+        log_level=_log_level(environ.get("RELAY_LOG_LEVEL", "INFO")),
+        access_log=environ.get("RELAY_ACCESS_LOG", "1").strip().lower() not in ("0", "false", "no"),
+    )
+
+
+def _database_path(environ: Mapping[str, str]) -> Path:
+    url = environ.get("DATABASE_URL", "").strip()
+    if url:
+        prefix = "sqlite:///"
+        if not url.startswith(prefix) or len(url) == len(prefix):
+            raise SettingsError(
+                "DATABASE_URL must look like sqlite:///absolute/path/relay.db "
+                "(only SQLite is built in)."
+            )
+        return Path("/" + url[len(prefix) :].lstrip("/")).resolve()
+    data_dir = environ.get("RELAY_DATA_DIR", "").strip()
+    folder = Path(data_dir) if data_dir else Path(platformdirs.user_data_dir("bucket-relay"))
+    return (folder / "relay.db").resolve()
+
+
+def _environment(raw: str) -> Environment:
+    try:
+        return Environment(raw.strip().lower())
+    except ValueError:
+        raise SettingsError("MPESA_ENVIRONMENT must be sandbox or production.") from None
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds.") from None
+    if not 0 < value <= 86_400:
+        raise SettingsError(f"{name} must be between 0 and 86400 seconds.")
+    return value
+
+
+def _networks(environ: Mapping[str, str], name: str) -> tuple[IpNetwork, ...]:
+    networks: list[IpNetwork] = []
+    for part in environ.get(name, "").split(","):
+        if not part.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part.strip(), strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be a comma-separated list of IP addresses or networks."
+            ) from None
+    return tuple(networks)
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError("RELAY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+    return level

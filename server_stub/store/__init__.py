@@ -1,0 +1,1 @@
+"""Durable storage for the relay behind one interface (`Store`)."""

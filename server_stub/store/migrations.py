@@ -1,0 +1,126 @@
+"""Versioned schema migrations for the SQLite store; each version runs once, in order."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE providers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            mpesa_consumer_key BLOB,
+            mpesa_consumer_secret BLOB,
+            mpesa_shortcode TEXT,
+            mpesa_passkey BLOB,
+            mpesa_environment TEXT,
+            account_type TEXT,
+            till_number TEXT,
+            callback_url TEXT,
+            mpesa_credentials_verified INTEGER NOT NULL DEFAULT 0,
+            mpesa_last_test REAL,
+            mpesa_test_status TEXT,
+            last_seq INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE tokens (
+            token_hash TEXT PRIMARY KEY,
+            provider_id INTEGER NOT NULL REFERENCES providers(id),
+            role TEXT NOT NULL CHECK (role IN ('owner', 'attendant')),
+            created_at REAL NOT NULL,
+            revoked_at REAL
+        ) WITHOUT ROWID;
+        CREATE TABLE payments (
+            id INTEGER PRIMARY KEY,
+            provider_id INTEGER NOT NULL REFERENCES providers(id),
+            callback_token_hash TEXT NOT NULL UNIQUE,
+            idempotency_key TEXT,
+            checkout_request_id TEXT UNIQUE,
+            merchant_request_id TEXT,
+            status TEXT NOT NULL,
+            phone_number TEXT NOT NULL,
+            amount INTEGER NOT NULL,
+            account_reference TEXT NOT NULL,
+            transaction_desc TEXT NOT NULL,
+            mpesa_receipt_number TEXT,
+            result_code TEXT,
+            result_desc TEXT,
+            resolved_by TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            seq INTEGER,
+            query_attempts INTEGER NOT NULL DEFAULT 0,
+            next_query_at REAL,
+            UNIQUE (provider_id, seq)
+        );
+        CREATE UNIQUE INDEX payments_receipt ON payments (mpesa_receipt_number)
+            WHERE mpesa_receipt_number IS NOT NULL;
+        CREATE UNIQUE INDEX payments_idempotency ON payments (provider_id, idempotency_key)
+            WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX payments_phone ON payments (provider_id, phone_number, created_at);
+        CREATE INDEX payments_due ON payments (next_query_at) WHERE next_query_at IS NOT NULL;
+        CREATE TABLE raw_callbacks (
+            id INTEGER PRIMARY KEY,
+            received_at REAL NOT NULL,
+            provider_ref TEXT NOT NULL,
+            source_address TEXT NOT NULL,
+            body BLOB NOT NULL,
+            outcome TEXT NOT NULL,
+            payment_id INTEGER REFERENCES payments(id)
+        );
+        CREATE TABLE relay_secrets (
+            name TEXT PRIMARY KEY,
+            value BLOB NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
+)
+
+
+class MigrationError(RuntimeError):
+    """The database is newer than this relay, or a migration failed."""
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Bring the schema up to date (connection in autocommit mode); returns the version."""
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at REAL)"
+    )
+    latest = MIGRATIONS[-1][0]
+    version = _version(connection)
+    if version > latest:
+        raise MigrationError(
+            f"The database is at schema version {version}, newer than this relay ({latest}): "
+            "upgrade the relay."
+        )
+    for number, script in MIGRATIONS:
+        if number > version:
+            _apply(connection, number, script)
+    return max(version, latest)
+
+
+def _version(connection: sqlite3.Connection) -> int:
+    row = connection.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
+    return int(row[0])
+
+
+def _apply(connection: sqlite3.Connection, number: int, script: str) -> None:
+    # The version is read again under the write lock: a CLI command and `serve` may both be
+    # opening the same new database at once.
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        if _version(connection) < number:
+            for statement in script.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(
+                "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                (number, time.time()),
+            )
+        connection.execute("COMMIT")
+    except sqlite3.Error as error:
+        connection.execute("ROLLBACK")
+        raise MigrationError(f"Schema migration {number} failed: {error}.") from None

@@ -1,0 +1,111 @@
+"""The one interface every store backend implements (SQLite built in; PostgreSQL could follow).
+
+Writes return only after they are durable. Payment changes go through the pure decisions of
+`server_stub.settlement`, so every backend settles pushes by the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from server_stub.settlement import CallbackOutcome, StkResult
+from server_stub.store.records import (
+    EncryptedCredentials,
+    NewPush,
+    PaymentRecord,
+    ProviderRecord,
+    RawCallback,
+    Reservation,
+    Role,
+    TokenRecord,
+)
+
+
+class Store(Protocol):
+    """Providers, tokens, payments and raw callbacks."""
+
+    async def close(self) -> None:
+        """Finish pending writes and release the database."""
+
+    async def healthy(self) -> bool:
+        """The database answers a trivial query."""
+
+    async def create_provider(self, name: str, created_at: float) -> int:
+        """A new provider; returns its id."""
+
+    async def get_provider(self, provider_id: int) -> ProviderRecord | None:
+        """One provider, or None."""
+
+    async def save_credentials(
+        self, provider_id: int, credentials: EncryptedCredentials, callback_url: str
+    ) -> bool:
+        """Replace a provider's credentials (clears verification); False if no such provider."""
+
+    async def record_credentials_test(
+        self, provider_id: int, *, verified: bool, tested_at: float, status: str
+    ) -> None:
+        """Keep the outcome of a credentials test."""
+
+    async def reencrypt_secrets(self, rotate: Callable[[bytes], bytes]) -> int:
+        """Pass every encrypted value through `rotate` in one transaction; returns the count."""
+
+    async def secret_setting(self, name: str, make: Callable[[], bytes]) -> bytes:
+        """The stored (encrypted) value `name`, created with `make` on first use."""
+
+    async def add_token(
+        self, token_hash: str, provider_id: int, role: Role, created_at: float
+    ) -> None:
+        """Store a new token's hash."""
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        """The token with this hash, or None."""
+
+    async def revoke_token(self, token_hash: str, revoked_at: float) -> bool:
+        """Revoke a token; False when no such token exists."""
+
+    async def reserve_push(self, push: NewPush, guard_since: float) -> Reservation:
+        """Reserve a push unless its Idempotency-Key or a recent push to the phone answers it."""
+
+    async def confirm_push(
+        self,
+        payment_id: int,
+        *,
+        checkout_request_id: str,
+        merchant_request_id: str,
+        first_query_at: float,
+        now: float,
+    ) -> PaymentRecord:
+        """Daraja accepted the push: record its ids and give it a place in the feed."""
+
+    async def discard_push(self, payment_id: int) -> None:
+        """Daraja refused the push: forget the reservation."""
+
+    async def get_payment(self, provider_id: int, checkout_request_id: str) -> PaymentRecord | None:
+        """One accepted push of this provider, or None."""
+
+    async def payments_after(
+        self, provider_id: int, after_seq: int, limit: int
+    ) -> list[PaymentRecord]:
+        """The provider's payments changed after cursor `after_seq`, oldest change first."""
+
+    async def ingest_callback(
+        self,
+        raw: RawCallback,
+        *,
+        provider_id: int | None,
+        result: StkResult | None,
+        rejection: CallbackOutcome | None,
+    ) -> tuple[CallbackOutcome, int | None]:
+        """Store a raw callback and apply it; returns the outcome and the provider it changed."""
+
+    async def due_for_query(self, now: float, limit: int) -> list[PaymentRecord]:
+        """Pending pushes whose next reconciliation query is due."""
+
+    async def next_query_due(self) -> float | None:
+        """When the earliest scheduled query is due, or None."""
+
+    async def apply_query(
+        self, payment_id: int, result: StkResult | None, *, next_query_at: float | None, now: float
+    ) -> PaymentRecord | None:
+        """Record a query (None: still pending) and reschedule; returns the row if it changed."""

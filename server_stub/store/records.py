@@ -1,0 +1,122 @@
+"""Plain values the store reads and writes; no behaviour, no secrets in reprs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bucket_desktop.services.mpesa_rules import PaymentStatus
+
+
+class Role(StrEnum):
+    """What a token may do: owners manage credentials, attendants charge customers."""
+
+    OWNER = "owner"
+    ATTENDANT = "attendant"
+
+
+class ResolvedBy(StrEnum):
+    """Which source settled a push."""
+
+    CALLBACK = "callback"
+    QUERY = "query"
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedCredentials:
+    """A provider's Daraja credentials with the three secrets encrypted at rest."""
+
+    consumer_key: bytes = field(repr=False)
+    consumer_secret: bytes = field(repr=False)
+    passkey: bytes = field(repr=False)
+    shortcode: str
+    environment: str
+    account_type: str
+    till_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRecord:
+    """A hotspot provider and the state of its credentials."""
+
+    id: int
+    name: str
+    created_at: float
+    credentials: EncryptedCredentials | None
+    callback_url: str | None
+    credentials_verified: bool
+    last_test: float | None
+    test_status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """An API token, found by the SHA-256 of its value."""
+
+    provider_id: int
+    role: Role
+    revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    """One STK push and how it ended."""
+
+    id: int
+    provider_id: int
+    checkout_request_id: str | None
+    merchant_request_id: str | None
+    status: PaymentStatus
+    phone_number: str
+    amount: int
+    account_reference: str
+    transaction_desc: str
+    mpesa_receipt_number: str | None
+    result_code: str | None
+    result_desc: str | None
+    resolved_by: ResolvedBy | None
+    created_at: float
+    updated_at: float
+    seq: int | None
+    idempotency_key: str | None
+    query_attempts: int
+    next_query_at: float | None
+
+    @property
+    def accepted(self) -> bool:
+        """Daraja accepted the push (it has a place in the feed)."""
+        return self.seq is not None
+
+
+@dataclass(frozen=True, slots=True)
+class NewPush:
+    """A push about to be sent to Daraja, reserved before the call."""
+
+    provider_id: int
+    callback_token_hash: str = field(repr=False)
+    idempotency_key: str | None
+    phone_number: str
+    amount: int
+    account_reference: str
+    transaction_desc: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """Result of reserving a push: the new row, or the push that blocks or answers it."""
+
+    created: PaymentRecord | None = None
+    same_key: PaymentRecord | None = None
+    recent_to_phone: PaymentRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawCallback:
+    """A callback as it arrived; the per-push token is kept only as its hash."""
+
+    received_at: float
+    provider_ref: str
+    token_hash: str = field(repr=False)
+    source_address: str
+    body: bytes = field(repr=False)

@@ -1,0 +1,230 @@
+"""Payment and callback operations of the SQLite store, run on the writer's connection."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from bucket_desktop.services.mpesa_rules import PaymentStatus
+from server_stub.settlement import (
+    CallbackOutcome,
+    Change,
+    StkResult,
+    decide_callback,
+    decide_query,
+)
+from server_stub.store.records import NewPush, PaymentRecord, RawCallback, Reservation, ResolvedBy
+
+PAYMENT_COLUMNS = (
+    "id, provider_id, checkout_request_id, merchant_request_id, status, phone_number, amount, "
+    "account_reference, transaction_desc, mpesa_receipt_number, result_code, result_desc, "
+    "resolved_by, created_at, updated_at, seq, idempotency_key, query_attempts, next_query_at"
+)
+
+
+def payment_from_row(row: tuple[Any, ...]) -> PaymentRecord:
+    """A PaymentRecord from a row selected with PAYMENT_COLUMNS."""
+    return PaymentRecord(
+        id=row[0],
+        provider_id=row[1],
+        checkout_request_id=row[2],
+        merchant_request_id=row[3],
+        status=PaymentStatus(row[4]),
+        phone_number=row[5],
+        amount=row[6],
+        account_reference=row[7],
+        transaction_desc=row[8],
+        mpesa_receipt_number=row[9],
+        result_code=row[10],
+        result_desc=row[11],
+        resolved_by=ResolvedBy(row[12]) if row[12] else None,
+        created_at=row[13],
+        updated_at=row[14],
+        seq=row[15],
+        idempotency_key=row[16],
+        query_attempts=row[17],
+        next_query_at=row[18],
+    )
+
+
+def select_payment(conn: sqlite3.Connection, where: str, *args: Any) -> PaymentRecord | None:
+    """The first payment matching a WHERE clause, or None."""
+    row = conn.execute(f"SELECT {PAYMENT_COLUMNS} FROM payments WHERE {where}", args).fetchone()  # noqa: S608 - fixed clauses
+    return payment_from_row(row) if row else None
+
+
+def reserve_push(conn: sqlite3.Connection, push: NewPush, guard_since: float) -> Reservation:
+    """Check the Idempotency-Key and the one-minute guard, then insert the push (no seq yet)."""
+    if push.idempotency_key is not None:
+        same = select_payment(
+            conn, "provider_id = ? AND idempotency_key = ?", push.provider_id, push.idempotency_key
+        )
+        if same is not None:
+            return Reservation(same_key=same)
+    recent = select_payment(
+        conn,
+        "provider_id = ? AND phone_number = ? AND created_at >= ? ORDER BY created_at DESC",
+        push.provider_id,
+        push.phone_number,
+        guard_since,
+    )
+    if recent is not None:
+        return Reservation(recent_to_phone=recent)
+    cursor = conn.execute(
+        "INSERT INTO payments (provider_id, callback_token_hash, idempotency_key, status, "
+        "phone_number, amount, account_reference, transaction_desc, created_at, updated_at) "
+        "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
+        (
+            push.provider_id,
+            push.callback_token_hash,
+            push.idempotency_key,
+            push.phone_number,
+            push.amount,
+            push.account_reference,
+            push.transaction_desc,
+            push.created_at,
+            push.created_at,
+        ),
+    )
+    return Reservation(created=select_payment(conn, "id = ?", cursor.lastrowid))
+
+
+def confirm_push(
+    conn: sqlite3.Connection,
+    payment_id: int,
+    checkout_request_id: str,
+    merchant_request_id: str,
+    first_query_at: float,
+    now: float,
+) -> PaymentRecord:
+    """Record Daraja's ids; a callback may already have settled the push (it came first)."""
+    payment = select_payment(conn, "id = ?", payment_id)
+    if payment is None:
+        raise LookupError("The reserved push disappeared.")
+    pending = payment.status is PaymentStatus.PENDING
+    conn.execute(
+        "UPDATE payments SET checkout_request_id = COALESCE(checkout_request_id, ?), "
+        "merchant_request_id = COALESCE(merchant_request_id, ?), next_query_at = ?, "
+        "updated_at = ? WHERE id = ?",
+        (
+            checkout_request_id,
+            merchant_request_id,
+            first_query_at if pending else None,
+            now,
+            payment_id,
+        ),
+    )
+    if payment.seq is None:
+        _assign_seq(conn, payment.provider_id, payment_id)
+    confirmed = select_payment(conn, "id = ?", payment_id)
+    assert confirmed is not None
+    return confirmed
+
+
+def ingest_callback(
+    conn: sqlite3.Connection,
+    raw: RawCallback,
+    provider_id: int | None,
+    result: StkResult | None,
+    rejection: CallbackOutcome | None,
+    now: float,
+) -> tuple[CallbackOutcome, int | None]:
+    """Insert the raw callback, then (inside a savepoint) apply it; returns the outcome."""
+    raw_id = conn.execute(
+        "INSERT INTO raw_callbacks (received_at, provider_ref, source_address, body, outcome) "
+        "VALUES (?, ?, ?, ?, 'received')",
+        (raw.received_at, raw.provider_ref, raw.source_address, raw.body),
+    ).lastrowid
+    payment = select_payment(conn, "callback_token_hash = ?", raw.token_hash)
+    outcome, changed = rejection, None
+    if outcome is None:
+        # A failure while applying must not lose the raw callback stored just above.
+        conn.execute("SAVEPOINT apply_callback")
+        try:
+            outcome, changed = _apply_callback(conn, payment, provider_id, result, now)
+        except sqlite3.Error:
+            conn.execute("ROLLBACK TO apply_callback")
+            outcome = CallbackOutcome.APPLY_FAILED
+        conn.execute("RELEASE apply_callback")
+    conn.execute(
+        "UPDATE raw_callbacks SET outcome = ?, payment_id = ? WHERE id = ?",
+        (outcome.value, payment.id if payment else None, raw_id),
+    )
+    return outcome, changed
+
+
+def _apply_callback(
+    conn: sqlite3.Connection,
+    payment: PaymentRecord | None,
+    provider_id: int | None,
+    result: StkResult | None,
+    now: float,
+) -> tuple[CallbackOutcome, int | None]:
+    if payment is None or result is None:
+        return CallbackOutcome.UNKNOWN_PUSH, None
+    if payment.provider_id != provider_id:
+        return CallbackOutcome.WRONG_PROVIDER, None
+    if result.receipt and select_payment(
+        conn, "mpesa_receipt_number = ? AND id != ?", result.receipt, payment.id
+    ):
+        return CallbackOutcome.RECEIPT_REUSED, None
+    change, outcome = decide_callback(payment, result)
+    if change is None:
+        return outcome, None
+    write_change(conn, payment, change, now)
+    return outcome, payment.provider_id
+
+
+def apply_query(
+    conn: sqlite3.Connection,
+    payment_id: int,
+    result: StkResult | None,
+    next_query_at: float | None,
+    now: float,
+) -> PaymentRecord | None:
+    """Record one reconciliation query; returns the payment when its result changed."""
+    payment = select_payment(conn, "id = ?", payment_id)
+    if payment is None:
+        return None
+    conn.execute(
+        "UPDATE payments SET query_attempts = query_attempts + 1, next_query_at = ? WHERE id = ?",
+        (next_query_at if payment.status is PaymentStatus.PENDING else None, payment_id),
+    )
+    change = decide_query(payment, result) if result is not None else None
+    if change is None:
+        return None
+    write_change(conn, payment, change, now)
+    return select_payment(conn, "id = ?", payment_id)
+
+
+def write_change(
+    conn: sqlite3.Connection, payment: PaymentRecord, change: Change, now: float
+) -> None:
+    """Write a settlement and move the payment to the end of its provider's feed."""
+    conn.execute(
+        "UPDATE payments SET status = ?, result_code = ?, result_desc = ?, "
+        "mpesa_receipt_number = ?, resolved_by = ?, checkout_request_id = ?, "
+        "merchant_request_id = ?, updated_at = ?, "
+        "next_query_at = CASE WHEN ? = 'pending' THEN next_query_at END WHERE id = ?",
+        (
+            change.status.value,
+            change.result_code,
+            change.result_desc,
+            change.receipt,
+            change.resolved_by.value if change.resolved_by else None,
+            change.checkout_request_id,
+            change.merchant_request_id,
+            now,
+            change.status.value,
+            payment.id,
+        ),
+    )
+    _assign_seq(conn, payment.provider_id, payment.id)
+
+
+def _assign_seq(conn: sqlite3.Connection, provider_id: int, payment_id: int) -> None:
+    row = conn.execute(
+        "UPDATE providers SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+        (provider_id,),
+    ).fetchone()
+    conn.execute("UPDATE payments SET seq = ? WHERE id = ?", (row[0], payment_id))

@@ -1,0 +1,338 @@
+"""The SQLite store: WAL with synchronous=FULL, one group-committing writer, a read connection."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from server_stub.settlement import CallbackOutcome, StkResult
+from server_stub.store import sqlite_payments as payments
+from server_stub.store.migrations import migrate
+from server_stub.store.records import (
+    EncryptedCredentials,
+    NewPush,
+    PaymentRecord,
+    ProviderRecord,
+    RawCallback,
+    Reservation,
+    Role,
+    TokenRecord,
+)
+from server_stub.store.writer import GroupCommitWriter
+
+BUSY_TIMEOUT_MS = 5000
+_SYNCHRONOUS_FULL = 2
+_SECRET_COLUMNS = ("mpesa_consumer_key", "mpesa_consumer_secret", "mpesa_passkey")
+_PROVIDER_COLUMNS = (
+    "id, name, created_at, mpesa_consumer_key, mpesa_consumer_secret, mpesa_passkey, "
+    "mpesa_shortcode, mpesa_environment, account_type, till_number, callback_url, "
+    "mpesa_credentials_verified, mpesa_last_test, mpesa_test_status"
+)
+
+
+class StoreOpenError(RuntimeError):
+    """The database cannot be opened with the durability the relay needs."""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        conn.execute("PRAGMA synchronous = FULL")
+        synchronous = conn.execute("PRAGMA synchronous").fetchone()[0]
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as error:
+        raise StoreOpenError(f"Cannot open the database {path}: {error}.") from None
+    if str(mode).lower() != "wal" or synchronous != _SYNCHRONOUS_FULL:
+        conn.close()
+        raise StoreOpenError(
+            f"The database {path} cannot use WAL with synchronous=FULL (got {mode}, "
+            f"{synchronous}): put it on a local disk."
+        )
+    return conn
+
+
+class SqliteStore:
+    """Store backed by one SQLite file; see `server_stub.store.protocol.Store`."""
+
+    def __init__(self, path: Path, clock: Callable[[], float]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer_conn = _connect(path)
+        migrate(writer_conn)
+        # Reads run on the caller's thread: WAL readers never wait for the writer, and every
+        # read is a bounded indexed lookup.
+        self._read = _connect(path)
+        self._read.execute("PRAGMA query_only = ON")
+        self._writer = GroupCommitWriter(writer_conn)
+        self._clock = clock
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self.path)!r})"
+
+    @property
+    def commits(self) -> int:
+        """Commits made so far (for grouping figures)."""
+        return self._writer.commits
+
+    async def close(self) -> None:
+        """Finish pending writes and close both connections."""
+        self._writer.close()
+        self._read.close()
+
+    async def healthy(self) -> bool:
+        """The read connection answers."""
+        try:
+            row = self._read.execute("SELECT 1").fetchone()
+        except sqlite3.Error:
+            return False
+        return bool(row == (1,))
+
+    async def create_provider(self, name: str, created_at: float) -> int:
+        """A new provider; returns its id."""
+
+        def insert(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "INSERT INTO providers (name, created_at) VALUES (?, ?)", (name, created_at)
+            )
+            return int(cursor.lastrowid or 0)
+
+        return await self._writer.run(insert)
+
+    async def get_provider(self, provider_id: int) -> ProviderRecord | None:
+        """One provider, or None."""
+        row = self._read.execute(
+            f"SELECT {_PROVIDER_COLUMNS} FROM providers WHERE id = ?",  # noqa: S608 - constant
+            (provider_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        credentials = None
+        if row[3] is not None:
+            credentials = EncryptedCredentials(
+                consumer_key=row[3],
+                consumer_secret=row[4],
+                passkey=row[5],
+                shortcode=row[6],
+                environment=row[7],
+                account_type=row[8],
+                till_number=row[9],
+            )
+        return ProviderRecord(
+            id=row[0],
+            name=row[1],
+            created_at=row[2],
+            credentials=credentials,
+            callback_url=row[10],
+            credentials_verified=bool(row[11]),
+            last_test=row[12],
+            test_status=row[13],
+        )
+
+    async def save_credentials(
+        self, provider_id: int, credentials: EncryptedCredentials, callback_url: str
+    ) -> bool:
+        """Replace a provider's credentials and clear the verification fields."""
+
+        def update(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE providers SET mpesa_consumer_key = ?, mpesa_consumer_secret = ?, "
+                "mpesa_passkey = ?, mpesa_shortcode = ?, mpesa_environment = ?, "
+                "account_type = ?, till_number = ?, callback_url = ?, "
+                "mpesa_credentials_verified = 0, mpesa_last_test = NULL, "
+                "mpesa_test_status = NULL WHERE id = ?",
+                (
+                    credentials.consumer_key,
+                    credentials.consumer_secret,
+                    credentials.passkey,
+                    credentials.shortcode,
+                    credentials.environment,
+                    credentials.account_type,
+                    credentials.till_number,
+                    callback_url,
+                    provider_id,
+                ),
+            )
+            return cursor.rowcount == 1
+
+        return await self._writer.run(update)
+
+    async def record_credentials_test(
+        self, provider_id: int, *, verified: bool, tested_at: float, status: str
+    ) -> None:
+        """Keep the outcome of a credentials test."""
+
+        def update(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE providers SET mpesa_credentials_verified = ?, mpesa_last_test = ?, "
+                "mpesa_test_status = ? WHERE id = ?",
+                (int(verified), tested_at, status, provider_id),
+            )
+
+        await self._writer.run(update)
+
+    async def reencrypt_secrets(self, rotate: Callable[[bytes], bytes]) -> int:
+        """Re-encrypt every provider secret and relay secret in one transaction."""
+
+        def rewrite(conn: sqlite3.Connection) -> int:
+            count = 0
+            for column in _SECRET_COLUMNS:
+                rows = conn.execute(
+                    f"SELECT id, {column} FROM providers WHERE {column} IS NOT NULL"  # noqa: S608
+                ).fetchall()
+                for provider_id, value in rows:
+                    conn.execute(
+                        f"UPDATE providers SET {column} = ? WHERE id = ?",  # noqa: S608
+                        (rotate(value), provider_id),
+                    )
+                    count += 1
+            for name, value in conn.execute("SELECT name, value FROM relay_secrets").fetchall():
+                conn.execute(
+                    "UPDATE relay_secrets SET value = ? WHERE name = ?", (rotate(value), name)
+                )
+                count += 1
+            return count
+
+        return await self._writer.run(rewrite)
+
+    async def secret_setting(self, name: str, make: Callable[[], bytes]) -> bytes:
+        """The stored value `name`, created with `make` once (first writer wins)."""
+
+        def get_or_create(conn: sqlite3.Connection) -> bytes:
+            row = conn.execute("SELECT value FROM relay_secrets WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                return bytes(row[0])
+            value = make()
+            conn.execute("INSERT INTO relay_secrets (name, value) VALUES (?, ?)", (name, value))
+            return value
+
+        return await self._writer.run(get_or_create)
+
+    async def add_token(
+        self, token_hash: str, provider_id: int, role: Role, created_at: float
+    ) -> None:
+        """Store a new token's hash."""
+
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO tokens (token_hash, provider_id, role, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (token_hash, provider_id, role.value, created_at),
+            )
+
+        await self._writer.run(insert)
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        """The token with this hash, or None."""
+        row = self._read.execute(
+            "SELECT provider_id, role, revoked_at FROM tokens WHERE token_hash = ?", (token_hash,)
+        ).fetchone()
+        if row is None:
+            return None
+        return TokenRecord(provider_id=row[0], role=Role(row[1]), revoked=row[2] is not None)
+
+    async def revoke_token(self, token_hash: str, revoked_at: float) -> bool:
+        """Revoke a token; False when no such token exists."""
+
+        def update(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE token_hash = ?",
+                (revoked_at, token_hash),
+            )
+            return cursor.rowcount == 1
+
+        return await self._writer.run(update)
+
+    async def reserve_push(self, push: NewPush, guard_since: float) -> Reservation:
+        """Reserve a push unless its Idempotency-Key or a recent push to the phone answers it."""
+        return await self._writer.run(lambda conn: payments.reserve_push(conn, push, guard_since))
+
+    async def confirm_push(
+        self,
+        payment_id: int,
+        *,
+        checkout_request_id: str,
+        merchant_request_id: str,
+        first_query_at: float,
+        now: float,
+    ) -> PaymentRecord:
+        """Record Daraja's ids and give the push its place in the feed."""
+        return await self._writer.run(
+            lambda conn: payments.confirm_push(
+                conn, payment_id, checkout_request_id, merchant_request_id, first_query_at, now
+            )
+        )
+
+    async def discard_push(self, payment_id: int) -> None:
+        """Forget a reservation that Daraja refused (only while it has no feed place)."""
+
+        def delete(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM payments WHERE id = ? AND seq IS NULL", (payment_id,))
+
+        await self._writer.run(delete)
+
+    async def get_payment(self, provider_id: int, checkout_request_id: str) -> PaymentRecord | None:
+        """One accepted push of this provider, or None."""
+        return payments.select_payment(
+            self._read,
+            "provider_id = ? AND checkout_request_id = ? AND seq IS NOT NULL",
+            provider_id,
+            checkout_request_id,
+        )
+
+    async def payments_after(
+        self, provider_id: int, after_seq: int, limit: int
+    ) -> list[PaymentRecord]:
+        """The provider's payments changed after `after_seq`, oldest change first."""
+        rows = self._read.execute(
+            f"SELECT {payments.PAYMENT_COLUMNS} FROM payments "  # noqa: S608 - constant
+            "WHERE provider_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (provider_id, after_seq, limit),
+        ).fetchall()
+        return [payments.payment_from_row(row) for row in rows]
+
+    async def ingest_callback(
+        self,
+        raw: RawCallback,
+        *,
+        provider_id: int | None,
+        result: StkResult | None,
+        rejection: CallbackOutcome | None,
+    ) -> tuple[CallbackOutcome, int | None]:
+        """Store the raw callback and apply it in the same durable commit."""
+        now = self._clock()
+        return await self._writer.run(
+            lambda conn: payments.ingest_callback(conn, raw, provider_id, result, rejection, now)
+        )
+
+    async def due_for_query(self, now: float, limit: int) -> list[PaymentRecord]:
+        """Pending pushes whose next reconciliation query is due."""
+        rows = self._read.execute(
+            f"SELECT {payments.PAYMENT_COLUMNS} FROM payments "  # noqa: S608 - constant
+            "WHERE next_query_at IS NOT NULL AND next_query_at <= ? "
+            "ORDER BY next_query_at LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [payments.payment_from_row(row) for row in rows]
+
+    async def next_query_due(self) -> float | None:
+        """When the earliest scheduled query is due, or None."""
+        row = self._read.execute("SELECT MIN(next_query_at) FROM payments").fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def apply_query(
+        self, payment_id: int, result: StkResult | None, *, next_query_at: float | None, now: float
+    ) -> PaymentRecord | None:
+        """Record a query and reschedule; returns the payment if its result changed."""
+        return await self._writer.run(
+            lambda conn: payments.apply_query(conn, payment_id, result, next_query_at, now)
+        )
+
+    def raw_callback_outcomes(self) -> list[tuple[str, str]]:
+        """(provider_ref, outcome) of every stored callback, oldest first (for checks)."""
+        rows = self._read.execute(
+            "SELECT provider_ref, outcome FROM raw_callbacks ORDER BY id"
+        ).fetchall()
+        return [(str(ref), str(outcome)) for ref, outcome in rows]
