@@ -1,0 +1,177 @@
+"""All payments the counter pages know, keyed by checkout request ID, newest first on request.
+
+Qt-free and built for 100,000 rows: each row is parsed once, searches scan precomputed
+lower-case text, and feed updates change rows in place so views can keep their references.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+
+from bucket_desktop.services.mpesa_rules import PaymentStatus
+from bucket_desktop.services.payment_rows import PaymentRow, row_from_item
+from bucket_desktop.services.relay_models import PaymentItem
+
+_PHONE_LIKE = re.compile(r"\+?[\d][\d \-]*")
+_PHONE_SEPARATORS = re.compile(r"[ \-]")
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFilter:
+    """What the Payments page shows: a search text, some statuses, a range of days."""
+
+    text: str = ""
+    statuses: frozenset[PaymentStatus] | None = None  # None: every status
+    first_day: date | None = None
+    last_day: date | None = None
+
+    def needles(self) -> tuple[str, ...]:
+        """The lower-case texts to look for; a number typed as 07... also matches 2547..."""
+        text = self.text.strip().lower()
+        if _PHONE_LIKE.fullmatch(text):
+            return (_PHONE_SEPARATORS.sub("", text).lstrip("+"),)
+        return tuple(text.split())
+
+    def accepts(self, row: PaymentRow, needles: tuple[str, ...]) -> bool:
+        """True when the row passes every part of the filter."""
+        if self.statuses is not None and row.status not in self.statuses:
+            return False
+        if self.first_day is not None and row.day < self.first_day:
+            return False
+        if self.last_day is not None and row.day > self.last_day:
+            return False
+        return all(needle in row.haystack for needle in needles)
+
+
+@dataclass(slots=True)
+class BookChange:
+    """What one batch of feed items did to the book."""
+
+    added: list[PaymentRow] = field(default_factory=list)
+    updated: list[PaymentRow] = field(default_factory=list)
+    newly_paid: list[PaymentRow] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.updated)
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotal:
+    """Money received (paid payments only) on one day."""
+
+    day: date
+    amount: int
+    count: int
+
+
+def _sort_key(row: PaymentRow) -> tuple[float, str]:
+    return (row.created, row.checkout_request_id)
+
+
+class PaymentBook:
+    """In-memory payments; `apply` is idempotent, so a replayed feed page changes nothing."""
+
+    def __init__(self, *, tz: tzinfo | None = None, clock: Callable[[], float] = time.time) -> None:
+        self._tz = tz
+        self._clock = clock
+        self._by_id: dict[str, PaymentRow] = {}
+        self._rows: list[PaymentRow] = []  # oldest first, by creation time
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, checkout_request_id: str) -> PaymentRow | None:
+        """The payment with that checkout request ID, if known."""
+        return self._by_id.get(checkout_request_id)
+
+    def today(self) -> date:
+        """The shop's current calendar day."""
+        return datetime.fromtimestamp(self._clock(), self._tz).date()
+
+    def apply(self, items: Iterable[PaymentItem]) -> BookChange:
+        """Merge feed items: new ones are added, newer versions update, stale repeats ignored."""
+        change = BookChange()
+        now = self._clock()
+        fresh: list[PaymentRow] = []
+        for item in items:
+            incoming = row_from_item(item, received_at=now, tz=self._tz)
+            known = self._by_id.get(incoming.checkout_request_id)
+            if known is None:
+                self._by_id[incoming.checkout_request_id] = incoming
+                fresh.append(incoming)
+                change.added.append(incoming)
+                if incoming.status is PaymentStatus.PAID:
+                    change.newly_paid.append(incoming)
+            elif incoming.seq > known.seq:
+                was_paid = known.status is PaymentStatus.PAID
+                known.update_from(incoming)
+                change.updated.append(known)
+                if known.status is PaymentStatus.PAID and not was_paid:
+                    change.newly_paid.append(known)
+        self._insert(fresh)
+        return change
+
+    def add_local(self, item: PaymentItem) -> PaymentRow:
+        """Show a push the moment the relay accepts it; the feed's version (seq > 0) replaces it."""
+        known = self._by_id.get(item.checkout_request_id)
+        if known is not None:
+            return known
+        return self.apply([item]).added[0]
+
+    def _insert(self, fresh: list[PaymentRow]) -> None:
+        if not fresh:
+            return
+        # A big batch (the first load) is cheaper to sort once than to insert row by row.
+        if len(fresh) > 64 or not self._rows:
+            self._rows.extend(fresh)
+            self._rows.sort(key=_sort_key)
+            return
+        for row in fresh:
+            bisect.insort(self._rows, row, key=_sort_key)
+
+    def newest_first(self, wanted: PaymentFilter | None = None) -> list[PaymentRow]:
+        """The rows passing the filter, newest first."""
+        if wanted is None:
+            return self._rows[::-1]
+        needles = wanted.needles()
+        accepts = wanted.accepts
+        return [row for row in reversed(self._rows) if accepts(row, needles)]
+
+    def pending_for_phone(self, phone: str) -> PaymentRow | None:
+        """The newest push to this phone that is still waiting, if any."""
+        for row in reversed(self._rows):
+            if row.phone_number == phone and row.is_pending:
+                return row
+        return None
+
+    def day_summary(self, day: date) -> DayTotal:
+        """Paid total and count on one day."""
+        amount = count = 0
+        for row in self._rows_of_day(day):
+            if row.status is PaymentStatus.PAID:
+                amount += row.amount
+                count += 1
+        return DayTotal(day, amount, count)
+
+    def daily_totals(self, days: int = 30) -> list[DayTotal]:
+        """Paid totals for each of the last `days` days, oldest first, today included."""
+        last = self.today()
+        first = last - timedelta(days=days - 1)
+        sums: dict[date, list[int]] = {first + timedelta(days=i): [0, 0] for i in range(days)}
+        start = bisect.bisect_left(self._rows, first, key=lambda row: row.day)
+        for row in self._rows[start:]:
+            bucket = sums.get(row.day)
+            if bucket is not None and row.status is PaymentStatus.PAID:
+                bucket[0] += row.amount
+                bucket[1] += 1
+        return [DayTotal(day, amount, count) for day, (amount, count) in sums.items()]
+
+    def _rows_of_day(self, day: date) -> list[PaymentRow]:
+        start = bisect.bisect_left(self._rows, day, key=lambda row: row.day)
+        end = bisect.bisect_right(self._rows, day, key=lambda row: row.day)
+        return self._rows[start:end]

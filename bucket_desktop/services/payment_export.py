@@ -1,0 +1,67 @@
+"""CSV export of payments, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from bucket_desktop.services.atomic_file import write_atomic
+from bucket_desktop.services.payment_rows import PaymentRow
+
+CSV_HEADER = (
+    "time",
+    "phone_number",
+    "amount",
+    "mpesa_receipt_number",
+    "account_reference",
+    "transaction_desc",
+    "status",
+    "resolved_by",
+    "result_code",
+    "result_desc",
+    "checkout_request_id",
+)
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a quote to text a spreadsheet would treat as a formula."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def csv_record(row: PaymentRow, tz: tzinfo | None) -> list[str]:
+    """One CSV line's cells for a payment."""
+    moment = datetime.fromtimestamp(row.created, tz).replace(microsecond=0)
+    cells = (
+        moment.isoformat(sep=" "),
+        row.phone_number,
+        str(row.amount),
+        row.receipt,
+        row.account_reference,
+        row.transaction_desc,
+        row.status.value,
+        row.resolved_by or "",
+        row.result_code or "",
+        row.result_desc or "",
+        row.checkout_request_id,
+    )
+    return [neutralise(cell) for cell in cells]
+
+
+def export_csv(rows: Iterable[PaymentRow], path: Path, *, tz: tzinfo | None = None) -> int:
+    """Write the rows with a header to `path` (all or nothing); returns how many were written."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    count = 0
+    for row in rows:
+        writer.writerow(csv_record(row, tz))
+        count += 1
+    # A BOM lets Excel on Windows read the file as UTF-8.
+    write_atomic(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"), mode=0o644)
+    return count

@@ -1,0 +1,149 @@
+"""The live payment feed: a long-poll loop on the relay's cursor (DESIGN.md section 3).
+
+The cursor only moves after a page has been handed over, so a drop, a relay restart or a
+laptop waking from sleep resumes exactly where it stopped: nothing is skipped, and a page that
+is delivered twice is harmless because `PaymentBook.apply` ignores versions it already has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bucket_desktop.services.relay_errors import (
+    RelayAuthError,
+    RelayError,
+    RelayForbidden,
+)
+from bucket_desktop.services.relay_models import PaymentItem, PaymentsPage
+
+LONG_POLL_WAIT_S = 25.0
+PAGE_LIMIT = 500
+
+
+class FeedSource(Protocol):
+    """Anything that serves the relay's payment feed (RelayClient does)."""
+
+    async def payments(self, *, after: int = 0, wait: float = 0, limit: int = 500) -> PaymentsPage:
+        """Payment changes after cursor `after`, waiting up to `wait` seconds when none."""
+        ...
+
+
+class FeedState(StrEnum):
+    """How the feed's connection to the relay is doing."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    REFUSED = "refused"  # the token was refused: retrying cannot help
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Waits between failed attempts: doubling from `first_s` up to `max_s`, with jitter."""
+
+    first_s: float = 0.5
+    max_s: float = 15.0
+    jitter: float = 0.2
+
+    def delay(self, failures: int) -> float:
+        """Seconds to wait after `failures` failures in a row (1 or more)."""
+        base = min(self.max_s, self.first_s * 2.0 ** max(0, failures - 1))
+        # Jitter spreads the reconnects of many desks after a relay restart.
+        return base * (1 + self.jitter * (2 * random.random() - 1))  # noqa: S311
+
+
+ItemsHandler = Callable[[tuple[PaymentItem, ...]], None]
+StateHandler = Callable[[FeedState, str], None]
+
+
+class PaymentFeed:
+    """Follows the relay's payment feed from a cursor until stopped."""
+
+    def __init__(
+        self,
+        source: FeedSource,
+        *,
+        on_items: ItemsHandler,
+        on_state: StateHandler,
+        cursor: int = 0,
+        wait_s: float = LONG_POLL_WAIT_S,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._source = source
+        self._on_items = on_items
+        self._on_state = on_state
+        self._cursor = cursor
+        self._wait_s = wait_s
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+        self._state = FeedState.STOPPED
+        self._stopping = False
+
+    @property
+    def cursor(self) -> int:
+        """The last sequence number handed over; the next request asks for what follows it."""
+        return self._cursor
+
+    @property
+    def state(self) -> FeedState:
+        """The current connection state."""
+        return self._state
+
+    def stop(self) -> None:
+        """Ask the loop to end after the current request (cancel its task to end it at once)."""
+        self._stopping = True
+
+    async def run(self) -> None:
+        """Poll until stopped or the token is refused; never raises for network trouble."""
+        self._stopping = False
+        self._set_state(FeedState.CONNECTING, "Connecting to the relay…")
+        failures = 0
+        try:
+            while not self._stopping:
+                wait = 0.0 if self._state is not FeedState.LIVE else self._wait_s
+                try:
+                    page = await self._source.payments(
+                        after=self._cursor, wait=wait, limit=PAGE_LIMIT
+                    )
+                except (RelayAuthError, RelayForbidden) as error:
+                    self._set_state(FeedState.REFUSED, str(error))
+                    return
+                except RelayError as error:
+                    failures += 1
+                    delay = self._backoff.delay(failures)
+                    self._set_state(FeedState.RECONNECTING, _retry_sentence(error, delay))
+                    await self._sleep(delay)
+                    continue
+                failures = 0
+                self._deliver(page)
+        finally:
+            if self._state is not FeedState.REFUSED:
+                self._set_state(FeedState.STOPPED, "Not following live payments.")
+
+    def _deliver(self, page: PaymentsPage) -> None:
+        if page.items:
+            self._on_items(page.items)
+        # Moving the cursor after the handler returns is what makes a crash in between safe.
+        self._cursor = max(self._cursor, page.cursor)
+        if len(page.items) >= PAGE_LIMIT:
+            # More is waiting: ask again at once (wait=0) instead of long-polling.
+            self._set_state(FeedState.CONNECTING, "Catching up with the relay…")
+        else:
+            self._set_state(FeedState.LIVE, "Live: new payments appear as they arrive.")
+
+    def _set_state(self, state: FeedState, message: str) -> None:
+        if state is self._state and state is not FeedState.RECONNECTING:
+            return
+        self._state = state
+        self._on_state(state, message)
+
+
+def _retry_sentence(error: RelayError, delay: float) -> str:
+    return f"{error} Trying again in {max(1, round(delay))} s."

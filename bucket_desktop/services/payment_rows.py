@@ -1,0 +1,151 @@
+"""One payment as the counter pages hold it: parsed once, searchable, with its plain sentence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+
+from bucket_desktop.services.mpesa_rules import PaymentStatus, result_meaning
+from bucket_desktop.services.relay_models import PaymentItem
+
+
+@dataclass(slots=True)
+class PaymentRow:
+    """A payment's latest known state; mutable so views keep their reference across updates."""
+
+    checkout_request_id: str
+    status: PaymentStatus
+    phone_number: str
+    amount: int
+    account_reference: str
+    transaction_desc: str
+    receipt: str
+    result_code: str | None
+    result_desc: str | None
+    resolved_by: str | None
+    created: float  # Unix time
+    day: date  # local calendar day of `created`, for date filters and daily totals
+    seq: int  # 0 until the relay's feed has delivered this payment
+    haystack: str  # lower-case text that a search looks in
+
+    @property
+    def is_pending(self) -> bool:
+        """Still waiting for the customer or for M-PESA's answer."""
+        return self.status is PaymentStatus.PENDING
+
+    def update_from(self, other: PaymentRow) -> None:
+        """Take over the newer state of the same payment; its creation time stays as first seen."""
+        for name in _MUTABLE_FIELDS:
+            setattr(self, name, getattr(other, name))
+
+
+_MUTABLE_FIELDS = (
+    "status",
+    "phone_number",
+    "amount",
+    "account_reference",
+    "transaction_desc",
+    "receipt",
+    "result_code",
+    "result_desc",
+    "resolved_by",
+    "seq",
+    "haystack",
+)
+
+
+def row_from_item(item: PaymentItem, *, received_at: float, tz: tzinfo | None) -> PaymentRow:
+    """Parse a relay payment item; a missing creation time becomes the time it was received."""
+    phone = item.phone_number or ""
+    receipt = item.mpesa_receipt_number or ""
+    reference = item.account_reference or ""
+    desc = item.transaction_desc or ""
+    amount = item.amount if item.amount is not None else 0
+    parsed = parse_timestamp(item.created_at)
+    created = parsed if parsed is not None else received_at
+    return PaymentRow(
+        checkout_request_id=item.checkout_request_id,
+        status=parse_status(item.status),
+        phone_number=phone,
+        amount=amount,
+        account_reference=reference,
+        transaction_desc=desc,
+        receipt=receipt,
+        result_code=item.result_code,
+        result_desc=item.result_desc,
+        resolved_by=item.resolved_by,
+        created=created,
+        day=local_day(created, tz),
+        seq=item.seq or 0,
+        haystack=make_haystack(phone, receipt, reference, desc, amount, item.checkout_request_id),
+    )
+
+
+def make_haystack(
+    phone: str, receipt: str, reference: str, desc: str, amount: int, checkout_id: str
+) -> str:
+    """What a search matches: phone (also in 07... form), receipt, reference, text, amount, ID."""
+    local = "0" + phone[3:] if phone.startswith("254") else phone
+    parts = (phone, local, receipt, reference, desc, str(amount), checkout_id)
+    return "\x1f".join(parts).lower()
+
+
+def parse_status(raw: str) -> PaymentStatus:
+    """The relay's status word; an unknown word is treated as failed rather than crashing."""
+    try:
+        return PaymentStatus(raw)
+    except ValueError:
+        return PaymentStatus.FAILED
+
+
+def parse_timestamp(raw: str | float | None) -> float | None:
+    """Unix time from an ISO 8601 text (naive means UTC) or a number of seconds."""
+    if raw is None:
+        return None
+    if isinstance(raw, int | float):
+        return float(raw)
+    text = raw.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def local_day(created: float, tz: tzinfo | None) -> date:
+    """The calendar day of a Unix time in the shop's time zone (None: the PC's own)."""
+    return datetime.fromtimestamp(created, tz).date()
+
+
+def status_sentence(row: PaymentRow) -> str:
+    """What happened to the push, in one plain sentence for the attendant."""
+    if row.status is PaymentStatus.PAID:
+        return f"Paid: M-PESA receipt {row.receipt}." if row.receipt else "Paid."
+    if row.status is PaymentStatus.PENDING:
+        return "Waiting for the customer to enter their M-PESA PIN."
+    if row.status is PaymentStatus.DISPUTED:
+        return (
+            "M-PESA gave two different answers for this payment: check the M-PESA statement "
+            "before giving access."
+        )
+    if row.result_code:
+        return result_meaning(row.result_code, row.result_desc).sentence
+    if row.status is PaymentStatus.CANCELLED:
+        return "The customer cancelled the prompt."
+    if row.status is PaymentStatus.EXPIRED:
+        return "The prompt expired before the customer answered."
+    return f"M-PESA did not complete it: {row.result_desc or 'no reason given'}."
+
+
+def format_phone(phone: str) -> str:
+    """`0712 345 678` for a stored `254712345678`; anything else unchanged."""
+    if len(phone) == 12 and phone.startswith("254") and phone.isdigit():
+        local = "0" + phone[3:]
+        return f"{local[:4]} {local[4:7]} {local[7:]}"
+    return phone

@@ -1,0 +1,209 @@
+"""PaymentBook: idempotent merging, ordering, search and filters, totals, CSV export."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bucket_desktop.services.mpesa_rules import PaymentStatus
+from bucket_desktop.services.payment_book import PaymentBook, PaymentFilter
+from bucket_desktop.services.payment_export import CSV_HEADER, export_csv, neutralise
+from bucket_desktop.services.payment_rows import format_phone, parse_timestamp, status_sentence
+from bucket_desktop.services.relay_models import PaymentItem
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC).timestamp()
+
+
+def item(
+    checkout: str,
+    seq: int,
+    *,
+    status: str = "paid",
+    phone: str = "254712345678",
+    amount: int = 50,
+    receipt: str | None = None,
+    reference: str = "WIFI1D",
+    created: float = NOW,
+    result_code: str | None = None,
+) -> PaymentItem:
+    """A relay payment item as the feed delivers it."""
+    return PaymentItem(
+        checkout_request_id=checkout,
+        merchant_request_id=None,
+        status=status,
+        phone_number=phone,
+        amount=amount,
+        account_reference=reference,
+        transaction_desc="WiFi 1 day",
+        mpesa_receipt_number=receipt,
+        result_code=result_code,
+        result_desc=None,
+        resolved_by="callback" if status != "pending" else None,
+        created_at=datetime.fromtimestamp(created, UTC).isoformat(),
+        updated_at=None,
+        seq=seq,
+    )
+
+
+def book() -> PaymentBook:
+    return PaymentBook(tz=UTC, clock=lambda: NOW)
+
+
+def test_replayed_and_stale_items_change_nothing() -> None:
+    payments = book()
+    first = payments.apply([item("a", 1, status="pending"), item("b", 2, status="pending")])
+    assert [r.checkout_request_id for r in first.added] == ["a", "b"]
+    paid = payments.apply([item("a", 3, status="paid", receipt="SKL1")])
+    assert [r.checkout_request_id for r in paid.newly_paid] == ["a"]
+    replay = payments.apply([item("a", 1, status="pending"), item("a", 3, receipt="SKL1")])
+    assert not replay
+    assert len(payments) == 2
+    assert payments.get("a") is not None and payments.get("a").status is PaymentStatus.PAID
+
+
+def test_update_keeps_the_row_object_and_its_place() -> None:
+    payments = book()
+    payments.apply([item("old", 1, created=NOW - 60), item("new", 2, created=NOW)])
+    row = payments.get("old")
+    payments.apply([item("old", 3, status="cancelled", result_code="1032", created=NOW - 60)])
+    assert payments.get("old") is row and row is not None
+    assert row.status is PaymentStatus.CANCELLED
+    assert [r.checkout_request_id for r in payments.newest_first()] == ["new", "old"]
+
+
+def test_rows_are_newest_first_whatever_the_feed_order() -> None:
+    payments = book()
+    payments.apply([item(f"p{i}", 100 - i, created=NOW - i) for i in range(100)])
+    payments.apply([item("late-but-old", 200, created=NOW - 1000)])
+    order = [r.checkout_request_id for r in payments.newest_first()]
+    assert order[:2] == ["p0", "p1"] and order[-1] == "late-but-old"
+
+
+def test_search_matches_phone_in_any_form_receipt_and_reference() -> None:
+    payments = book()
+    payments.apply(
+        [
+            item("a", 1, phone="254712345678", receipt="SKL7QWE12"),
+            item("b", 2, phone="254722000111", reference="ROOM4"),
+        ]
+    )
+
+    def found(text: str) -> list[str]:
+        return [r.checkout_request_id for r in payments.newest_first(PaymentFilter(text=text))]
+
+    assert found("0712 345") == ["a"]
+    assert found("+254722") == ["b"]
+    assert found("skl7") == ["a"]
+    assert found("room4") == ["b"]
+    assert found("wifi 1") == ["b", "a"]
+    assert found("nothing") == []
+
+
+def test_status_and_day_filters() -> None:
+    payments = book()
+    yesterday = NOW - 86_400
+    payments.apply(
+        [
+            item("paid-today", 1),
+            item("failed-today", 2, status="failed", result_code="2001"),
+            item("paid-yesterday", 3, created=yesterday),
+        ]
+    )
+    today = date(2026, 11, 26)
+    only_paid = PaymentFilter(statuses=frozenset({PaymentStatus.PAID}))
+    assert [r.checkout_request_id for r in payments.newest_first(only_paid)] == [
+        "paid-today",
+        "paid-yesterday",
+    ]
+    today_only = PaymentFilter(first_day=today, last_day=today)
+    assert {r.checkout_request_id for r in payments.newest_first(today_only)} == {
+        "paid-today",
+        "failed-today",
+    }
+
+
+def test_day_summary_and_daily_totals_count_paid_only() -> None:
+    payments = book()
+    payments.apply(
+        [
+            item("a", 1, amount=10),
+            item("b", 2, amount=50),
+            item("c", 3, amount=999, status="cancelled"),
+            item("d", 4, amount=20, created=NOW - 2 * 86_400),
+            item("e", 5, amount=70, created=NOW - 40 * 86_400),
+        ]
+    )
+    summary = payments.day_summary(date(2026, 11, 26))
+    assert (summary.amount, summary.count) == (60, 2)
+    totals = payments.daily_totals(30)
+    assert len(totals) == 30
+    assert totals[-1].day == date(2026, 11, 26) and totals[-1].amount == 60
+    assert totals[-3].amount == 20 and totals[-3].count == 1
+    assert sum(t.amount for t in totals) == 80
+
+
+def test_pending_for_phone_finds_the_push_in_flight() -> None:
+    payments = book()
+    payments.apply([item("a", 1, status="pending"), item("b", 2, phone="254700000001")])
+    pending = payments.pending_for_phone("254712345678")
+    assert pending is not None and pending.checkout_request_id == "a"
+    assert payments.pending_for_phone("254700000001") is None
+
+
+def test_csv_export_writes_the_filtered_rows_and_neutralises_formulas(tmp_path: Path) -> None:
+    payments = book()
+    payments.apply(
+        [
+            item("a", 1, reference="=HYPERLINK()", receipt="SKL1"),
+            item("b", 2, status="failed", result_code="1"),
+            item("c", 3, reference="@SUM(A1)", receipt="SKL2"),
+        ]
+    )
+    rows = payments.newest_first(PaymentFilter(statuses=frozenset({PaymentStatus.PAID})))
+    target = tmp_path / "payments.csv"
+    assert export_csv(rows, target, tz=UTC) == 2
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        records = list(csv.reader(handle))
+    assert tuple(records[0]) == CSV_HEADER
+    assert [r[-1] for r in records[1:]] == ["c", "a"]
+    assert [r[4] for r in records[1:]] == ["'@SUM(A1)", "'=HYPERLINK()"]
+    assert records[1][0] == "2026-11-26 12:00:00+00:00"
+
+
+def test_neutralise_leaves_ordinary_text() -> None:
+    assert neutralise("WIFI1D") == "WIFI1D"
+    assert neutralise("-1") == "'-1"
+    assert neutralise("+254") == "'+254"
+
+
+def test_plain_sentences_and_formats() -> None:
+    payments = book()
+    payments.apply(
+        [
+            item("a", 1, receipt="SKL1"),
+            item("b", 2, status="failed", result_code="2001"),
+            item("c", 3, status="pending"),
+            item("d", 4, status="disputed"),
+        ]
+    )
+    sentences = {k: status_sentence(payments.get(k)) for k in "abcd"}  # type: ignore[arg-type]
+    assert sentences["a"] == "Paid: M-PESA receipt SKL1."
+    assert sentences["b"] == "The customer entered the wrong M-PESA PIN."
+    assert "PIN" in sentences["c"]
+    assert "two different answers" in sentences["d"]
+    assert format_phone("254712345678") == "0712 345 678"
+    assert parse_timestamp("2026-11-26T15:00:00+03:00") == NOW
+    assert parse_timestamp("1700000000.5") == 1_700_000_000.5
+    assert parse_timestamp("yesterday") is None
+
+
+def test_large_book_filters_quickly() -> None:
+    payments = book()
+    start = NOW - 30 * 86_400
+    payments.apply(
+        [item(f"c{i}", i + 1, created=start + i * 25, phone=f"2547{i:08d}") for i in range(100_000)]
+    )
+    assert len(payments.newest_first(PaymentFilter(text="070001234"))) == 10
+    assert len(payments.daily_totals()) == 30
+    assert payments.newest_first()[0].checkout_request_id == "c99999"

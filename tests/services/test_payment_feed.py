@@ -1,0 +1,157 @@
+"""PaymentFeed: long-polls from its cursor, resumes after drops without gaps or duplicates."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+import pytest
+
+from bucket_desktop.services.payment_book import PaymentBook
+from bucket_desktop.services.payment_feed import Backoff, FeedState, PaymentFeed
+from bucket_desktop.services.relay_errors import RelayAuthError, RelayUnavailable
+from bucket_desktop.services.relay_models import PaymentItem, PaymentsPage
+
+
+def payment(seq: int) -> PaymentItem:
+    return PaymentItem(
+        checkout_request_id=f"ws_CO_{seq}",
+        merchant_request_id=None,
+        status="paid",
+        phone_number="254712345678",
+        amount=seq,
+        account_reference="WIFI",
+        transaction_desc="WiFi",
+        mpesa_receipt_number=f"R{seq}",
+        result_code="0",
+        result_desc=None,
+        resolved_by="callback",
+        created_at=str(1_700_000_000 + seq),
+        updated_at=None,
+        seq=seq,
+    )
+
+
+class ScriptedRelay:
+    """An in-memory feed: a growing log of changes, with drops scripted by the test."""
+
+    def __init__(self) -> None:
+        self.log: list[PaymentItem] = []
+        self.failures: list[Exception] = []
+        self.requests: list[tuple[int, float]] = []
+        self.changed = asyncio.Event()
+
+    def add(self, count: int) -> None:
+        start = len(self.log)
+        self.log.extend(payment(start + i + 1) for i in range(count))
+        self.changed.set()
+
+    async def payments(self, *, after: int = 0, wait: float = 0, limit: int = 500) -> PaymentsPage:
+        self.requests.append((after, wait))
+        if self.failures:
+            raise self.failures.pop(0)
+        if wait and not any(p.seq and p.seq > after for p in self.log):
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), wait)
+        items = tuple(p for p in self.log if p.seq and p.seq > after)[:limit]
+        cursor = items[-1].seq if items and items[-1].seq else after
+        return PaymentsPage(items=items, cursor=cursor)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.book = PaymentBook()
+        self.seen: list[int] = []
+        self.states: list[FeedState] = []
+
+    def on_items(self, items: tuple[PaymentItem, ...]) -> None:
+        self.seen.extend(i.seq or 0 for i in items)
+        self.book.apply(items)
+
+    def on_state(self, state: FeedState, message: str) -> None:
+        assert message
+        self.states.append(state)
+
+
+async def wait_for(condition: Callable[[], bool]) -> None:
+    """Wait until the condition holds (the feed runs on this loop), at most 5 s."""
+    async with asyncio.timeout(5):
+        while not condition():  # noqa: ASYNC110 - the feed exposes no event to wait on
+            await asyncio.sleep(0.005)
+
+
+FAST = Backoff(first_s=0.01, max_s=0.05, jitter=0.0)
+
+
+async def test_catches_up_in_pages_then_long_polls() -> None:
+    relay, seen = ScriptedRelay(), Recorder()
+    relay.add(1200)
+    feed = PaymentFeed(relay, on_items=seen.on_items, on_state=seen.on_state, wait_s=5)
+    task = asyncio.create_task(feed.run())
+    await wait_for(lambda: feed.state is FeedState.LIVE)
+    assert seen.seen == list(range(1, 1201))
+    relay.add(3)
+    await wait_for(lambda: len(seen.seen) == 1203)
+    assert feed.cursor == 1203
+    assert [after for after, _ in relay.requests[:3]] == [0, 500, 1000]
+    assert relay.requests[-1][1] == 5
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert seen.states[-1] is FeedState.STOPPED
+
+
+async def test_resumes_from_its_cursor_after_drops_without_gaps_or_duplicates() -> None:
+    relay, seen = ScriptedRelay(), Recorder()
+    relay.add(5)
+    feed = PaymentFeed(
+        relay, on_items=seen.on_items, on_state=seen.on_state, wait_s=5, backoff=FAST
+    )
+    task = asyncio.create_task(feed.run())
+    await wait_for(lambda: len(seen.seen) == 5)
+    relay.failures = [RelayUnavailable("The relay cannot be reached.", code="network")] * 3
+    relay.changed.set()  # end the current long poll so the next requests fail
+    relay.add(2)
+    await wait_for(lambda: len(seen.seen) >= 7)
+    relay.add(1)
+    await wait_for(lambda: len(seen.seen) >= 8)
+    assert seen.seen == list(range(1, 9))
+    assert FeedState.RECONNECTING in seen.states
+    assert seen.states[-1] is FeedState.LIVE
+    assert len(seen.book) == 8
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_a_refused_token_stops_the_feed_with_its_sentence() -> None:
+    relay, seen = ScriptedRelay(), Recorder()
+    relay.failures = [RelayAuthError("The relay does not accept this token.", code="auth")]
+    messages: list[str] = []
+    feed = PaymentFeed(
+        relay,
+        on_items=seen.on_items,
+        on_state=lambda state, message: messages.append(f"{state}:{message}"),
+    )
+    await asyncio.wait_for(feed.run(), 5)
+    assert feed.state is FeedState.REFUSED
+    assert messages[-1] == "refused:The relay does not accept this token."
+
+
+async def test_stop_ends_the_loop_after_the_current_request() -> None:
+    relay, seen = ScriptedRelay(), Recorder()
+    feed = PaymentFeed(relay, on_items=seen.on_items, on_state=seen.on_state, wait_s=0.05)
+    task = asyncio.create_task(feed.run())
+    await wait_for(lambda: feed.state is FeedState.LIVE)
+    feed.stop()
+    await asyncio.wait_for(task, 5)
+    assert feed.state is FeedState.STOPPED
+
+
+def test_backoff_doubles_up_to_its_ceiling() -> None:
+    backoff = Backoff(first_s=0.5, max_s=4, jitter=0)
+    assert [backoff.delay(n) for n in range(1, 6)] == [0.5, 1, 2, 4, 4]
+    jittered = Backoff(first_s=1, max_s=1, jitter=0.2)
+    assert all(0.8 <= jittered.delay(3) <= 1.2 for _ in range(50))
