@@ -1,0 +1,1 @@
+"""The relay's HTTP API (DESIGN.md section 4)."""

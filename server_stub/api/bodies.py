@@ -1,0 +1,69 @@
+"""Reading request bodies: size cap enforced while reading, JSON content type, strict JSON."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from server_stub.api.errors import validation_error
+from server_stub.errors import RelayError
+from server_stub.strict_json import JsonBodyError, parse_strict_object
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def too_large(cap: int) -> RelayError:
+    """The refusal for a body over the cap."""
+    return RelayError(
+        f"The request body is larger than {cap} bytes.", code="body_too_large", status=413
+    )
+
+
+def json_content_type_error(request: Request) -> RelayError | None:
+    """A 415 refusal unless the body is declared as application/json."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json":
+        return None
+    return RelayError(
+        "Send the body as JSON with Content-Type: application/json.",
+        code="unsupported_media_type",
+        status=415,
+    )
+
+
+async def read_capped(request: Request, cap: int) -> tuple[bytes, bool]:
+    """The body, or its first `cap` bytes and True when it is longer (the rest is never read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        return b"", True
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            chunks.append(chunk[: cap - (size - len(chunk))])
+            return b"".join(chunks), True
+        chunks.append(chunk)
+    return b"".join(chunks), False
+
+
+async def json_body(request: Request, model: type[M], cap: int, *, empty_ok: bool = False) -> M:
+    """The body checked strictly and validated as `model`; RelayError 4xx otherwise."""
+    body, over = await read_capped(request, cap)
+    if over:
+        raise too_large(cap)
+    if empty_ok and not body.strip():
+        return model.model_validate({})
+    refusal = json_content_type_error(request)
+    if refusal is not None:
+        raise refusal
+    try:
+        data = parse_strict_object(body)
+    except JsonBodyError as error:
+        raise RelayError(error.message, code="invalid_json", field=error.field) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise validation_error(error) from None

@@ -1,0 +1,47 @@
+"""The payment feed: changes after a cursor, long-polled (woken on commit, never polled)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from server_stub.api.auth import Caller, any_role
+from server_stub.api.errors import error_responses
+from server_stub.api.schemas import PaymentItem, PaymentsPage
+from server_stub.api.state import relay_of
+
+router = APIRouter(prefix="/payments/bucket")
+MAX_WAIT_S = 30.0
+MAX_CURSOR = 2**62
+
+
+@router.get(
+    "/payments/",
+    response_model=PaymentsPage,
+    responses=error_responses(400, 401),
+)
+async def payments(
+    request: Request,
+    caller: Annotated[Caller, Depends(any_role)],
+    after: Annotated[int, Query(ge=0, le=MAX_CURSOR, description="Last cursor seen")] = 0,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description="Seconds to wait")] = 0.0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> PaymentsPage:
+    """The provider's payment changes after `after`, oldest first, waiting up to `wait` s."""
+    relay = relay_of(request)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        # Take the event before reading, so a commit between the read and the wait still wakes.
+        changed = relay.notifier.current(caller.provider_id)
+        rows = await relay.store.payments_after(caller.provider_id, after, limit)
+        remaining = deadline - loop.time()
+        if rows or remaining <= 0:
+            break
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), remaining)
+    cursor = rows[-1].seq if rows and rows[-1].seq is not None else after
+    return PaymentsPage(items=[PaymentItem.of(row) for row in rows], cursor=cursor)

@@ -1,0 +1,26 @@
+"""`GET /healthz`: liveness, store health, and the answer to the relay's own nonce check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from server_stub.api.schemas import HealthResponse
+from server_stub.api.state import relay_of
+
+router = APIRouter()
+
+
+@router.get("/healthz", response_model=HealthResponse)
+async def healthz(
+    request: Request, nonce: Annotated[str | None, Query(max_length=64)] = None
+) -> HealthResponse:
+    """Liveness and store health; `nonce_ok` is true once for a nonce this relay issued."""
+    relay = relay_of(request)
+    store_ok = await relay.store.healthy()
+    return HealthResponse(
+        status="ok" if store_ok else "degraded",
+        store="ok" if store_ok else "unavailable",
+        nonce_ok=relay.nonces.consume(nonce) if nonce else None,
+    )

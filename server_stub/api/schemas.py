@@ -1,0 +1,188 @@
+"""Request and response bodies of the JSON API, as published in the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from server_stub.store.records import PaymentRecord
+
+STRICT = ConfigDict(strict=True, extra="ignore")
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, in a sentence a person can act on."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Every refusal: a 4xx/5xx status and this body."""
+
+    success: Literal[False] = False
+    error: ErrorDetail
+
+
+class InitiateRequest(BaseModel):
+    """Charge a customer: the phone in any common Kenyan form, whole shillings."""
+
+    model_config = STRICT
+    phone_number: str = Field(max_length=32)
+    amount: int | str
+    account_reference: str = Field(max_length=64)
+    transaction_desc: str = Field(max_length=64)
+
+
+class InitiateResponse(BaseModel):
+    """Daraja accepted the push; watch it with status or the payment feed."""
+
+    success: bool
+    checkout_request_id: str
+    merchant_request_id: str | None
+    customer_message: str
+    status: str
+
+
+class StatusRequest(BaseModel):
+    """Which push to report on."""
+
+    model_config = STRICT
+    checkout_request_id: str = Field(min_length=1, max_length=64)
+
+
+class PaymentItem(BaseModel):
+    """One STK push and how it ended."""
+
+    checkout_request_id: str
+    merchant_request_id: str | None
+    status: str
+    phone_number: str
+    amount: int
+    account_reference: str
+    transaction_desc: str
+    mpesa_receipt_number: str | None
+    result_code: str | None
+    result_desc: str | None
+    resolved_by: Literal["callback", "query"] | None
+    created_at: str
+    updated_at: str
+    seq: int
+
+    @classmethod
+    def of(cls, payment: PaymentRecord) -> PaymentItem:
+        """The public view of a stored payment."""
+        return cls(
+            checkout_request_id=payment.checkout_request_id or "",
+            merchant_request_id=payment.merchant_request_id,
+            status=payment.status.value,
+            phone_number=payment.phone_number,
+            amount=payment.amount,
+            account_reference=payment.account_reference,
+            transaction_desc=payment.transaction_desc,
+            mpesa_receipt_number=payment.mpesa_receipt_number,
+            result_code=payment.result_code,
+            result_desc=payment.result_desc,
+            resolved_by=payment.resolved_by.value if payment.resolved_by else None,
+            created_at=iso_time(payment.created_at),
+            updated_at=iso_time(payment.updated_at),
+            seq=payment.seq or 0,
+        )
+
+
+class StatusResponse(PaymentItem):
+    """The payment, flat, with the success flag."""
+
+    success: bool
+
+
+class PaymentsPage(BaseModel):
+    """Changes after the cursor, oldest first; ask again with `cursor`."""
+
+    items: list[PaymentItem]
+    cursor: int
+
+
+class CredentialsPut(BaseModel):
+    """Credentials JSON sealed (libsodium sealed box) to the relay key."""
+
+    model_config = STRICT
+    sealed: str = Field(min_length=1, max_length=4096)
+    key_fingerprint: str = Field(min_length=1, max_length=64)
+
+
+class CredentialsSummary(BaseModel):
+    """The masked view of a provider's credentials: never a secret."""
+
+    success: bool
+    provider_id: int
+    provider_name: str
+    configured: bool
+    shortcode: str | None
+    environment: str | None
+    account_type: str | None
+    till_number: str | None
+    verified: bool
+    last_test: str | None
+    test_status: str | None
+    callback_url: str
+
+
+class CheckResult(BaseModel):
+    """One setup check."""
+
+    name: str
+    ok: bool
+    message: str
+
+
+class TestCredentialsResponse(BaseModel):
+    """Outcome of the setup test; `success` means Daraja accepted the credentials."""
+
+    success: bool
+    message: str
+    status: Literal["passed", "warning", "failed"]
+    tested_at: str
+    checks: list[CheckResult]
+
+
+class RelayKeyResponse(BaseModel):
+    """The relay's X25519 public key (base64) and its short fingerprint."""
+
+    public_key: str
+    fingerprint: str
+
+
+class HealthResponse(BaseModel):
+    """Liveness and store health; `nonce_ok` answers the relay's own reachability check."""
+
+    status: Literal["ok", "degraded"]
+    store: Literal["ok", "unavailable"]
+    nonce_ok: bool | None = None
+
+
+class CallbackAck(BaseModel):
+    """What Safaricom expects back."""
+
+    ResultCode: int
+    ResultDesc: str
+
+
+def iso_time(epoch: float | None) -> str:
+    """UTC ISO 8601 with milliseconds, or '' for None."""
+    if epoch is None:
+        return ""
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def request_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    """OpenAPI `requestBody` for routes that read and check their JSON body themselves."""
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }

@@ -1,0 +1,39 @@
+"""The services one running relay is made of, built by the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from fastapi import Request
+
+from server_stub.callbacks import CallbackInbox
+from server_stub.feed import FeedNotifier
+from server_stub.pushes import PushService
+from server_stub.reconcile import Reconciler
+from server_stub.relay_key import RelayKey
+from server_stub.settings import RelaySettings
+from server_stub.setup_checks import NonceBook, SetupTester
+from server_stub.store.protocol import Store
+from server_stub.vault import CredentialVault
+
+
+@dataclass(frozen=True, slots=True)
+class RelayServices:
+    """Everything the routes use; each route takes only what it needs from here."""
+
+    settings: RelaySettings
+    store: Store
+    relay_key: RelayKey
+    vault: CredentialVault
+    notifier: FeedNotifier
+    pushes: PushService
+    reconciler: Reconciler
+    tester: SetupTester
+    nonces: NonceBook
+    inbox: CallbackInbox
+
+
+def relay_of(request: Request) -> RelayServices:
+    """The services of the app answering this request."""
+    return cast(RelayServices, request.app.state.relay)

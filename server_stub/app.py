@@ -1,0 +1,114 @@
+"""`create_app(settings)`: the relay's ASGI app; its lifespan builds and closes every service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from bucket_desktop.services.daraja_client import DarajaClient
+from server_stub.api import bucket_routes, callback_routes, feed_routes, health_routes
+from server_stub.api.errors import install_error_handlers
+from server_stub.api.state import RelayServices
+from server_stub.atrest import load_secret_box
+from server_stub.callbacks import CallbackInbox
+from server_stub.feed import FeedNotifier
+from server_stub.pushes import PushService
+from server_stub.reconcile import Reconciler
+from server_stub.relay_key import RelayKey, load_relay_key
+from server_stub.settings import RelaySettings
+from server_stub.setup_checks import NonceBook, SetupTester
+from server_stub.store.sqlite_store import SqliteStore
+from server_stub.vault import CredentialVault
+
+VERSION = "0.1.0"
+
+
+def create_app(
+    settings: RelaySettings,
+    *,
+    clock: Callable[[], float] = time.time,
+    on_ready: Callable[[], None] | None = None,
+) -> FastAPI:
+    """The relay app for these settings; nothing is opened until the lifespan starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with _running_services(settings, clock) as services:
+            app.state.relay = services
+            reconciler = asyncio.create_task(services.reconciler.run(), name="reconciler")
+            if on_ready is not None:
+                on_ready()
+            try:
+                yield
+            finally:
+                reconciler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reconciler
+
+    app = FastAPI(
+        title="Payment Bucket callback relay",
+        version=VERSION,
+        description="M-PESA STK pushes, callbacks and the payment feed for hotspot providers.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    for module in (bucket_routes, feed_routes, callback_routes, health_routes):
+        app.include_router(module.router)
+    return app
+
+
+@asynccontextmanager
+async def _running_services(
+    settings: RelaySettings, clock: Callable[[], float]
+) -> AsyncIterator[RelayServices]:
+    box = load_secret_box(settings)
+    store = SqliteStore(settings.database_path, clock)
+    try:
+        async with httpx.AsyncClient() as http:
+            relay_key = await load_relay_key(store, box)
+            vault = CredentialVault(store, box, relay_key, settings.base_url)
+            yield _compose(settings, store, vault, relay_key, http, clock)
+    finally:
+        await store.close()
+
+
+def _compose(
+    settings: RelaySettings,
+    store: SqliteStore,
+    vault: CredentialVault,
+    relay_key: RelayKey,
+    http: httpx.AsyncClient,
+    clock: Callable[[], float],
+) -> RelayServices:
+    daraja = DarajaClient(http, base_url_override=settings.daraja_base_url)
+    notifier = FeedNotifier()
+    nonces = NonceBook(clock)
+    reconciler = Reconciler(
+        store,
+        vault,
+        daraja,
+        notifier,
+        first_s=settings.reconcile_first_s,
+        until_s=settings.reconcile_until_s,
+        clock=clock,
+    )
+    return RelayServices(
+        settings=settings,
+        store=store,
+        relay_key=relay_key,
+        vault=vault,
+        notifier=notifier,
+        pushes=PushService(store, vault, daraja, notifier, reconciler, clock),
+        reconciler=reconciler,
+        tester=SetupTester(store, vault, daraja, http, nonces, clock),
+        nonces=nonces,
+        inbox=CallbackInbox(store, notifier, settings.callback_allowed_ips, clock),
+    )

@@ -1,0 +1,110 @@
+"""Receiving Safaricom's callbacks: store the raw body durably, then apply it, then answer."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Callable
+
+from server_stub.callback_parse import parse_stk_callback
+from server_stub.errors import RelayError
+from server_stub.feed import FeedNotifier
+from server_stub.settings import IpNetwork
+from server_stub.settlement import CallbackOutcome, StkResult
+from server_stub.store.protocol import Store
+from server_stub.store.records import RawCallback
+from server_stub.strict_json import JsonBodyError, parse_strict_object
+from server_stub.tokens import token_hash
+
+log = logging.getLogger(__name__)
+
+MAX_PROVIDER_REF = 32
+
+
+def client_address(peer: str, forwarded_for: str | None, trusted: tuple[IpNetwork, ...]) -> str:
+    """The caller's address; X-Forwarded-For counts only when the peer is a trusted proxy."""
+    if not forwarded_for or not _within(peer, trusted):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    # Walk from the nearest hop back; the first address not ours is the real client.
+    for hop in reversed(hops):
+        if not _within(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
+def _within(address: str, networks: tuple[IpNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+class CallbackInbox:
+    """Stores and applies callbacks; a refusal is stored too, then raised as a RelayError."""
+
+    def __init__(
+        self,
+        store: Store,
+        notifier: FeedNotifier,
+        allowed_sources: tuple[IpNetwork, ...],
+        clock: Callable[[], float],
+    ) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._allowed = allowed_sources
+        self._clock = clock
+
+    async def receive(
+        self,
+        provider_ref: str,
+        token: str,
+        source: str,
+        body: bytes,
+        refusal: RelayError | None = None,
+    ) -> CallbackOutcome:
+        """Store, apply and report one callback; raises the refusal after storing it."""
+        if refusal is None and self._allowed and not _within(source, self._allowed):
+            refusal = RelayError(
+                "Callbacks are accepted only from Safaricom's addresses.",
+                code="source_refused",
+                status=403,
+            )
+        result: StkResult | None = None
+        if refusal is None:
+            try:
+                result = parse_stk_callback(parse_strict_object(body))
+            except JsonBodyError as error:
+                refusal = RelayError(error.message, code="malformed_callback", field=error.field)
+        raw = RawCallback(
+            received_at=self._clock(),
+            provider_ref=provider_ref[:MAX_PROVIDER_REF],
+            token_hash=token_hash(token),
+            source_address=source,
+            body=body,
+        )
+        outcome, changed = await self._store.ingest_callback(
+            raw,
+            provider_id=_provider_id(provider_ref),
+            result=result,
+            rejection=_refusal_outcome(refusal),
+        )
+        if changed is not None:
+            self._notifier.notify(changed)
+        log.info("Callback for provider %s: %s", raw.provider_ref, outcome.value)
+        if refusal is not None:
+            raise refusal
+        return outcome
+
+
+def _provider_id(ref: str) -> int | None:
+    return int(ref) if ref.isdigit() and len(ref) <= 18 else None
+
+
+def _refusal_outcome(refusal: RelayError | None) -> CallbackOutcome | None:
+    if refusal is None:
+        return None
+    if refusal.code == "source_refused":
+        return CallbackOutcome.SOURCE_REFUSED
+    return CallbackOutcome.MALFORMED

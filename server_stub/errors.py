@@ -1,0 +1,19 @@
+"""The relay's one error type: a code, a sentence for a person, the field, and an HTTP status."""
+
+from __future__ import annotations
+
+
+class RelayError(Exception):
+    """A refusal the API renders as `{"success": false, "error": {...}}`."""
+
+    def __init__(
+        self, message: str, *, code: str, status: int = 400, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.field = field
+
+    def __repr__(self) -> str:
+        return f"RelayError(code={self.code!r}, status={self.status}, field={self.field!r})"

@@ -1,0 +1,207 @@
+"""Starting STK pushes and reporting their status, with the one-minute same-phone guard."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bucket_desktop.services.daraja_client import DarajaClient, StkPushAccepted
+from bucket_desktop.services.daraja_errors import (
+    DarajaError,
+    DarajaRateLimited,
+    DarajaSubscriberBusy,
+    DarajaUnavailable,
+)
+from bucket_desktop.services.mpesa_rules import (
+    PaymentStatus,
+    RuleError,
+    normalise_phone,
+    validate_account_reference,
+    validate_amount,
+    validate_transaction_desc,
+)
+from server_stub.errors import RelayError
+from server_stub.feed import FeedNotifier
+from server_stub.reconcile import Reconciler
+from server_stub.store.protocol import Store
+from server_stub.store.records import NewPush, PaymentRecord
+from server_stub.tokens import new_token, token_hash
+from server_stub.vault import CredentialVault
+
+log = logging.getLogger(__name__)
+
+SAME_PHONE_GUARD_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class PushRequest:
+    """A validated request to charge a customer."""
+
+    phone_number: str
+    amount: int
+    account_reference: str
+    transaction_desc: str
+
+    @classmethod
+    def validate(
+        cls, phone_number: str, amount: object, account_reference: str, transaction_desc: str
+    ) -> PushRequest:
+        """Apply the M-PESA rules; RelayError 400 naming the field on any refusal."""
+        try:
+            return cls(
+                phone_number=normalise_phone(phone_number),
+                amount=validate_amount(amount),
+                account_reference=validate_account_reference(account_reference),
+                transaction_desc=validate_transaction_desc(transaction_desc),
+            )
+        except RuleError as error:
+            raise RelayError(error.message, code="invalid", field=error.field) from None
+
+    def matches(self, payment: PaymentRecord) -> bool:
+        """The same charge as an earlier push (for a repeated Idempotency-Key)."""
+        return (self.phone_number, self.amount, self.account_reference) == (
+            payment.phone_number,
+            payment.amount,
+            payment.account_reference,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Initiated:
+    """An accepted push and Daraja's message for the customer."""
+
+    payment: PaymentRecord
+    customer_message: str
+
+
+class PushService:
+    """Initiates pushes with a provider's own credentials and answers status questions."""
+
+    def __init__(
+        self,
+        store: Store,
+        vault: CredentialVault,
+        daraja: DarajaClient,
+        notifier: FeedNotifier,
+        reconciler: Reconciler,
+        clock: Callable[[], float],
+    ) -> None:
+        self._store = store
+        self._vault = vault
+        self._daraja = daraja
+        self._notifier = notifier
+        self._reconciler = reconciler
+        self._clock = clock
+
+    async def initiate(
+        self, provider_id: int, request: PushRequest, idempotency_key: str | None
+    ) -> Initiated:
+        """Send the prompt unless the guard or the Idempotency-Key answers instead."""
+        provider = await self._store.get_provider(provider_id)
+        if provider is None:
+            raise RelayError("This provider no longer exists.", code="not_found", status=404)
+        credentials = self._vault.open(provider)
+        callback_token = new_token()
+        now = self._clock()
+        reservation = await self._store.reserve_push(
+            NewPush(
+                provider_id=provider_id,
+                callback_token_hash=token_hash(callback_token),
+                idempotency_key=idempotency_key,
+                phone_number=request.phone_number,
+                amount=request.amount,
+                account_reference=request.account_reference,
+                transaction_desc=request.transaction_desc,
+                created_at=now,
+            ),
+            guard_since=now - SAME_PHONE_GUARD_S,
+        )
+        if reservation.created is None:
+            return _answer_existing(request, reservation.same_key, reservation.recent_to_phone, now)
+        payment = reservation.created
+        try:
+            accepted = await self._daraja.stk_push(
+                credentials,
+                phone_number=request.phone_number,
+                amount=request.amount,
+                account_reference=request.account_reference,
+                transaction_desc=request.transaction_desc,
+                callback_url=self._vault.callback_base(provider_id) + callback_token + "/",
+            )
+        except DarajaError as error:
+            await self._store.discard_push(payment.id)
+            raise _daraja_refusal(error) from None
+        return await self._confirm(payment, accepted)
+
+    async def _confirm(self, payment: PaymentRecord, accepted: StkPushAccepted) -> Initiated:
+        now = self._clock()
+        confirmed = await self._store.confirm_push(
+            payment.id,
+            checkout_request_id=accepted.checkout_request_id,
+            merchant_request_id=accepted.merchant_request_id,
+            first_query_at=payment.created_at + self._reconciler.first_s,
+            now=now,
+        )
+        self._notifier.notify(payment.provider_id)
+        self._reconciler.wake()
+        log.info("Push %s accepted by Daraja", accepted.checkout_request_id)
+        return Initiated(confirmed, accepted.customer_message)
+
+    async def status(self, provider_id: int, checkout_request_id: str) -> PaymentRecord:
+        """The push's state, asking Daraja first when it is pending and stale."""
+        payment = await self._store.get_payment(provider_id, checkout_request_id)
+        if payment is None:
+            raise RelayError(
+                "No payment with that checkout request ID belongs to this provider.",
+                code="not_found",
+                status=404,
+                field="checkout_request_id",
+            )
+        if payment.status is PaymentStatus.PENDING:
+            changed = await self._reconciler.query_if_stale(payment)
+            if changed is not None:
+                return changed
+        return payment
+
+
+def _answer_existing(
+    request: PushRequest,
+    same_key: PaymentRecord | None,
+    recent: PaymentRecord | None,
+    now: float,
+) -> Initiated:
+    if same_key is not None:
+        if not request.matches(same_key):
+            raise RelayError(
+                "This Idempotency-Key was already used for a different payment: use a new key.",
+                code="idempotency_key_reused",
+                status=409,
+            )
+        if not same_key.accepted:
+            raise RelayError(
+                "The first request with this Idempotency-Key is still being sent: ask again "
+                "in a few seconds.",
+                code="in_progress",
+                status=409,
+            )
+        return Initiated(same_key, "The payment request was already sent.")
+    assert recent is not None
+    wait_s = max(1, round(recent.created_at + SAME_PHONE_GUARD_S - now))
+    raise RelayError(
+        "A payment prompt was sent to this phone less than a minute ago: wait "
+        f"{wait_s} seconds, or repeat the first request's Idempotency-Key to get its result.",
+        code="duplicate_push",
+        status=409,
+        field="phone_number",
+    )
+
+
+def _daraja_refusal(error: DarajaError) -> RelayError:
+    if isinstance(error, DarajaSubscriberBusy):
+        return RelayError(error.message, code="subscriber_busy", status=409)
+    if isinstance(error, DarajaRateLimited):
+        return RelayError(error.message, code="daraja_rate_limited", status=503)
+    if isinstance(error, DarajaUnavailable):
+        return RelayError(error.message, code="daraja_unavailable", status=503)
+    return RelayError(error.message, code="daraja_refused", status=502)

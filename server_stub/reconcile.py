@@ -1,0 +1,139 @@
+"""Reconciliation: ask Daraja about pushes whose callback has not come (DARAJA.md, "Timing").
+
+The first query goes out `first_s` after the push, then with doubling gaps, the last one at
+`until_s`. "Being processed" keeps the push pending; Daraja errors simply reschedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from bucket_desktop.services.daraja_client import DarajaClient
+from bucket_desktop.services.daraja_errors import DarajaError
+from server_stub.errors import RelayError
+from server_stub.feed import FeedNotifier
+from server_stub.settlement import StkResult
+from server_stub.store.protocol import Store
+from server_stub.store.records import PaymentRecord
+from server_stub.vault import CredentialVault
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+CONCURRENT_QUERIES = 4
+
+
+class Reconciler:
+    """Schedules and runs STK queries for pending pushes."""
+
+    def __init__(
+        self,
+        store: Store,
+        vault: CredentialVault,
+        daraja: DarajaClient,
+        notifier: FeedNotifier,
+        *,
+        first_s: float,
+        until_s: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self._store = store
+        self._vault = vault
+        self._daraja = daraja
+        self._notifier = notifier
+        self.first_s = first_s
+        self.until_s = until_s
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._limit = asyncio.Semaphore(CONCURRENT_QUERIES)
+        self._last_on_demand: dict[int, float] = {}
+
+    def next_query_at(self, created_at: float, attempts_done: int) -> float | None:
+        """When query number `attempts_done + 1` is due, or None once the window is over."""
+        offset, gap = self.first_s, self.first_s / 2
+        for _ in range(attempts_done):
+            if offset >= self.until_s:
+                return None
+            offset, gap = min(offset + gap, self.until_s), gap * 2
+        return created_at + offset
+
+    def wake(self) -> None:
+        """A push was scheduled: recompute the next wake-up."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Sweep forever: query what is due, then sleep until the next due time or a wake-up."""
+        while True:
+            try:
+                await self.sweep()
+            except Exception:  # a broken sweep must not end reconciliation for good
+                log.exception("The reconciliation sweep failed; retrying shortly")
+                await asyncio.sleep(1.0)
+            due = await self._store.next_query_due()
+            delay = None if due is None else max(0.0, due - self._clock())
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def sweep(self) -> int:
+        """Query every push that is due now; returns how many were queried."""
+        total = 0
+        while True:
+            due = await self._store.due_for_query(self._clock(), BATCH)
+            if not due:
+                return total
+            await asyncio.gather(*(self.query(payment) for payment in due))
+            total += len(due)
+
+    async def query_if_stale(self, payment: PaymentRecord) -> PaymentRecord | None:
+        """For the status route: query a pending push at most every `first_s / 2` seconds."""
+        now = self._clock()
+        if now - payment.created_at < self.first_s:
+            return None
+        if now - self._last_on_demand.get(payment.id, 0.0) < self.first_s / 2:
+            return None
+        self._last_on_demand[payment.id] = now
+        if len(self._last_on_demand) > 10_000:
+            self._last_on_demand.clear()
+        return await self.query(payment)
+
+    async def query(self, payment: PaymentRecord) -> PaymentRecord | None:
+        """One STK query for a push; returns the payment when it changed."""
+        result = await self._ask_daraja(payment)
+        next_at = self.next_query_at(payment.created_at, payment.query_attempts + 1)
+        changed = await self._store.apply_query(
+            payment.id, result, next_query_at=next_at, now=self._clock()
+        )
+        if changed is not None:
+            log.info("Push %s settled by query: %s", payment.checkout_request_id, changed.status)
+            self._notifier.notify(payment.provider_id)
+        return changed
+
+    async def _ask_daraja(self, payment: PaymentRecord) -> StkResult | None:
+        if payment.checkout_request_id is None:
+            return None
+        provider = await self._store.get_provider(payment.provider_id)
+        if provider is None:
+            return None
+        try:
+            credentials = self._vault.open(provider)
+            async with self._limit:
+                answer = await self._daraja.stk_query(credentials, payment.checkout_request_id)
+        except (DarajaError, RelayError) as error:
+            log.warning(
+                "STK query for %s failed (%s); will retry",
+                payment.checkout_request_id,
+                getattr(error, "code", "error"),
+            )
+            return None
+        if answer.pending or answer.result_code is None:
+            return None
+        return StkResult(
+            result_code=answer.result_code,
+            result_desc=answer.result_desc,
+            checkout_request_id=payment.checkout_request_id,
+            merchant_request_id=answer.merchant_request_id,
+        )

@@ -1,0 +1,145 @@
+"""The owner's setup test: Daraja accepts the credentials, the callback URL suits Daraja, and
+BASE_URL really leads back to this relay (proved with a one-time nonce on /healthz)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from bucket_desktop.services.credentials import DarajaCredentials, Environment
+from bucket_desktop.services.daraja_client import DarajaClient
+from bucket_desktop.services.daraja_errors import DarajaError
+from bucket_desktop.services.mpesa_rules import lint_callback_url
+from server_stub.errors import RelayError
+from server_stub.store.protocol import Store
+from server_stub.vault import CredentialVault
+
+NONCE_LIFETIME_S = 60.0
+SELF_CHECK_TIMEOUT_S = 5.0
+
+
+class NonceBook:
+    """One-time nonces this relay is waiting to see on its own health route."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._expiry: dict[str, float] = {}
+
+    def issue(self) -> str:
+        """A new nonce, valid for one use within a minute."""
+        now = self._clock()
+        self._expiry = {n: t for n, t in self._expiry.items() if t > now}
+        nonce = secrets.token_urlsafe(16)
+        self._expiry[nonce] = now + NONCE_LIFETIME_S
+        return nonce
+
+    def consume(self, nonce: str) -> bool:
+        """True once for a nonce this relay issued and that has not expired."""
+        expiry = self._expiry.pop(nonce, None)
+        return expiry is not None and expiry > self._clock()
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One named check and its sentence."""
+
+    name: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetupReport:
+    """The outcome of test-credentials."""
+
+    success: bool
+    status: str
+    message: str
+    tested_at: float
+    checks: tuple[Check, ...]
+
+
+class SetupTester:
+    """Runs the three setup checks and records the verification fields."""
+
+    def __init__(
+        self,
+        store: Store,
+        vault: CredentialVault,
+        daraja: DarajaClient,
+        http: httpx.AsyncClient,
+        nonces: NonceBook,
+        clock: Callable[[], float],
+    ) -> None:
+        self._store = store
+        self._vault = vault
+        self._daraja = daraja
+        self._http = http
+        self._nonces = nonces
+        self._clock = clock
+
+    async def run(self, provider_id: int) -> SetupReport:
+        """Test the stored credentials and the relay's public address."""
+        provider = await self._store.get_provider(provider_id)
+        if provider is None:
+            raise RelayError("This provider no longer exists.", code="not_found", status=404)
+        credentials = self._vault.open(provider)
+        checks = (
+            await self._credentials_check(credentials),
+            self._callback_url_check(provider_id, credentials.environment),
+            await self._reachability_check(),
+        )
+        report = _report(checks, self._clock())
+        await self._store.record_credentials_test(
+            provider_id, verified=checks[0].ok, tested_at=report.tested_at, status=report.status
+        )
+        return report
+
+    async def _credentials_check(self, credentials: DarajaCredentials) -> Check:
+        try:
+            await self._daraja.test_credentials(credentials)
+        except DarajaError as error:
+            return Check("credentials", False, error.message)
+        return Check("credentials", True, "Daraja accepted the consumer key and secret.")
+
+    def _callback_url_check(self, provider_id: int, environment: Environment) -> Check:
+        url = self._vault.callback_base(provider_id)
+        problems = lint_callback_url(url, production=environment is Environment.PRODUCTION)
+        if problems:
+            return Check("callback_url", False, " ".join(problems))
+        return Check("callback_url", True, f"The callback address {url} suits Daraja.")
+
+    async def _reachability_check(self) -> Check:
+        base = self._vault.base_url
+        nonce = self._nonces.issue()
+        try:
+            response = await self._http.get(
+                f"{base}/healthz", params={"nonce": nonce}, timeout=SELF_CHECK_TIMEOUT_S
+            )
+            reached = response.status_code == 200 and response.json().get("nonce_ok") is True
+        except (httpx.HTTPError, ValueError, AttributeError):
+            reached = False
+        if reached:
+            return Check("base_url", True, f"BASE_URL {base} leads back to this relay.")
+        return Check(
+            "base_url",
+            False,
+            f"BASE_URL {base} does not lead back to this relay: set BASE_URL to the public "
+            "HTTPS address that forwards to it.",
+        )
+
+
+def _report(checks: tuple[Check, ...], tested_at: float) -> SetupReport:
+    credentials_ok = checks[0].ok
+    failed = [check for check in checks if not check.ok]
+    if not credentials_ok:
+        status, message = "failed", checks[0].message
+    elif failed:
+        status = "warning"
+        message = "The credentials work, but: " + " ".join(check.message for check in failed)
+    else:
+        status, message = "passed", "The credentials work and Safaricom can reach this relay."
+    return SetupReport(credentials_ok, status, message, tested_at, checks)
