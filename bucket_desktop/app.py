@@ -1,0 +1,114 @@
+"""Composition root: paths, logging, Qt and its asyncio loop, the HTTP client, the window.
+
+`main()` is the only entry; nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+import httpx
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from bucket_desktop.services.app_settings import APP_NAME, AppPaths
+from bucket_desktop.ui.main_window_view import MainWindowView
+from bucket_desktop.ui.session import DesktopSession, demo_paths
+
+log = logging.getLogger(__name__)
+
+ShownHook = Callable[[MainWindowView], None]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Command-line options."""
+
+    demo: bool
+    data_dir: Path | None
+
+
+def parse_args(argv: Sequence[str] | None) -> Options:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(
+        prog="bucket-desktop", description="Payment Bucket: M-PESA payments for hotspot providers."
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run with an offline M-PESA simulator and a local relay (nothing real is charged)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep settings, credentials and logs in this folder instead of the usual ones",
+    )
+    args = parser.parse_args(argv)
+    return Options(demo=args.demo, data_dir=args.data_dir)
+
+
+def main(argv: Sequence[str] | None = None, *, on_window_shown: ShownHook | None = None) -> int:
+    """Run the app until its window closes; returns the exit status."""
+    options = parse_args(argv)
+    paths = _paths_for(options)
+    configure_logging(paths.log_file)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("Payment Bucket")
+    app.setStyleSheet(load_style_sheet())
+    # The window's close ends `run`; Qt must not stop the loop under it first.
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(run(options, paths, on_window_shown))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+async def run(options: Options, paths: AppPaths, on_window_shown: ShownHook | None) -> int:
+    """Open the secrets, show the window, sign in (or start the demo), wait for the close."""
+    async with httpx.AsyncClient(timeout=20.0) as http:
+        session = DesktopSession(options.demo, paths, http, on_window_shown)
+        try:
+            return await session.run()
+        finally:
+            await session.shutdown()
+
+
+def _paths_for(options: Options) -> AppPaths:
+    if options.demo:
+        return demo_paths(options.data_dir)
+    if options.data_dir is not None:
+        return AppPaths.portable(options.data_dir)
+    return AppPaths.for_user()
+
+
+def configure_logging(log_file: Path) -> None:
+    """Log to a rotating file in the log folder (never secrets) and warnings to stderr."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    root.addHandler(console)
+    # httpx logs every request URL at INFO; relay URLs are fine but the noise is not.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def load_style_sheet() -> str:
+    """The app's Qt style sheet."""
+    return resources.files("bucket_desktop.resources").joinpath("style.qss").read_text("utf-8")

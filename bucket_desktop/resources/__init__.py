@@ -1,0 +1,1 @@
+"""Style sheet and other data files, read with importlib.resources."""

@@ -1,0 +1,59 @@
+"""Layout of the first-run dialog: relay address and token, or try the demo."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
+
+
+class ConnectDialogView(QDialog):
+    """Widgets only; `ConnectDialog` wires them."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connect to your relay")
+        self.setMinimumWidth(520)
+        heading = QLabel("Welcome to Payment Bucket")
+        heading.setObjectName("cardTitle")
+        intro = QLabel(
+            "Enter the address of your payment relay and the token its operator gave you. "
+            "No relay yet? Try the demo: it runs everything on this PC with a pretend M-PESA."
+        )
+        intro.setWordWrap(True)
+        intro.setObjectName("hint")
+        self.relay_url = QLineEdit()
+        self.relay_url.setPlaceholderText("https://relay.example.com")
+        self.token = SecretLineEdit()
+        self.status = StatusLabel()
+        self.demo_button = QPushButton("Try the demo")
+        self.cancel_button = QPushButton("Quit")
+        self.connect_button = QPushButton("Connect")
+        self.connect_button.setObjectName("primaryButton")
+        self.connect_button.setDefault(True)
+
+        form = QFormLayout()
+        form.addRow("Relay address", self.relay_url)
+        form.addRow("Token", self.token)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.connect_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(heading)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)

@@ -1,0 +1,178 @@
+"""Main window controller: a registry of pages, the signed-in identity, remembered layout."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QByteArray, QObject, Qt, Signal
+from PySide6.QtWidgets import QListWidgetItem, QWidget
+
+from bucket_desktop.services.app_settings import AppSettings, SettingsFile
+from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.services.relay_models import Identity
+from bucket_desktop.ui.main_window_view import MainWindowView
+from bucket_desktop.ui.widgets import StatusKind
+
+DEFAULT_SIZE = (1280, 740)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RelaySession:
+    """A signed-in connection to the relay."""
+
+    client: RelayClient
+    identity: Identity
+
+
+@dataclass(slots=True)
+class Page:
+    """One entry of the sidebar. `on_session` hears every sign-in and sign-out."""
+
+    key: str
+    title: str
+    widget: QWidget
+    owner_only: bool = False
+    on_session: Callable[[RelaySession | None], None] | None = None
+
+
+class MainWindow(QObject):
+    """Wires the window: switching pages, showing who is signed in, messages, closing."""
+
+    closed = Signal()
+    change_relay_requested = Signal()
+
+    def __init__(
+        self, view: MainWindowView, settings: AppSettings, settings_file: SettingsFile
+    ) -> None:
+        super().__init__()
+        self.view = view
+        self._settings = settings
+        self._settings_file = settings_file
+        self._pages: list[Page] = []
+        self.session: RelaySession | None = None
+        # The page remembered from the last run, shown once this session may see it.
+        self._wanted_page: str | None = None
+        view.sidebar.currentRowChanged.connect(self._show_row)
+        view.banner_close.clicked.connect(self.clear_message)
+        view.connection_button.clicked.connect(self.change_relay_requested)
+        view.closing.connect(self._on_closing)
+
+    @property
+    def pages(self) -> list[Page]:
+        """The registered pages, in sidebar order."""
+        return list(self._pages)
+
+    def add_page(self, page: Page) -> None:
+        """Append a page to the sidebar and the page stack."""
+        self._pages.append(page)
+        self.view.pages.addWidget(page.widget)
+        item = QListWidgetItem(page.title)
+        item.setData(Qt.ItemDataRole.UserRole, page.key)
+        self.view.sidebar.addItem(item)
+        self._apply_visibility()
+
+    def visible_keys(self) -> list[str]:
+        """Keys of the pages this session may see."""
+        return [page.key for page in self._pages if self._allowed(page)]
+
+    def current_key(self) -> str | None:
+        """Key of the page on screen."""
+        row = self.view.sidebar.currentRow()
+        return self._pages[row].key if 0 <= row < len(self._pages) else None
+
+    def show_page(self, key: str) -> bool:
+        """Switch to the page `key` if this session may see it."""
+        for row, page in enumerate(self._pages):
+            if page.key == key and self._allowed(page):
+                self.view.sidebar.setCurrentRow(row)
+                return True
+        return False
+
+    def set_session(self, session: RelaySession | None) -> None:
+        """Sign in (or out): update the header, hide owner pages from attendants, tell pages."""
+        self.session = session
+        self._show_identity(session)
+        self._apply_visibility()
+        if self._wanted_page is not None and self.show_page(self._wanted_page):
+            self._wanted_page = None
+        for page in self._pages:
+            if page.on_session is not None:
+                page.on_session(session if self._allowed(page) else None)
+
+    def show_message(self, text: str, kind: StatusKind = StatusKind.ERROR) -> None:
+        """Show a sentence in the banner above the pages."""
+        self.view.banner.show_status(text, kind)
+        self.view.banner_close.setVisible(bool(text))
+
+    def clear_message(self) -> None:
+        """Hide the banner."""
+        self.show_message("", StatusKind.NEUTRAL)
+
+    def restore_layout(self) -> None:
+        """Size, position and page from the last run."""
+        geometry = self._settings.window_geometry
+        restored = False
+        if geometry:
+            try:
+                raw = base64.b64decode(geometry, validate=True)
+            except ValueError:
+                raw = b""
+            restored = bool(raw) and self.view.restoreGeometry(QByteArray(raw))
+        if not restored:
+            self.view.resize(*DEFAULT_SIZE)
+        self._wanted_page = self._settings.last_page
+        if self._wanted_page and self.show_page(self._wanted_page):
+            self._wanted_page = None
+        else:
+            self._show_first_visible()
+
+    def _show_identity(self, session: RelaySession | None) -> None:
+        if session is None:
+            self.view.identity_label.setText("Not signed in")
+            self.view.relay_label.setText("")
+            return
+        who = session.identity
+        role = "Owner" if who.is_owner else "Attendant"
+        provider = who.provider_name or (f"provider {who.provider_id}" if who.provider_id else "")
+        self.view.identity_label.setText(f"{role} · {provider}" if provider else role)
+        self.view.relay_label.setText(session.client.base_url)
+
+    def _allowed(self, page: Page) -> bool:
+        return not page.owner_only or (self.session is not None and self.session.identity.is_owner)
+
+    def _apply_visibility(self) -> None:
+        for row, page in enumerate(self._pages):
+            self.view.sidebar.setRowHidden(row, not self._allowed(page))
+        key = self.current_key()
+        if key is None or key not in self.visible_keys():
+            self._show_first_visible()
+
+    def _show_first_visible(self) -> None:
+        visible = self.visible_keys()
+        if visible:
+            self.show_page(visible[0])
+
+    def _show_row(self, row: int) -> None:
+        if not 0 <= row < len(self._pages):
+            return
+        page = self._pages[row]
+        if not self._allowed(page):
+            self._show_first_visible()
+            return
+        self.view.pages.setCurrentWidget(page.widget)
+        self.view.title_label.setText(page.title)
+
+    def _on_closing(self) -> None:
+        geometry = bytes(self.view.saveGeometry().data())
+        self._settings.window_geometry = base64.b64encode(geometry).decode("ascii")
+        self._settings.last_page = self._wanted_page or self.current_key()
+        try:
+            self._settings_file.save(self._settings)
+        except OSError as error:
+            log.warning("Window layout not saved: %s", error)
+        self.closed.emit()

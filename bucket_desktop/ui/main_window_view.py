@@ -1,0 +1,104 @@
+"""Layout of the main window: header, sidebar of pages, page stack, message banner."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bucket_desktop.ui.widgets import StatusLabel
+
+SIDEBAR_WIDTH = 210
+
+
+class MainWindowView(QMainWindow):
+    """The window's widgets; `closing` fires when the person closes it."""
+
+    closing = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle("Payment Bucket")
+        self.setMinimumSize(QSize(980, 640))
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(SIDEBAR_WIDTH)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.pages = QStackedWidget()
+
+        self.title_label = QLabel("Payment Bucket")
+        self.title_label.setObjectName("pageTitle")
+        self.identity_label = QLabel("Not signed in")
+        self.identity_label.setObjectName("identity")
+        self.relay_label = QLabel("")
+        self.relay_label.setObjectName("relayAddress")
+        self.connection_button = QPushButton("Change relay…")
+        self.connection_button.setObjectName("flatButton")
+        self.banner = StatusLabel()
+        self.banner.setObjectName("banner")
+        self.banner_close = QPushButton("Dismiss")
+        self.banner_close.setObjectName("flatButton")
+
+        self.setCentralWidget(self._build_body())
+
+    def _build_body(self) -> QWidget:
+        brand = QLabel("Payment Bucket")
+        brand.setObjectName("brand")
+        side = QFrame()
+        side.setObjectName("sidePanel")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.setSpacing(0)
+        side_layout.addWidget(brand)
+        side_layout.addWidget(self.sidebar, 1)
+
+        content = QWidget()
+        content.setObjectName("content")
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(28, 18, 28, 18)
+        content_layout.setSpacing(12)
+        content_layout.addLayout(self._build_header())
+        content_layout.addLayout(self._build_banner())
+        content_layout.addWidget(self.pages, 1)
+
+        body = QWidget()
+        layout = QHBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(side)
+        layout.addWidget(content, 1)
+        return body
+
+    def _build_header(self) -> QHBoxLayout:
+        who = QVBoxLayout()
+        who.setSpacing(0)
+        who.addWidget(self.identity_label, 0, Qt.AlignmentFlag.AlignRight)
+        who.addWidget(self.relay_label, 0, Qt.AlignmentFlag.AlignRight)
+        header = QHBoxLayout()
+        header.addWidget(self.title_label, 1)
+        header.addLayout(who)
+        header.addWidget(self.connection_button)
+        return header
+
+    def _build_banner(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(self.banner, 1)
+        row.addWidget(self.banner_close, 0, Qt.AlignmentFlag.AlignTop)
+        self.banner_close.hide()
+        return row
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Let the controller save state and shut down before the window goes."""
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,244 @@
+"""Relay half of the settings page: push sealed credentials, verify, pin the relay key."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox
+from qasync import asyncSlot
+
+from bucket_desktop.services.app_settings import AppSettings, SettingsFile
+from bucket_desktop.services.credentials import DarajaCredentials, Environment
+from bucket_desktop.services.mpesa_rules import lint_callback_url
+from bucket_desktop.services.relay_errors import RelayError
+from bucket_desktop.services.relay_models import (
+    CredentialsSummary,
+    RelayKey,
+    VerificationResult,
+)
+from bucket_desktop.services.sealing import SealingError, seal
+from bucket_desktop.ui.main_window import RelaySession
+from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.widgets import StatusKind, busy
+
+log = logging.getLogger(__name__)
+
+Confirm = Callable[[str, str], bool]
+
+
+def ask_with_message_box(title: str, question: str) -> bool:
+    """Yes/No question in a message box; No is the default."""
+    answer = QMessageBox.question(
+        None,
+        title,
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class RelayPanel:
+    """Push, Verify, the pinned relay key and the callback URL."""
+
+    def __init__(
+        self,
+        view: SettingsPageView,
+        *,
+        read_credentials: Callable[[], DarajaCredentials | None],
+        settings: AppSettings,
+        settings_file: SettingsFile,
+        confirm: Confirm = ask_with_message_box,
+        local_callbacks_ok: bool = False,
+    ) -> None:
+        self.view = view
+        self._read_credentials = read_credentials
+        self._settings = settings
+        self._settings_file = settings_file
+        self._confirm = confirm
+        self._local_callbacks_ok = local_callbacks_ok
+        self._session: RelaySession | None = None
+        self._offered_key: RelayKey | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        view.push_button.clicked.connect(self.push)
+        view.verify_button.clicked.connect(self.verify)
+        view.copy_button.clicked.connect(self.copy_callback_url)
+        view.trust_key_button.clicked.connect(self.trust_new_key)
+        self._set_enabled(False)
+
+    def set_session(self, session: RelaySession | None) -> None:
+        """Use this relay connection (None: signed out or not the owner)."""
+        self._session = session
+        self._set_enabled(session is not None)
+        if session is None:
+            self.view.relay_status.show_status("Sign in as the owner to use the relay.")
+            return
+        pinned = self._settings.pinned_fingerprints.get(session.client.base_url)
+        self.view.fingerprint.setText(f"{pinned} (pinned)" if pinned else "Not fetched yet")
+        task = asyncio.ensure_future(self.refresh())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def refresh(self) -> None:
+        """Show what the relay holds now."""
+        if self._session is None:
+            return
+        try:
+            summary = await self._session.client.credentials()
+        except RelayError as error:
+            self.view.relay_status.show_status(str(error), StatusKind.ERROR)
+            return
+        self._show_summary(summary)
+
+    @asyncSlot()
+    async def push(self) -> None:
+        """Seal the form's credentials to the pinned relay key and upload them."""
+        session = self._session
+        credentials = self._read_credentials()
+        if session is None or credentials is None:
+            if credentials is None:
+                self.view.relay_status.show_status(
+                    "Fix the fields marked in red first.", StatusKind.ERROR
+                )
+            return
+        status = self.view.relay_status
+        status.show_status("Fetching the relay key…", StatusKind.WORKING)
+        with busy(self.view.push_button, self.view.verify_button):
+            try:
+                key = await session.client.relay_key()
+                if not self._key_is_trusted(session, key):
+                    return
+                status.show_status("Sending sealed credentials…", StatusKind.WORKING)
+                sealed = seal(key.public_key, credentials.to_json())
+                summary = await session.client.put_credentials(sealed, key.fingerprint)
+            except (RelayError, SealingError) as error:
+                status.show_status(str(error), StatusKind.ERROR)
+                return
+        self._show_summary(summary)
+        status.show_status(
+            "The relay has the new credentials. Press Verify on relay to test them there.",
+            StatusKind.OK,
+        )
+        log.info("Credentials pushed to %s (key %s).", session.client.base_url, key.fingerprint)
+
+    @asyncSlot()
+    async def verify(self) -> None:
+        """Ask the relay to test its stored credentials with Daraja."""
+        session = self._session
+        if session is None:
+            return
+        status = self.view.relay_status
+        status.show_status("The relay is testing the credentials with Daraja…", StatusKind.WORKING)
+        with busy(self.view.push_button, self.view.verify_button):
+            try:
+                result = await session.client.test_credentials()
+                summary = await session.client.credentials()
+            except RelayError as error:
+                status.show_status(str(error), StatusKind.ERROR)
+                return
+        self._show_summary(summary)
+        self._show_verification(result)
+
+    def copy_callback_url(self) -> None:
+        """Put the callback URL on the clipboard."""
+        url = self.view.callback_url.text()
+        if url:
+            QGuiApplication.clipboard().setText(url)
+            self.view.relay_status.show_status("Callback URL copied.", StatusKind.OK)
+
+    def trust_new_key(self) -> None:
+        """After a person confirms, pin the relay's new key in place of the old one."""
+        session, key = self._session, self._offered_key
+        if session is None or key is None:
+            return
+        question = (
+            f"The relay now shows the key {key.fingerprint}. Trust it only if the relay's "
+            "operator told you the key was changed. Trust the new key?"
+        )
+        if not self._confirm("Relay key changed", question):
+            return
+        self._pin(session, key)
+        self._offered_key = None
+        self.view.trust_key_button.hide()
+        self.view.relay_status.show_status(
+            "The new relay key is trusted. Press Push to relay again.", StatusKind.OK
+        )
+
+    def _key_is_trusted(self, session: RelaySession, key: RelayKey) -> bool:
+        pinned = self._settings.pinned_fingerprints.get(session.client.base_url)
+        if pinned is None:
+            self._pin(session, key)
+            return True
+        if pinned == key.fingerprint:
+            self.view.fingerprint.setText(f"{key.fingerprint} (pinned)")
+            return True
+        self._offered_key = key
+        self.view.trust_key_button.show()
+        self.view.fingerprint.setText(f"{key.fingerprint} (does not match {pinned})")
+        self.view.relay_status.show_status(
+            f"Stopped: the relay's key changed from {pinned} to {key.fingerprint}, so nothing "
+            "was sent. Someone may be impersonating the relay. Ask its operator before trusting "
+            "the new key.",
+            StatusKind.ERROR,
+        )
+        return False
+
+    def _pin(self, session: RelaySession, key: RelayKey) -> None:
+        self._settings.pinned_fingerprints[session.client.base_url] = key.fingerprint
+        self._settings_file.save(self._settings)
+        self.view.fingerprint.setText(f"{key.fingerprint} (pinned)")
+
+    def _show_summary(self, summary: CredentialsSummary) -> None:
+        if not summary.configured:
+            self.view.verified.setText("No credentials on the relay yet")
+        elif summary.verified:
+            self.view.verified.setText("Verified")
+        else:
+            self.view.verified.setText("Not verified yet")
+        self.view.verified.setProperty("ok", summary.verified)
+        self.view.last_test.setText(_last_test_text(summary))
+        url = summary.callback_url or ""
+        self.view.callback_url.setText(url)
+        self._lint(url, summary.environment)
+
+    def _lint(self, url: str, environment: str | None) -> None:
+        production = environment == Environment.PRODUCTION.value
+        problems = lint_callback_url(url, production=production) if url else []
+        if problems and self._local_callbacks_ok and not production:
+            problems = [p for p in problems if "cannot reach" not in p and "HTTPS" not in p]
+        self.view.callback_warnings.show_status(" ".join(problems), StatusKind.WARNING)
+
+    def _show_verification(self, result: VerificationResult) -> None:
+        kind = StatusKind.OK if result.success else StatusKind.ERROR
+        self.view.relay_status.show_status(result.message or "The relay finished the test.", kind)
+        lines = [f"{'✔' if c.ok else '✘'}  {c.message or c.name}" for c in result.checks]
+        failed = any(not c.ok for c in result.checks)
+        self.view.checks.show_status(
+            "\n".join(lines), StatusKind.WARNING if failed else StatusKind.NEUTRAL
+        )
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for button in (self.view.push_button, self.view.verify_button):
+            button.setEnabled(enabled)
+
+
+def _last_test_text(summary: CredentialsSummary) -> str:
+    if not summary.last_test:
+        return "Never"
+    when = friendly_time(summary.last_test)
+    return f"{when} · {summary.test_status}" if summary.test_status else when
+
+
+def friendly_time(iso: str) -> str:
+    """'26 Nov 2026, 14:02' in this PC's time zone, or the text as given if unreadable."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%d %b %Y, %H:%M")

@@ -1,0 +1,212 @@
+"""One run of the app: open the secrets, sign in or start the demo, wait for the window to close."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+from qasync import asyncSlot
+
+from bucket_desktop.demo import DemoEnvironment, DemoError, demo_credentials, start_demo
+from bucket_desktop.services.app_settings import AppPaths, SettingsFile
+from bucket_desktop.services.keystore import (
+    RELAY_TOKEN,
+    KeyringStore,
+    KeyringUnavailable,
+    MemoryStore,
+    PassphraseKeyFile,
+    SecretStore,
+)
+from bucket_desktop.services.relay_errors import RelayError
+from bucket_desktop.ui.connect_dialog import ConnectChoice, ConnectDialog
+from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
+from bucket_desktop.ui.demo_help import demo_help_text
+from bucket_desktop.ui.desktop import SETTINGS_PAGE, Desktop, build_desktop
+from bucket_desktop.ui.main_window_view import MainWindowView
+from bucket_desktop.ui.passphrase_dialog import PassphraseDialog
+from bucket_desktop.ui.widgets import StatusKind
+
+log = logging.getLogger(__name__)
+
+ShownHook = Callable[[MainWindowView], None]
+
+
+def demo_paths(config_dir: Path | None = None) -> AppPaths:
+    """A throwaway data folder; the window layout is still remembered between demo runs."""
+    user = AppPaths.for_user()
+    return AppPaths(
+        config_dir=config_dir or user.config_dir / "demo",
+        data_dir=Path(tempfile.mkdtemp(prefix="payment-bucket-demo-")),
+        log_dir=user.log_dir,
+    )
+
+
+async def open_secret_store(paths: AppPaths) -> SecretStore | None:
+    """The OS keyring, or the passphrase key file where there is none; None if the person quits."""
+    try:
+        return await asyncio.to_thread(KeyringStore.from_system, paths.keyring_service)
+    except KeyringUnavailable as error:
+        reason = str(error)
+    log.warning("OS keyring refused (%s); using the passphrase key file.", reason)
+    return await PassphraseDialog(PassphraseKeyFile(paths.key_file), reason).ask()
+
+
+class DesktopSession:
+    """Drives one run of the app from the first dialog to the closed window."""
+
+    def __init__(
+        self, demo: bool, paths: AppPaths, http: httpx.AsyncClient, on_shown: ShownHook | None
+    ) -> None:
+        self.demo = demo
+        self.paths = paths
+        self.http = http
+        self.desktop: Desktop | None = None
+        self.demo_environment: DemoEnvironment | None = None
+        self._on_shown = on_shown
+        self._closed: asyncio.Future[None] | None = None
+        self._previous_hook = sys.excepthook
+
+    async def run(self) -> int:
+        """Returns the exit status once the window has closed (or the person quit early)."""
+        secrets, choice = await self._open()
+        if secrets is None:
+            return 0
+        desktop = build_desktop(self.paths, self.http, secrets, demo=self.demo)
+        self.desktop = desktop
+        self._closed = asyncio.get_running_loop().create_future()
+        desktop.window.closed.connect(self._window_closed)
+        desktop.window.change_relay_requested.connect(self.change_relay)
+        sys.excepthook = self._unexpected_error
+        desktop.window.restore_layout()
+        desktop.window.view.show()
+        if self._on_shown is not None:
+            self._on_shown(desktop.window.view)
+        if self.demo:
+            await self._start_demo(desktop)
+        else:
+            await self._sign_in(desktop, choice)
+        await self._closed
+        return 0
+
+    async def shutdown(self) -> None:
+        """Stop the demo children and put back what was changed."""
+        sys.excepthook = self._previous_hook
+        if self.demo_environment is not None:
+            await asyncio.to_thread(self.demo_environment.stop)
+        if self.demo:
+            shutil.rmtree(self.paths.data_dir, ignore_errors=True)
+
+    async def _open(self) -> tuple[SecretStore | None, ConnectChoice | None]:
+        if self.demo:
+            return MemoryStore(), None
+        secrets = await open_secret_store(self.paths)
+        if secrets is None:
+            return None, None
+        settings = SettingsFile(self.paths.settings_file).load()
+        token = await asyncio.to_thread(secrets.get, RELAY_TOKEN)
+        if settings.relay_url and token:
+            return secrets, None
+        choice = await ConnectDialog(ConnectDialogView(), self.http).ask()
+        if choice is None:
+            return None, None
+        if choice.demo:
+            self.demo = True
+            self.paths = demo_paths()
+            return MemoryStore(), None
+        return secrets, choice
+
+    async def _sign_in(self, desktop: Desktop, choice: ConnectChoice | None) -> None:
+        await desktop.settings_page.load_saved()
+        url = choice.relay_url if choice else desktop.settings.relay_url
+        token = choice.token if choice else await desktop.saved_token()
+        if not url or not token:
+            return
+        try:
+            await desktop.sign_in(url, token)
+        except RelayError as error:
+            desktop.window.show_message(
+                f"{error} Use “Change relay…” to sign in again.", StatusKind.ERROR
+            )
+
+    async def _start_demo(self, desktop: Desktop) -> None:
+        window = desktop.window
+        window.view.connection_button.setText("View as attendant")
+        window.show_message(
+            "Starting the demo: an offline M-PESA simulator and a local relay…", StatusKind.WORKING
+        )
+        try:
+            self.demo_environment = await start_demo(self.paths.data_dir / "demo")
+            await desktop.sign_in(
+                self.demo_environment.relay_url, self.demo_environment.owner_token, remember=False
+            )
+        except (DemoError, RelayError, OSError) as error:
+            window.show_message(f"The demo could not start: {error}", StatusKind.ERROR)
+            return
+        desktop.settings_page.prefill(
+            demo_credentials(), "Demo: the offline simulator's credentials, not saved yet."
+        )
+        desktop.settings_page.view.demo_hint.setText(demo_help_text())
+        desktop.settings_page.view.demo_hint.show()
+        if desktop.settings.last_page is None:
+            window.show_page(SETTINGS_PAGE)
+        window.show_message(
+            "Demo mode: nothing here touches real money. Try Test, Save, Push and Verify.",
+            StatusKind.OK,
+        )
+
+    @asyncSlot()
+    async def change_relay(self) -> None:
+        """Demo: switch between owner and attendant. Otherwise: sign in to another relay."""
+        desktop = self.desktop
+        if desktop is None:
+            return
+        if self.demo:
+            await self._switch_demo_role(desktop)
+            return
+        dialog = ConnectDialog(ConnectDialogView(desktop.window.view), self.http)
+        dialog.view.demo_button.hide()
+        dialog.view.cancel_button.setText("Cancel")
+        dialog.prefill(desktop.settings.relay_url)
+        choice = await dialog.ask()
+        if choice is not None and choice.identity is not None:
+            await desktop.sign_in(choice.relay_url, choice.token)
+            desktop.window.clear_message()
+
+    async def _switch_demo_role(self, desktop: Desktop) -> None:
+        demo, session = self.demo_environment, desktop.window.session
+        if demo is None or session is None:
+            return
+        to_owner = not session.identity.is_owner
+        token = demo.owner_token if to_owner else demo.attendant_token
+        button = desktop.window.view.connection_button
+        button.setEnabled(False)
+        try:
+            await desktop.sign_in(demo.relay_url, token, remember=False)
+        except RelayError as error:
+            desktop.window.show_message(str(error), StatusKind.ERROR)
+        finally:
+            button.setEnabled(True)
+        owner_now = desktop.window.session is not None and desktop.window.session.identity.is_owner
+        button.setText("View as attendant" if owner_now else "View as owner")
+
+    def _window_closed(self) -> None:
+        if self._closed is not None and not self._closed.done():
+            self._closed.set_result(None)
+
+    def _unexpected_error(
+        self, kind: type[BaseException], error: BaseException, trace: TracebackType | None
+    ) -> None:
+        log.error("Unexpected error", exc_info=(kind, error, trace))
+        if self.desktop is not None:
+            self.desktop.window.show_message(
+                "Something went wrong that the app did not expect; it was written to the log "
+                f"file {self.paths.log_file}.",
+                StatusKind.ERROR,
+            )

@@ -1,0 +1,145 @@
+"""Payment settings controller: test credentials with Daraja, save them in the vault."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+
+from qasync import asyncSlot
+
+from bucket_desktop.services.credentials import DarajaCredentials
+from bucket_desktop.services.daraja_client import DarajaClient
+from bucket_desktop.services.daraja_errors import DarajaError
+from bucket_desktop.services.keystore import VAULT_KEY, KeystoreError, SecretStore
+from bucket_desktop.services.vault import Vault, VaultError, VaultLocked, new_vault_key
+from bucket_desktop.ui.credentials_form import CredentialsForm
+from bucket_desktop.ui.main_window import RelaySession
+from bucket_desktop.ui.relay_panel import RelayPanel
+from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.widgets import StatusKind, busy
+
+log = logging.getLogger(__name__)
+
+
+class SettingsPage:
+    """Wires the settings page: the form, Test, Save, and the relay panel."""
+
+    def __init__(
+        self,
+        view: SettingsPageView,
+        *,
+        form: CredentialsForm,
+        vault: Vault,
+        secrets: SecretStore,
+        daraja: DarajaClient,
+        relay_panel: RelayPanel,
+    ) -> None:
+        self.view = view
+        self.form = form
+        self.relay_panel = relay_panel
+        self._vault = vault
+        self._secrets = secrets
+        self._daraja = daraja
+        # Set when the saved file cannot be opened: the next save moves it aside first.
+        self._vault_unreadable = False
+        view.test_button.clicked.connect(self.test_credentials)
+        view.save_button.clicked.connect(self.save_credentials)
+
+    def set_session(self, session: RelaySession | None) -> None:
+        """Hand the relay connection to the relay panel."""
+        self.relay_panel.set_session(session)
+
+    def prefill(self, credentials: DarajaCredentials, note: str) -> None:
+        """Fill the form (demo mode) without saving."""
+        self.form.fill(credentials)
+        self.view.saved_note.setText(note)
+
+    async def load_saved(self) -> None:
+        """Put the saved credentials, if any, into the form."""
+        try:
+            key = await asyncio.to_thread(self._secrets.get, VAULT_KEY)
+            saved = await asyncio.to_thread(self._vault.load, key)
+        except VaultLocked as error:
+            self._vault_unreadable = True
+            self.view.local_status.show_status(str(error), StatusKind.ERROR)
+            return
+        except (VaultError, KeystoreError) as error:
+            self.view.local_status.show_status(str(error), StatusKind.ERROR)
+            return
+        if saved is not None:
+            self.form.fill(saved)
+            self.view.saved_note.setText("Saved on this PC.")
+
+    @asyncSlot()
+    async def test_credentials(self) -> None:
+        """Ask Daraja for a token with these credentials, from this PC."""
+        credentials = self.form.read()
+        if credentials is None:
+            self.view.local_status.show_status(
+                "Fix the fields marked in red first.", StatusKind.ERROR
+            )
+            return
+        status = self.view.local_status
+        status.show_status("Asking Daraja…", StatusKind.WORKING)
+        started = time.monotonic()
+        with busy(self.view.test_button, self.view.save_button):
+            try:
+                await self._daraja.test_credentials(credentials)
+            except DarajaError as error:
+                status.show_status(f"{error} ({_seconds(started)})", StatusKind.ERROR)
+                return
+        status.show_status(
+            f"Daraja accepted the consumer key and secret ({_seconds(started)}). "
+            "The shortcode and passkey are checked by Verify on relay.",
+            StatusKind.OK,
+        )
+
+    @asyncSlot()
+    async def save_credentials(self) -> None:
+        """Encrypt the credentials with the vault key and write them to the data folder."""
+        credentials = self.form.read()
+        if credentials is None:
+            self.view.local_status.show_status(
+                "Fix the fields marked in red first.", StatusKind.ERROR
+            )
+            return
+        self.view.local_status.show_status("Saving…", StatusKind.WORKING)
+        with busy(self.view.test_button, self.view.save_button):
+            try:
+                moved = await asyncio.to_thread(self._save, credentials)
+            except (KeystoreError, VaultError, OSError) as error:
+                self.view.local_status.show_status(_sentence(error), StatusKind.ERROR)
+                return
+        stamp = datetime.now().strftime("%H:%M")
+        self.view.saved_note.setText(f"Saved on this PC at {stamp}.")
+        text = f"Saved, encrypted with a key kept in {self._secrets.description}."
+        if moved is not None:
+            text += f" The old unreadable file was kept as {moved.name}."
+        self.view.local_status.show_status(text, StatusKind.OK)
+
+    def _save(self, credentials: DarajaCredentials) -> Path | None:
+        """Blocking part of Save (keyring, disk); returns where an unreadable file went."""
+        moved = None
+        key = self._secrets.get(VAULT_KEY)
+        if key is None or self._vault_unreadable:
+            moved = self._vault.set_aside() if self._vault.exists() else None
+            if key is None:
+                key = new_vault_key()
+                self._secrets.set(VAULT_KEY, key)
+        self._vault.save(key, credentials)
+        self._vault_unreadable = False
+        log.info("Credentials saved for shortcode %s.", credentials.shortcode)
+        return moved
+
+
+def _seconds(started: float) -> str:
+    return f"{time.monotonic() - started:.2f} s"
+
+
+def _sentence(error: Exception) -> str:
+    if isinstance(error, OSError):
+        return f"The credentials could not be saved: {error.strerror or error}."
+    return str(error)

@@ -1,0 +1,219 @@
+"""Layout of the Payment settings page: the Daraja app form and the relay panel."""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bucket_desktop.services.credentials import AccountType, Environment
+from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
+
+FIELD_NAMES = (
+    "environment",
+    "account_type",
+    "consumer_key",
+    "consumer_secret",
+    "shortcode",
+    "till_number",
+    "passkey",
+)
+
+
+class SettingsPageView(QWidget):
+    """Widgets only; `SettingsPage` wires them."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.environment = QComboBox()
+        self.environment.addItem("Sandbox (testing)", Environment.SANDBOX.value)
+        self.environment.addItem("Production (real money)", Environment.PRODUCTION.value)
+        self.account_type = QComboBox()
+        self.account_type.addItem("Paybill", AccountType.PAYBILL.value)
+        self.account_type.addItem("Buy Goods till", AccountType.TILL.value)
+        self.consumer_key = QLineEdit()
+        self.consumer_secret = SecretLineEdit()
+        self.shortcode = QLineEdit()
+        self.till_number = QLineEdit()
+        self.passkey = SecretLineEdit()
+        self.shortcode_label = QLabel("Paybill number")
+        self.till_number_label = QLabel("Till number")
+        self.field_errors = {name: _error_label() for name in FIELD_NAMES}
+
+        self.test_button = QPushButton("Test")
+        self.save_button = QPushButton("Save")
+        self.save_button.setObjectName("primaryButton")
+        self.local_status = StatusLabel()
+        self.saved_note = QLabel("")
+        self.saved_note.setObjectName("hint")
+
+        self.fingerprint = _value_label()
+        self.verified = _value_label()
+        self.last_test = _value_label()
+        self.callback_url = QLineEdit()
+        self.callback_url.setReadOnly(True)
+        self.callback_url.setPlaceholderText("Shown after the first push")
+        self.copy_button = QPushButton("Copy")
+        self.callback_warnings = StatusLabel()
+        self.push_button = QPushButton("Push to relay")
+        self.push_button.setObjectName("primaryButton")
+        self.verify_button = QPushButton("Verify on relay")
+        self.trust_key_button = QPushButton("Trust the new key…")
+        self.trust_key_button.setObjectName("dangerButton")
+        self.trust_key_button.hide()
+        self.relay_status = StatusLabel()
+        self.checks = StatusLabel()
+        self.demo_hint = QLabel("")
+        self.demo_hint.setObjectName("hint")
+        self.demo_hint.setWordWrap(True)
+        self.demo_hint.hide()
+
+        columns = QHBoxLayout()
+        columns.setSpacing(20)
+        columns.addWidget(self._build_daraja_card(), 11)
+        columns.addWidget(self._build_relay_card(), 9)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(columns)
+        layout.addWidget(self.demo_hint)
+        layout.addStretch(1)
+        self._set_tab_order()
+
+    def field_widget(self, name: str) -> QWidget:
+        """The input widget for a credentials field."""
+        widget: QWidget = getattr(self, name)
+        return widget
+
+    def _build_daraja_card(self) -> QFrame:
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(4)
+        grid.setColumnMinimumWidth(0, 130)
+        rows = [
+            (QLabel("Environment"), self.environment, "environment"),
+            (QLabel("Account type"), self.account_type, "account_type"),
+            (QLabel("Consumer key"), self.consumer_key, "consumer_key"),
+            (QLabel("Consumer secret"), self.consumer_secret, "consumer_secret"),
+            (self.shortcode_label, self.shortcode, "shortcode"),
+            (self.till_number_label, self.till_number, "till_number"),
+            (QLabel("Passkey"), self.passkey, "passkey"),
+        ]
+        for index, (label, widget, name) in enumerate(rows):
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(label, index * 2, 0)
+            grid.addWidget(widget, index * 2, 1)
+            grid.addWidget(self.field_errors[name], index * 2 + 1, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.saved_note, 1)
+        buttons.addWidget(self.test_button)
+        buttons.addWidget(self.save_button)
+        return _card(
+            "Daraja app",
+            "From your app on the Safaricom developer portal. Kept encrypted on this PC.",
+            [grid, buttons],
+            [self.local_status],
+        )
+
+    def _build_relay_card(self) -> QFrame:
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(10)
+        copy_row = QHBoxLayout()
+        copy_row.setSpacing(6)
+        copy_row.addWidget(self.callback_url, 1)
+        copy_row.addWidget(self.copy_button)
+        rows = [
+            ("Relay key", self.fingerprint),
+            ("Verification", self.verified),
+            ("Last test", self.last_test),
+        ]
+        for index, (text, widget) in enumerate(rows):
+            grid.addWidget(_right_label(text), index, 0)
+            grid.addWidget(widget, index, 1)
+        grid.addWidget(_right_label("Callback URL"), len(rows), 0)
+        grid.addLayout(copy_row, len(rows), 1)
+        grid.setColumnStretch(1, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.trust_key_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.verify_button)
+        buttons.addWidget(self.push_button)
+        return _card(
+            "Relay",
+            "The relay starts payments with these credentials and receives Safaricom's callbacks.",
+            [grid, buttons],
+            [self.callback_warnings, self.relay_status, self.checks],
+        )
+
+    def _set_tab_order(self) -> None:
+        order: list[QWidget] = [
+            self.environment,
+            self.account_type,
+            self.consumer_key,
+            self.consumer_secret.line_edit,
+            self.shortcode,
+            self.till_number,
+            self.passkey.line_edit,
+            self.test_button,
+            self.save_button,
+            self.copy_button,
+            self.verify_button,
+            self.push_button,
+        ]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+
+def _card(title: str, subtitle: str, layouts: list[object], extra: list[QWidget]) -> QFrame:
+    card = QFrame()
+    card.setObjectName("card")
+    heading = QLabel(title)
+    heading.setObjectName("cardTitle")
+    hint = QLabel(subtitle)
+    hint.setObjectName("hint")
+    hint.setWordWrap(True)
+    layout = QVBoxLayout(card)
+    layout.setContentsMargins(20, 16, 20, 18)
+    layout.setSpacing(10)
+    layout.addWidget(heading)
+    layout.addWidget(hint)
+    for item in layouts:
+        if isinstance(item, (QGridLayout, QHBoxLayout)):
+            layout.addLayout(item)
+    for widget in extra:
+        layout.addWidget(widget)
+    layout.addStretch(1)
+    return card
+
+
+def _error_label() -> QLabel:
+    label = QLabel("")
+    label.setObjectName("fieldError")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def _value_label() -> QLabel:
+    label = QLabel("—")
+    label.setObjectName("value")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setWordWrap(True)
+    return label
+
+
+def _right_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return label

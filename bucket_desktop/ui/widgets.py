@@ -1,0 +1,94 @@
+"""Small reusable widgets: a secret field with show/hide, a status line, busy controls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+
+class StatusKind(StrEnum):
+    """How a status line is coloured (see resources/style.qss)."""
+
+    NEUTRAL = "neutral"
+    WORKING = "working"
+    OK = "ok"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class StatusLabel(QLabel):
+    """One line (or a few) of status text whose colour follows its kind."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setObjectName("status")
+        self.show_status("", StatusKind.NEUTRAL)
+
+    @property
+    def kind(self) -> StatusKind:
+        """The current kind."""
+        return StatusKind(str(self.property("kind")))
+
+    def show_status(self, text: str, kind: StatusKind = StatusKind.NEUTRAL) -> None:
+        """Show `text` coloured for `kind`; hidden when empty."""
+        self.setText(text)
+        self.setProperty("kind", kind.value)
+        # A dynamic property only restyles after the style is re-applied.
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.setVisible(bool(text))
+
+
+class SecretLineEdit(QWidget):
+    """A masked line edit with a Show/Hide button beside it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.line_edit = QLineEdit(self)
+        self.line_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.toggle_button = QPushButton("Show", self)
+        self.toggle_button.setObjectName("revealButton")
+        self.toggle_button.setCheckable(True)
+        self.toggle_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.toggle_button.toggled.connect(self._set_revealed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.line_edit, 1)
+        layout.addWidget(self.toggle_button)
+        self.setFocusProxy(self.line_edit)
+
+    def text(self) -> str:
+        """The secret as typed."""
+        return self.line_edit.text()
+
+    def setText(self, text: str) -> None:
+        """Replace the secret."""
+        self.line_edit.setText(text)
+
+    def is_revealed(self) -> bool:
+        """True when the secret is shown in clear."""
+        return self.line_edit.echoMode() == QLineEdit.EchoMode.Normal
+
+    def _set_revealed(self, revealed: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if revealed else QLineEdit.EchoMode.Password
+        self.line_edit.setEchoMode(mode)
+        self.toggle_button.setText("Hide" if revealed else "Show")
+
+
+@contextmanager
+def busy(*widgets: QWidget) -> Iterator[None]:
+    """Disable `widgets` while work runs, and always enable them again."""
+    for widget in widgets:
+        widget.setEnabled(False)
+    try:
+        yield
+    finally:
+        for widget in widgets:
+            widget.setEnabled(True)
