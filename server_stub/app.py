@@ -110,5 +110,7 @@ def _compose(
         reconciler=reconciler,
         tester=SetupTester(store, vault, daraja, http, nonces, clock),
         nonces=nonces,
-        inbox=CallbackInbox(store, notifier, settings.callback_allowed_ips, clock),
+        inbox=CallbackInbox(
+            store, notifier, settings.callback_allowed_ips, settings.reconcile_until_s, clock
+        ),
     )

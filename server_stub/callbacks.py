@@ -49,8 +49,10 @@ class CallbackInbox:
         store: Store,
         notifier: FeedNotifier,
         allowed_sources: tuple[IpNetwork, ...],
+        verify_after_s: float,
         clock: Callable[[], float],
     ) -> None:
+        self._verify_after_s = verify_after_s
         self._store = store
         self._notifier = notifier
         self._allowed = allowed_sources
@@ -89,6 +91,7 @@ class CallbackInbox:
             provider_id=_provider_id(provider_ref),
             result=result,
             rejection=_refusal_outcome(refusal),
+            verify_after_s=self._verify_after_s,
         )
         if changed is not None:
             self._notifier.notify(changed)

@@ -129,6 +129,16 @@ class PushService:
                 transaction_desc=request.transaction_desc,
                 callback_url=self._vault.callback_base(provider_id) + callback_token + "/",
             )
+        except DarajaUnavailable as error:
+            # Timeouts and 5xx pages are ambiguous: the prompt may have gone out. Keep the
+            # reservation so a callback can still settle it (DARAJA.md: "500 after the prompt").
+            log.warning("STK push outcome unknown (%s); keeping the reservation", error.code)
+            raise RelayError(
+                error.message + " The prompt may still reach the phone: if the customer pays, "
+                "the payment will appear in the payment list.",
+                code="daraja_unavailable",
+                status=503,
+            ) from None
         except DarajaError as error:
             await self._store.discard_push(payment.id)
             raise _daraja_refusal(error) from None
@@ -202,6 +212,4 @@ def _daraja_refusal(error: DarajaError) -> RelayError:
         return RelayError(error.message, code="subscriber_busy", status=409)
     if isinstance(error, DarajaRateLimited):
         return RelayError(error.message, code="daraja_rate_limited", status=503)
-    if isinstance(error, DarajaUnavailable):
-        return RelayError(error.message, code="daraja_unavailable", status=503)
     return RelayError(error.message, code="daraja_refused", status=502)

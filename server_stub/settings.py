@@ -51,8 +51,8 @@ class RelaySettings:
         """Settings whose default BASE_URL is the address actually bound (for `--port 0`)."""
         if self.base_url_explicit:
             return self
-        loopback_or_any = ("127.0.0.1", "0.0.0.0", "::", "::1", "localhost")  # noqa: S104
-        shown = "localhost" if host in loopback_or_any else host
+        wildcard = ("0.0.0.0", "::", "")  # noqa: S104 - compared with, not bound to
+        shown = "localhost" if host in wildcard else f"[{host}]" if ":" in host else host
         return replace(self, base_url=f"http://{shown}:{port}")
 
 

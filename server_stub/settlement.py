@@ -80,14 +80,17 @@ def decide_callback(
         return None, CallbackOutcome.IGNORED_DISPUTED
     if payment.status is PaymentStatus.PENDING:
         return _settle(payment, result, ResolvedBy.CALLBACK), CallbackOutcome.APPLIED
-    if payment.resolved_by is ResolvedBy.CALLBACK:
-        if _same(payment, result):
-            return None, CallbackOutcome.DUPLICATE
-        return _dispute(payment, result, "two callbacks"), CallbackOutcome.DISPUTED
-    if status is payment.status:
-        # The query settled it first; the callback adds the receipt and the stronger source.
-        return _settle(payment, result, ResolvedBy.CALLBACK), CallbackOutcome.CONFIRMED
-    return _dispute(payment, result, "the callback and the query"), CallbackOutcome.DISPUTED
+    if _same(payment, result):
+        return None, CallbackOutcome.DUPLICATE
+    if payment.resolved_by is ResolvedBy.QUERY and status is payment.status:
+        # The query settled it first; the late callback adds what a query cannot: the receipt.
+        return _settle(payment, result, ResolvedBy.QUERY), CallbackOutcome.CONFIRMED
+    sources = (
+        "two callbacks"
+        if payment.resolved_by is ResolvedBy.CALLBACK
+        else "the callback and the query"
+    )
+    return _dispute(payment, result, sources), CallbackOutcome.DISPUTED
 
 
 def decide_query(payment: PaymentRecord, result: StkResult) -> Change | None:

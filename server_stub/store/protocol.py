@@ -96,8 +96,13 @@ class Store(Protocol):
         provider_id: int | None,
         result: StkResult | None,
         rejection: CallbackOutcome | None,
+        verify_after_s: float,
     ) -> tuple[CallbackOutcome, int | None]:
-        """Store a raw callback and apply it; returns the outcome and the provider it changed."""
+        """Store a raw callback and apply it; returns the outcome and the provider it changed.
+
+        A push a callback settles as paid gets one verifying query `verify_after_s` after it
+        was created.
+        """
 
     async def due_for_query(self, now: float, limit: int) -> list[PaymentRecord]:
         """Pending pushes whose next reconciliation query is due."""

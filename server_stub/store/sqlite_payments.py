@@ -128,6 +128,7 @@ def ingest_callback(
     result: StkResult | None,
     rejection: CallbackOutcome | None,
     now: float,
+    verify_after_s: float,
 ) -> tuple[CallbackOutcome, int | None]:
     """Insert the raw callback, then (inside a savepoint) apply it; returns the outcome."""
     raw_id = conn.execute(
@@ -141,7 +142,9 @@ def ingest_callback(
         # A failure while applying must not lose the raw callback stored just above.
         conn.execute("SAVEPOINT apply_callback")
         try:
-            outcome, changed = _apply_callback(conn, payment, provider_id, result, now)
+            outcome, changed = _apply_callback(
+                conn, payment, provider_id, result, now, verify_after_s
+            )
         except sqlite3.Error:
             conn.execute("ROLLBACK TO apply_callback")
             outcome = CallbackOutcome.APPLY_FAILED
@@ -159,6 +162,7 @@ def _apply_callback(
     provider_id: int | None,
     result: StkResult | None,
     now: float,
+    verify_after_s: float,
 ) -> tuple[CallbackOutcome, int | None]:
     if payment is None or result is None:
         return CallbackOutcome.UNKNOWN_PUSH, None
@@ -172,6 +176,12 @@ def _apply_callback(
     if change is None:
         return outcome, None
     write_change(conn, payment, change, now)
+    if outcome is CallbackOutcome.APPLIED and change.status is PaymentStatus.PAID:
+        # Callbacks are not signed: one final query confirms every payment a callback settled.
+        conn.execute(
+            "UPDATE payments SET next_query_at = ? WHERE id = ?",
+            (max(now, payment.created_at + verify_after_s), payment.id),
+        )
     return outcome, payment.provider_id
 
 

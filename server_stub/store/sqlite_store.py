@@ -300,11 +300,14 @@ class SqliteStore:
         provider_id: int | None,
         result: StkResult | None,
         rejection: CallbackOutcome | None,
+        verify_after_s: float,
     ) -> tuple[CallbackOutcome, int | None]:
         """Store the raw callback and apply it in the same durable commit."""
         now = self._clock()
         return await self._writer.run(
-            lambda conn: payments.ingest_callback(conn, raw, provider_id, result, rejection, now)
+            lambda conn: payments.ingest_callback(
+                conn, raw, provider_id, result, rejection, now, verify_after_s
+            )
         )
 
     async def due_for_query(self, now: float, limit: int) -> list[PaymentRecord]:

@@ -1,0 +1,49 @@
+"""A simulator and a relay subprocess shared by a test module, with a log-secrets check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from server_stub.daraja_sim.testing import RunningSimulator, running_simulator
+from server_stub.testing import RunningRelay, running_relay
+
+# The customer answers at once; late callbacks come well after the relay's first query.
+SIM_TIMINGS = {
+    "callback_delay_s": 0.2,
+    "prompt_lifetime_s": 0.4,
+    "late_callback_delay_s": 3.5,
+    "duplicate_gap_s": 0.1,
+    "callback_timeout_s": 3.0,
+}
+RELAY_TIMINGS = {"RELAY_RECONCILE_FIRST_S": "1.5", "RELAY_RECONCILE_UNTIL_S": "4"}
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[RunningSimulator]:
+    """An in-process Daraja simulator with fast timings."""
+    with running_simulator(**SIM_TIMINGS) as simulator:
+        yield simulator
+
+
+@pytest.fixture(scope="module")
+def relay(
+    sim: RunningSimulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningRelay]:
+    """A relay subprocess talking to the simulator; its whole log is checked for secrets."""
+    env = {"DARAJA_BASE_URL": sim.base_url, "RELAY_LOG_LEVEL": "DEBUG", **RELAY_TIMINGS}
+    with running_relay(tmp_path_factory.mktemp("relay"), env=env) as running:
+        yield running
+        running.stop()
+        running.secrets.update(_callback_tokens(sim))
+        leaked = running.leaked_secrets()
+        assert not leaked, f"{len(leaked)} secret(s) appear in the relay log"
+        assert "Traceback" not in running.log_text()
+
+
+def _callback_tokens(sim: RunningSimulator) -> set[str]:
+    """The per-push tokens the relay put into callback URLs (secrets: must not be logged)."""
+    pushes = sim.request_log("stk_push")
+    urls = [entry.get("body", {}).get("CallBackURL", "") for entry in pushes]
+    return {url.rstrip("/").rsplit("/", 1)[-1] for url in urls if isinstance(url, str) and url}
