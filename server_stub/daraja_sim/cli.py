@@ -27,6 +27,14 @@ from server_stub.daraja_sim.server import (
     uvicorn_config,
 )
 
+TIMING_OPTIONS = (
+    "callback_delay",
+    "prompt_lifetime",
+    "late_callback_delay",
+    "token_lifetime",
+    "min_query_interval",
+)
+
 
 def _epilog() -> str:
     return (
@@ -63,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     timing.add_argument("--prompt-lifetime", type=float, default=defaults.prompt_lifetime_s)
     timing.add_argument("--late-callback-delay", type=float, default=defaults.late_callback_delay_s)
     timing.add_argument("--token-lifetime", type=float, default=defaults.token_lifetime_s)
+    timing.add_argument(
+        "--min-query-interval",
+        type=float,
+        default=defaults.min_query_interval_s,
+        help="queries on one push closer than this get 500.003.02 (0: off)",
+    )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     return parser
 
@@ -74,6 +88,7 @@ def config_from(args: argparse.Namespace) -> SimConfig:
         prompt_lifetime_s=args.prompt_lifetime,
         late_callback_delay_s=args.late_callback_delay,
         token_lifetime_s=args.token_lifetime,
+        min_query_interval_s=args.min_query_interval,
     )
 
 
@@ -88,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
-    for name in ("callback_delay", "prompt_lifetime", "late_callback_delay", "token_lifetime"):
+    for name in TIMING_OPTIONS:
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} cannot be negative")
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)

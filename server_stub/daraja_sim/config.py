@@ -99,5 +99,7 @@ class SimConfig:
     one_token_per_app: bool = True
     # A second push to a phone with an open prompt gets "Unable to lock subscriber".
     lock_subscriber: bool = True
+    # Queries on one push closer together than this get 500.003.02 (0 turns it off).
+    min_query_interval_s: float = 0.0
     callback_timeout_s: float = 10.0
     request_log_limit: int = 5000

@@ -104,6 +104,7 @@ class SimState:
         self.next_push_scenario: Scenario | None = None
         self._tokens: dict[str, _Token] = {}
         self._token_of_app: dict[str, str] = {}
+        self._last_query: dict[str, float] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -114,6 +115,7 @@ class SimState:
         self.next_push_scenario = None
         self._tokens.clear()
         self._token_of_app.clear()
+        self._last_query.clear()
         self.log.clear()
 
     def issue_token(self, app: SimApp) -> str:
@@ -152,6 +154,14 @@ class SimState:
         return next(
             (p for p in self.pushes.values() if p.phone == phone and not p.decided(now)), None
         )
+
+    def query_too_soon(self, checkout_request_id: str) -> bool:
+        """Note a query; True when it follows the previous one faster than allowed."""
+        now = self.clock()
+        previous = self._last_query.get(checkout_request_id)
+        self._last_query[checkout_request_id] = now
+        limit = self.config.min_query_interval_s
+        return previous is not None and limit > 0 and now - previous < limit
 
     def decision_delay(self, scenario: Scenario) -> float:
         """Seconds from the push until the customer's outcome is known."""

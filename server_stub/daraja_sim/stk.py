@@ -109,6 +109,8 @@ class StkEndpoints:
         if push.shortcode != query.shortcode:
             raise DarajaFault.invalid("CheckoutRequestID")
         details["checkout_request_id"] = push.checkout_request_id
+        if self._state.query_too_soon(push.checkout_request_id):
+            raise DarajaFault.of(SPIKE_ARREST)
         if not push.decided(self._state.clock()):
             details["pending"] = True
             raise DarajaFault.of(STILL_PROCESSING)

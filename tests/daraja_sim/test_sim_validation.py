@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from sim_helpers import DarajaCaller, assert_daraja_error, password, timestamp_now
 
 from server_stub.daraja_sim.scenarios import DEFAULT_PASSKEY, DEFAULT_SHORTCODE
+from server_stub.daraja_sim.testing import running_simulator
 
 PUSH = "/mpesa/stkpush/v1/processrequest"
 CALLBACK = "https://relay.example/payments/callback/1/abc/"
@@ -159,3 +161,16 @@ def test_unknown_routes_answer_like_apigee(caller: DarajaCaller, method: str, pa
     fault = response.json()["fault"]
     assert path in fault["faultstring"]
     assert fault["detail"]["errorcode"] == "messaging.adaptors.http.flow.ApplicationNotFound"
+
+
+def test_aggressive_query_polling_meets_spike_arrest() -> None:
+    with (
+        running_simulator(min_query_interval_s=30.0) as sim,
+        httpx.Client(base_url=sim.base_url) as http,
+    ):
+        caller = DarajaCaller(http)
+        token = caller.token()
+        checkout = caller.push(token, caller.push_body(PHONE, CALLBACK)).json()["CheckoutRequestID"]
+        assert caller.query(token, checkout).json()["errorCode"] == "500.001.1001"
+        too_soon = caller.query(token, checkout)
+        assert_daraja_error(too_soon, 500, "500.003.02", "Spike Arrest Violation")
