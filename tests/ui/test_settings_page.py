@@ -1,0 +1,246 @@
+"""The Payment settings page against a real relay and the Daraja simulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from bucket_desktop.services.app_settings import AppPaths, SettingsFile
+from bucket_desktop.services.credentials import DarajaCredentials
+from bucket_desktop.services.keystore import VAULT_KEY
+from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.services.vault import new_vault_key
+from bucket_desktop.ui.desktop import SETTINGS_PAGE, Desktop
+from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.widgets import SecretLineEdit, StatusKind, StatusLabel
+from server_stub.daraja_sim import scenarios
+from server_stub.testing import RunningRelay
+from tests.services.memory_keyring import MemoryKeyring
+
+GOOD = DarajaCredentials(
+    consumer_key=scenarios.DEFAULT_CONSUMER_KEY,
+    consumer_secret=scenarios.DEFAULT_CONSUMER_SECRET,
+    shortcode=scenarios.DEFAULT_SHORTCODE,
+    passkey=scenarios.DEFAULT_PASSKEY,
+)
+
+
+def type_into(qtbot: QtBot, widget: QLineEdit | SecretLineEdit, text: str) -> None:
+    """Replace a field's text the way a person would."""
+    line = widget.line_edit if isinstance(widget, SecretLineEdit) else widget
+    line.selectAll()
+    qtbot.keyClick(line, Qt.Key.Key_Delete)
+    qtbot.keyClicks(line, text)
+
+
+def fill(qtbot: QtBot, view: SettingsPageView, creds: DarajaCredentials) -> None:
+    """Type every credentials field."""
+    type_into(qtbot, view.consumer_key, creds.consumer_key)
+    type_into(qtbot, view.consumer_secret, creds.consumer_secret)
+    type_into(qtbot, view.shortcode, creds.shortcode)
+    type_into(qtbot, view.passkey, creds.passkey)
+
+
+def finished(qtbot: QtBot, status: StatusLabel, timeout: int = 20_000) -> StatusKind:
+    """Wait until a status line shows an outcome, and return its kind."""
+    qtbot.waitUntil(lambda: status.kind in (StatusKind.OK, StatusKind.ERROR), timeout=timeout)
+    return status.kind
+
+
+def click(qtbot: QtBot, status: StatusLabel, button: Any) -> StatusKind:
+    """Click a button whose work reports in `status`, and wait for the outcome."""
+    status.show_status("")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    return finished(qtbot, status)
+
+
+def signed_in(run: Callable[..., Any], desktop: Desktop, relay: RunningRelay, token: str) -> None:
+    run(desktop.sign_in(relay.base_url, token))
+
+
+def test_fill_test_save_restart_push_and_verify(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+    data_dir: Path,
+    http: Any,
+) -> None:
+    desktop = make_desktop()
+    signed_in(run, desktop, relay, provider["owner_token"])
+    assert desktop.window.show_page(SETTINGS_PAGE)
+    view = desktop.settings_page.view
+    local = view.local_status
+
+    fill(qtbot, view, GOOD)
+    type_into(qtbot, view.consumer_secret, "SIMwrongSecret00000000000000000")
+    assert click(qtbot, local, view.test_button) is StatusKind.ERROR
+    assert "Safaricom" in local.text() and local.text().endswith(" s)")
+    assert view.test_button.isEnabled()
+
+    type_into(qtbot, view.consumer_secret, GOOD.consumer_secret)
+    assert click(qtbot, local, view.test_button) is StatusKind.OK
+    assert "Daraja accepted" in local.text() and " s)" in local.text()
+
+    assert click(qtbot, local, view.save_button) is StatusKind.OK
+    vault_text = (data_dir / "credentials.vault").read_text()
+    assert GOOD.consumer_secret not in vault_text and GOOD.passkey not in vault_text
+
+    desktop.window.view.close()
+    again = make_desktop()
+    run(again.settings_page.load_saved())
+    view = again.settings_page.view
+    assert view.consumer_key.text() == GOOD.consumer_key
+    assert view.consumer_secret.text() == GOOD.consumer_secret
+    assert view.shortcode.text() == GOOD.shortcode
+    assert view.passkey.text() == GOOD.passkey
+    assert again.window.current_key() != SETTINGS_PAGE  # remembered, shown once signed in
+    signed_in(run, again, relay, provider["owner_token"])
+    assert again.window.current_key() == SETTINGS_PAGE
+
+    relay_status = view.relay_status
+    assert click(qtbot, relay_status, view.push_button) is StatusKind.OK
+    pins = SettingsFile(AppPaths.portable(data_dir).settings_file).load().pinned_fingerprints
+    assert view.fingerprint.text() == f"{pins[relay.base_url]} (pinned)"
+    assert f"/payments/callback/{provider['provider_id']}/" in view.callback_url.text()
+    summary = run(RelayClient(http, relay.base_url, provider["owner_token"]).credentials())
+    assert summary.configured and summary.shortcode == GOOD.shortcode
+
+    assert click(qtbot, relay_status, view.verify_button) is StatusKind.OK
+    assert view.verified.text() == "Verified"
+    assert view.last_test.text() != "Never"
+    assert "✔" in view.checks.text()
+
+    qtbot.mouseClick(view.copy_button, Qt.MouseButton.LeftButton)
+    assert QApplication.clipboard().text() == view.callback_url.text()
+
+
+def test_changed_relay_key_stops_the_push(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+    data_dir: Path,
+    http: Any,
+) -> None:
+    settings_file = SettingsFile(AppPaths.portable(data_dir).settings_file)
+    settings = settings_file.load()
+    settings.pinned_fingerprints[relay.base_url] = "0000-0000-0000-0000"
+    settings_file.save(settings)
+    answers: list[str] = []
+
+    def confirm(title: str, question: str) -> bool:
+        answers.append(question)
+        return True
+
+    desktop = make_desktop(confirm=confirm)
+    signed_in(run, desktop, relay, provider["owner_token"])
+    assert desktop.window.show_page(SETTINGS_PAGE)
+    view = desktop.settings_page.view
+    fill(qtbot, view, GOOD)
+
+    assert click(qtbot, view.relay_status, view.push_button) is StatusKind.ERROR
+    assert "key changed from 0000-0000-0000-0000" in view.relay_status.text()
+    assert "nothing was sent" in view.relay_status.text()
+    assert view.trust_key_button.isVisible()
+    client = RelayClient(http, relay.base_url, provider["owner_token"])
+    assert not run(client.credentials()).configured
+
+    qtbot.mouseClick(view.trust_key_button, Qt.MouseButton.LeftButton)
+    assert answers and "Trust the new key?" in answers[0]
+    assert not view.trust_key_button.isVisible()
+    assert click(qtbot, view.relay_status, view.push_button) is StatusKind.OK
+    assert run(client.credentials()).configured
+
+
+def test_attendant_token_cannot_see_the_settings_page(
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+) -> None:
+    desktop = make_desktop()
+    signed_in(run, desktop, relay, provider["attendant_token"])
+    window = desktop.window
+    assert SETTINGS_PAGE not in window.visible_keys()
+    assert not window.show_page(SETTINGS_PAGE)
+    assert window.current_key() != SETTINGS_PAGE
+    assert window.view.sidebar.isRowHidden(0)
+    assert window.view.pages.currentWidget() is not desktop.settings_page.view
+    assert window.view.identity_label.text().startswith("Attendant")
+
+    signed_in(run, desktop, relay, provider["owner_token"])
+    assert window.view.identity_label.text() == "Owner · Kibera WiFi"
+    assert window.show_page(SETTINGS_PAGE)
+
+
+def test_fields_are_checked_as_typed(qtbot: QtBot, make_desktop: Callable[..., Desktop]) -> None:
+    view = make_desktop().settings_page.view
+    view.show()  # not signed in yet, so not on screen in the window
+    error = view.field_errors["shortcode"]
+    qtbot.keyClicks(view.shortcode, "12a")
+    assert error.isVisible() and "5 to 7 digit" in error.text()
+    type_into(qtbot, view.shortcode, "174379")
+    assert not error.isVisible()
+    assert not view.field_errors["consumer_key"].isVisible()  # untouched fields stay quiet
+
+    assert not view.till_number.isVisible()
+    view.account_type.setCurrentIndex(view.account_type.findData("till"))
+    assert view.till_number.isVisible() and view.shortcode_label.text() == "Store number"
+    assert click(qtbot, view.local_status, view.save_button) is StatusKind.ERROR
+    assert view.field_errors["till_number"].isVisible()
+    assert view.field_errors["passkey"].text() == "The passkey is missing."
+
+
+def test_secret_fields_are_masked_until_shown(
+    qtbot: QtBot, make_desktop: Callable[..., Desktop]
+) -> None:
+    secret = make_desktop().settings_page.view.consumer_secret
+    assert secret.line_edit.echoMode() == QLineEdit.EchoMode.Password
+    qtbot.mouseClick(secret.toggle_button, Qt.MouseButton.LeftButton)
+    assert secret.is_revealed() and secret.toggle_button.text() == "Hide"
+    qtbot.mouseClick(secret.toggle_button, Qt.MouseButton.LeftButton)
+    assert not secret.is_revealed()
+
+
+def test_wrong_vault_key_destroys_nothing(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    memory_keyring: MemoryKeyring,
+    data_dir: Path,
+) -> None:
+    desktop = make_desktop()
+    fill(qtbot, desktop.settings_page.view, GOOD)
+    assert (
+        click(
+            qtbot, desktop.settings_page.view.local_status, desktop.settings_page.view.save_button
+        )
+        is StatusKind.OK
+    )
+    vault = data_dir / "credentials.vault"
+    before = vault.read_bytes()
+    service = AppPaths.portable(data_dir).keyring_service
+    memory_keyring.passwords[(service, VAULT_KEY)] = new_vault_key()
+
+    again = make_desktop()
+    run(again.settings_page.load_saved())
+    status = again.settings_page.view.local_status
+    assert status.kind is StatusKind.ERROR and "left untouched" in status.text()
+    assert again.settings_page.view.consumer_key.text() == ""
+    assert vault.read_bytes() == before
+
+    fill(qtbot, again.settings_page.view, GOOD)
+    assert click(qtbot, status, again.settings_page.view.save_button) is StatusKind.OK
+    kept = [p for p in data_dir.iterdir() if p.name.startswith("credentials.vault.unreadable-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == before
+    assert "unreadable file was kept" in status.text()
+    assert json.loads(vault.read_text())["format"] == 1
