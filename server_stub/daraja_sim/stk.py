@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -33,6 +34,8 @@ from server_stub.daraja_sim.validation import (
     read_json_object,
 )
 
+log = logging.getLogger(__name__)
+
 ACCEPTED = "Success. Request accepted for processing"
 # Daraja's own spelling.
 QUERY_ACCEPTED = "The service request has been accepted successsfully"
@@ -60,8 +63,10 @@ class StkEndpoints:
         try:
             body = await handler(request, details)
         except DarajaFault as fault:
+            log.info("%s refused: %s %s", kind, fault.code, fault.message)
             self._state.log.add(kind, status=fault.http_status, error_code=fault.code, **details)
             return fault.response(self._state.ids.request_id())
+        log.info("%s accepted: %s", kind, details.get("checkout_request_id"))
         self._state.log.add(kind, status=200, **details)
         return JSONResponse(body)
 
@@ -74,12 +79,12 @@ class StkEndpoints:
         check_password(account, push_request.password, push_request.timestamp)
         if push_request.party_b != account.party_b:
             raise DarajaFault.invalid("PartyB")
+        if self._state.config.lock_subscriber and self._state.open_prompt(push_request.phone):
+            raise DarajaFault.of(SUBSCRIBER_LOCKED)
         scenario = self._scenario_for(push_request, account)
         details["scenario"] = scenario.name
         if scenario.push_failure is PushFailure.SPIKE_ARREST:
             raise DarajaFault.of(SPIKE_ARREST)
-        if self._state.config.lock_subscriber and self._state.open_prompt(push_request.phone):
-            raise DarajaFault.of(SUBSCRIBER_LOCKED)
         push = self._state.new_push(app.consumer_key, push_request, scenario)
         details["checkout_request_id"] = push.checkout_request_id
         if scenario.callback is CallbackMode.BEFORE_RESPONSE:
