@@ -66,10 +66,10 @@ class RunningRelay:
     """A relay subprocess; `cli` runs admin commands against the same store."""
 
     base_url: str
-    env: dict[str, str]
+    env: dict[str, str] = field(repr=False)
     log_path: Path
-    process: subprocess.Popen[bytes] | None = None
-    secrets: set[str] = field(default_factory=set)
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    secrets: set[str] = field(default_factory=set, repr=False)
 
     def cli(self, *args: str, input: str | bytes | None = None) -> dict[str, Any]:
         """Run `bucket-relay ARGS` with this relay's environment; its JSON output as a dict."""

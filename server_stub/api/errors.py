@@ -34,7 +34,8 @@ def validation_error(error: ValidationError | RequestValidationError) -> RelayEr
     """The first problem of a validation failure, as one sentence naming the field."""
     first = error.errors()[0] if error.errors() else {}
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
-    field = ".".join(location) or None
+    # Bodies and queries are flat: the first element names the field (the rest are union arms).
+    field = location[0] if location else None
     label = field or "The request"
     if first.get("type") == "missing":
         message = f"{label} is required."

@@ -32,7 +32,8 @@ class InitiateRequest(BaseModel):
 
     model_config = STRICT
     phone_number: str = Field(max_length=32)
-    amount: int | str
+    # Scripts written for the original platform send 10, 10.0 or "10"; the M-PESA rules decide.
+    amount: int | float | str
     account_reference: str = Field(max_length=64)
     transaction_desc: str = Field(max_length=64)
 
