@@ -125,12 +125,16 @@ async def _guarded(request: Request, handler: Callable[[Request], Awaitable[Resp
 
 async def _json_object(request: Request) -> dict[str, Any]:
     try:
-        data = json.loads(await request.body())
+        data = json.loads(await request.body(), parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise ControlInputError("The body must be a JSON object.") from None
     if not isinstance(data, dict):
         raise ControlInputError("The body must be a JSON object.")
     return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _scenario(data: dict[str, Any]) -> Scenario:

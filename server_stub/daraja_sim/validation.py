@@ -59,12 +59,17 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     if content_type != "application/json" or len(body) > MAX_BODY_BYTES:
         raise DarajaFault.invalid("BusinessShortCode")
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise DarajaFault.invalid("BusinessShortCode") from None
     if not isinstance(data, dict):
         raise DarajaFault.invalid("BusinessShortCode")
     return data
+
+
+def _refuse_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; keeping them would also break the request log's output.
+    raise ValueError(f"{name} is not JSON")
 
 
 def parse_push(data: dict[str, Any]) -> PushRequest:

@@ -174,3 +174,11 @@ def test_aggressive_query_polling_meets_spike_arrest() -> None:
         assert caller.query(token, checkout).json()["errorCode"] == "500.001.1001"
         too_soon = caller.query(token, checkout)
         assert_daraja_error(too_soon, 500, "500.003.02", "Spike Arrest Violation")
+
+
+def test_nan_is_not_json_and_the_log_stays_readable(caller: DarajaCaller) -> None:
+    token = caller.token()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    response = caller.http.post(PUSH, content=b'{"Amount": NaN}', headers=headers)
+    assert_daraja_error(response, 400, "400.002.02", "Bad Request - Invalid BusinessShortCode")
+    assert caller.http.get("/sim/requests").status_code == 200
