@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -95,10 +96,11 @@ class CallbackDispatcher:
         try:
             response = await self._http.post(push.callback_url, json=entry["body"])
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
+            # Only the host: the path carries the receiver's per-push token.
             log.warning(
                 "Callback for %s to %s failed: %s",
                 push.checkout_request_id,
-                push.callback_url,
+                urlsplit(push.callback_url).hostname,
                 type(error).__name__,
             )
             self._state.log.add("callback", delivered=False, error=type(error).__name__, **entry)
