@@ -110,5 +110,8 @@ def configure_logging(log_file: Path) -> None:
 
 
 def load_style_sheet() -> str:
-    """The app's Qt style sheet."""
-    return resources.files("bucket_desktop.resources").joinpath("style.qss").read_text("utf-8")
+    """The app's Qt style sheet, with `{resources}` pointing at the resource folder."""
+    folder = resources.files("bucket_desktop.resources")
+    text = folder.joinpath("style.qss").read_text("utf-8")
+    # Qt reads style sheet images from real files; the package folder is one (also when frozen).
+    return text.replace("{resources}", Path(str(folder)).as_posix())

@@ -1,12 +1,14 @@
 """Start the app in demo mode offscreen and save the settings page as docs/settings-page.png.
 
 Usage: .venv/bin/python scripts/screenshot_settings.py [--out docs/settings-page.png]
-The window is 1366x768 (a common shop PC screen). The picture is taken once the demo is ready.
+The window is 1366x768 (a common shop PC screen). Once the demo is ready the script presses
+Test, Push to relay and Verify on relay, as an owner would, then takes the picture.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import tempfile
@@ -14,38 +16,54 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QPushButton
 
 from bucket_desktop.app import main
 from bucket_desktop.ui.main_window_view import MainWindowView
+from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT_MS = 60_000
+TIMEOUT_S = 60.0
+_tasks: set[asyncio.Task[None]] = set()
 
 
-def take(view: MainWindowView, out: Path) -> None:
-    """Wait until the demo has filled the page, then save the picture and close."""
-    view.resize(1366, 768)
-    waited = {"ms": 0}
-
-    def poll() -> None:
-        waited["ms"] += 200
-        banner = view.banner.text()
-        ready = banner.startswith("Demo mode") or "could not start" in banner
-        if not ready and waited["ms"] < TIMEOUT_MS:
-            QTimer.singleShot(200, poll)
-            return
-        QTimer.singleShot(800, lambda: grab(view, out))
-
-    QTimer.singleShot(200, poll)
+async def until(condition: object, what: str) -> None:
+    """Wait for `condition()` to become true, or give up with a message."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT_S
+    while not condition():  # type: ignore[operator]
+        if loop.time() > deadline:
+            raise TimeoutError(f"gave up waiting for {what}")
+        await asyncio.sleep(0.1)
 
 
-def grab(view: MainWindowView, out: Path) -> None:
-    """Save the window and close it."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    view.grab().save(str(out))
-    print(f"saved {out}")
-    view.close()
+async def press(button: QPushButton, status: StatusLabel) -> None:
+    """Click a button and wait for its outcome."""
+    status.show_status("")
+    button.click()
+    await until(lambda: status.kind in (StatusKind.OK, StatusKind.ERROR), button.text())
+
+
+async def stage_and_grab(view: MainWindowView, out: Path) -> None:
+    """Drive the settings page like an owner, then save the picture and close."""
+    try:
+        view.resize(1366, 768)
+        page = view.findChild(SettingsPageView)
+        assert page is not None
+        failed = lambda: view.banner.kind is StatusKind.ERROR  # noqa: E731
+        await until(lambda: page.demo_card.isVisible() or failed(), "the demo to start")
+        if failed():
+            raise RuntimeError(view.banner.text())
+        await press(page.test_button, page.local_status)
+        await press(page.push_button, page.relay_status)
+        await press(page.verify_button, page.relay_status)
+        await asyncio.sleep(0.5)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        view.grab().save(str(out))
+        print(f"saved {out}")
+    finally:
+        view.close()
 
 
 def run() -> int:
@@ -53,8 +71,13 @@ def run() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "settings-page.png")
     args = parser.parse_args()
+
+    def on_shown(view: MainWindowView) -> None:
+        task = asyncio.ensure_future(stage_and_grab(view, args.out))
+        _tasks.add(task)
+
     with tempfile.TemporaryDirectory() as config:
-        return main(["--demo", "--data-dir", config], on_window_shown=lambda v: take(v, args.out))
+        return main(["--demo", "--data-dir", config], on_window_shown=on_shown)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,22 @@
-"""The demo's help text: which simulator phone numbers do what."""
+"""The demo's help: which simulator phone numbers do what."""
 
 from __future__ import annotations
 
 from bucket_desktop.demo import demo_phone_help
 
+DEMO_INTRO = (
+    "Demo mode: nothing here touches real money. The relay and a pretend M-PESA run on this PC "
+    "and stop when the window closes. Charge these numbers to see each outcome; any other pays."
+)
 
-def demo_help_text() -> str:
-    """A short paragraph for the settings page in demo mode."""
-    phones = demo_phone_help()
-    sample = ", ".join(f"{phone} {what}" for phone, what in phones[:6])
-    return (
-        "Demo: the relay and a pretend M-PESA run on this PC and stop when the window closes. "
-        f"Scripted phones include {sample}; any other number pays."
-    )
+
+def demo_phones() -> list[tuple[str, str]]:
+    """(phone as a person types it, what happens in short), for the demo card."""
+    return [("0" + phone[3:], _short(outcome)) for phone, outcome in demo_phone_help()]
+
+
+def _short(outcome: str) -> str:
+    # The simulator's summaries carry codes and timing details the card has no room for.
+    for mark in (" (", ";", ":", " with "):
+        outcome = outcome.split(mark, 1)[0]
+    return outcome

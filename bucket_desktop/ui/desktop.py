@@ -27,6 +27,7 @@ from bucket_desktop.ui.placeholder_page import ComingSoonPage
 from bucket_desktop.ui.relay_panel import Confirm, RelayPanel, ask_with_message_box
 from bucket_desktop.ui.settings_page import SettingsPage
 from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.widgets import scrollable
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def build_desktop(
         Page(
             key=SETTINGS_PAGE,
             title="Payment settings",
-            widget=settings_page.view,
+            widget=scrollable(settings_page.view),
             owner_only=True,
             on_session=settings_page.set_session,
         )

@@ -66,7 +66,7 @@ class MainWindowView(QMainWindow):
         content = QWidget()
         content.setObjectName("content")
         content_layout = QVBoxLayout(content)
-        content_layout.setContentsMargins(28, 18, 28, 18)
+        content_layout.setContentsMargins(28, 14, 28, 14)
         content_layout.setSpacing(12)
         content_layout.addLayout(self._build_header())
         content_layout.addLayout(self._build_banner())

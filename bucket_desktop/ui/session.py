@@ -16,6 +16,7 @@ from qasync import asyncSlot
 
 from bucket_desktop.demo import DemoEnvironment, DemoError, demo_credentials, start_demo
 from bucket_desktop.services.app_settings import AppPaths, SettingsFile
+from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.keystore import (
     RELAY_TOKEN,
     KeyringStore,
@@ -27,7 +28,7 @@ from bucket_desktop.services.keystore import (
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.ui.connect_dialog import ConnectChoice, ConnectDialog
 from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
-from bucket_desktop.ui.demo_help import demo_help_text
+from bucket_desktop.ui.demo_help import DEMO_INTRO, demo_phones
 from bucket_desktop.ui.desktop import SETTINGS_PAGE, Desktop, build_desktop
 from bucket_desktop.ui.main_window_view import MainWindowView
 from bucket_desktop.ui.passphrase_dialog import PassphraseDialog
@@ -149,17 +150,16 @@ class DesktopSession:
         except (DemoError, RelayError, OSError) as error:
             window.show_message(f"The demo could not start: {error}", StatusKind.ERROR)
             return
+        desktop.settings_page.use_daraja(
+            DarajaClient(self.http, base_url_override=self.demo_environment.simulator_url)
+        )
         desktop.settings_page.prefill(
             demo_credentials(), "Demo: the offline simulator's credentials, not saved yet."
         )
-        desktop.settings_page.view.demo_hint.setText(demo_help_text())
-        desktop.settings_page.view.demo_hint.show()
+        desktop.settings_page.view.show_demo_phones(DEMO_INTRO, demo_phones())
         if desktop.settings.last_page is None:
             window.show_page(SETTINGS_PAGE)
-        window.show_message(
-            "Demo mode: nothing here touches real money. Try Test, Save, Push and Verify.",
-            StatusKind.OK,
-        )
+        window.clear_message()
 
     @asyncSlot()
     async def change_relay(self) -> None:

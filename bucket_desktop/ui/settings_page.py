@@ -52,6 +52,10 @@ class SettingsPage:
         """Hand the relay connection to the relay panel."""
         self.relay_panel.set_session(session)
 
+    def use_daraja(self, daraja: DarajaClient) -> None:
+        """Test against this Daraja from now on (demo mode: the simulator)."""
+        self._daraja = daraja
+
     def prefill(self, credentials: DarajaCredentials, note: str) -> None:
         """Fill the form (demo mode) without saving."""
         self.form.fill(credentials)

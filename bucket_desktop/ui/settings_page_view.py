@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from bucket_desktop.services.credentials import AccountType, Environment
 from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
 
+DEMO_COLUMNS = 3
 FIELD_NAMES = (
     "environment",
     "account_type",
@@ -74,21 +75,51 @@ class SettingsPageView(QWidget):
         self.trust_key_button.hide()
         self.relay_status = StatusLabel()
         self.checks = StatusLabel()
-        self.demo_hint = QLabel("")
-        self.demo_hint.setObjectName("hint")
-        self.demo_hint.setWordWrap(True)
-        self.demo_hint.hide()
+        self.demo_card = QFrame()
+        self.demo_card.setObjectName("card")
+        self.demo_card.hide()
 
         columns = QHBoxLayout()
         columns.setSpacing(20)
-        columns.addWidget(self._build_daraja_card(), 11)
-        columns.addWidget(self._build_relay_card(), 9)
+        columns.addWidget(self._build_daraja_card(), 1)
+        columns.addWidget(self._build_relay_card(), 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(16)
         layout.addLayout(columns)
-        layout.addWidget(self.demo_hint)
+        layout.addWidget(self.demo_card)
         layout.addStretch(1)
         self._set_tab_order()
+
+    def show_demo_phones(self, intro: str, phones: list[tuple[str, str]]) -> None:
+        """Fill and show the demo card: which simulator phone numbers do what."""
+        layout = QVBoxLayout(self.demo_card)
+        layout.setContentsMargins(20, 14, 20, 16)
+        heading = QLabel("Demo phone numbers")
+        heading.setObjectName("cardTitle")
+        hint = QLabel(intro)
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(3)
+        rows = (len(phones) + DEMO_COLUMNS - 1) // DEMO_COLUMNS
+        for index, (phone, outcome) in enumerate(phones):
+            column = (index // rows) * 2
+            number = QLabel(phone)
+            number.setObjectName("value")
+            number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            top = Qt.AlignmentFlag.AlignTop
+            grid.addWidget(number, index % rows, column, top)
+            meaning = QLabel(outcome)
+            meaning.setWordWrap(True)
+            grid.addWidget(meaning, index % rows, column + 1, top)
+        for column in range(DEMO_COLUMNS):
+            grid.setColumnStretch(column * 2 + 1, 1)
+        layout.addWidget(heading)
+        layout.addWidget(hint)
+        layout.addLayout(grid)
+        self.demo_card.show()
 
     def field_widget(self, name: str) -> QWidget:
         """The input widget for a credentials field."""

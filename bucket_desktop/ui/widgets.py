@@ -7,7 +7,15 @@ from contextlib import contextmanager
 from enum import StrEnum
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QWidget,
+)
 
 
 class StatusKind(StrEnum):
@@ -92,3 +100,14 @@ def busy(*widgets: QWidget) -> Iterator[None]:
     finally:
         for widget in widgets:
             widget.setEnabled(True)
+
+
+def scrollable(page: QWidget) -> QScrollArea:
+    """`page` in a frameless vertical scroll area, for small screens."""
+    area = QScrollArea()
+    area.setObjectName("pageScroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(page)
+    return area
