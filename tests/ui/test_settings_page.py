@@ -184,19 +184,22 @@ def test_attendant_token_cannot_see_the_settings_page(
 
 def test_fields_are_checked_as_typed(qtbot: QtBot, make_desktop: Callable[..., Desktop]) -> None:
     view = make_desktop().settings_page.view
-    view.show()  # not signed in yet, so not on screen in the window
+
+    def shown(widget: Any) -> bool:  # the page is off screen until an owner signs in
+        return bool(widget.isVisibleTo(view))
+
     error = view.field_errors["shortcode"]
     qtbot.keyClicks(view.shortcode, "12a")
-    assert error.isVisible() and "5 to 7 digit" in error.text()
+    assert shown(error) and "5 to 7 digit" in error.text()
     type_into(qtbot, view.shortcode, "174379")
-    assert not error.isVisible()
-    assert not view.field_errors["consumer_key"].isVisible()  # untouched fields stay quiet
+    assert not shown(error)
+    assert not shown(view.field_errors["consumer_key"])  # untouched fields stay quiet
 
-    assert not view.till_number.isVisible()
+    assert not shown(view.till_number)
     view.account_type.setCurrentIndex(view.account_type.findData("till"))
-    assert view.till_number.isVisible() and view.shortcode_label.text() == "Store number"
+    assert shown(view.till_number) and view.shortcode_label.text() == "Store number"
     assert click(qtbot, view.local_status, view.save_button) is StatusKind.ERROR
-    assert view.field_errors["till_number"].isVisible()
+    assert shown(view.field_errors["till_number"])
     assert view.field_errors["passkey"].text() == "The passkey is missing."
 
 
