@@ -12,10 +12,7 @@ import sys
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
-import uvicorn
-
 from server_stub import admin
-from server_stub.app import create_app
 from server_stub.atrest import AtRestError
 from server_stub.logs import configure_logging
 from server_stub.settings import RelaySettings, SettingsError, load_settings
@@ -82,6 +79,12 @@ def _admin_command(settings: RelaySettings, args: argparse.Namespace) -> Corouti
 
 
 def _serve(settings: RelaySettings, host: str, port: int) -> int:
+    # Imported here: the web stack takes half a second to import, and admin commands never
+    # need it.
+    import uvicorn
+
+    from server_stub.app import create_app
+
     asyncio.run(admin.check_startup(settings))
     sock = _listening_socket(host, port)
     bound_port = int(sock.getsockname()[1])

@@ -26,8 +26,16 @@ from tests.server_stub.helpers import (
 
 @pytest.fixture
 def provider(relay: RunningRelay) -> Iterator[Provider]:
-    """A fresh paybill provider for each test."""
+    """A fresh paybill provider, for tests that change its credentials."""
     created = new_provider(relay, "Api Net")
+    yield created
+    created.close()
+
+
+@pytest.fixture(scope="module")
+def shared(relay: RunningRelay) -> Iterator[Provider]:
+    """One paybill provider for tests that never change its credentials."""
+    created = new_provider(relay, "Shared Net")
     yield created
     created.close()
 
@@ -48,9 +56,9 @@ def test_credentials_summary_is_masked(relay: RunningRelay, provider: Provider) 
 
 
 def test_attendant_may_not_read_change_or_test_credentials(
-    relay: RunningRelay, provider: Provider
+    relay: RunningRelay, shared: Provider
 ) -> None:
-    attendant = provider.attendant
+    attendant = shared.attendant
     assert attendant.get("/payments/bucket/credentials/").status_code == 403
     assert attendant.put("/payments/bucket/credentials/", json={}).status_code == 403
     refused = attendant.post("/payments/bucket/test-credentials/", json={})
@@ -149,8 +157,8 @@ def test_provider_without_credentials_cannot_push(relay: RunningRelay) -> None:
         bare.close()
 
 
-def test_revoked_token_stops_working_at_once(relay: RunningRelay, provider: Provider) -> None:
-    token = relay.cli("issue-token", "--provider", str(provider.provider_id), "--role", "attendant")
+def test_revoked_token_stops_working_at_once(relay: RunningRelay, shared: Provider) -> None:
+    token = relay.cli("issue-token", "--provider", str(shared.provider_id), "--role", "attendant")
     with client_for(relay, token["token"]) as client:
         assert client.get("/payments/bucket/payments/").status_code == 200
         assert relay.cli("revoke-token", token["token"]) == {"revoked": True}
@@ -160,19 +168,19 @@ def test_revoked_token_stops_working_at_once(relay: RunningRelay, provider: Prov
 
 
 def test_second_push_to_a_phone_within_a_minute_is_refused(
-    sim: RunningSimulator, provider: Provider
+    sim: RunningSimulator, shared: Provider
 ) -> None:
     phone = unique_phone()
     sim.set_phone_scenario(phone, "lost_callback")
-    first = initiate(provider.attendant, phone, key="order-1")
+    first = initiate(shared.attendant, phone, key="order-1")
     assert first.status_code == 200
-    second = initiate(provider.attendant, phone, key="order-2")
+    second = initiate(shared.attendant, phone, key="order-2")
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "duplicate_push"
-    again = initiate(provider.attendant, phone, key="order-1")
+    again = initiate(shared.attendant, phone, key="order-1")
     assert again.status_code == 200
     assert again.json()["checkout_request_id"] == first.json()["checkout_request_id"]
-    reused = initiate(provider.attendant, phone, amount=99, key="order-1")
+    reused = initiate(shared.attendant, phone, amount=99, key="order-1")
     assert reused.status_code == 409
     assert reused.json()["error"]["code"] == "idempotency_key_reused"
     assert len([e for e in sim.request_log("stk_push") if e["body"]["PhoneNumber"] == phone]) == 1
@@ -190,7 +198,7 @@ def test_second_push_to_a_phone_within_a_minute_is_refused(
     ],
 )
 def test_invalid_push_requests_name_the_field(
-    provider: Provider, change: dict[str, Any], field: str
+    shared: Provider, change: dict[str, Any], field: str
 ) -> None:
     body = {
         "phone_number": unique_phone(),
@@ -199,23 +207,23 @@ def test_invalid_push_requests_name_the_field(
         "transaction_desc": "WiFi",
         **change,
     }
-    response = provider.attendant.post("/payments/bucket/initiate/", json=body)
+    response = shared.attendant.post("/payments/bucket/initiate/", json=body)
     assert response.status_code == 400
     assert response.json()["error"]["field"] == field
     assert response.json()["success"] is False
 
 
-def test_status_reports_own_pushes_only(sim: RunningSimulator, provider: Provider) -> None:
+def test_status_reports_own_pushes_only(sim: RunningSimulator, shared: Provider) -> None:
     phone = unique_phone()
     sim.set_phone_scenario(phone, "paid")
-    checkout = initiate(provider.attendant, phone).json()["checkout_request_id"]
-    status = provider.attendant.post(
+    checkout = initiate(shared.attendant, phone).json()["checkout_request_id"]
+    status = shared.attendant.post(
         "/payments/bucket/status/", json={"checkout_request_id": checkout}
     )
     assert status.status_code == 200
     assert status.json()["checkout_request_id"] == checkout
     assert status.json()["phone_number"] == phone
-    missing = provider.attendant.post(
+    missing = shared.attendant.post(
         "/payments/bucket/status/", json={"checkout_request_id": "ws_CO_unknown"}
     )
     assert missing.status_code == 404
