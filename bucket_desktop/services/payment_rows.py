@@ -126,7 +126,10 @@ def local_day(created: float, tz: tzinfo | None) -> date:
 def status_sentence(row: PaymentRow) -> str:
     """What happened to the push, in one plain sentence for the attendant."""
     if row.status is PaymentStatus.PAID:
-        return f"Paid: M-PESA receipt {row.receipt}." if row.receipt else "Paid."
+        if row.receipt:
+            return f"Paid: M-PESA receipt {row.receipt}."
+        # An STK query confirms payment but carries no receipt number (DARAJA.md).
+        return "Paid, confirmed by an M-PESA status check (the receipt is in the customer's SMS)."
     if row.status is PaymentStatus.PENDING:
         return "Waiting for the customer to enter their M-PESA PIN."
     if row.status is PaymentStatus.DISPUTED:

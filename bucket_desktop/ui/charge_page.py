@@ -1,0 +1,281 @@
+"""Charge customer controller: live checks as the attendant types, then one STK push."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from html import escape
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel
+from qasync import asyncSlot
+
+from bucket_desktop.services.mpesa_rules import (
+    MAX_ACCOUNT_REFERENCE,
+    MAX_TRANSACTION_DESC,
+    RuleError,
+    normalise_phone,
+    validate_account_reference,
+    validate_amount,
+    validate_transaction_desc,
+)
+from bucket_desktop.services.payment_rows import format_phone
+from bucket_desktop.services.plans import Plan
+from bucket_desktop.services.pushes import PushForm, start_push
+from bucket_desktop.services.relay_errors import RelayError
+from bucket_desktop.ui.charge_page_view import ChargePageView
+from bucket_desktop.ui.counter_tasks import TaskSet
+from bucket_desktop.ui.live_payments import LivePayments
+from bucket_desktop.ui.widgets import StatusKind
+
+# Relay error codes after which the prompt may still have reached the phone.
+OUTCOME_UNKNOWN_CODES = frozenset({"daraja_unavailable", "timeout"})
+
+# Asks the attendant a yes/no question: (title, sentence) -> True to go ahead.
+Confirm = Callable[[str, str], bool]
+
+GUIDE = (
+    "<p>1. Type the customer's phone number and pick a plan.</p>"
+    "<p>2. Press <b>Enter</b> or <b>Send payment prompt</b>. The customer's phone shows an "
+    "M-PESA prompt for the amount.</p>"
+    "<p>3. The customer enters their PIN. The <b>STK status</b> page follows the prompt and "
+    "shows the M-PESA receipt when the money has arrived.</p>"
+    "<p>Give access only after the status says <b>Paid</b>.</p>"
+)
+
+
+def set_kind(label: QLabel, text: str, kind: str) -> None:
+    """Show `text` in a label coloured by its `kind` property (see the page style)."""
+    label.setText(text)
+    label.setProperty("kind", kind)
+    label.style().unpolish(label)
+    label.style().polish(label)
+
+
+def refusal_sentence(error: RelayError) -> str:
+    """What the attendant reads when the relay did not start a push."""
+    if error.code in OUTCOME_UNKNOWN_CODES:
+        # Unclear whether the prompt went out: the relay's sentence says what to expect.
+        return str(error)
+    if error.code == "duplicate_push":
+        wait = re.search(r"(\d+) seconds", str(error))
+        after = f"in {wait.group(1)} seconds" if wait else "in a minute"
+        return (
+            "The prompt was not sent: a prompt went to this phone less than a minute ago. "
+            f"Try again {after}."
+        )
+    return f"The prompt was not sent. {error}"
+
+
+class ChargePage(QObject):
+    """Wires the Charge customer view to the relay; `push_sent` carries the checkout ID."""
+
+    push_sent = Signal(str)
+
+    def __init__(
+        self,
+        view: ChargePageView,
+        live: LivePayments,
+        plans: Sequence[Plan],
+        *,
+        confirm: Confirm,
+        demo_phones: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__()
+        self.view = view
+        self._live = live
+        self._confirm = confirm
+        self._tasks = TaskSet()
+        self._in_flight = False
+        self.show_plans(plans)
+        view.guide.setText(GUIDE + _demo_table(demo_phones))
+        view.edit_plans_button.hide()
+        view.phone_edit.textChanged.connect(self._check_phone)
+        view.amount_edit.textChanged.connect(self._check_amount)
+        view.reference_edit.textChanged.connect(self._check_reference)
+        view.desc_edit.textChanged.connect(self._check_desc)
+        for edit in (view.phone_edit, view.amount_edit, view.reference_edit, view.desc_edit):
+            edit.returnPressed.connect(self.send)
+        view.send_button.clicked.connect(self.send)
+        self._check_reference("")
+        self._check_desc("")
+
+    def show_plans(self, plans: Sequence[Plan]) -> None:
+        """Replace the preset buttons."""
+        layout = self.view.plans_layout
+        while layout.count():
+            item = layout.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
+        for plan in plans:
+            button = self.view.plan_button(plan.label)
+            button.clicked.connect(lambda _=False, chosen=plan: self.use_plan(chosen))
+
+    def use_plan(self, plan: Plan) -> None:
+        """Fill amount, reference and description from a preset."""
+        self.view.amount_edit.setText(str(plan.amount))
+        self.view.reference_edit.setText(plan.account_reference)
+        self.view.desc_edit.setText(plan.transaction_desc)
+        self.view.phone_edit.setFocus()
+
+    @asyncSlot()
+    async def send(self) -> None:
+        """Check the form, confirm a second push to a busy phone, then ask the relay to push."""
+        if self._in_flight:
+            return
+        form = self._read_form()
+        client = self._live.client
+        if form is None:
+            return
+        if client is None:
+            self.view.status.show_status(
+                "Not connected to a relay: sign in before charging customers.", StatusKind.ERROR
+            )
+            return
+        if not self._second_push_confirmed(form.phone_number):
+            self.view.status.show_status("Nothing was sent.", StatusKind.NEUTRAL)
+            return
+        self._tasks.adopt_current()
+        self._set_in_flight(True)
+        phone = format_phone(form.phone_number)
+        self.view.status.show_status(f"Sending the prompt to {phone}…", StatusKind.WORKING)
+        try:
+            pending = await start_push(client, form)
+        except RelayError as error:
+            self._show_refusal(error)
+            return
+        finally:
+            self._set_in_flight(False)
+        self._live.add_local(pending)
+        self.view.status.show_status(
+            f"Prompt sent to {phone}: ask the customer to enter their M-PESA PIN.", StatusKind.OK
+        )
+        self.view.phone_edit.clear()
+        self.view.phone_edit.setFocus()
+        self.push_sent.emit(pending.checkout_request_id)
+
+    async def close(self) -> None:
+        """Cancel a push request still running (the window is closing)."""
+        await self._tasks.cancel_all()
+
+    def _second_push_confirmed(self, phone: str) -> bool:
+        waiting = self._live.book.pending_for_phone(phone)
+        if waiting is None:
+            return True
+        return self._confirm(
+            "Send another prompt?",
+            f"A prompt sent to {format_phone(phone)} is still waiting for the customer's PIN. "
+            "Sending another one may cancel it or charge the customer twice. Send anyway?",
+        )
+
+    def _set_in_flight(self, in_flight: bool) -> None:
+        self._in_flight = in_flight
+        self.view.send_button.setEnabled(not in_flight)
+        self.view.send_button.setText("Sending…" if in_flight else "Send payment prompt")
+
+    def _show_refusal(self, error: RelayError) -> None:
+        hints = {
+            "phone_number": self.view.phone_hint,
+            "amount": self.view.amount_hint,
+            "account_reference": self.view.reference_hint,
+            "transaction_desc": self.view.desc_hint,
+        }
+        hint = hints.get(error.field or "")
+        if hint is not None:
+            set_kind(hint, refusal_sentence(error), "error")
+        kind = StatusKind.WARNING if error.code in OUTCOME_UNKNOWN_CODES else StatusKind.ERROR
+        self.view.status.show_status(refusal_sentence(error), kind)
+
+    def _read_form(self) -> PushForm | None:
+        """The checked values, or None after showing every problem beside its field."""
+        checks = (
+            self._check_phone(self.view.phone_edit.text()),
+            self._check_amount(self.view.amount_edit.text()),
+            self._check_reference(self.view.reference_edit.text()),
+            self._check_desc(self.view.desc_edit.text()),
+        )
+        phone, amount, reference, desc = checks
+        if phone is None or amount is None or reference is None or desc is None:
+            self.view.status.show_status(
+                "Fix the fields marked in red, then send again.", StatusKind.ERROR
+            )
+            self._focus_first_problem(checks)
+            return None
+        return PushForm(phone, int(amount), reference, desc)
+
+    def _focus_first_problem(self, checks: tuple[object, ...]) -> None:
+        edits = (
+            self.view.phone_edit,
+            self.view.amount_edit,
+            self.view.reference_edit,
+            self.view.desc_edit,
+        )
+        for value, edit in zip(checks, edits, strict=True):
+            if value is None:
+                edit.setFocus()
+                return
+
+    def _check_phone(self, text: str) -> str | None:
+        hint = self.view.phone_hint
+        try:
+            phone = normalise_phone(text)
+        except RuleError as error:
+            kind = "error" if text.strip() else "neutral"
+            set_kind(hint, error.message if text.strip() else "Any Kenyan form: 0712…, +254…", kind)
+            return None
+        set_kind(hint, f"Will prompt {format_phone(phone)} ({phone}).", "ok")
+        return phone
+
+    def _check_amount(self, text: str) -> int | None:
+        try:
+            amount = validate_amount(text)
+        except RuleError as error:
+            set_kind(self.view.amount_hint, error.message, "error" if text.strip() else "neutral")
+            return None
+        set_kind(self.view.amount_hint, f"KES {amount:,}", "ok")
+        return amount
+
+    def _check_reference(self, text: str) -> str | None:
+        return self._check_short(
+            text, validate_account_reference, MAX_ACCOUNT_REFERENCE,
+            self.view.reference_hint, self.view.reference_counter,
+            "Shown to the customer in the prompt.",
+        )  # fmt: skip
+
+    def _check_desc(self, text: str) -> str | None:
+        return self._check_short(
+            text, validate_transaction_desc, MAX_TRANSACTION_DESC,
+            self.view.desc_hint, self.view.desc_counter,
+            "A few words for the M-PESA statement.",
+        )  # fmt: skip
+
+    @staticmethod
+    def _check_short(
+        text: str,
+        rule: Callable[[str], str],
+        limit: int,
+        hint: QLabel,
+        counter: QLabel,
+        help_text: str,
+    ) -> str | None:
+        length = len(text.strip())
+        set_kind(counter, f"{length}/{limit}", "error" if length > limit else "neutral")
+        try:
+            value = rule(text)
+        except RuleError as error:
+            set_kind(hint, error.message if text.strip() else help_text,
+                     "error" if text.strip() else "neutral")  # fmt: skip
+            return None
+        set_kind(hint, help_text, "neutral")
+        return value
+
+
+def _demo_table(phones: Sequence[tuple[str, str]]) -> str:
+    if not phones:
+        return ""
+    rows = "".join(
+        f"<tr><td style='padding-right:12px'>{escape(format_phone(p))}</td>"
+        f"<td>{escape(s)}</td></tr>"
+        for p, s in phones
+    )
+    return "<p style='margin-top:10px'><b>Demo phone numbers</b></p><table>" + rows + "</table>"

@@ -1,0 +1,140 @@
+"""Builds the three counter pages (Charge customer, STK status, Payments) and their wiring.
+
+The composition root calls `build_counter_pages(...)` once and adds `.charge_view`,
+`.stk_status_view` and `.payments_view` to the window; `on_session` follows sign-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from bucket_desktop.services.payment_feed import Backoff
+from bucket_desktop.services.plans import Plan
+from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.ui.charge_page import ChargePage, Confirm
+from bucket_desktop.ui.charge_page_view import ChargePageView
+from bucket_desktop.ui.counter_tasks import TaskSet
+from bucket_desktop.ui.live_payments import LivePayments
+from bucket_desktop.ui.payments_page import ChooseExportPath, PaymentsPage
+from bucket_desktop.ui.payments_page_view import PaymentsPageView
+from bucket_desktop.ui.stk_status_page import StkStatusPage
+from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
+from bucket_desktop.ui.tray import CounterTray
+
+
+@dataclass(slots=True)
+class CounterPages:
+    """The three pages, their controllers and the live feed they share."""
+
+    live: LivePayments
+    charge: ChargePage
+    stk_status: StkStatusPage
+    payments: PaymentsPage
+    tray: CounterTray | None
+    tasks: TaskSet
+
+    @property
+    def charge_view(self) -> ChargePageView:
+        """The Charge customer page widget."""
+        return self.charge.view
+
+    @property
+    def stk_status_view(self) -> StkStatusPageView:
+        """The STK status page widget."""
+        return self.stk_status.view
+
+    @property
+    def payments_view(self) -> PaymentsPageView:
+        """The Payments page widget."""
+        return self.payments.view
+
+    async def set_client(self, client: RelayClient | None) -> None:
+        """Follow a relay session's payments (None when signed out)."""
+        if client is not self.live.client:
+            await self.live.set_client(client)
+
+    def on_session(self, session: Any) -> None:
+        """Main window hook: anything with a `.client` (a RelaySession), or None on sign-out."""
+        client = getattr(session, "client", None) if session is not None else None
+        self.tasks.start(self.set_client(client))
+
+    async def close(self) -> None:
+        """Stop the feed, timers and requests (the window is closing)."""
+        await self.tasks.cancel_all()
+        await self.charge.close()
+        await self.stk_status.close()
+        await self.payments.close()
+        await self.live.stop()
+        if self.tray is not None:
+            self.tray.hide()
+
+
+def ask_yes_no(parent: QWidget) -> Confirm:
+    """A confirmation backed by a message box over `parent`."""
+
+    def confirm(title: str, text: str) -> bool:
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        answer = QMessageBox.question(parent, title, text, buttons, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    return confirm
+
+
+def ask_export_path(parent: QWidget) -> ChooseExportPath:
+    """A save-file dialog over `parent` for CSV files."""
+
+    def choose(suggested: str) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(
+            parent, "Export payments", str(Path.home() / suggested), "CSV files (*.csv)"
+        )
+        return Path(name) if name else None
+
+    return choose
+
+
+def build_counter_pages(
+    *,
+    plans: Sequence[Plan],
+    tz: tzinfo | None = None,
+    confirm: Confirm | None = None,
+    choose_export_path: ChooseExportPath | None = None,
+    show_status_page: Callable[[], object] | None = None,
+    demo_phones: Sequence[tuple[str, str]] = (),
+    prompt_lifetime_s: float = 60.0,
+    feed_wait_s: float = 25.0,
+    feed_backoff: Backoff | None = None,
+    with_tray: bool = True,
+) -> CounterPages:
+    """Create the pages; `show_status_page()` is called after each push is sent."""
+    live = LivePayments(tz=tz, wait_s=feed_wait_s, backoff=feed_backoff)
+    charge_view, stk_view, payments_view = ChargePageView(), StkStatusPageView(), PaymentsPageView()
+    charge = ChargePage(
+        charge_view,
+        live,
+        plans,
+        confirm=confirm or ask_yes_no(charge_view),
+        demo_phones=demo_phones,
+    )
+    stk_status = StkStatusPage(
+        stk_view, live, confirm=confirm or ask_yes_no(stk_view), prompt_lifetime_s=prompt_lifetime_s
+    )
+    payments = PaymentsPage(
+        payments_view,
+        live,
+        choose_export_path=choose_export_path or ask_export_path(payments_view),
+        tz=tz,
+    )
+    charge.push_sent.connect(stk_status.track)
+    if show_status_page is not None:
+        charge.push_sent.connect(lambda _checkout: show_status_page())
+    tray = CounterTray() if with_tray else None
+    if tray is not None:
+        live.connection_changed.connect(tray.show_connection)
+        live.payment_paid.connect(tray.notify_paid)
+    return CounterPages(live, charge, stk_status, payments, tray, TaskSet())

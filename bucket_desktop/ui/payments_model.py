@@ -1,0 +1,146 @@
+"""Table model over PaymentBook rows: one model, no widget per row, targeted updates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from bucket_desktop.services.mpesa_rules import PaymentStatus
+from bucket_desktop.services.payment_rows import PaymentRow, format_phone, status_sentence
+
+COL_TIME = 0
+COL_PHONE = 1
+COL_AMOUNT = 2
+COL_RECEIPT = 3
+COL_REFERENCE = 4
+COL_STATUS = 5
+COL_SETTLED_BY = 6
+HEADERS = ("Time", "Phone", "Amount", "Receipt", "Reference", "Status", "Settled by")
+
+STATUS_WORDS = {
+    PaymentStatus.PENDING: "Waiting for PIN",
+    PaymentStatus.PAID: "Paid",
+    PaymentStatus.FAILED: "Failed",
+    PaymentStatus.CANCELLED: "Cancelled",
+    PaymentStatus.EXPIRED: "Expired",
+    PaymentStatus.DISPUTED: "Disputed",
+}
+STATUS_COLOURS = {
+    PaymentStatus.PENDING: QColor("#9a6700"),
+    PaymentStatus.PAID: QColor("#1a7f37"),
+    PaymentStatus.FAILED: QColor("#b42318"),
+    PaymentStatus.CANCELLED: QColor("#6e7781"),
+    PaymentStatus.EXPIRED: QColor("#6e7781"),
+    PaymentStatus.DISPUTED: QColor("#b42318"),
+}
+SETTLED_WORDS = {"callback": "M-PESA callback", "query": "Status query"}
+
+_Index = QModelIndex | QPersistentModelIndex
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+class PaymentsTableModel(QAbstractTableModel):
+    """Shows a list of PaymentRow in the order given (the controller filters and orders)."""
+
+    def __init__(self, *, tz: tzinfo | None = None, time_format: str = "%d %b %H:%M") -> None:
+        super().__init__()
+        self._rows: list[PaymentRow] = []
+        self._position: dict[str, int] | None = None  # built on demand for targeted updates
+        self._tz = tz
+        self._time_format = time_format
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        """Rows shown (zero under any parent: this is a flat table)."""
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        """Columns, see HEADERS."""
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column titles."""
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if section == COL_AMOUNT else _LEFT
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text, alignment, status colour and a tooltip with the plain-language reason."""
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if column == COL_AMOUNT else _LEFT
+        if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATUS:
+            return STATUS_COLOURS[row.status]
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_STATUS:
+            return status_sentence(row)
+        if role == Qt.ItemDataRole.UserRole:
+            return row.checkout_request_id
+        return None
+
+    def _display(self, row: PaymentRow, column: int) -> str:
+        if column == COL_TIME:
+            return datetime.fromtimestamp(row.created, self._tz).strftime(self._time_format)
+        if column == COL_PHONE:
+            return format_phone(row.phone_number)
+        if column == COL_AMOUNT:
+            return f"KES {row.amount:,}"
+        if column == COL_RECEIPT:
+            return row.receipt
+        if column == COL_REFERENCE:
+            return row.account_reference
+        if column == COL_STATUS:
+            return STATUS_WORDS[row.status]
+        return SETTLED_WORDS.get(row.resolved_by or "", "")
+
+    def set_rows(self, rows: list[PaymentRow]) -> None:
+        """Replace everything shown (a new filter or the first load)."""
+        self.beginResetModel()
+        self._rows = rows
+        self._position = None
+        self.endResetModel()
+
+    def insert_on_top(self, rows: Sequence[PaymentRow]) -> None:
+        """Add new payments above the others (they are the newest)."""
+        if not rows:
+            return
+        self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
+        self._rows[0:0] = list(rows)
+        self._position = None
+        self.endInsertRows()
+
+    def refresh(self, rows: Sequence[PaymentRow]) -> None:
+        """Repaint rows whose state changed in place; rows not shown are ignored."""
+        if self._position is None:
+            self._position = {r.checkout_request_id: i for i, r in enumerate(self._rows)}
+        last = self.columnCount() - 1
+        for row in rows:
+            position = self._position.get(row.checkout_request_id)
+            if position is not None:
+                self.dataChanged.emit(self.index(position, 0), self.index(position, last))
+
+    def row_at(self, position: int) -> PaymentRow | None:
+        """The payment shown at a row, if any."""
+        return self._rows[position] if 0 <= position < len(self._rows) else None
+
+    def position_of(self, checkout_request_id: str) -> int | None:
+        """Where a payment is shown, if it is."""
+        if self._position is None:
+            self._position = {r.checkout_request_id: i for i, r in enumerate(self._rows)}
+        return self._position.get(checkout_request_id)
+
+    def rows(self) -> list[PaymentRow]:
+        """The rows shown, in order (a copy)."""
+        return list(self._rows)

@@ -1,0 +1,132 @@
+"""Layout of the STK status page: today's prompts on the left, the chosen one in detail."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bucket_desktop.ui.widgets import StatusLabel
+
+PAGE_STYLE = """
+QFrame#card { background: #ffffff; border: 1px solid #d0d7de; border-radius: 8px; }
+QLabel#cardTitle { font-size: 15px; font-weight: 600; }
+QLabel#muted { color: #57606a; }
+QLabel#pushTitle { font-size: 18px; font-weight: 600; }
+QLabel#stateWord { font-size: 26px; font-weight: 700; color: #24292f; }
+QLabel#stateWord[kind="pending"] { color: #9a6700; }
+QLabel#stateWord[kind="paid"] { color: #1a7f37; }
+QLabel#stateWord[kind="bad"] { color: #b42318; }
+QLabel#stateWord[kind="gone"] { color: #6e7781; }
+QLabel#sentence { font-size: 14px; }
+QFrame#receiptBox { background: #eef8f0; border: 1px solid #9fd4ab; border-radius: 8px; }
+QLabel#receipt { font-size: 30px; font-weight: 700; letter-spacing: 2px; color: #1a7f37; }
+QPushButton#primaryButton { padding: 7px 16px; font-weight: 600; }
+QPushButton#actionButton { padding: 7px 16px; }
+QProgressBar { border: 1px solid #d0d7de; border-radius: 4px; background: #f6f8fa;
+               height: 10px; text-align: center; }
+QProgressBar::chunk { background: #d4a72c; border-radius: 4px; }
+"""
+
+LIST_WIDTH = 440
+
+
+def _label(text: str, name: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    return label
+
+
+class StkStatusPageView(QWidget):
+    """Public widgets: the push table, and the detail card's labels and buttons."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(PAGE_STYLE)
+        self.table = QTableView()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.empty_label = _label("No prompts yet today.", "muted")
+        self.push_title = _label("", "pushTitle")
+        self.state_word = _label("Choose a prompt", "stateWord")
+        self.sentence = _label("", "sentence")
+        self.sentence.setWordWrap(True)
+        self.countdown = QProgressBar()
+        self.countdown.setTextVisible(False)
+        self.countdown_label = _label("", "muted")
+        self.receipt_box = QFrame()
+        self.receipt_box.setObjectName("receiptBox")
+        self.receipt = _label("", "receipt")
+        self.receipt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_button = QPushButton("Copy receipt")
+        self.copy_button.setObjectName("actionButton")
+        self.details = _label("", "muted")
+        self.details.setWordWrap(True)
+        self.check_button = QPushButton("Check now")
+        self.check_button.setObjectName("primaryButton")
+        self.resend_button = QPushButton("Resend…")
+        self.resend_button.setObjectName("actionButton")
+        self.status = StatusLabel()
+        self._build()
+
+    def _build(self) -> None:
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(20)
+        layout.addWidget(self._list_card())
+        layout.addWidget(self._detail_card(), 1)
+
+    def _list_card(self) -> QFrame:
+        card = QFrame()
+        card.setObjectName("card")
+        card.setFixedWidth(LIST_WIDTH)
+        box = QVBoxLayout(card)
+        box.setContentsMargins(16, 14, 16, 16)
+        box.setSpacing(8)
+        box.addWidget(_label("Today's prompts, newest first", "cardTitle"))
+        box.addWidget(self.table, 1)
+        box.addWidget(self.empty_label)
+        return card
+
+    def _detail_card(self) -> QFrame:
+        card = QFrame()
+        card.setObjectName("card")
+        box = QVBoxLayout(card)
+        box.setContentsMargins(24, 20, 24, 20)
+        box.setSpacing(10)
+        box.addWidget(self.push_title)
+        box.addWidget(self.state_word)
+        box.addWidget(self.sentence)
+        box.addWidget(self.countdown)
+        box.addWidget(self.countdown_label)
+        receipt_row = QHBoxLayout(self.receipt_box)
+        receipt_row.setContentsMargins(18, 12, 18, 12)
+        receipt_row.addWidget(_label("M-PESA receipt", "muted"))
+        receipt_row.addSpacing(12)
+        receipt_row.addWidget(self.receipt, 1)
+        receipt_row.addWidget(self.copy_button)
+        box.addWidget(self.receipt_box)
+        box.addWidget(self.details)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.check_button)
+        buttons.addWidget(self.resend_button)
+        buttons.addStretch(1)
+        box.addLayout(buttons)
+        box.addWidget(self.status)
+        box.addStretch(1)
+        return card

@@ -1,0 +1,91 @@
+"""Helpers shared by the counter page tests: a provider with simulator credentials, the pages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pytestqt.qtbot import QtBot
+
+from bucket_desktop.services.payment_feed import Backoff
+from bucket_desktop.services.plans import default_plans
+from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
+from server_stub.daraja_sim import scenarios
+from server_stub.testing import RunningRelay
+
+SIM_CREDENTIALS = {
+    "consumer_key": scenarios.DEFAULT_CONSUMER_KEY,
+    "consumer_secret": scenarios.DEFAULT_CONSUMER_SECRET,
+    "shortcode": scenarios.DEFAULT_SHORTCODE,
+    "passkey": scenarios.DEFAULT_PASSKEY,
+    "environment": "sandbox",
+    "account_type": "paybill",
+}
+# The relay settles pushes without a callback quickly, so lost callbacks end within a test.
+FAST_RELAY_ENV = {
+    "MPESA_ENVIRONMENT": "sandbox",
+    "RELAY_RECONCILE_FIRST_S": "0.5",
+    "RELAY_RECONCILE_UNTIL_S": "6",
+}
+FAST_BACKOFF = Backoff(first_s=0.05, max_s=0.3, jitter=0.0)
+
+
+def new_provider(relay: RunningRelay, name: str = "Kibera WiFi") -> dict[str, Any]:
+    """A provider with the simulator's paybill credentials: {provider_id, *_token}."""
+    provider = relay.cli("create-provider", "--name", name)
+    relay.cli(
+        "set-credentials",
+        "--provider",
+        str(provider["provider_id"]),
+        input=json.dumps(SIM_CREDENTIALS),
+    )
+    return provider
+
+
+class Answers:
+    """Scripted answers to the pages' confirmation questions, with the questions asked."""
+
+    def __init__(self, answer: bool = True) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    def __call__(self, title: str, text: str) -> bool:
+        self.asked.append(text)
+        return self.answer
+
+
+@contextmanager
+def counter_pages(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: httpx.AsyncClient,
+    relay: RunningRelay,
+    token: str,
+    *,
+    answers: Answers | None = None,
+    export_to: Path | None = None,
+) -> Iterator[CounterPages]:
+    """The three pages signed in to the relay, shown, and closed after the test."""
+    pages = build_counter_pages(
+        plans=default_plans(),
+        confirm=answers or Answers(),
+        choose_export_path=lambda _name: export_to,
+        prompt_lifetime_s=60.0,
+        feed_wait_s=5.0,
+        feed_backoff=FAST_BACKOFF,
+    )
+    for view in (pages.charge_view, pages.stk_status_view, pages.payments_view):
+        qtbot.addWidget(view)
+        view.resize(1100, 640)
+        view.show()
+    run(pages.set_client(RelayClient(http, relay.base_url, token)))
+    qtbot.waitUntil(lambda: pages.live.state.value == "live", timeout=10_000)
+    try:
+        yield pages
+    finally:
+        run(pages.close())

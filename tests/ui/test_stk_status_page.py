@@ -1,0 +1,186 @@
+"""STK status page against a real relay and the simulator: every scenario's final state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
+
+from bucket_desktop.services.mpesa_rules import result_meaning
+from bucket_desktop.ui.counter_pages import CounterPages
+from server_stub.daraja_sim.testing import RunningSimulator
+from server_stub.testing import RunningRelay, running_relay
+from tests.ui.counter_support import FAST_RELAY_ENV, Answers, counter_pages, new_provider
+
+SETTLE_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def relay(
+    simulator: RunningSimulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningRelay]:
+    """A relay that reconciles pushes without a callback within half a second."""
+    env = {"DARAJA_BASE_URL": simulator.base_url, **FAST_RELAY_ENV}
+    with running_relay(tmp_path_factory.mktemp("relay"), env=env) as running:
+        yield running
+
+
+@pytest.fixture
+def answers() -> Answers:
+    return Answers()
+
+
+@pytest.fixture
+def pages(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: httpx.AsyncClient,
+    relay: RunningRelay,
+    answers: Answers,
+) -> Iterator[CounterPages]:
+    provider = new_provider(relay)
+    with counter_pages(qtbot, run, http, relay, provider["attendant_token"], answers=answers) as p:
+        yield p
+
+
+def charge(qtbot: QtBot, pages: CounterPages, phone: str, amount: str = "20") -> None:
+    """Type a push on the Charge page and press Enter."""
+    view = pages.charge_view
+    view.phone_edit.clear()
+    qtbot.keyClicks(view.phone_edit, phone)
+    view.amount_edit.setText(amount)
+    view.reference_edit.setText("WIFI")
+    view.desc_edit.setText("WiFi")
+    qtbot.keyClick(view.desc_edit, Qt.Key.Key_Return)
+
+
+# Phone -> how the relay settles it. A query confirms payment without a receipt number.
+PAID_SCENARIOS = {
+    "0708374149": "callback",
+    "0700000007": "callback",  # duplicate callback
+    "0700000008": "query",  # late callback: the query settles first, the callback adds the receipt
+    "0700000009": "callback",  # callback before the push response
+    "0700000010": "callback",  # the query that would disagree is never needed
+}
+FAILED_SCENARIOS = {
+    "0700000001": ("Failed", "1"),
+    "0700000002": ("Cancelled", "1032"),
+    "0700000003": ("Expired", "1037"),
+    "0700000004": ("Expired", "1019"),
+    "0700000005": ("Failed", "2001"),
+}
+
+
+def wait_final(qtbot: QtBot, pages: CounterPages) -> None:
+    status = pages.stk_status
+    qtbot.waitUntil(lambda: status.selected is not None, timeout=SETTLE_MS)
+    qtbot.waitUntil(lambda: not status.selected.is_pending, timeout=SETTLE_MS)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("phone", list(PAID_SCENARIOS))
+def test_paid_scenarios_show_a_large_copyable_receipt(
+    qtbot: QtBot, pages: CounterPages, phone: str
+) -> None:
+    charge(qtbot, pages, phone)
+    wait_final(qtbot, pages)
+    view = pages.stk_status_view
+    row = pages.stk_status.selected
+    assert row is not None and row.phone_number == "254" + phone[1:]
+    assert row.resolved_by == PAID_SCENARIOS[phone]
+    qtbot.waitUntil(lambda: bool(view.receipt.text()), timeout=SETTLE_MS)
+    assert view.state_word.text() == "Paid"
+    assert view.sentence.text() == f"Paid: M-PESA receipt {view.receipt.text()}."
+    assert view.receipt_box.isVisible() and not view.countdown.isVisible()
+    qtbot.mouseClick(view.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == view.receipt.text()
+    assert not view.resend_button.isEnabled()
+
+
+@pytest.mark.parametrize("phone", list(FAILED_SCENARIOS))
+def test_unpaid_scenarios_say_what_happened_in_plain_words(
+    qtbot: QtBot, pages: CounterPages, phone: str
+) -> None:
+    word, code = FAILED_SCENARIOS[phone]
+    charge(qtbot, pages, phone)
+    wait_final(qtbot, pages)
+    view = pages.stk_status_view
+    assert view.state_word.text() == word
+    assert view.sentence.text() == result_meaning(code).sentence
+    assert not view.receipt_box.isVisible()
+    assert view.resend_button.isEnabled()
+
+
+def test_a_lost_callback_is_settled_by_the_relay_query_without_a_receipt(
+    qtbot: QtBot, pages: CounterPages
+) -> None:
+    charge(qtbot, pages, "0700000006")
+    wait_final(qtbot, pages)
+    view = pages.stk_status_view
+    assert view.state_word.text() == "Paid"
+    assert view.sentence.text().startswith("Paid, confirmed by an M-PESA status check")
+    assert not view.receipt_box.isVisible()
+    assert "settled by status query" in view.details.text()
+
+
+def test_a_push_answered_with_500_still_shows_up_paid_when_the_customer_pays(
+    qtbot: QtBot, pages: CounterPages
+) -> None:
+    charge(qtbot, pages, "0700000011")
+    status = pages.charge_view.status
+    qtbot.waitUntil(lambda: "may still reach the phone" in status.text(), timeout=10_000)
+    book = pages.live.book
+    qtbot.waitUntil(lambda: len(book) == 1, timeout=SETTLE_MS)
+    row = book.newest_first()[0]
+    qtbot.waitUntil(lambda: row.status.value == "paid", timeout=SETTLE_MS)
+    assert row.phone_number == "254700000011" and row.receipt
+    assert pages.stk_status.model.rowCount() == 1
+    assert pages.payments.model.rowCount() == 1
+
+
+def test_spike_arrest_is_refused_on_the_charge_page(qtbot: QtBot, pages: CounterPages) -> None:
+    charge(qtbot, pages, "0700000012")
+    status = pages.charge_view.status
+    qtbot.waitUntil(lambda: status.text().startswith("The prompt was not sent."), timeout=10_000)
+    assert pages.charge_view.send_button.isEnabled()
+    assert pages.stk_status.selected is None
+
+
+def test_waiting_prompt_counts_down_and_check_now_asks_the_relay(
+    qtbot: QtBot, pages: CounterPages, simulator: RunningSimulator
+) -> None:
+    simulator.set_phone_scenario("254711000222", "lost_callback")
+    charge(qtbot, pages, "0711 000 222")
+    view = pages.stk_status_view
+    qtbot.waitUntil(lambda: pages.stk_status.selected is not None, timeout=10_000)
+    assert view.state_word.text() == "Waiting for PIN"
+    assert view.countdown.isVisible()
+    assert "closes on the customer's phone in about" in view.countdown_label.text()
+    qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.status.text().startswith("Checked at"), timeout=10_000)
+    wait_final(qtbot, pages)
+    assert view.state_word.text() == "Paid"
+
+
+def test_resend_asks_first_and_explains_the_relay_one_minute_guard(
+    qtbot: QtBot, pages: CounterPages, answers: Answers
+) -> None:
+    charge(qtbot, pages, "0700000002")
+    wait_final(qtbot, pages)
+    first = pages.stk_status.selected
+    view = pages.stk_status_view
+    answers.answer = False
+    qtbot.mouseClick(view.resend_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(answers.asked) == 1)
+    assert "did not succeed (The customer cancelled the prompt.)" in answers.asked[0]
+    assert pages.stk_status.selected is first
+    answers.answer = True
+    qtbot.mouseClick(view.resend_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "less than a minute ago" in view.status.text(), timeout=10_000)
+    assert view.status.text().startswith("The prompt was not sent")
+    assert view.resend_button.isEnabled()
+    assert pages.stk_status.model.rowCount() == 1
