@@ -80,7 +80,9 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise JsonBodyError(f"The key {_shown(key)} appears twice in one object.", key)
+            raise JsonBodyError(
+                f"The key {_shown(key)} appears twice in one object.", _field_name(key)
+            )
         result[key] = value
     return result
 
@@ -110,7 +112,7 @@ def _check_strings(data: Any) -> None:
         item = stack.pop()
         if isinstance(item, dict):
             for key, value in item.items():
-                _check_text(key, key)
+                _check_text(key, _field_name(key))
                 stack.append(value)
         elif isinstance(item, list):
             stack.extend(item)
@@ -129,3 +131,11 @@ def _check_text(text: str, field: str | None) -> None:
 
 def _shown(key: str) -> str:
     return repr(key[:40])
+
+
+def _field_name(key: str) -> str | None:
+    # The key is echoed back as the error's field: only a short, clean one is worth naming
+    # (a lone surrogate cannot even be encoded into the answer).
+    if len(key) > 64 or not key.isprintable() or _SURROGATE.search(key):
+        return None
+    return key
