@@ -1,0 +1,122 @@
+"""`bucket-relay` commands as an operator runs them: JSON out, one clear sentence on failure."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from server_stub.atrest import load_secret_box
+from server_stub.relay_key import load_relay_key
+from server_stub.settings import load_settings
+from server_stub.store.sqlite_store import SqliteStore
+from server_stub.testing import relay_environment, run_cli
+from server_stub.vault import CredentialVault
+from tests.server_stub.helpers import PAYBILL_CREDENTIALS
+
+
+def cli_ok(env: dict[str, str], *args: str, stdin: str | None = None) -> dict[str, object]:
+    """Run a command that must succeed; its JSON."""
+    done = run_cli(env, *args, input=stdin)
+    assert done.returncode == 0, done.stderr.decode()
+    return dict(json.loads(done.stdout))
+
+
+def cli_fails(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """Run a command that must fail cleanly; its stderr."""
+    done = run_cli(env, *args, input=stdin)
+    stderr = done.stderr.decode()
+    assert done.returncode != 0
+    assert "Traceback" not in stderr
+    assert done.stdout == b""
+    return stderr
+
+
+def test_create_provider_issue_and_revoke(tmp_path: Path) -> None:
+    env = relay_environment(tmp_path)
+    created = cli_ok(env, "create-provider", "--name", "Kamau WiFi")
+    assert set(created) == {"provider_id", "owner_token", "attendant_token"}
+    assert len(str(created["owner_token"])) >= 43
+    issued = cli_ok(
+        env, "issue-token", "--provider", str(created["provider_id"]), "--role", "owner"
+    )
+    assert cli_ok(env, "revoke-token", str(issued["token"])) == {"revoked": True}
+    assert "No such token" in cli_fails(env, "revoke-token", "nope")
+    assert "no provider 99" in cli_fails(env, "issue-token", "--provider", "99", "--role", "owner")
+
+
+def test_set_credentials_reads_stdin_and_reports_the_callback_url(tmp_path: Path) -> None:
+    env = relay_environment(tmp_path, {"BASE_URL": "https://relay.example.com"})
+    provider = cli_ok(env, "create-provider", "--name", "Shop")["provider_id"]
+    summary = cli_ok(
+        env, "set-credentials", "--provider", str(provider), stdin=json.dumps(PAYBILL_CREDENTIALS)
+    )
+    assert summary["callback_url"] == f"https://relay.example.com/payments/callback/{provider}/"
+    assert PAYBILL_CREDENTIALS["passkey"] not in json.dumps(summary)
+    bad = {**PAYBILL_CREDENTIALS, "shortcode": "12"}
+    message = cli_fails(env, "set-credentials", "--provider", str(provider), stdin=json.dumps(bad))
+    assert "shortcode" in message
+    assert "not valid JSON" in cli_fails(env, "set-credentials", "--provider", "1", stdin="{")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"RELAY_ENV": "production"}, "in production the relay refuses to start"),
+        ({"MPESA_ENVIRONMENT": "production"}, "in production the relay refuses to start"),
+        ({"ENCRYPTION_KEY": "malformed"}, "ENCRYPTION_KEY entry 1 of 1 is not a Fernet key"),
+        ({"DATABASE_URL": "mysql://db"}, "DATABASE_URL must look like sqlite:///"),
+    ],
+)
+def test_serve_refuses_bad_settings_with_one_sentence(
+    tmp_path: Path, extra: dict[str, str], expected: str
+) -> None:
+    env = relay_environment(tmp_path, extra)
+    assert expected in cli_fails(env, "serve", "--port", "0")
+
+
+def test_rotate_key_then_run_with_the_new_key_alone(tmp_path: Path) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    env = relay_environment(tmp_path, {"ENCRYPTION_KEY": old})
+    provider = cli_ok(env, "create-provider", "--name", "Rotating")["provider_id"]
+    cli_ok(
+        env, "set-credentials", "--provider", str(provider), stdin=json.dumps(PAYBILL_CREDENTIALS)
+    )
+    only_new = {**env, "ENCRYPTION_KEY": new}
+    assert "cannot be decrypted" in cli_fails(only_new, "serve", "--port", "0")
+    rotated = cli_ok({**env, "ENCRYPTION_KEY": f"{new},{old}"}, "rotate-key")
+    assert rotated == {"reencrypted": 4, "keys": 2}
+    opened = _open_credentials(only_new, provider)
+    assert opened == PAYBILL_CREDENTIALS
+
+
+def _open_credentials(env: dict[str, str], provider_id: object) -> dict[str, str]:
+    import asyncio
+
+    async def open_them() -> dict[str, str]:
+        settings = load_settings(env)
+        box = load_secret_box(settings)
+        store = SqliteStore(settings.database_path, time.time)
+        try:
+            vault = CredentialVault(store, box, await load_relay_key(store, box), "https://x")
+            record = await store.get_provider(int(str(provider_id)))
+            assert record is not None
+            return vault.open(record).to_dict()
+        finally:
+            await store.close()
+
+    return asyncio.run(open_them())
+
+
+def test_serve_reports_a_busy_port(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        message = cli_fails(relay_environment(tmp_path), "serve", "--port", str(port))
+    assert f"Cannot listen on 127.0.0.1:{port}" in message

@@ -1,0 +1,113 @@
+"""The SQLite store on real files: durability settings, migrations, group commits, guards."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from server_stub.settlement import CallbackOutcome, StkResult
+from server_stub.store.migrations import MIGRATIONS
+from server_stub.store.records import NewPush, RawCallback, Role
+from server_stub.store.sqlite_store import SqliteStore
+
+
+def push(provider_id: int, phone: str, token: str, at: float, key: str | None = None) -> NewPush:
+    """A push to reserve."""
+    return NewPush(provider_id, token, key, phone, 10, "REF", "WiFi", at)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> SqliteStore:
+    """A store on a fresh file (closed by the test)."""
+    return SqliteStore(tmp_path / "relay.db", clock=lambda: 5.0)
+
+
+async def test_opens_in_wal_with_full_sync_and_current_schema(tmp_path: Path) -> None:
+    path = tmp_path / "relay.db"
+    for _ in range(2):  # reopening applies nothing twice
+        store = SqliteStore(path, clock=lambda: 0.0)
+        await store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        versions = conn.execute("SELECT version FROM schema_version").fetchall()
+    assert versions == [(MIGRATIONS[-1][0],)]
+
+
+async def test_concurrent_writes_share_commits(store: SqliteStore) -> None:
+    provider = await store.create_provider("P", 0.0)
+    before = store.commits
+    await asyncio.gather(
+        *(store.add_token(f"hash-{n}", provider, Role.ATTENDANT, 0.0) for n in range(200))
+    )
+    assert store.commits - before < 200
+    assert await store.find_token("hash-199") is not None
+    await store.close()
+
+
+async def test_a_failing_operation_does_not_undo_its_group(store: SqliteStore) -> None:
+    provider = await store.create_provider("P", 0.0)
+    results = await asyncio.gather(
+        store.add_token("same", provider, Role.OWNER, 0.0),
+        store.add_token("same", provider, Role.OWNER, 0.0),
+        store.add_token("other", provider, Role.OWNER, 0.0),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(result, sqlite3.IntegrityError) for result in results) == 1
+    assert await store.find_token("other") is not None
+    await store.close()
+
+
+async def test_push_guard_and_idempotency_key(store: SqliteStore) -> None:
+    provider = await store.create_provider("P", 0.0)
+    first = await store.reserve_push(push(provider, "254711000001", "t1", 100.0, "k1"), 40.0)
+    assert first.created is not None
+    blocked = await store.reserve_push(push(provider, "254711000001", "t2", 110.0), 50.0)
+    assert blocked.recent_to_phone == first.created
+    repeated = await store.reserve_push(push(provider, "254711000001", "t3", 110.0, "k1"), 50.0)
+    assert repeated.same_key == first.created
+    later = await store.reserve_push(push(provider, "254711000001", "t4", 170.0), 110.5)
+    assert later.created is not None
+    await store.close()
+
+
+async def test_callbacks_are_stored_raw_and_applied_once_in_feed_order(
+    store: SqliteStore,
+) -> None:
+    provider = await store.create_provider("P", 0.0)
+    reserved = await store.reserve_push(push(provider, "254711000002", "tok", 1.0), 0.0)
+    assert reserved.created is not None
+    confirmed = await store.confirm_push(
+        reserved.created.id,
+        checkout_request_id="ws_1",
+        merchant_request_id="m",
+        first_query_at=20.0,
+        now=2.0,
+    )
+    paid = StkResult("0", "ok", "ws_1", "m", receipt="RCPT000001", amount=10)
+    raw = RawCallback(3.0, str(provider), "tok", "127.0.0.1", b"{}")
+    outcomes = [
+        await store.ingest_callback(
+            raw, provider_id=provider, result=paid, rejection=None, verify_after_s=180.0
+        )
+        for _ in range(2)
+    ]
+    assert outcomes == [(CallbackOutcome.APPLIED, provider), (CallbackOutcome.DUPLICATE, None)]
+    feed = await store.payments_after(provider, confirmed.seq or 0, 10)
+    assert [(p.status, p.mpesa_receipt_number) for p in feed] == [("paid", "RCPT000001")]
+    assert store.raw_callback_outcomes() == [
+        (str(provider), "applied"),
+        (str(provider), "duplicate"),
+    ]
+    assert feed[0].next_query_at == 181.0  # the verifying query
+    await store.close()
+
+
+async def test_reencrypt_rewrites_every_secret_in_one_go(store: SqliteStore) -> None:
+    await store.secret_setting("relay_key", lambda: b"enc-1")
+    count = await store.reencrypt_secrets(lambda value: b"re-" + value)
+    assert count == 1
+    assert await store.secret_setting("relay_key", lambda: b"unused") == b"re-enc-1"
+    await store.close()
