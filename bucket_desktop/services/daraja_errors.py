@@ -150,10 +150,14 @@ def _from_envelope(status: int, data: dict[str, Any]) -> DarajaError:
     common: dict[str, Any] = {"code": code, "daraja_message": text or None, "http_status": status}
     if code == "404.001.03":
         return DarajaTokenRejected("Safaricom rejected the access token.", **common)
-    if code.startswith("400.008."):
-        what = "authentication type" if code == "400.008.01" else "grant type"
+    if code == "400.008.01":
+        # Our Basic header is always well formed, so in practice this means a wrong key/secret.
         return DarajaAuthError(
-            f"Safaricom refused the sign-in request (invalid {what}): "
+            "The consumer key or secret is wrong: copy both again from your Daraja app.", **common
+        )
+    if code == "400.008.02":
+        return DarajaAuthError(
+            "Safaricom refused the sign-in request (invalid grant type): "
             "check the Daraja address in use.",
             **common,
         )

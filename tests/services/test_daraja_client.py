@@ -424,7 +424,7 @@ TOKEN_ERRORS = [
     pytest.param(
         httpx.Response(400, json=envelope("400.008.01", "Invalid Authentication passed")),
         DarajaAuthError,
-        "invalid authentication type",
+        "consumer key or secret is wrong",
         id="bad-auth-type",
     ),
     pytest.param(
