@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None, *, on_window_shown: ShownHook | None
     """Run the app until its window closes; returns the exit status."""
     options = parse_args(argv)
     paths = _paths_for(options)
-    configure_logging(paths.log_file)
+    handlers = configure_logging(paths.log_file)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -74,6 +74,9 @@ def main(argv: Sequence[str] | None = None, *, on_window_shown: ShownHook | None
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+        for handler in handlers:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
 
 
 async def run(options: Options, paths: AppPaths, on_window_shown: ShownHook | None) -> int:
@@ -94,7 +97,7 @@ def _paths_for(options: Options) -> AppPaths:
     return AppPaths.for_user()
 
 
-def configure_logging(log_file: Path) -> None:
+def configure_logging(log_file: Path) -> list[logging.Handler]:
     """Log to a rotating file in the log folder (never secrets) and warnings to stderr."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     handler = RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
@@ -107,6 +110,7 @@ def configure_logging(log_file: Path) -> None:
     root.addHandler(console)
     # httpx logs every request URL at INFO; relay URLs are fine but the noise is not.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    return [handler, console]
 
 
 def load_style_sheet() -> str:

@@ -229,12 +229,12 @@ def _error_for(status: int, data: dict[str, Any] | None, base_url: str) -> Relay
             text or f"The relay at {base_url} had a problem (HTTP {status}); try again shortly.",
             **kwargs,
         )
-    if text is None and data is None:
+    if text is None:  # not the relay's error envelope: another server answered
         return RelayUnexpectedResponse(
             f"The server at {base_url} answered HTTP {status}, not like a Payment Bucket relay.",
             **kwargs,
         )
-    return RelayRequestError(text or f"The relay refused the request (HTTP {status}).", **kwargs)
+    return RelayRequestError(text, **kwargs)
 
 
 def _field(data: dict[str, Any], name: str, kind: type[str]) -> str:
