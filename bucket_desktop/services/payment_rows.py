@@ -147,8 +147,9 @@ def status_sentence(row: PaymentRow) -> str:
 
 
 def format_phone(phone: str) -> str:
-    """`0712 345 678` for a stored `254712345678`; anything else unchanged."""
+    """`0712 345 678` for `254712345678` or `0712345678`; anything else unchanged."""
     if len(phone) == 12 and phone.startswith("254") and phone.isdigit():
-        local = "0" + phone[3:]
-        return f"{local[:4]} {local[4:7]} {local[7:]}"
+        phone = "0" + phone[3:]
+    if len(phone) == 10 and phone.startswith("0") and phone.isdigit():
+        return f"{phone[:4]} {phone[4:7]} {phone[7:]}"
     return phone

@@ -35,8 +35,8 @@ class Plan:
 
     @property
     def label(self) -> str:
-        """Button text, like `1 hour · KES 10`."""
-        return f"{self.name} · KES {self.amount:,}"
+        """Tile text: the name over the price."""
+        return f"{self.name}\nKES {self.amount:,}"
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as stored in the JSON file."""

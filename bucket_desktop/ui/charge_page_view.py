@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -17,17 +18,13 @@ from PySide6.QtWidgets import (
 from bucket_desktop.ui.widgets import StatusLabel
 
 PAGE_STYLE = """
-QFrame#card { background: #ffffff; border: 1px solid #d0d7de; border-radius: 8px; }
 QLabel#fieldLabel { font-weight: 600; }
-QLabel#hint { color: #57606a; }
 QLabel#hint[kind="error"] { color: #b42318; }
 QLabel#hint[kind="ok"] { color: #1a7f37; }
 QLabel#counter { color: #57606a; }
 QLabel#counter[kind="error"] { color: #b42318; font-weight: 600; }
-QLabel#cardTitle { font-size: 15px; font-weight: 600; }
 QLabel#guide { color: #3d444d; }
-QPushButton#planButton { padding: 6px 10px; }
-QPushButton#primaryButton { padding: 8px 18px; font-weight: 600; }
+QPushButton#planButton { padding: 6px 4px; min-width: 0; text-align: center; }
 """
 
 FORM_WIDTH = 560
@@ -76,9 +73,11 @@ class ChargePageView(QWidget):
         self._build()
 
     def plan_button(self, text: str) -> QPushButton:
-        """Create a plan preset button and place it in the grid (three to a row)."""
+        """Create a plan preset tile and place it in the grid (three to a row)."""
         button = QPushButton(text)
         button.setObjectName("planButton")
+        button.setMinimumHeight(44)
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         position = self.plans_layout.count()
         self.plans_layout.addWidget(button, position // 3, position % 3)
         return button

@@ -157,7 +157,10 @@ class PaymentsPage(QObject):
         """The relay connection badge and its sentence."""
         feed_state = FeedState(state)
         set_kind(self.view.connection, CONNECTION_WORDS[feed_state], feed_state.value)
-        self.view.connection_note.setText("" if feed_state is FeedState.LIVE else message)
+        live = feed_state is FeedState.LIVE
+        self.view.connection_note.setText(
+            "New payments appear as they arrive." if live else message
+        )
 
     def _on_book_changed(self, change: BookChange) -> None:
         wanted = self.current_filter()

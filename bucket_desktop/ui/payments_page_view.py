@@ -22,13 +22,13 @@ from bucket_desktop.ui.daily_chart import DailyChart
 from bucket_desktop.ui.widgets import StatusLabel
 
 PAGE_STYLE = """
-QFrame#card { background: #ffffff; border: 1px solid #d0d7de; border-radius: 8px; }
 QLabel#figureTitle { color: #57606a; }
 QLabel#figure { font-size: 22px; font-weight: 700; color: #24292f; }
 QLabel#figureNote { color: #57606a; }
-QLabel#cardTitle { font-size: 14px; font-weight: 600; }
 QLabel#muted { color: #57606a; }
-QLabel#connection { padding: 3px 10px; border-radius: 10px; background: #eaeef2; color: #57606a; }
+QLabel#connection { padding: 3px 10px; border-radius: 10px; background: #eaeef2;
+                    color: #57606a; font-weight: 600; }
+QTableView { selection-background-color: #d8efe0; selection-color: #102a1b; }
 QLabel#connection[kind="live"] { background: #dafbe1; color: #1a7f37; }
 QLabel#connection[kind="reconnecting"] { background: #fff8c5; color: #9a6700; }
 QLabel#connection[kind="refused"] { background: #ffebe9; color: #b42318; }
@@ -106,17 +106,24 @@ class PaymentsPageView(QWidget):
         layout.addWidget(self._chart_card())
 
     def _figures_row(self) -> QHBoxLayout:
-        connection_box = QVBoxLayout()
-        connection_box.setSpacing(4)
-        connection_box.addWidget(self.connection, 0, Qt.AlignmentFlag.AlignLeft)
-        connection_box.addWidget(self.connection_note)
-        connection_box.addStretch(1)
         row = QHBoxLayout()
         row.setSpacing(12)
         row.addWidget(self.today_card, 1)
         row.addWidget(self.month_card, 1)
-        row.addLayout(connection_box, 1)
+        row.addWidget(self._connection_card(), 1)
         return row
+
+    def _connection_card(self) -> QFrame:
+        card = QFrame()
+        card.setObjectName("card")
+        box = QVBoxLayout(card)
+        box.setContentsMargins(16, 10, 16, 10)
+        box.setSpacing(4)
+        box.addWidget(_label("Relay connection", "figureTitle"))
+        box.addWidget(self.connection, 0, Qt.AlignmentFlag.AlignLeft)
+        box.addWidget(self.connection_note)
+        box.addStretch(1)
+        return card
 
     def _filter_row(self) -> QHBoxLayout:
         row = QHBoxLayout()

@@ -23,7 +23,6 @@ from bucket_desktop.ui.payments_model import (
     COL_PHONE,
     COL_STATUS,
     COL_TIME,
-    SETTLED_WORDS,
     STATUS_WORDS,
     PaymentsTableModel,
 )
@@ -31,6 +30,11 @@ from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
 from bucket_desktop.ui.widgets import StatusKind
 
 SHOWN_COLUMNS = (COL_TIME, COL_PHONE, COL_AMOUNT, COL_STATUS)
+LIST_COLUMN_WIDTHS = {COL_TIME: 76, COL_PHONE: 112, COL_AMOUNT: 84}
+SETTLED_PHRASES = {
+    "callback": "confirmed by the M-PESA callback",
+    "query": "confirmed by an M-PESA status check",
+}
 STATE_KINDS = {
     PaymentStatus.PENDING: "pending",
     PaymentStatus.PAID: "paid",
@@ -68,6 +72,8 @@ class StkStatusPage(QObject):
         view.table.setModel(self.model)
         for column in range(self.model.columnCount()):
             view.table.setColumnHidden(column, column not in SHOWN_COLUMNS)
+        for column, width in LIST_COLUMN_WIDTHS.items():
+            view.table.setColumnWidth(column, width)
         view.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         view.check_button.clicked.connect(self.check_now)
         view.resend_button.clicked.connect(self.resend)
@@ -244,7 +250,7 @@ def _details(row: PaymentRow) -> str:
     sent = datetime.fromtimestamp(row.created).strftime("%H:%M:%S")
     parts = [f"Sent at {sent}", f"reference {row.account_reference}"]
     if row.resolved_by:
-        parts.append(f"settled by {SETTLED_WORDS.get(row.resolved_by, row.resolved_by).lower()}")
+        parts.append(SETTLED_PHRASES.get(row.resolved_by, f"settled by {row.resolved_by}"))
     return " · ".join(parts) + f"\nCheckout ID {row.checkout_request_id}"
 
 

@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
 from bucket_desktop.ui.widgets import StatusLabel
 
 PAGE_STYLE = """
-QFrame#card { background: #ffffff; border: 1px solid #d0d7de; border-radius: 8px; }
-QLabel#cardTitle { font-size: 15px; font-weight: 600; }
 QLabel#muted { color: #57606a; }
 QLabel#pushTitle { font-size: 18px; font-weight: 600; }
 QLabel#stateWord { font-size: 26px; font-weight: 700; color: #24292f; }
@@ -31,8 +29,8 @@ QLabel#stateWord[kind="gone"] { color: #6e7781; }
 QLabel#sentence { font-size: 14px; }
 QFrame#receiptBox { background: #eef8f0; border: 1px solid #9fd4ab; border-radius: 8px; }
 QLabel#receipt { font-size: 30px; font-weight: 700; letter-spacing: 2px; color: #1a7f37; }
-QPushButton#primaryButton { padding: 7px 16px; font-weight: 600; }
 QPushButton#actionButton { padding: 7px 16px; }
+QTableView { border: none; selection-background-color: #d8efe0; selection-color: #102a1b; }
 QProgressBar { border: 1px solid #d0d7de; border-radius: 4px; background: #f6f8fa;
                height: 10px; text-align: center; }
 QProgressBar::chunk { background: #d4a72c; border-radius: 4px; }
@@ -60,7 +58,10 @@ class StkStatusPageView(QWidget):
         self.table.verticalHeader().hide()
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setHighlightSections(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(28)
         self.empty_label = _label("No prompts yet today.", "muted")
         self.push_title = _label("", "pushTitle")
         self.state_word = _label("Choose a prompt", "stateWord")

@@ -19,7 +19,7 @@ def test_a_new_installation_gets_the_default_plans(tmp_path: Path) -> None:
     store = PlanStore(tmp_path)
     plans = store.load()
     assert plans == default_plans()
-    assert plans[0].label == "1 hour · KES 10"
+    assert plans[0].label == "1 hour\nKES 10"
     assert not store.path.exists()
 
 

@@ -124,7 +124,7 @@ def test_a_lost_callback_is_settled_by_the_relay_query_without_a_receipt(
     assert view.state_word.text() == "Paid"
     assert view.sentence.text().startswith("Paid, confirmed by an M-PESA status check")
     assert not view.receipt_box.isVisible()
-    assert "settled by status query" in view.details.text()
+    assert "confirmed by an M-PESA status check" in view.details.text()
 
 
 def test_a_push_answered_with_500_still_shows_up_paid_when_the_customer_pays(
