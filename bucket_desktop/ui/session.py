@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 
 import httpx
+from PySide6.QtCore import QTimer
 from qasync import asyncSlot
 
 from bucket_desktop.demo import DemoEnvironment, DemoError, demo_credentials, start_demo
@@ -73,6 +75,8 @@ class DesktopSession:
         self._on_shown = on_shown
         self._closed: asyncio.Future[None] | None = None
         self._previous_hook = sys.excepthook
+        self._previous_interrupt = signal.getsignal(signal.SIGINT)
+        self._wake_timer = QTimer()
 
     async def run(self) -> int:
         """Returns the exit status once the window has closed (or the person quit early)."""
@@ -85,6 +89,7 @@ class DesktopSession:
         desktop.window.closed.connect(self._window_closed)
         desktop.window.change_relay_requested.connect(self.change_relay)
         sys.excepthook = self._unexpected_error
+        self._close_on_interrupt(desktop)
         desktop.window.restore_layout()
         desktop.window.view.show()
         if self._on_shown is not None:
@@ -99,6 +104,8 @@ class DesktopSession:
     async def shutdown(self) -> None:
         """Stop the demo children and put back what was changed."""
         sys.excepthook = self._previous_hook
+        self._wake_timer.stop()
+        signal.signal(signal.SIGINT, self._previous_interrupt)
         if self.demo_environment is not None:
             await asyncio.to_thread(self.demo_environment.stop)
         if self.demo:
@@ -195,6 +202,13 @@ class DesktopSession:
             button.setEnabled(True)
         owner_now = desktop.window.session is not None and desktop.window.session.identity.is_owner
         button.setText("View as attendant" if owner_now else "View as owner")
+
+    def _close_on_interrupt(self, desktop: Desktop) -> None:
+        # Ctrl+C in the terminal of `make run` closes the window like the close button. Python
+        # only sees the signal when it runs, so a timer wakes it while Qt waits for events.
+        signal.signal(signal.SIGINT, lambda _signum, _frame: desktop.window.view.close())
+        self._wake_timer.timeout.connect(lambda: None)
+        self._wake_timer.start(300)
 
     def _window_closed(self) -> None:
         if self._closed is not None and not self._closed.done():
