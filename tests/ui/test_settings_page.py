@@ -82,7 +82,7 @@ def test_fill_test_save_restart_push_and_verify(
     fill(qtbot, view, GOOD)
     type_into(qtbot, view.consumer_secret, "SIMwrongSecret00000000000000000")
     assert click(qtbot, local, view.test_button) is StatusKind.ERROR
-    assert "Safaricom" in local.text() and local.text().endswith(" s)")
+    assert "consumer key or secret is wrong" in local.text() and local.text().endswith(" s)")
     assert view.test_button.isEnabled()
 
     type_into(qtbot, view.consumer_secret, GOOD.consumer_secret)
