@@ -16,6 +16,7 @@ from server_stub.errors import RelayError
 
 log = logging.getLogger(__name__)
 
+_LOCATIONS = ("body", "query", "header", "path", "cookie")
 _HTTP_CODES = {
     404: ("not_found", "There is nothing at this address."),
     405: ("method_not_allowed", "This address does not accept that method."),
@@ -33,7 +34,7 @@ def error_json(error: RelayError) -> JSONResponse:
 def validation_error(error: ValidationError | RequestValidationError) -> RelayError:
     """The first problem of a validation failure, as one sentence naming the field."""
     first = error.errors()[0] if error.errors() else {}
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
+    location = [str(part) for part in first.get("loc", ()) if part not in _LOCATIONS]
     # Bodies and queries are flat: the first element names the field (the rest are union arms).
     field = location[0] if location else None
     label = field or "The request"

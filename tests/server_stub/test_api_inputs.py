@@ -318,3 +318,13 @@ async def test_healthz_answers_a_nonce_once(harness: Harness) -> None:
     first = (await harness.client.get("/healthz", params={"nonce": nonce})).json()
     second = (await harness.client.get("/healthz", params={"nonce": nonce})).json()
     assert (first["status"], first["nonce_ok"], second["nonce_ok"]) == ("ok", True, False)
+
+
+async def test_overlong_idempotency_key_names_the_header(harness: Harness) -> None:
+    response = await harness.client.post(
+        "/payments/bucket/initiate/",
+        json={"phone_number": "0712345678", "amount": 1, "account_reference": "A"},
+        headers={**harness.headers(), "Idempotency-Key": "k" * 101},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "idempotency-key"
