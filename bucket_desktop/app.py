@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from logging.handlers import RotatingFileHandler
@@ -20,12 +20,9 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from bucket_desktop.services.app_settings import APP_NAME, AppPaths
-from bucket_desktop.ui.main_window_view import MainWindowView
-from bucket_desktop.ui.session import DesktopSession, demo_paths
+from bucket_desktop.ui.session import DesktopSession, ShownHook, demo_paths
 
 log = logging.getLogger(__name__)
-
-ShownHook = Callable[[MainWindowView], None]
 
 
 @dataclass(frozen=True)

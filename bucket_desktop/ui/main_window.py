@@ -150,12 +150,16 @@ class MainWindow(QObject):
             self.view.sidebar.setRowHidden(row, not self._allowed(page))
         key = self.current_key()
         if key is None or key not in self.visible_keys():
+            # Come back to a page hidden by a role change when the role allows it again.
+            self._wanted_page = self._wanted_page or key
             self._show_first_visible()
 
     def _show_first_visible(self) -> None:
         visible = self.visible_keys()
         if visible:
+            wanted = self._wanted_page
             self.show_page(visible[0])
+            self._wanted_page = wanted  # an automatic switch is not the person's choice
 
     def _show_row(self, row: int) -> None:
         if not 0 <= row < len(self._pages):
@@ -166,6 +170,7 @@ class MainWindow(QObject):
             return
         self.view.pages.setCurrentWidget(page.widget)
         self.view.title_label.setText(page.title)
+        self._wanted_page = None
 
     def _on_closing(self) -> None:
         geometry = bytes(self.view.saveGeometry().data())

@@ -182,9 +182,14 @@ class DesktopSession:
         dialog.view.cancel_button.setText("Cancel")
         dialog.prefill(desktop.settings.relay_url)
         choice = await dialog.ask()
-        if choice is not None and choice.identity is not None:
+        if choice is None or choice.identity is None:
+            return
+        try:
             await desktop.sign_in(choice.relay_url, choice.token)
-            desktop.window.clear_message()
+        except RelayError as error:
+            desktop.window.show_message(str(error), StatusKind.ERROR)
+            return
+        desktop.window.clear_message()
 
     async def _switch_demo_role(self, desktop: Desktop) -> None:
         demo, session = self.demo_environment, desktop.window.session
