@@ -82,12 +82,17 @@ def decide_callback(
         return _settle(payment, result, ResolvedBy.CALLBACK), CallbackOutcome.APPLIED
     if _same(payment, result):
         return None, CallbackOutcome.DUPLICATE
-    if payment.resolved_by is ResolvedBy.QUERY and status is payment.status:
+    if (
+        payment.resolved_by is ResolvedBy.QUERY
+        and status is payment.status
+        and payment.mpesa_receipt_number in (None, result.receipt)
+    ):
         # The query settled it first; the late callback adds what a query cannot: the receipt.
+        # A second receipt for the same push is no confirmation: it falls through to a dispute.
         return _settle(payment, result, ResolvedBy.QUERY), CallbackOutcome.CONFIRMED
     sources = (
         "two callbacks"
-        if payment.resolved_by is ResolvedBy.CALLBACK
+        if payment.resolved_by is ResolvedBy.CALLBACK or payment.mpesa_receipt_number
         else "the callback and the query"
     )
     return _dispute(payment, result, sources), CallbackOutcome.DISPUTED
@@ -120,11 +125,17 @@ def _settle(payment: PaymentRecord, result: StkResult, source: ResolvedBy) -> Ch
     )
 
 
+def _receipts(payment: PaymentRecord, result: StkResult) -> str:
+    first, then = payment.mpesa_receipt_number, result.receipt
+    return f" with two receipts, {first} and {then}" if first and then and first != then else ""
+
+
 def _dispute(payment: PaymentRecord, result: StkResult, sources: str) -> Change:
     sentence = (
         f"Disputed: {sources} disagree (first {payment.status.value}, code "
-        f"{payment.result_code}; then {result.status.value}, code {result.result_code}). "
-        "Check the M-PESA statement before giving or refusing service."
+        f"{payment.result_code}; then {result.status.value}, code {result.result_code})"
+        f"{_receipts(payment, result)}. Check the M-PESA statement before giving or refusing "
+        "service."
     )
     return Change(
         status=PaymentStatus.DISPUTED,
