@@ -120,3 +120,11 @@ def test_callback_before_the_push_response_adopts_daraja_ids() -> None:
 def test_sfc_string_code_fails_the_push() -> None:
     change, _ = decide_callback(PENDING, StkResult("SFC_IC0003", "wrong type", "ws_CO_1"))
     assert change is not None and change.status is PaymentStatus.FAILED
+
+
+def test_second_receipt_for_a_query_settled_push_disputes() -> None:
+    by_query = settled(StkResult("0", "ok", "ws_CO_1"), ResolvedBy.QUERY)
+    confirmed = replace(by_query, mpesa_receipt_number="R1")
+    change, outcome = decide_callback(confirmed, replace(PAID_CALLBACK, receipt="R2"))
+    assert outcome is CallbackOutcome.DISPUTED
+    assert change is not None and change.receipt == "R1"
