@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from html import escape
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
@@ -27,6 +28,13 @@ from bucket_desktop.ui.charge_page_view import ChargePageView
 from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.live_payments import LivePayments
 from bucket_desktop.ui.widgets import StatusKind
+
+T = TypeVar("T")
+
+PHONE_HELP = "Any Kenyan form: 0712 345 678, +254 712 345 678 or 254712345678."
+AMOUNT_HELP = "Whole shillings, from 1 to 250,000."
+REFERENCE_HELP = "Shown to the customer in the prompt."
+DESC_HELP = "A few words for the M-PESA statement."
 
 # Relay error codes after which the prompt may still have reached the phone.
 OUTCOME_UNKNOWN_CODES = frozenset({"daraja_unavailable", "timeout"})
@@ -97,7 +105,8 @@ class ChargePage(QObject):
         for edit in (view.phone_edit, view.amount_edit, view.reference_edit, view.desc_edit):
             edit.returnPressed.connect(self.send)
         view.send_button.clicked.connect(self.send)
-        self._check_reference("")
+        for check in (self._check_phone, self._check_amount, self._check_reference):
+            check("")
         self._check_desc("")
 
     def show_plans(self, plans: Sequence[Plan]) -> None:
@@ -189,10 +198,10 @@ class ChargePage(QObject):
     def _read_form(self) -> PushForm | None:
         """The checked values, or None after showing every problem beside its field."""
         checks = (
-            self._check_phone(self.view.phone_edit.text()),
-            self._check_amount(self.view.amount_edit.text()),
-            self._check_reference(self.view.reference_edit.text()),
-            self._check_desc(self.view.desc_edit.text()),
+            self._check_phone(self.view.phone_edit.text(), on_send=True),
+            self._check_amount(self.view.amount_edit.text(), on_send=True),
+            self._check_reference(self.view.reference_edit.text(), on_send=True),
+            self._check_desc(self.view.desc_edit.text(), on_send=True),
         )
         phone, amount, reference, desc = checks
         if phone is None or amount is None or reference is None or desc is None:
@@ -215,59 +224,56 @@ class ChargePage(QObject):
                 edit.setFocus()
                 return
 
-    def _check_phone(self, text: str) -> str | None:
-        hint = self.view.phone_hint
-        try:
-            phone = normalise_phone(text)
-        except RuleError as error:
-            kind = "error" if text.strip() else "neutral"
-            set_kind(hint, error.message if text.strip() else "Any Kenyan form: 0712…, +254…", kind)
-            return None
-        set_kind(hint, f"Will prompt {format_phone(phone)} ({phone}).", "ok")
-        return phone
-
-    def _check_amount(self, text: str) -> int | None:
-        try:
-            amount = validate_amount(text)
-        except RuleError as error:
-            set_kind(self.view.amount_hint, error.message, "error" if text.strip() else "neutral")
-            return None
-        set_kind(self.view.amount_hint, f"KES {amount:,}", "ok")
-        return amount
-
-    def _check_reference(self, text: str) -> str | None:
-        return self._check_short(
-            text, validate_account_reference, MAX_ACCOUNT_REFERENCE,
-            self.view.reference_hint, self.view.reference_counter,
-            "Shown to the customer in the prompt.",
+    def _check_phone(self, text: str, on_send: bool = False) -> str | None:
+        return _check_field(
+            self.view.phone_hint, text, on_send, PHONE_HELP, normalise_phone,
+            lambda phone: f"Will prompt {format_phone(phone)} ({phone}).",
         )  # fmt: skip
 
-    def _check_desc(self, text: str) -> str | None:
-        return self._check_short(
-            text, validate_transaction_desc, MAX_TRANSACTION_DESC,
-            self.view.desc_hint, self.view.desc_counter,
-            "A few words for the M-PESA statement.",
+    def _check_amount(self, text: str, on_send: bool = False) -> int | None:
+        return _check_field(
+            self.view.amount_hint, text, on_send, AMOUNT_HELP, validate_amount,
+            lambda amount: f"The customer will be asked for KES {amount:,}.",
         )  # fmt: skip
 
-    @staticmethod
-    def _check_short(
-        text: str,
-        rule: Callable[[str], str],
-        limit: int,
-        hint: QLabel,
-        counter: QLabel,
-        help_text: str,
-    ) -> str | None:
-        length = len(text.strip())
-        set_kind(counter, f"{length}/{limit}", "error" if length > limit else "neutral")
-        try:
-            value = rule(text)
-        except RuleError as error:
-            set_kind(hint, error.message if text.strip() else help_text,
-                     "error" if text.strip() else "neutral")  # fmt: skip
-            return None
+    def _check_reference(self, text: str, on_send: bool = False) -> str | None:
+        _count(self.view.reference_counter, text, MAX_ACCOUNT_REFERENCE)
+        hint = self.view.reference_hint
+        return _check_field(hint, text, on_send, REFERENCE_HELP, validate_account_reference)
+
+    def _check_desc(self, text: str, on_send: bool = False) -> str | None:
+        _count(self.view.desc_counter, text, MAX_TRANSACTION_DESC)
+        hint = self.view.desc_hint
+        return _check_field(hint, text, on_send, DESC_HELP, validate_transaction_desc)
+
+
+def _check_field(
+    hint: QLabel,
+    text: str,
+    on_send: bool,
+    help_text: str,
+    rule: Callable[[str], T],
+    describe: Callable[[T], str] | None = None,
+) -> T | None:
+    """Run an M-PESA rule on a field and show the outcome under it; None when refused.
+
+    An empty field keeps its help text while typing and is an error only when sending.
+    """
+    if not text.strip() and not on_send:
         set_kind(hint, help_text, "neutral")
-        return value
+        return None
+    try:
+        value = rule(text)
+    except RuleError as error:
+        set_kind(hint, error.message, "error")
+        return None
+    set_kind(hint, describe(value) if describe else help_text, "ok" if describe else "neutral")
+    return value
+
+
+def _count(counter: QLabel, text: str, limit: int) -> None:
+    length = len(text.strip())
+    set_kind(counter, f"{length}/{limit}", "error" if length > limit else "neutral")
 
 
 def _demo_table(phones: Sequence[tuple[str, str]]) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
@@ -47,8 +47,14 @@ _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 class PaymentsTableModel(QAbstractTableModel):
     """Shows a list of PaymentRow in the order given (the controller filters and orders)."""
 
-    def __init__(self, *, tz: tzinfo | None = None, time_format: str = "%d %b %H:%M") -> None:
-        super().__init__()
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        tz: tzinfo | None = None,
+        time_format: str = "%d %b %H:%M",
+    ) -> None:
+        super().__init__(parent)
         self._rows: list[PaymentRow] = []
         self._position: dict[str, int] | None = None  # built on demand for targeted updates
         self._tz = tz

@@ -95,7 +95,8 @@ class PaymentsPage(QObject):
         self._choose_path = choose_export_path
         self._tz = tz
         self._tasks = TaskSet()
-        self.model = PaymentsTableModel(tz=tz)
+        # Parented to its view, so Qt deletes it after the view that uses it.
+        self.model = PaymentsTableModel(view.table, tz=tz)
         view.table.setModel(self.model)
         for column, width in COLUMN_WIDTHS.items():
             view.table.setColumnWidth(column, width)

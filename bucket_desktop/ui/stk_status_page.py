@@ -68,7 +68,8 @@ class StkStatusPage(QObject):
         self._tasks = TaskSet()
         self._session_ids: set[str] = set()
         self._selected: PaymentRow | None = None
-        self.model = PaymentsTableModel(time_format="%H:%M:%S")
+        # Parented to its view, so Qt deletes it after the view that uses it.
+        self.model = PaymentsTableModel(view.table, time_format="%H:%M:%S")
         view.table.setModel(self.model)
         for column in range(self.model.columnCount()):
             view.table.setColumnHidden(column, column not in SHOWN_COLUMNS)

@@ -79,13 +79,18 @@ def counter_pages(
         feed_wait_s=5.0,
         feed_backoff=FAST_BACKOFF,
     )
-    for view in (pages.charge_view, pages.stk_status_view, pages.payments_view):
-        qtbot.addWidget(view)
+    views = (pages.charge_view, pages.stk_status_view, pages.payments_view)
+    for view in views:
+        # Not qtbot.addWidget: pytest-qt deletes those before fixtures end, and the pages must
+        # close (stopping the feed) while their widgets still exist, as in the app.
         view.resize(1100, 640)
         view.show()
-    run(pages.set_client(RelayClient(http, relay.base_url, token)))
-    qtbot.waitUntil(lambda: pages.live.state.value == "live", timeout=10_000)
     try:
+        run(pages.set_client(RelayClient(http, relay.base_url, token)))
+        qtbot.waitUntil(lambda: pages.live.state.value == "live", timeout=10_000)
         yield pages
     finally:
         run(pages.close())
+        for view in views:
+            view.close()
+            view.deleteLater()

@@ -1,0 +1,176 @@
+"""Charge customer page: live checks while typing, presets, Enter sends, in-flight rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from bucket_desktop.services.plans import default_plans
+from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
+from server_stub.daraja_sim.testing import RunningSimulator
+from server_stub.testing import RunningRelay, running_relay
+from tests.ui.counter_support import FAST_RELAY_ENV, Answers, counter_pages, new_provider
+
+
+class EnabledStates(QObject):
+    """Records each enabled/disabled change of a widget."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.seen: list[bool] = []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.EnabledChange and isinstance(watched, QWidget):
+            self.seen.append(watched.isEnabled())
+        return False
+
+
+@pytest.fixture(scope="module")
+def relay(
+    simulator: RunningSimulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningRelay]:
+    env = {"DARAJA_BASE_URL": simulator.base_url, **FAST_RELAY_ENV}
+    with running_relay(tmp_path_factory.mktemp("relay"), env=env) as running:
+        yield running
+
+
+@pytest.fixture
+def answers() -> Answers:
+    return Answers()
+
+
+@pytest.fixture
+def pages(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: httpx.AsyncClient,
+    relay: RunningRelay,
+    answers: Answers,
+) -> Iterator[CounterPages]:
+    provider = new_provider(relay)
+    with counter_pages(qtbot, run, http, relay, provider["attendant_token"], answers=answers) as p:
+        yield p
+
+
+@pytest.fixture
+def offline(qtbot: QtBot, qloop: Any) -> CounterPages:
+    """Pages that are not signed in: for the checks that need no relay."""
+    built = build_counter_pages(plans=default_plans(), confirm=Answers(), with_tray=False)
+    for view in (built.charge_view, built.stk_status_view, built.payments_view):
+        qtbot.addWidget(view)
+    built.charge_view.show()
+    return built
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("0712 345 678", "Will prompt 0712 345 678 (254712345678)."),
+        ("+254 712-345-678", "Will prompt 0712 345 678 (254712345678)."),
+        ("0712 34", "That phone number is too short"),
+        ("", "Any Kenyan form"),
+        ("+44 7700 900123", "That is not a Kenyan number"),
+        ("0612345678", "That is not a mobile number"),
+    ],
+)
+def test_the_phone_is_checked_while_typing(
+    qtbot: QtBot, offline: CounterPages, typed: str, hint: str
+) -> None:
+    qtbot.keyClicks(offline.charge_view.phone_edit, typed)
+    label = offline.charge_view.phone_hint
+    assert label.text().startswith(hint)
+    kinds = {"Will": "ok", "Any": "neutral"}
+    assert label.property("kind") == kinds.get(hint.split()[0], "error")
+
+
+def test_a_plan_fills_amount_reference_and_description(qtbot: QtBot, offline: CounterPages) -> None:
+    view = offline.charge_view
+    day = view.plans_layout.itemAt(2).widget()
+    assert day.text() == "1 day\nKES 50"
+    qtbot.mouseClick(day, Qt.MouseButton.LeftButton)
+    assert (view.amount_edit.text(), view.reference_edit.text()) == ("50", "WIFI1D")
+    assert view.desc_edit.text() == "WiFi 1 day"
+    assert view.reference_counter.text() == "6/12" and view.desc_counter.text() == "10/13"
+
+
+def test_length_counters_and_limits(qtbot: QtBot, offline: CounterPages) -> None:
+    view = offline.charge_view
+    qtbot.keyClicks(view.reference_edit, "ROOM-12-EXTRA")
+    assert view.reference_counter.text() == "13/12"
+    assert view.reference_counter.property("kind") == "error"
+    assert view.reference_hint.text() == (
+        "The account reference can be at most 12 characters (it has 13)."
+    )
+    qtbot.keyClicks(view.amount_edit, "12.50")
+    assert view.amount_hint.text() == "M-PESA takes whole shillings only: no cents."
+
+
+def test_enter_with_bad_fields_sends_nothing_and_focuses_the_first_problem(
+    qtbot: QtBot, offline: CounterPages
+) -> None:
+    view = offline.charge_view
+    view.amount_edit.setText("50")
+    view.amount_edit.setFocus()
+    qtbot.keyClick(view.amount_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.status.text() != "")
+    assert view.status.text() == "Fix the fields marked in red, then send again."
+    assert view.phone_hint.text() == "Enter the customer's phone number."
+    assert view.phone_edit.hasFocus()
+
+
+def test_without_a_relay_the_page_says_so(qtbot: QtBot, offline: CounterPages) -> None:
+    view = offline.charge_view
+    offline.charge.use_plan(default_plans()[0])
+    view.phone_edit.setText("0712345678")
+    qtbot.keyClick(view.phone_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.status.text() != "")
+    assert view.status.text() == "Not connected to a relay: sign in before charging customers."
+
+
+def test_enter_sends_disables_send_while_in_flight_and_shows_the_push(
+    qtbot: QtBot, pages: CounterPages
+) -> None:
+    view = pages.charge_view
+    pages.charge.use_plan(default_plans()[1])
+    qtbot.keyClicks(view.phone_edit, "0708 374 149")
+    enabled_states = EnabledStates(view.send_button)
+    qtbot.keyClick(view.phone_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.status.text().startswith("Prompt sent"), timeout=10_000)
+    assert enabled_states.seen == [False, True]
+    assert view.send_button.text() == "Send payment prompt"
+    assert view.status.text() == (
+        "Prompt sent to 0708 374 149: ask the customer to enter their M-PESA PIN."
+    )
+    assert view.phone_edit.text() == "" and view.amount_edit.text() == "20"
+    selected = pages.stk_status.selected
+    assert selected is not None and selected.amount == 20
+    assert selected.account_reference == "WIFI3H"
+
+
+def test_a_second_push_to_a_waiting_phone_needs_confirmation(
+    qtbot: QtBot, pages: CounterPages, answers: Answers, simulator: RunningSimulator
+) -> None:
+    simulator.set_phone_scenario("254711000333", "expired")
+    view = pages.charge_view
+    pages.charge.use_plan(default_plans()[0])
+    view.phone_edit.setText("0711 000 333")
+    view.send_button.click()
+    qtbot.waitUntil(lambda: view.status.text().startswith("Prompt sent"), timeout=10_000)
+    answers.answer = False
+    view.phone_edit.setText("0711000333")
+    view.send_button.click()
+    qtbot.waitUntil(lambda: view.status.text() == "Nothing was sent.", timeout=5_000)
+    assert "still waiting for the customer's PIN" in answers.asked[0]
+    assert len(pages.live.book) == 1
+    answers.answer = True
+    view.send_button.click()
+    qtbot.waitUntil(lambda: "less than a minute ago" in view.status.text(), timeout=10_000)
+    assert len(answers.asked) == 2
+    assert view.phone_hint.property("kind") == "error"

@@ -1,0 +1,198 @@
+"""Payments page against a real relay: live rows, search and filters, export, relay restart."""
+
+from __future__ import annotations
+
+import csv
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from bucket_desktop.services.plans import default_plans
+from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.ui.counter_pages import CounterPages
+from bucket_desktop.ui.payments_model import COL_PHONE, COL_RECEIPT, COL_STATUS
+from server_stub.daraja_sim.testing import RunningSimulator
+from server_stub.testing import RunningRelay, relay_environment, running_relay
+from tests.ui.counter_support import FAST_RELAY_ENV, counter_pages, new_provider
+
+SETTLE_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def relay(
+    simulator: RunningSimulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningRelay]:
+    env = {"DARAJA_BASE_URL": simulator.base_url, **FAST_RELAY_ENV}
+    with running_relay(tmp_path_factory.mktemp("relay"), env=env) as running:
+        yield running
+
+
+def charge(qtbot: QtBot, pages: CounterPages, phone: str, plan: int = 1) -> None:
+    """Send a push from the Charge page and wait until the relay accepted it."""
+    view = pages.charge_view
+    pages.charge.use_plan(default_plans()[plan])
+    view.phone_edit.setText(phone)
+    view.status.show_status("")
+    view.send_button.click()
+    qtbot.waitUntil(lambda: view.status.text().startswith("Prompt sent"), timeout=10_000)
+
+
+def shown(pages: CounterPages, column: int) -> list[str]:
+    model = pages.payments.model
+    return [model.index(row, column).data() for row in range(model.rowCount())]
+
+
+def settled(pages: CounterPages, count: int) -> Callable[[], bool]:
+    book = pages.live.book
+    return lambda: len(book) == count and not any(r.is_pending for r in book.newest_first())
+
+
+def test_new_payments_appear_live_with_totals_and_a_notification(
+    qtbot: QtBot, run: Callable[..., Any], http: httpx.AsyncClient, relay: RunningRelay
+) -> None:
+    provider = new_provider(relay)
+    with counter_pages(qtbot, run, http, relay, provider["attendant_token"]) as pages:
+        view = pages.payments_view
+        assert view.connection.text() == "● Live"
+        charge(qtbot, pages, "0708 374 149")
+        charge(qtbot, pages, "0700 000 002")
+        qtbot.waitUntil(settled(pages, 2), timeout=SETTLE_MS)
+        assert shown(pages, COL_PHONE) == ["0700 000 002", "0708 374 149"]
+        assert shown(pages, COL_STATUS) == ["Cancelled", "Paid"]
+        qtbot.waitUntil(lambda: view.today_card.value.text() == "KES 20", timeout=2_000)
+        assert view.today_card.note.text() == "1 payment"
+        assert view.chart.days()[-1].amount == 20
+        assert pages.tray is not None and pages.tray.last_notification is not None
+        title, text = pages.tray.last_notification
+        assert title == "Paid: KES 20" and text.startswith("From 0708 374 149 · receipt ")
+        assert view.count_label.text() == "2 payments"
+
+
+def test_search_and_filters_then_export_writes_exactly_the_rows_shown(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: httpx.AsyncClient,
+    relay: RunningRelay,
+    tmp_path: Path,
+) -> None:
+    provider = new_provider(relay)
+    target = tmp_path / "export.csv"
+    token = provider["attendant_token"]
+    with counter_pages(qtbot, run, http, relay, token, export_to=target) as pages:
+        for phone in ("0708 374 149", "0712 000 111", "0700 000 005", "0712 000 222"):
+            charge(qtbot, pages, phone)
+        qtbot.waitUntil(settled(pages, 4), timeout=SETTLE_MS)
+        view = pages.payments_view
+        qtbot.keyClick(view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        assert view.search_edit.hasFocus()
+        qtbot.keyClicks(view.search_edit, "0712 000")
+        qtbot.waitUntil(lambda: pages.payments.model.rowCount() == 2)
+        assert view.count_label.text() == "2 of 4 payments"
+        view.search_edit.clear()
+        view.status_combo.setCurrentText("Paid")
+        view.period_combo.setCurrentText("Today")
+        assert pages.payments.model.rowCount() == 3
+        receipts = shown(pages, COL_RECEIPT)
+        qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: view.status.text().startswith("Exported 3 payments"), timeout=10_000
+        )
+        with target.open(encoding="utf-8-sig", newline="") as handle:
+            records = list(csv.DictReader(handle))
+        assert [r["mpesa_receipt_number"] for r in records] == receipts
+        assert {r["status"] for r in records} == {"paid"}
+        view.period_combo.setCurrentText("Yesterday")
+        assert pages.payments.model.rowCount() == 0
+        assert not view.export_button.isEnabled()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def relay_process(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The relay on a fixed port (a restart must come back at the same address)."""
+    args = [
+        sys.executable,
+        "-m",
+        "server_stub",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with log.open("ab") as log_file:
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log_file, env=env)
+    try:
+        deadline = time.monotonic() + 20
+        while not _healthy(port):
+            assert process.poll() is None, log.read_text()[-2000:]
+            assert time.monotonic() < deadline, "the relay did not start"
+            time.sleep(0.05)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_a_relay_crash_and_restart_loses_and_repeats_nothing(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: httpx.AsyncClient,
+    simulator: RunningSimulator,
+    tmp_path: Path,
+) -> None:
+    env = relay_environment(
+        tmp_path / "relay", {"DARAJA_BASE_URL": simulator.base_url, **FAST_RELAY_ENV}
+    )
+    (tmp_path / "relay").mkdir()
+    port, log = free_port(), tmp_path / "relay.log"
+    with relay_process(env, port, log) as first:
+        stub = RunningRelay(f"http://127.0.0.1:{port}", env, log, first)
+        provider = new_provider(stub)
+        with counter_pages(qtbot, run, http, stub, provider["attendant_token"]) as pages:
+            charge(qtbot, pages, "0708 374 149")
+            charge(qtbot, pages, "0712 000 333")
+            qtbot.waitUntil(settled(pages, 2), timeout=SETTLE_MS)
+            first.kill()  # a crash: no goodbye to the long-poll
+            first.wait()
+            badge = pages.payments_view.connection
+            qtbot.waitUntil(lambda: badge.text() == "Reconnecting…", timeout=10_000)
+            with relay_process(env, port, log):
+                # Another desk charges a customer while this one is still reconnecting.
+                other = RelayClient(http, stub.base_url, provider["owner_token"])
+                run(other.initiate(phone_number="254712000444", amount=50,
+                                   account_reference="DESK2", transaction_desc="WiFi"))  # fmt: skip
+                qtbot.waitUntil(settled(pages, 3), timeout=SETTLE_MS)
+                qtbot.waitUntil(lambda: badge.text() == "● Live", timeout=10_000)
+                assert pages.payments.model.rowCount() == 3
+                assert sorted(shown(pages, COL_PHONE)) == [
+                    "0708 374 149",
+                    "0712 000 333",
+                    "0712 000 444",
+                ]
+                assert set(shown(pages, COL_STATUS)) == {"Paid"}
+                assert pages.live.cursor == max(r.seq for r in pages.live.book.newest_first())
