@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from importlib import metadata
 
 import httpx
 from fastapi import FastAPI
@@ -26,7 +27,12 @@ from server_stub.setup_checks import NonceBook, SetupTester
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.vault import CredentialVault
 
-VERSION = "0.1.0"
+
+def _version() -> str:
+    try:
+        return metadata.version("payment-bucket-desktop")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
 
 
 def create_app(
@@ -53,7 +59,7 @@ def create_app(
 
     app = FastAPI(
         title="Payment Bucket callback relay",
-        version=VERSION,
+        version=_version(),
         description="M-PESA STK pushes, callbacks and the payment feed for hotspot providers.",
         lifespan=lifespan,
         docs_url=None,

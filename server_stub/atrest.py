@@ -108,13 +108,14 @@ def _development_key(path: Path) -> bytes:
         "Set ENCRYPTION_KEY before using real credentials.",
         path,
     )
-    return _read_key_file(path)
+    return _read_key_file(path, announce=False)
 
 
-def _read_key_file(path: Path) -> bytes:
+def _read_key_file(path: Path, *, announce: bool = True) -> bytes:
     if path.stat().st_mode & 0o077:
         log.warning("The development key file %s is readable by other users: chmod 600 it.", path)
-    log.warning("ENCRYPTION_KEY is not set: using the development key file %s.", path)
+    if announce:
+        log.warning("ENCRYPTION_KEY is not set: using the development key file %s.", path)
     raw = path.read_bytes().strip()
     try:
         Fernet(raw)

@@ -126,7 +126,7 @@ class Reconciler:
             log.warning(
                 "STK query for %s failed (%s); will retry",
                 payment.checkout_request_id,
-                getattr(error, "code", "error"),
+                error.code,
             )
             return None
         if answer.pending or answer.result_code is None:

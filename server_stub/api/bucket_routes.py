@@ -78,7 +78,7 @@ async def status(request: Request, caller: AnyRole) -> StatusResponse:
 @router.post(
     "/test-credentials/",
     response_model=TestCredentialsResponse,
-    responses=error_responses(401, 403, 409, 413),
+    responses=error_responses(401, 403, 404, 409),
 )
 async def test_credentials(request: Request, caller: Owner) -> TestCredentialsResponse:
     """Test the stored credentials against Daraja and check that BASE_URL reaches this relay."""
@@ -106,7 +106,7 @@ async def get_credentials(request: Request, caller: Owner) -> CredentialsSummary
     "/credentials/",
     response_model=CredentialsSummary,
     openapi_extra=request_body(CredentialsPut),
-    responses=error_responses(*BODY_ERRORS, 403, 409),
+    responses=error_responses(*BODY_ERRORS, 403, 404, 409),
 )
 async def put_credentials(request: Request, caller: Owner) -> CredentialsSummary:
     """Store credentials sealed to this relay's key; they must be tested again afterwards."""

@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from server_stub.api.errors import error_responses
 from server_stub.api.schemas import HealthResponse
 from server_stub.api.state import relay_of
 
 router = APIRouter()
 
 
-@router.get("/healthz", response_model=HealthResponse)
+@router.get("/healthz", response_model=HealthResponse, responses=error_responses(400))
 async def healthz(
     request: Request, nonce: Annotated[str | None, Query(max_length=64)] = None
 ) -> HealthResponse:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store import sqlite_payments as payments
+from server_stub.store import sqlite_providers as providers
 from server_stub.store.migrations import migrate
 from server_stub.store.records import (
     EncryptedCredentials,
@@ -23,12 +24,6 @@ from server_stub.store.writer import GroupCommitWriter
 
 BUSY_TIMEOUT_MS = 5000
 _SYNCHRONOUS_FULL = 2
-_SECRET_COLUMNS = ("mpesa_consumer_key", "mpesa_consumer_secret", "mpesa_passkey")
-_PROVIDER_COLUMNS = (
-    "id, name, created_at, mpesa_consumer_key, mpesa_consumer_secret, mpesa_passkey, "
-    "mpesa_shortcode, mpesa_environment, account_type, till_number, callback_url, "
-    "mpesa_credentials_verified, mpesa_last_test, mpesa_test_status"
-)
 
 
 class StoreOpenError(RuntimeError):
@@ -103,61 +98,15 @@ class SqliteStore:
 
     async def get_provider(self, provider_id: int) -> ProviderRecord | None:
         """One provider, or None."""
-        row = self._read.execute(
-            f"SELECT {_PROVIDER_COLUMNS} FROM providers WHERE id = ?",  # noqa: S608 - constant
-            (provider_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        credentials = None
-        if row[3] is not None:
-            credentials = EncryptedCredentials(
-                consumer_key=row[3],
-                consumer_secret=row[4],
-                passkey=row[5],
-                shortcode=row[6],
-                environment=row[7],
-                account_type=row[8],
-                till_number=row[9],
-            )
-        return ProviderRecord(
-            id=row[0],
-            name=row[1],
-            created_at=row[2],
-            credentials=credentials,
-            callback_url=row[10],
-            credentials_verified=bool(row[11]),
-            last_test=row[12],
-            test_status=row[13],
-        )
+        return providers.select_provider(self._read, provider_id)
 
     async def save_credentials(
         self, provider_id: int, credentials: EncryptedCredentials, callback_url: str
     ) -> bool:
         """Replace a provider's credentials and clear the verification fields."""
-
-        def update(conn: sqlite3.Connection) -> bool:
-            cursor = conn.execute(
-                "UPDATE providers SET mpesa_consumer_key = ?, mpesa_consumer_secret = ?, "
-                "mpesa_passkey = ?, mpesa_shortcode = ?, mpesa_environment = ?, "
-                "account_type = ?, till_number = ?, callback_url = ?, "
-                "mpesa_credentials_verified = 0, mpesa_last_test = NULL, "
-                "mpesa_test_status = NULL WHERE id = ?",
-                (
-                    credentials.consumer_key,
-                    credentials.consumer_secret,
-                    credentials.passkey,
-                    credentials.shortcode,
-                    credentials.environment,
-                    credentials.account_type,
-                    credentials.till_number,
-                    callback_url,
-                    provider_id,
-                ),
-            )
-            return cursor.rowcount == 1
-
-        return await self._writer.run(update)
+        return await self._writer.run(
+            lambda conn: providers.save_credentials(conn, provider_id, credentials, callback_url)
+        )
 
     async def record_credentials_test(
         self, provider_id: int, *, verified: bool, tested_at: float, status: str
@@ -175,40 +124,11 @@ class SqliteStore:
 
     async def reencrypt_secrets(self, rotate: Callable[[bytes], bytes]) -> int:
         """Re-encrypt every provider secret and relay secret in one transaction."""
-
-        def rewrite(conn: sqlite3.Connection) -> int:
-            count = 0
-            for column in _SECRET_COLUMNS:
-                rows = conn.execute(
-                    f"SELECT id, {column} FROM providers WHERE {column} IS NOT NULL"  # noqa: S608
-                ).fetchall()
-                for provider_id, value in rows:
-                    conn.execute(
-                        f"UPDATE providers SET {column} = ? WHERE id = ?",  # noqa: S608
-                        (rotate(value), provider_id),
-                    )
-                    count += 1
-            for name, value in conn.execute("SELECT name, value FROM relay_secrets").fetchall():
-                conn.execute(
-                    "UPDATE relay_secrets SET value = ? WHERE name = ?", (rotate(value), name)
-                )
-                count += 1
-            return count
-
-        return await self._writer.run(rewrite)
+        return await self._writer.run(lambda conn: providers.reencrypt_secrets(conn, rotate))
 
     async def secret_setting(self, name: str, make: Callable[[], bytes]) -> bytes:
         """The stored value `name`, created with `make` once (first writer wins)."""
-
-        def get_or_create(conn: sqlite3.Connection) -> bytes:
-            row = conn.execute("SELECT value FROM relay_secrets WHERE name = ?", (name,)).fetchone()
-            if row is not None:
-                return bytes(row[0])
-            value = make()
-            conn.execute("INSERT INTO relay_secrets (name, value) VALUES (?, ?)", (name, value))
-            return value
-
-        return await self._writer.run(get_or_create)
+        return await self._writer.run(lambda conn: providers.secret_setting(conn, name, make))
 
     async def add_token(
         self, token_hash: str, provider_id: int, role: Role, created_at: float

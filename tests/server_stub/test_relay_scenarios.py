@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -136,28 +138,29 @@ def test_callback_before_the_push_response_is_applied(
 def test_server_error_after_prompt_still_records_the_payment(
     sim: RunningSimulator, provider: Provider
 ) -> None:
+    cursor = provider.attendant.get("/payments/bucket/payments/").json()["cursor"]
     phone = unique_phone()
     sim.set_phone_scenario(phone, "server_error_after_prompt")
     response = initiate(provider.attendant, phone)
     assert response.status_code == 503
     assert "may still reach the phone" in response.json()["error"]["message"]
-    page = provider.attendant.get("/payments/bucket/payments/", params={"wait": "10"}).json()
-    matching = [item for item in page["items"] if item["phone_number"] == phone]
-    deadline_items = matching or _wait_for_phone(provider, phone)
-    assert deadline_items[-1]["status"] == "paid"
+    # The kept reservation appears in the feed once the customer's callback settles it.
+    item = wait_for_phone(provider, phone, cursor)
+    assert (item["status"], item["resolved_by"]) == ("paid", "callback")
 
 
-def _wait_for_phone(provider: Provider, phone: str) -> list[dict[str, object]]:
-    cursor = 0
-    for _ in range(10):
+def wait_for_phone(provider: Provider, phone: str, cursor: int) -> dict[str, Any]:
+    """The first feed item for `phone` after `cursor` (long-polls, bounded)."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
         page = provider.attendant.get(
             "/payments/bucket/payments/", params={"after": cursor, "wait": "2"}
         ).json()
         found = [item for item in page["items"] if item["phone_number"] == phone]
         if found:
-            return found
+            return dict(found[0])
         cursor = page["cursor"]
-    raise AssertionError("the payment never appeared")
+    raise AssertionError("the payment never appeared in the feed")
 
 
 def test_spike_arrest_is_a_clear_refusal(sim: RunningSimulator, provider: Provider) -> None:
@@ -190,8 +193,6 @@ def test_till_push_uses_store_number_and_till(sim: RunningSimulator, relay: Runn
 
 def wait_until_outcomes(relay: RunningRelay, checkout: str, count: int) -> None:
     """Wait (bounded) until `count` raw callbacks reached the push."""
-    import time
-
     deadline = time.monotonic() + 10
     while len(outcomes_for(relay, checkout)) < count:
         assert time.monotonic() < deadline, outcomes_for(relay, checkout)
