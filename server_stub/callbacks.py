@@ -73,12 +73,7 @@ class CallbackInbox:
                 code="source_refused",
                 status=403,
             )
-        result: StkResult | None = None
-        if refusal is None:
-            try:
-                result = parse_stk_callback(parse_strict_object(body))
-            except JsonBodyError as error:
-                refusal = RelayError(error.message, code="malformed_callback", field=error.field)
+        result, refusal = _parse(body, refusal)
         raw = RawCallback(
             received_at=self._clock(),
             provider_ref=provider_ref[:MAX_PROVIDER_REF],
@@ -99,6 +94,16 @@ class CallbackInbox:
         if refusal is not None:
             raise refusal
         return outcome
+
+
+def _parse(body: bytes, refusal: RelayError | None) -> tuple[StkResult | None, RelayError | None]:
+    """The callback's result, unless it is already refused or its body is malformed."""
+    if refusal is not None:
+        return None, refusal
+    try:
+        return parse_stk_callback(parse_strict_object(body)), None
+    except JsonBodyError as error:
+        return None, RelayError(error.message, code="malformed_callback", field=error.field)
 
 
 def _provider_id(ref: str) -> int | None:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bucket_desktop.services.credentials import DarajaCredentials
 from bucket_desktop.services.daraja_client import DarajaClient, StkPushAccepted
 from bucket_desktop.services.daraja_errors import (
     DarajaError,
@@ -119,15 +120,25 @@ class PushService:
         )
         if reservation.created is None:
             return _answer_existing(request, reservation.same_key, reservation.recent_to_phone, now)
-        payment = reservation.created
+        callback_url = self._vault.callback_base(provider_id) + callback_token + "/"
+        accepted = await self._send(reservation.created, credentials, request, callback_url)
+        return await self._confirm(reservation.created, accepted)
+
+    async def _send(
+        self,
+        payment: PaymentRecord,
+        credentials: DarajaCredentials,
+        request: PushRequest,
+        callback_url: str,
+    ) -> StkPushAccepted:
         try:
-            accepted = await self._daraja.stk_push(
+            return await self._daraja.stk_push(
                 credentials,
                 phone_number=request.phone_number,
                 amount=request.amount,
                 account_reference=request.account_reference,
                 transaction_desc=request.transaction_desc,
-                callback_url=self._vault.callback_base(provider_id) + callback_token + "/",
+                callback_url=callback_url,
             )
         except DarajaUnavailable as error:
             # Timeouts and 5xx pages are ambiguous: the prompt may have gone out. Keep the
@@ -142,7 +153,6 @@ class PushService:
         except DarajaError as error:
             await self._store.discard_push(payment.id)
             raise _daraja_refusal(error) from None
-        return await self._confirm(payment, accepted)
 
     async def _confirm(self, payment: PaymentRecord, accepted: StkPushAccepted) -> Initiated:
         now = self._clock()
