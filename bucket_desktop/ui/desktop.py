@@ -17,17 +17,19 @@ import httpx
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.keystore import RELAY_TOKEN, SecretStore
+from bucket_desktop.services.plans import PlansError, PlanStore, default_plans
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_models import Identity
 from bucket_desktop.services.vault import Vault
+from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
 from bucket_desktop.ui.credentials_form import CredentialsForm
+from bucket_desktop.ui.demo_help import demo_phones
 from bucket_desktop.ui.main_window import MainWindow, Page, RelaySession
 from bucket_desktop.ui.main_window_view import MainWindowView
-from bucket_desktop.ui.placeholder_page import ComingSoonPage
 from bucket_desktop.ui.relay_panel import Confirm, RelayPanel, ask_with_message_box
 from bucket_desktop.ui.settings_page import SettingsPage
 from bucket_desktop.ui.settings_page_view import SettingsPageView
-from bucket_desktop.ui.widgets import scrollable
+from bucket_desktop.ui.widgets import StatusKind, scrollable
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ class Desktop:
     settings_file: SettingsFile
     secrets: SecretStore
     http: httpx.AsyncClient
+    counter: CounterPages
 
     async def sign_in(self, relay_url: str, token: str, *, remember: bool = True) -> Identity:
         """Check the token with the relay and use it; RelayError when the relay refuses."""
@@ -59,6 +62,10 @@ class Desktop:
         self.window.set_session(RelaySession(client, identity))
         log.info("Signed in to %s as %s.", client.base_url, identity.role)
         return identity
+
+    async def close(self) -> None:
+        """Stop the pages' background work (the live feed, timers); the window is closing."""
+        await self.counter.close()
 
     async def saved_token(self) -> str | None:
         """The relay token kept in the secret store, if any."""
@@ -73,6 +80,7 @@ def build_desktop(
     environ: Mapping[str, str] = os.environ,
     confirm: Confirm = ask_with_message_box,
     demo: bool = False,
+    with_tray: bool = True,
 ) -> Desktop:
     """Construct the window, its controllers and pages; nothing is shown or fetched yet."""
     settings_file = SettingsFile(paths.settings_file)
@@ -90,9 +98,13 @@ def build_desktop(
             on_session=settings_page.set_session,
         )
     )
-    for page in _counter_pages():
-        window.add_page(page)
-    return Desktop(window, settings_page, settings, settings_file, secrets, http)
+    counter = _build_counter_pages(window, paths, demo=demo, with_tray=with_tray)
+    window.add_page(
+        Page(CHARGE_PAGE, "Charge customer", counter.charge_view, on_session=counter.on_session)
+    )
+    window.add_page(Page(STATUS_PAGE, "STK status", counter.stk_status_view))
+    window.add_page(Page(PAYMENTS_PAGE, "Payments", counter.payments_view))
+    return Desktop(window, settings_page, settings, settings_file, secrets, http, counter)
 
 
 def _build_settings_page(
@@ -125,34 +137,17 @@ def _build_settings_page(
     )
 
 
-def _counter_pages() -> list[Page]:
-    # Placeholders until the counter pages land (issue 7).
-    return [
-        Page(
-            CHARGE_PAGE,
-            "Charge customer",
-            ComingSoonPage(
-                "Charging customers",
-                "Send an M-PESA prompt to a customer's phone: phone number, amount or plan, "
-                "reference. This page is being built.",
-            ),
-        ),
-        Page(
-            STATUS_PAGE,
-            "STK status",
-            ComingSoonPage(
-                "STK status",
-                "Follow each prompt live: waiting for PIN, paid with the receipt, cancelled, "
-                "expired. This page is being built.",
-            ),
-        ),
-        Page(
-            PAYMENTS_PAGE,
-            "Payments",
-            ComingSoonPage(
-                "The payments list",
-                "Every payment from the relay, searchable, with daily totals and CSV export. "
-                "This page is being built.",
-            ),
-        ),
-    ]
+def _build_counter_pages(
+    window: MainWindow, paths: AppPaths, *, demo: bool, with_tray: bool
+) -> CounterPages:
+    try:
+        plans = PlanStore(paths.data_dir).load()
+    except PlansError as error:
+        window.show_message(f"{error} The standard plans are used meanwhile.", StatusKind.WARNING)
+        plans = default_plans()
+    return build_counter_pages(
+        plans=plans,
+        show_status_page=lambda: window.show_page(STATUS_PAGE),
+        demo_phones=demo_phones() if demo else (),
+        with_tray=with_tray,
+    )

@@ -106,6 +106,8 @@ class DesktopSession:
         sys.excepthook = self._previous_hook
         self._wake_timer.stop()
         signal.signal(signal.SIGINT, self._previous_interrupt)
+        if self.desktop is not None:
+            await self.desktop.close()
         if self.demo_environment is not None:
             await asyncio.to_thread(self.demo_environment.stop)
         if self.demo:

@@ -101,8 +101,12 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_desktop(
-    qtbot: QtBot, http: httpx.AsyncClient, data_dir: Path, simulator: RunningSimulator
-) -> Callable[..., Desktop]:
+    qtbot: QtBot,
+    run: Callable[[Awaitable[Any]], Any],
+    http: httpx.AsyncClient,
+    data_dir: Path,
+    simulator: RunningSimulator,
+) -> Iterator[Callable[..., Desktop]]:
     """Build (and show) a desktop from the data folder, like a start of the app."""
     made: list[Desktop] = []
 
@@ -110,11 +114,15 @@ def make_desktop(
         paths = AppPaths.portable(data_dir)
         secrets = KeyringStore.from_system(paths.keyring_service)
         environ = {"DARAJA_BASE_URL": simulator.base_url}
-        desktop = build_desktop(paths, http, secrets, environ=environ, **kwargs)
-        qtbot.addWidget(desktop.window.view)
+        desktop = build_desktop(paths, http, secrets, environ=environ, with_tray=False, **kwargs)
         desktop.window.restore_layout()
         desktop.window.view.show()
         made.append(desktop)
         return desktop
 
-    return factory
+    yield factory
+    # Stop the pages' live feed while their widgets still exist, then drop the windows.
+    for desktop in made:
+        run(desktop.close())
+        desktop.window.view.close()
+        desktop.window.view.deleteLater()
