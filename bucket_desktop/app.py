@@ -67,7 +67,8 @@ def main(argv: Sequence[str] | None = None, *, on_window_shown: ShownHook | None
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        return loop.run_until_complete(run(options, paths, on_window_shown))
+        status: int = loop.run_until_complete(run(options, paths, on_window_shown))
+        return status
     finally:
         loop.close()
         asyncio.set_event_loop(None)
@@ -96,18 +97,22 @@ def _paths_for(options: Options) -> AppPaths:
 
 def configure_logging(log_file: Path) -> list[logging.Handler]:
     """Log to a rotating file in the log folder (never secrets) and warnings to stderr."""
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    root.addHandler(handler)
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
     root.addHandler(console)
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    except OSError as error:
+        log.warning("No log file (%s); logging to the console only.", error)
+        return [console]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
     # httpx logs every request URL at INFO; relay URLs are fine but the noise is not.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    return [handler, console]
+    return [console, handler]
 
 
 def load_style_sheet() -> str:
