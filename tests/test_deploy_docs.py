@@ -1,0 +1,297 @@
+"""docs/deploy.md and deploy/: the guide's commands, run here with local paths for the VPS ones.
+
+Commands are read from the guide's ```sh blocks and run with `/opt/bucket-relay/...`,
+`/var/lib/bucket-relay` and `/var/backups/bucket-relay` pointing into tmp_path, against the
+relay's real store (real subprocesses, real SQLite files).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bucket_desktop.demo import demo_credentials
+from server_stub.atrest import parse_keys
+from server_stub.daraja_sim.testing import running_simulator
+from server_stub.settings import load_settings
+from server_stub.testing import relay_environment, run_cli, running_relay
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "deploy.md"
+DEPLOY = ROOT / "deploy"
+RELAY_BIN = Path(sys.executable).with_name("bucket-relay")
+UNITS = ("bucket-relay.service", "bucket-relay-backup.service", "bucket-relay-backup.timer")
+
+
+def doc_commands(containing: str) -> list[str]:
+    """Lines of the guide's sh blocks that contain `containing`."""
+    blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(), flags=re.S)
+    lines = [line.strip() for block in blocks for line in block.splitlines()]
+    found = [line for line in lines if containing in line]
+    assert found, f"docs/deploy.md has no command with {containing!r}"
+    return found
+
+
+def localise(command: str, tmp_path: Path) -> list[str]:
+    """The guide's VPS command with this machine's interpreter, scripts and tmp folders."""
+    command = command.removeprefix("sudo -u bucket-relay ")
+    for vps, here in (
+        ("/opt/bucket-relay/venv/bin/python", sys.executable),
+        ("/opt/bucket-relay/backup_relay.py", str(DEPLOY / "backup_relay.py")),
+        ("/opt/bucket-relay/bucket-relay-admin", str(DEPLOY / "bucket-relay-admin")),
+        ("/var/lib/bucket-relay", str(tmp_path / "lib")),
+        ("/var/backups/bucket-relay", str(tmp_path / "backups")),
+    ):
+        command = command.replace(vps, here)
+    return shlex.split(command)
+
+
+def run(args: list[str], env: Mapping[str, str] | None = None, stdin: str = "") -> str:
+    """Run a command that must succeed; its stdout."""
+    done = subprocess.run(
+        args, input=stdin, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def generate_key(tmp_path: Path) -> str:
+    """A key made by the guide's key generation command."""
+    (command,) = doc_commands("Fernet.generate_key")
+    key = run(localise(command, tmp_path)).strip()
+    assert len(parse_keys(key)) == 1
+    return key
+
+
+def relay_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Settings as on the VPS: the database in the (local) state folder."""
+    return relay_environment(
+        tmp_path / "lib",
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'lib' / 'relay.db'}", **extra},
+    )
+
+
+def owner_get(relay_url: str, token: str) -> httpx.Response:
+    """The owner's masked credentials summary."""
+    return httpx.get(
+        f"{relay_url}/payments/bucket/credentials/",
+        headers={"Authorization": f"Token {token}"},
+        timeout=10,
+    )
+
+
+def test_generated_key_is_what_production_needs(tmp_path: Path) -> None:
+    key = generate_key(tmp_path)
+    production = relay_env(tmp_path, RELAY_ENV="production")
+    without = run_cli(production, "serve", "--host", "127.0.0.1", "--port", "0")
+    refusal = without.stderr.decode().strip()
+    assert without.returncode == 1
+    assert refusal.startswith(
+        "bucket-relay: ENCRYPTION_KEY is not set: in production the relay refuses to start"
+    )
+    assert refusal.split(";")[0] in DOC.read_text()
+    with running_relay(tmp_path, env={**production, "ENCRYPTION_KEY": key}) as relay:
+        assert httpx.get(f"{relay.base_url}/healthz", timeout=5).json()["status"] == "ok"
+    assert not (tmp_path / "lib" / "encryption.key").exists()
+
+
+def test_online_backup_then_restore_brings_back_tokens_and_credentials(tmp_path: Path) -> None:
+    env = {"ENCRYPTION_KEY": generate_key(tmp_path)}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'lib' / 'relay.db'}"
+    (backup_command,) = doc_commands("backup_relay.py backup")[:1]
+    (restore_command,) = doc_commands("backup_relay.py restore")
+    with running_relay(tmp_path, env=env) as relay:
+        kept = relay.cli("create-provider", "--name", "Kept")
+        relay.cli(
+            "set-credentials",
+            "--provider",
+            str(kept["provider_id"]),
+            input=demo_credentials().to_json(),
+        )
+        backup_file = Path(run(localise(backup_command, tmp_path)).strip())
+        assert httpx.get(f"{relay.base_url}/healthz", timeout=5).json()["status"] == "ok"
+        later = relay.cli("create-provider", "--name", "After the backup")
+        relay.stop()
+        assert backup_file.parent == tmp_path / "backups"
+        assert backup_file.stat().st_mode & 0o077 == 0
+        restore = localise(restore_command, tmp_path)
+        restore[restore.index("--from") + 1] = str(backup_file)
+        assert "the previous database is kept as" in run(restore)
+    with running_relay(tmp_path, env=env) as restored:
+        summary = owner_get(restored.base_url, kept["owner_token"])
+        assert summary.status_code == 200
+        assert summary.json()["shortcode"] == demo_credentials().shortcode
+        assert owner_get(restored.base_url, later["owner_token"]).status_code == 401
+    assert list((tmp_path / "lib").glob("relay.db.before-restore-*"))
+
+
+def test_backup_and_restore_refuse_with_a_sentence(tmp_path: Path) -> None:
+    script = [sys.executable, str(DEPLOY / "backup_relay.py")]
+    missing = subprocess.run(
+        [*script, "backup", "--database", str(tmp_path / "none.db"), "--to", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (missing.returncode, missing.stderr.strip()) == (
+        1,
+        f"backup_relay: There is no database at {tmp_path / 'none.db'}.",
+    )
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database" * 100)
+    target = tmp_path / "relay.db"
+    sqlite3.connect(target).close()
+    refused = subprocess.run(
+        [*script, "restore", "--from", str(junk), "--database", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 1
+    assert "is not a usable SQLite database" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not list(tmp_path.glob("relay.db.before-restore-*"))
+
+
+def test_backups_beyond_keep_are_pruned(tmp_path: Path) -> None:
+    sys.path.insert(0, str(DEPLOY))
+    try:
+        import backup_relay
+    finally:
+        sys.path.remove(str(DEPLOY))
+    for day in ("20250101", "20250102", "20250103"):
+        (tmp_path / f"relay-{day}T000000Z.db").write_bytes(b"")
+    removed = backup_relay.prune(tmp_path, keep=2)
+    assert [p.name for p in removed] == ["relay-20250101T000000Z.db"]
+    assert len(list(tmp_path.glob("relay-*.db"))) == 2
+
+
+def write_env_file(path: Path, settings: Mapping[str, str]) -> None:
+    """A relay.env as in the guide (KEY=value lines)."""
+    path.write_text("".join(f"{name}={value}\n" for name, value in settings.items()))
+
+
+def test_rotation_steps_reencrypt_everything_under_the_new_key(tmp_path: Path) -> None:
+    old, new = generate_key(tmp_path), generate_key(tmp_path)
+    env_file = tmp_path / "relay.env"
+    admin_env = {**relay_env(tmp_path), "RELAY_ENV_FILE": str(env_file)}
+    admin_env["RELAY_BIN"] = str(RELAY_BIN)
+    database = {"DATABASE_URL": admin_env["DATABASE_URL"]}
+    (rotate_command,) = doc_commands("bucket-relay-admin rotate-key")
+    (create_command,) = doc_commands("bucket-relay-admin create-provider")
+    with running_simulator() as sim:
+        settings = {**database, "ENCRYPTION_KEY": old, "DARAJA_BASE_URL": sim.base_url}
+        write_env_file(env_file, settings)
+        provider = json.loads(run(localise(create_command, tmp_path), env=admin_env))
+        admin = [str(DEPLOY / "bucket-relay-admin")]
+        credentials = demo_credentials().to_json().decode()
+        args = ["set-credentials", "--provider", str(provider["provider_id"])]
+        run([*admin, *args], env=admin_env, stdin=credentials)
+        write_env_file(env_file, {**settings, "ENCRYPTION_KEY": f"{new},{old}"})
+        rotated = json.loads(run(localise(rotate_command, tmp_path), env=admin_env))
+        assert rotated["keys"] == 2 and rotated["reencrypted"] >= 4  # 3 secrets + relay key
+        with running_relay(tmp_path, env={**settings, "ENCRYPTION_KEY": new}) as relay:
+            report = httpx.post(
+                f"{relay.base_url}/payments/bucket/test-credentials/",
+                headers={"Authorization": f"Token {provider['owner_token']}"},
+                json={},
+                timeout=20,
+            ).json()
+        checks = {check["name"]: check["ok"] for check in report["checks"]}
+        assert checks["credentials"] is True
+    old_only = relay_environment(tmp_path / "lib", settings)
+    refused = run_cli(old_only, "serve", "--host", "127.0.0.1", "--port", "0")
+    assert refused.returncode == 1  # the old key alone no longer opens anything
+    assert "cannot be decrypted with ENCRYPTION_KEY" in refused.stderr.decode()
+
+
+UPGRADED_RELAY = textwrap.dedent(
+    """
+    import sys
+    from server_stub.store import migrations
+    migrations.MIGRATIONS += ((len(migrations.MIGRATIONS) + 1,
+                               "ALTER TABLE providers ADD COLUMN upgrade_note TEXT"),)
+    from server_stub.cli import main
+    sys.exit(main(sys.argv[1:]))
+    """
+)
+
+
+def test_upgrade_migrates_in_place_and_an_older_relay_refuses_the_result(tmp_path: Path) -> None:
+    env = relay_env(tmp_path, ENCRYPTION_KEY=generate_key(tmp_path))
+    assert run_cli(env, "create-provider", "--name", "Before").returncode == 0
+    upgraded = [sys.executable, "-c", UPGRADED_RELAY]
+    token = json.loads(run([*upgraded, "issue-token", "--provider", "1", "--role", "owner"], env))
+    assert token["token"]
+    with sqlite3.connect(tmp_path / "lib" / "relay.db") as conn:
+        versions = [row[0] for row in conn.execute("SELECT version FROM schema_version")]
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(providers)")]
+        names = [row[0] for row in conn.execute("SELECT name FROM providers")]
+    assert versions == list(range(1, len(versions) + 1)) and len(versions) >= 2
+    assert "upgrade_note" in columns and names == ["Before"]
+    older = run_cli(env, "create-provider", "--name", "After")
+    assert older.returncode == 1
+    assert "newer than this relay" in older.stderr.decode()
+    assert "newer than this relay" in DOC.read_text()
+
+
+def env_example() -> dict[str, str]:
+    """deploy/relay.env.example as a mapping."""
+    lines = (DEPLOY / "relay.env.example").read_text().splitlines()
+    pairs = [line.split("=", 1) for line in lines if line.strip() and not line.startswith("#")]
+    return {name: value for name, value in pairs}
+
+
+def test_env_example_is_valid_for_the_relay_systemd_and_sh(tmp_path: Path) -> None:
+    example = env_example()
+    assert all(re.fullmatch(r"[A-Za-z0-9_:/.,=+\-]+", v) for v in example.values()), example
+    settings = load_settings({**example, "ENCRYPTION_KEY": generate_key(tmp_path)})
+    assert settings.production
+    assert settings.base_url.startswith("https://")
+    assert len(settings.callback_allowed_ips) == 14
+    assert [str(n) for n in settings.trusted_proxies] == ["127.0.0.1/32", "::1/128"]
+    assert str(settings.database_path) == "/var/lib/bucket-relay/relay.db"
+
+
+def relay_variables() -> set[str]:
+    """Every environment variable server_stub/settings.py reads."""
+    source = (ROOT / "server_stub" / "settings.py").read_text()
+    return set(re.findall(r'environ(?:\.get\(|, )"([A-Z_]+)"', source))
+
+
+def test_every_relay_variable_is_in_the_guide() -> None:
+    names = relay_variables()
+    assert {"ENCRYPTION_KEY", "BASE_URL", "CALLBACK_ALLOWED_IPS", "TRUSTED_PROXIES"} <= names
+    text = DOC.read_text()
+    assert sorted(name for name in names if f"`{name}`" not in text) == []
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+def test_systemd_units_verify(tmp_path: Path) -> None:
+    for name in UNITS:
+        shutil.copy(DEPLOY / name, tmp_path / name)
+    done = subprocess.run(
+        ["systemd-analyze", "verify", *(str(tmp_path / name) for name in UNITS)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    # The VPS paths do not exist on this machine; anything else is a real mistake.
+    problems = [
+        line
+        for line in (done.stdout + done.stderr).splitlines()
+        if line.strip() and "/opt/bucket-relay/venv/bin/" not in line
+    ]
+    assert problems == []
