@@ -60,7 +60,7 @@ class MainWindow(QObject):
         view.sidebar.currentRowChanged.connect(self._show_row)
         view.banner_close.clicked.connect(self.clear_message)
         view.connection_button.clicked.connect(self.change_relay_requested)
-        view.closing.connect(self._on_closing)
+        view.close_requested.connect(self._on_close_requested)
 
     @property
     def pages(self) -> list[Page]:
@@ -172,7 +172,7 @@ class MainWindow(QObject):
         self.view.title_label.setText(page.title)
         self._wanted_page = None
 
-    def _on_closing(self) -> None:
+    def _on_close_requested(self) -> None:
         geometry = bytes(self.view.saveGeometry().data())
         self._settings.window_geometry = base64.b64encode(geometry).decode("ascii")
         self._settings.last_page = self._wanted_page or self.current_key()

@@ -22,9 +22,9 @@ SIDEBAR_WIDTH = 210
 
 
 class MainWindowView(QMainWindow):
-    """The window's widgets; `closing` fires when the person closes it."""
+    """The window's widgets; `close_requested` fires when the person closes it."""
 
-    closing = Signal()
+    close_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,5 +100,5 @@ class MainWindowView(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Let the controller save state and shut down before the window goes."""
-        self.closing.emit()
+        self.close_requested.emit()
         super().closeEvent(event)
