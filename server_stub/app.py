@@ -20,6 +20,7 @@ from server_stub.atrest import load_secret_box
 from server_stub.callbacks import CallbackInbox
 from server_stub.feed import FeedNotifier
 from server_stub.pushes import PushService
+from server_stub.rate_limit import install_rate_limits
 from server_stub.reconcile import Reconciler
 from server_stub.relay_key import RelayKey, load_relay_key
 from server_stub.settings import RelaySettings
@@ -66,6 +67,7 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_rate_limits(app)
     for module in (bucket_routes, feed_routes, callback_routes, health_routes):
         app.include_router(module.router)
     return app

@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader
 
 from server_stub.api.state import relay_of
 from server_stub.errors import RelayError
+from server_stub.rate_limit import note_failed_token, refuse_if_locked_out
 from server_stub.store.records import Role
 from server_stub.tokens import MAX_TOKEN_CHARS, token_hash
 
@@ -40,8 +41,10 @@ async def authenticate(
             code="not_authenticated",
             status=401,
         )
+    refuse_if_locked_out(request)
     record = await relay_of(request).store.find_token(token_hash(value))
     if record is None or record.revoked:
+        note_failed_token(request)
         raise RelayError(
             "This token is not valid: it is wrong or was revoked.", code="invalid_token", status=401
         )

@@ -9,15 +9,13 @@ from fastapi import APIRouter, Depends, Header, Request
 from server_stub.api.auth import Caller, any_role, owner_only
 from server_stub.api.bodies import json_body
 from server_stub.api.errors import error_responses
+from server_stub.api.requests import CredentialsPut, InitiateRequest, StatusRequest
 from server_stub.api.schemas import (
     CheckResult,
-    CredentialsPut,
     CredentialsSummary,
-    InitiateRequest,
     InitiateResponse,
     PaymentItem,
     RelayKeyResponse,
-    StatusRequest,
     StatusResponse,
     TestCredentialsResponse,
     iso_time,
@@ -26,6 +24,7 @@ from server_stub.api.schemas import (
 from server_stub.api.state import RelayServices, relay_of
 from server_stub.errors import RelayError
 from server_stub.pushes import PushRequest
+from server_stub.rate_limit import charge_stk_push
 
 router = APIRouter(prefix="/payments/bucket")
 AnyRole = Annotated[Caller, Depends(any_role)]
@@ -37,7 +36,7 @@ BODY_ERRORS = (400, 401, 413, 415)
     "/initiate/",
     response_model=InitiateResponse,
     openapi_extra=request_body(InitiateRequest),
-    responses=error_responses(*BODY_ERRORS, 404, 409, 502, 503),
+    responses=error_responses(*BODY_ERRORS, 404, 409, 429, 502, 503),
 )
 async def initiate(
     request: Request,
@@ -46,6 +45,7 @@ async def initiate(
 ) -> InitiateResponse:
     """Send an STK push (payment prompt) to the customer's phone."""
     relay = relay_of(request)
+    charge_stk_push(request, caller.provider_id)
     body = await json_body(request, InitiateRequest, relay.settings.json_max_bytes)
     push = PushRequest.validate(
         body.phone_number, body.amount, body.account_reference, body.transaction_desc
