@@ -116,6 +116,13 @@ class PaymentBook:
         self._insert(fresh)
         return change
 
+    def load_rows(self, rows: list[PaymentRow]) -> None:
+        """Add saved rows (the local cache); rows already known are skipped."""
+        fresh = [row for row in rows if row.checkout_request_id not in self._by_id]
+        for row in fresh:
+            self._by_id[row.checkout_request_id] = row
+        self._insert(fresh)
+
     def add_local(self, item: PaymentItem) -> PaymentRow:
         """Show a push the moment the relay accepts it; the feed's version (seq > 0) replaces it."""
         known = self._by_id.get(item.checkout_request_id)
@@ -126,13 +133,16 @@ class PaymentBook:
     def _insert(self, fresh: list[PaymentRow]) -> None:
         if not fresh:
             return
-        # A big batch (the first load) is cheaper to sort once than to insert row by row.
-        if len(fresh) > 64 or not self._rows:
+        fresh.sort(key=_sort_key)
+        if not self._rows or _sort_key(fresh[0]) >= _sort_key(self._rows[-1]):
+            # The usual case, including the first load: the feed brings newer payments.
+            self._rows.extend(fresh)
+        elif len(fresh) <= 64:
+            for row in fresh:
+                bisect.insort(self._rows, row, key=_sort_key)
+        else:
             self._rows.extend(fresh)
             self._rows.sort(key=_sort_key)
-            return
-        for row in fresh:
-            bisect.insort(self._rows, row, key=_sort_key)
 
     def newest_first(self, wanted: PaymentFilter | None = None) -> list[PaymentRow]:
         """The rows passing the filter, newest first."""

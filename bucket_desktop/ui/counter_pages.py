@@ -110,9 +110,13 @@ def build_counter_pages(
     feed_wait_s: float = 25.0,
     feed_backoff: Backoff | None = None,
     with_tray: bool = True,
+    cache_dir: Path | None = None,
 ) -> CounterPages:
-    """Create the pages; `show_status_page()` is called after each push is sent."""
-    live = LivePayments(tz=tz, wait_s=feed_wait_s, backoff=feed_backoff)
+    """Create the pages; `show_status_page()` is called after each push is sent.
+
+    `cache_dir` (the app's data folder) keeps a local copy of the payments between runs.
+    """
+    live = LivePayments(tz=tz, wait_s=feed_wait_s, backoff=feed_backoff, cache_dir=cache_dir)
     charge_view, stk_view, payments_view = ChargePageView(), StkStatusPageView(), PaymentsPageView()
     charge = ChargePage(
         charge_view,

@@ -41,6 +41,11 @@ class TaskSet:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
 
+    async def wait_all(self) -> None:
+        """Wait for every task still running to end on its own."""
+        tasks = [task for task in self._tasks if not task.done()]
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def _keep(self, task: asyncio.Task[Any]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

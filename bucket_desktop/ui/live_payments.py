@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sqlite3
 from datetime import tzinfo
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from bucket_desktop.services.payment_book import BookChange, PaymentBook
+from bucket_desktop.services.payment_cache import PaymentCache, cache_file, records_of
 from bucket_desktop.services.payment_feed import Backoff, FeedState, PaymentFeed
 from bucket_desktop.services.payment_rows import PaymentRow
 from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.relay_models import PaymentItem
 from bucket_desktop.ui.counter_tasks import TaskSet
+
+log = logging.getLogger(__name__)
 
 
 class LivePayments(QObject):
@@ -28,15 +36,20 @@ class LivePayments(QObject):
         tz: tzinfo | None = None,
         wait_s: float = 25.0,
         backoff: Backoff | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.book = PaymentBook(tz=tz)
         self._tz = tz
         self._wait_s = wait_s
         self._backoff = backoff
+        self._cache_dir = cache_dir
+        self._cache: PaymentCache | None = None
+        self._save_lock = asyncio.Lock()
         self._client: RelayClient | None = None
         self._feed: PaymentFeed | None = None
         self._tasks = TaskSet()
+        self._saves = TaskSet()
         self.state = FeedState.STOPPED
         self.state_message = "Not connected to a relay."
         # History loaded at sign-in is not news: notify only once the feed has caught up.
@@ -53,19 +66,21 @@ class LivePayments(QObject):
         return self._feed.cursor if self._feed else 0
 
     async def set_client(self, client: RelayClient | None) -> None:
-        """Follow another relay session (or none): the old feed stops, the book starts empty."""
+        """Follow another relay session (or none): the saved copy first, then the live feed."""
         await self.stop()
         self._client = client
         self.book = PaymentBook(tz=self._tz)
         self._caught_up = False
+        cursor = await self._load_cache(client) if client is not None else 0
         self.book_replaced.emit()
         if client is None:
             self._on_state(FeedState.STOPPED, "Not connected to a relay.")
             return
         self._feed = PaymentFeed(
             client,
-            on_items=self.apply_items,
+            on_items=self._on_feed_items,
             on_state=self._on_state,
+            cursor=cursor,
             wait_s=self._wait_s,
             backoff=self._backoff,
         )
@@ -77,6 +92,8 @@ class LivePayments(QObject):
             self._feed.stop()
         await self._tasks.cancel_all()
         self._feed = None
+        # Saves finish (each is short): the saved cursor then matches what was shown.
+        await self._saves.wait_all()
 
     def add_local(self, item: PaymentItem) -> PaymentRow:
         """Show a push the relay just accepted, before the feed reports it."""
@@ -97,9 +114,57 @@ class LivePayments(QObject):
                 self.payment_paid.emit(row)
         return change
 
+    def _on_feed_items(self, items: tuple[PaymentItem, ...]) -> None:
+        change = self.apply_items(items)
+        cursor = max((item.seq or 0 for item in items), default=0)
+        if self._cache is not None and cursor:
+            records = records_of([*change.added, *change.updated])
+            self._saves.start(self._save(self._cache, records, cursor))
+
+    async def _save(
+        self, cache: PaymentCache, records: list[tuple[object, ...]], cursor: int
+    ) -> None:
+        # One save at a time, in feed order, so an older version never overwrites a newer one.
+        async with self._save_lock:
+            try:
+                await asyncio.to_thread(cache.save, records, cursor)
+            except (OSError, sqlite3.Error) as error:
+                # Only the local copy suffers: the next start fetches more from the relay.
+                log.warning("Could not save payments to %s: %s", cache.path, error)
+
+    async def _load_cache(self, client: RelayClient) -> int:
+        """Fill the book from the saved copy if it belongs to this relay session; the cursor."""
+        if self._cache_dir is None:
+            return 0
+        cache = PaymentCache(cache_file(self._cache_dir, client.base_url))
+        self._cache = cache
+        rows, cursor = await asyncio.to_thread(cache.load, self._tz)
+        if rows and not await _same_history(client, rows):
+            await asyncio.to_thread(cache.discard)
+            return 0
+        self.book.load_rows(rows)
+        return cursor
+
     def _on_state(self, state: FeedState, message: str) -> None:
         self.state = state
         self.state_message = message
         if state is FeedState.LIVE:
             self._caught_up = True
         self.connection_changed.emit(state.value, message)
+
+
+async def _same_history(client: RelayClient, rows: list[PaymentRow]) -> bool:
+    """Whether the saved payments are this token's: the relay must know a settled one by ID.
+
+    Checkout IDs are unique across M-PESA, so another provider's feed (or a relay whose store
+    was replaced) cannot answer with the same payment at the same place.
+    """
+    settled = [row for row in rows if row.status.is_final and row.seq > 0]
+    if not settled:
+        return False  # nothing to check against; a few pending rows are cheap to fetch again
+    probe = max(settled, key=lambda row: row.seq)
+    try:
+        page = await client.payments(after=probe.seq - 1, wait=0, limit=1)
+    except RelayError:
+        return True  # offline: show the saved copy; the feed catches up when the relay is back
+    return bool(page.items) and page.items[0].checkout_request_id == probe.checkout_request_id

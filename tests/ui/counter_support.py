@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from bucket_desktop.services.payment_feed import Backoff
 from bucket_desktop.services.plans import default_plans
 from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.services.relay_models import PaymentsPage
 from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
 from server_stub.daraja_sim import scenarios
 from server_stub.testing import RunningRelay
@@ -59,6 +60,18 @@ class Answers:
         return self.answer
 
 
+class RecordingClient(RelayClient):
+    """The real relay client, noting the cursor of every feed request."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.cursors: list[int] = []
+
+    async def payments(self, *, after: int = 0, wait: float = 0, limit: int = 500) -> PaymentsPage:
+        self.cursors.append(after)
+        return await super().payments(after=after, wait=wait, limit=limit)
+
+
 @contextmanager
 def counter_pages(
     qtbot: QtBot,
@@ -69,6 +82,8 @@ def counter_pages(
     *,
     answers: Answers | None = None,
     export_to: Path | None = None,
+    cache_dir: Path | None = None,
+    client: RelayClient | None = None,
 ) -> Iterator[CounterPages]:
     """The three pages signed in to the relay, shown, and closed after the test."""
     pages = build_counter_pages(
@@ -78,6 +93,7 @@ def counter_pages(
         prompt_lifetime_s=60.0,
         feed_wait_s=5.0,
         feed_backoff=FAST_BACKOFF,
+        cache_dir=cache_dir,
     )
     views = (pages.charge_view, pages.stk_status_view, pages.payments_view)
     for view in views:
@@ -86,7 +102,7 @@ def counter_pages(
         view.resize(1100, 640)
         view.show()
     try:
-        run(pages.set_client(RelayClient(http, relay.base_url, token)))
+        run(pages.set_client(client or RelayClient(http, relay.base_url, token)))
         qtbot.waitUntil(lambda: pages.live.state.value == "live", timeout=10_000)
         yield pages
     finally:

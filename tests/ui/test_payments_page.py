@@ -23,7 +23,7 @@ from bucket_desktop.ui.counter_pages import CounterPages
 from bucket_desktop.ui.payments_model import COL_PHONE, COL_RECEIPT, COL_STATUS
 from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.testing import RunningRelay, relay_environment, running_relay
-from tests.ui.counter_support import FAST_RELAY_ENV, counter_pages, new_provider
+from tests.ui.counter_support import FAST_RELAY_ENV, RecordingClient, counter_pages, new_provider
 
 SETTLE_MS = 15_000
 
@@ -114,6 +114,42 @@ def test_search_and_filters_then_export_writes_exactly_the_rows_shown(
         view.period_combo.setCurrentText("Yesterday")
         assert pages.payments.model.rowCount() == 0
         assert not view.export_button.isEnabled()
+
+
+def test_a_restart_shows_the_saved_payments_at_once_and_resumes_from_the_cursor(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: httpx.AsyncClient,
+    relay: RunningRelay,
+    tmp_path: Path,
+) -> None:
+    provider = new_provider(relay)
+    token = provider["attendant_token"]
+    with counter_pages(qtbot, run, http, relay, token, cache_dir=tmp_path) as pages:
+        charge(qtbot, pages, "0708 374 149")
+        charge(qtbot, pages, "0712 000 555")
+        qtbot.waitUntil(settled(pages, 2), timeout=SETTLE_MS)
+        cursor = pages.live.cursor
+        qtbot.waitUntil(lambda: len(list(tmp_path.glob("payments-*.sqlite3"))) == 1)
+    # Another desk charges a customer while this app is closed.
+    other = RelayClient(http, relay.base_url, provider["owner_token"])
+    run(other.initiate(phone_number="254712000666", amount=20,
+                       account_reference="DESK2", transaction_desc="WiFi"))  # fmt: skip
+    recording = RecordingClient(http, relay.base_url, token)
+    with counter_pages(
+        qtbot, run, http, relay, token, cache_dir=tmp_path, client=recording
+    ) as again:
+        qtbot.waitUntil(settled(again, 3), timeout=SETTLE_MS)
+        assert 0 not in recording.cursors and cursor in recording.cursors
+        phones = sorted(shown(again, COL_PHONE))
+        assert phones == ["0708 374 149", "0712 000 555", "0712 000 666"]
+        assert again.live.cursor > cursor
+    # A different provider on the same relay never sees the saved payments.
+    stranger = new_provider(relay, "Another shop")
+    token = stranger["attendant_token"]
+    with counter_pages(qtbot, run, http, relay, token, cache_dir=tmp_path) as theirs:
+        assert len(theirs.live.book) == 0
+        assert theirs.payments.model.rowCount() == 0
 
 
 def free_port() -> int:

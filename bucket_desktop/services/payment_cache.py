@@ -1,0 +1,146 @@
+"""A local copy of the payment book in the app's data folder, so a restart shows every payment
+at once and the feed resumes from the saved cursor instead of fetching everything again.
+
+Blocking SQLite work: callers run these methods in a thread (asyncio.to_thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from bucket_desktop.services.payment_rows import PaymentRow, local_day, make_haystack, parse_status
+
+SCHEMA_VERSION = 1
+_COLUMNS = (
+    "checkout_request_id, seq, status, phone_number, amount, account_reference, "
+    "transaction_desc, receipt, result_code, result_desc, resolved_by, created"
+)
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS payments (
+    checkout_request_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, status TEXT NOT NULL,
+    phone_number TEXT NOT NULL, amount INTEGER NOT NULL, account_reference TEXT NOT NULL,
+    transaction_desc TEXT NOT NULL, receipt TEXT NOT NULL, result_code TEXT, result_desc TEXT,
+    resolved_by TEXT, created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+PRAGMA user_version = {SCHEMA_VERSION};
+"""
+
+
+def cache_file(folder: Path, relay_url: str) -> Path:
+    """The cache file for a relay (whose history it is gets checked at sign-in)."""
+    digest = hashlib.sha256(relay_url.encode()).hexdigest()[:24]
+    return folder / f"payments-{digest}.sqlite3"
+
+
+Record = tuple[Any, ...]
+
+
+def records_of(rows: Iterable[PaymentRow]) -> list[Record]:
+    """Plain copies of rows, taken on the caller's thread before a save in another."""
+    return [_values(row) for row in rows if row.seq > 0]
+
+
+class PaymentCache:
+    """Payments and the feed cursor, saved after each feed page in one transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self, tz: tzinfo | None) -> tuple[list[PaymentRow], int]:
+        """The saved rows (oldest first) and cursor; nothing when absent or unreadable."""
+        if not self.path.exists():
+            return [], 0
+        try:
+            with contextlib.closing(self._connect()) as conn:
+                cursor = conn.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM payments ORDER BY created, checkout_request_id"  # noqa: S608 - constant
+                ).fetchall()
+        except sqlite3.Error:
+            # A damaged cache costs one full download from the relay, nothing more.
+            self.discard()
+            return [], 0
+        return [_row(values, tz) for values in rows], int(cursor[0]) if cursor else 0
+
+    def save(self, records: list[Record], cursor: int) -> None:
+        """Upsert changed rows (see `records_of`) and move the cursor, all or nothing."""
+        with contextlib.closing(self._connect()) as conn, conn:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO payments ({_COLUMNS}) "  # noqa: S608 - constant
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                records,
+            )
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('cursor', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+                (cursor,),
+            )
+
+    def discard(self) -> None:
+        """Delete the cache (a damaged file, or the relay's history was reset)."""
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(str(self.path) + suffix).unlink()
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        new = not self.path.exists()
+        conn = sqlite3.connect(self.path)
+        try:
+            if new:
+                # Phone numbers and receipts: readable by this user only.
+                os.chmod(self.path, 0o600)
+            conn.executescript(_SCHEMA)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+
+def _values(row: PaymentRow) -> Record:
+    return (
+        row.checkout_request_id,
+        row.seq,
+        row.status.value,
+        row.phone_number,
+        row.amount,
+        row.account_reference,
+        row.transaction_desc,
+        row.receipt,
+        row.result_code,
+        row.result_desc,
+        row.resolved_by,
+        row.created,
+    )
+
+
+def _row(values: Record, tz: tzinfo | None) -> PaymentRow:
+    (checkout, seq, status, phone, amount, reference, desc, receipt, code, text, by, created) = (
+        values
+    )
+    return PaymentRow(
+        checkout_request_id=str(checkout),
+        status=parse_status(str(status)),
+        phone_number=str(phone),
+        amount=int(amount),
+        account_reference=str(reference),
+        transaction_desc=str(desc),
+        receipt=str(receipt),
+        result_code=None if code is None else str(code),
+        result_desc=None if text is None else str(text),
+        resolved_by=None if by is None else str(by),
+        created=float(created),
+        day=local_day(float(created), tz),
+        seq=int(seq),
+        haystack=make_haystack(
+            str(phone), str(receipt), str(reference), str(desc), int(amount), str(checkout)
+        ),
+    )

@@ -1,0 +1,51 @@
+"""PaymentCache: the local copy of the payments survives a restart, never half-written."""
+
+from __future__ import annotations
+
+import stat
+from datetime import UTC
+from pathlib import Path
+
+from bucket_desktop.services.payment_book import PaymentBook
+from bucket_desktop.services.payment_cache import PaymentCache, cache_file, records_of
+from tests.services.test_payment_book import NOW, item
+
+
+def test_rows_and_cursor_come_back_after_a_restart(tmp_path: Path) -> None:
+    book = PaymentBook(tz=UTC, clock=lambda: NOW)
+    change = book.apply([item("a", 1, status="pending"), item("b", 2, receipt="SKL2")])
+    cache = PaymentCache(cache_file(tmp_path, "https://relay.example.com"))
+    cache.save(records_of(change.added), 2)
+    update = book.apply([item("a", 3, receipt="SKL3")])
+    cache.save(records_of(update.updated), 3)
+    cache.save([], 2)  # a late, older save never moves the cursor back
+    rows, cursor = PaymentCache(cache.path).load(UTC)
+    assert cursor == 3
+    assert [(r.checkout_request_id, r.status.value, r.receipt, r.seq) for r in rows] == [
+        ("a", "paid", "SKL3", 3),
+        ("b", "paid", "SKL2", 2),
+    ]
+    restored = PaymentBook(tz=UTC, clock=lambda: NOW)
+    restored.load_rows(rows)
+    assert [r.checkout_request_id for r in restored.newest_first()] == ["b", "a"]
+    assert restored.day_summary(restored.today()).count == 2
+    assert stat.S_IMODE(cache.path.stat().st_mode) == 0o600
+
+
+def test_local_rows_not_yet_in_the_feed_are_not_saved(tmp_path: Path) -> None:
+    book = PaymentBook(tz=UTC, clock=lambda: NOW)
+    change = book.apply([item("local", 0, status="pending")])
+    assert records_of(change.added) == []
+
+
+def test_a_damaged_cache_is_dropped_and_costs_only_a_reload(tmp_path: Path) -> None:
+    cache = PaymentCache(cache_file(tmp_path, "https://relay.example.com"))
+    cache.path.write_bytes(b"not a database at all" * 100)
+    assert cache.load(UTC) == ([], 0)
+    assert not cache.path.exists()
+
+
+def test_each_relay_has_its_own_file(tmp_path: Path) -> None:
+    first = cache_file(tmp_path, "https://a.example.com")
+    assert first != cache_file(tmp_path, "https://b.example.com")
+    assert first.parent == tmp_path and first.name.startswith("payments-")
