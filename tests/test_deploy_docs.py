@@ -7,6 +7,7 @@ relay's real store (real subprocesses, real SQLite files).
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shlex
@@ -295,3 +296,89 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
         if line.strip() and "/opt/bucket-relay/venv/bin/" not in line
     ]
     assert problems == []
+
+
+README = ROOT / "README.md"
+
+
+def test_readme_keeps_the_two_commands_near_the_top() -> None:
+    top = README.read_text()[:1500]
+    assert "make run     # installs everything into .venv and starts the app in demo mode" in top
+    assert "make test    # installs everything into .venv and runs lint" in top
+
+
+def test_readme_lists_every_relay_and_desktop_variable() -> None:
+    text = README.read_text()
+    assert sorted(name for name in relay_variables() if f"`{name}`" not in text) == []
+    assert "`DARAJA_BASE_URL`" in text.split("### Desktop", 1)[1].split("### Relay", 1)[0]
+
+
+def test_readme_lists_every_simulator_phone() -> None:
+    from server_stub.daraja_sim.scenarios import SCENARIO_PHONES
+
+    text = README.read_text()
+    assert sorted(phone for phone in SCENARIO_PHONES if f"`{phone}`" not in text) == []
+
+
+def test_readme_troubleshooting_quotes_the_apps_own_sentences() -> None:
+    from bucket_desktop.services.mpesa_rules import result_meaning
+
+    sources = "\n".join(
+        node.value
+        for name in ("daraja_errors.py", "daraja_client.py")
+        for node in ast.walk(ast.parse((ROOT / "bucket_desktop" / "services" / name).read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+    section = README.read_text().split("## Troubleshooting Daraja errors", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    errors, results = re.findall(r"^\| (.+?) \|", section, re.M), []
+    for row in re.findall(r"^\| (\d+) \| (.+) \|$", section, re.M):
+        results.append(row)
+        errors.remove(row[0])
+    quoted = [cell for cell in errors if cell not in ("the app says", "result")]
+    assert len(quoted) >= 10 and len(results) >= 6
+    for sentence in quoted:
+        fixed = sentence.split(" (…)")[0].split(" (HTTP")[0].split(": Bad Request")[0]
+        assert fixed.split(" / ")[0] in sources, sentence
+    for code, sentence in results:
+        assert result_meaning(code).sentence == sentence
+
+
+def test_readme_links_point_at_files_that_exist() -> None:
+    links = re.findall(r"\]\(((?:docs|deploy|server_stub)/[^)#]+)\)", README.read_text())
+    assert links
+    assert [link for link in links if not (ROOT / link).exists()] == []
+
+
+def test_allow_list_from_the_env_example_admits_safaricom_through_the_proxy(
+    tmp_path: Path,
+) -> None:
+    example = env_example()
+    allow = {name: example[name] for name in ("CALLBACK_ALLOWED_IPS", "TRUSTED_PROXIES")}
+    body = json.dumps(
+        {
+            "Body": {
+                "stkCallback": {
+                    "MerchantRequestID": "29115-34620561-1",
+                    "CheckoutRequestID": "ws_CO_191220191020363925",
+                    "ResultCode": 1032,
+                    "ResultDesc": "Request cancelled by user",
+                }
+            }
+        }
+    )
+    with running_relay(tmp_path, env=allow) as relay:
+
+        def callback_from(address: str) -> int:
+            return httpx.post(
+                f"{relay.base_url}/payments/callback/1/{'a' * 43}/",
+                content=body,
+                headers={"Content-Type": "application/json", "X-Forwarded-For": address},
+                timeout=10,
+            ).status_code
+
+        assert callback_from("196.201.214.200") == 200
+        assert callback_from("203.0.113.9") == 403
+    with sqlite3.connect(tmp_path / "relay" / "relay.db") as conn:
+        outcomes = [row[0] for row in conn.execute("SELECT outcome FROM raw_callbacks")]
+    assert "source_refused" in outcomes and len(outcomes) == 2
