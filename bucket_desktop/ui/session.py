@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
 import shutil
 import signal
@@ -27,7 +29,7 @@ from bucket_desktop.services.keystore import (
     PassphraseKeyFile,
     SecretStore,
 )
-from bucket_desktop.services.relay_errors import RelayError
+from bucket_desktop.services.relay_errors import RelayError, RelayUnavailable
 from bucket_desktop.ui.connect_dialog import ConnectChoice, ConnectDialog
 from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
 from bucket_desktop.ui.demo_help import DEMO_INTRO, demo_phones
@@ -39,6 +41,7 @@ from bucket_desktop.ui.widgets import StatusKind
 log = logging.getLogger(__name__)
 
 ShownHook = Callable[[MainWindowView], None]
+RETRY_DELAYS_S = (2.0, 5.0, 10.0, 20.0, 30.0)
 
 
 def demo_paths(config_dir: Path | None = None) -> AppPaths:
@@ -74,6 +77,7 @@ class DesktopSession:
         self.demo_environment: DemoEnvironment | None = None
         self._on_shown = on_shown
         self._closed: asyncio.Future[None] | None = None
+        self._startup: asyncio.Future[None] | None = None
         self._previous_hook = sys.excepthook
         self._previous_interrupt = signal.getsignal(signal.SIGINT)
         self._wake_timer = QTimer()
@@ -94,15 +98,18 @@ class DesktopSession:
         desktop.window.view.show()
         if self._on_shown is not None:
             self._on_shown(desktop.window.view)
-        if self.demo:
-            await self._start_demo(desktop)
-        else:
-            await self._sign_in(desktop, choice)
+        # Started beside the wait for the close, so closing the window never waits for them.
+        starting = self._start_demo(desktop) if self.demo else self._sign_in(desktop, choice)
+        self._startup = asyncio.ensure_future(starting)
         await self._closed
         return 0
 
     async def shutdown(self) -> None:
         """Stop the demo children and put back what was changed."""
+        if self._startup is not None and not self._startup.done():
+            self._startup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._startup
         sys.excepthook = self._previous_hook
         self._wake_timer.stop()
         signal.signal(signal.SIGINT, self._previous_interrupt)
@@ -138,12 +145,24 @@ class DesktopSession:
         token = choice.token if choice else await desktop.saved_token()
         if not url or not token:
             return
-        try:
-            await desktop.sign_in(url, token)
-        except RelayError as error:
-            desktop.window.show_message(
-                f"{error} Use “Change relay…” to sign in again.", StatusKind.ERROR
-            )
+        for attempt in itertools.count():
+            try:
+                await desktop.sign_in(url, token)
+            except RelayUnavailable as error:
+                # A relay that is down or a PC still offline after sleep: keep trying quietly.
+                delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
+                message = f"{error} Trying again in {delay:g} s."
+                desktop.window.show_message(message, StatusKind.WARNING)
+                await asyncio.sleep(delay)
+                continue
+            except RelayError as error:
+                desktop.window.show_message(
+                    f"{error} Use “Change relay…” to sign in again.", StatusKind.ERROR
+                )
+                return
+            if attempt:
+                desktop.window.clear_message()
+            return
 
     async def _start_demo(self, desktop: Desktop) -> None:
         window = desktop.window

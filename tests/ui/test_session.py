@@ -83,3 +83,26 @@ def test_a_revoked_saved_token_is_explained_in_the_window(
     view.close()
     assert run(running) == 0
     run(session.shutdown())
+
+
+def test_an_unreachable_relay_is_retried_and_never_blocks_closing(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: Any,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+) -> None:
+    paths = AppPaths.portable(tmp_path / "app")
+    SettingsFile(paths.settings_file).save(AppSettings(relay_url="http://127.0.0.1:9"))
+    memory_keyring.set_password(paths.keyring_service, RELAY_TOKEN, "some-token")
+
+    session = DesktopSession(False, paths, http, None)
+    shown: list[MainWindowView] = []
+    running = start(session, shown)
+    qtbot.waitUntil(lambda: bool(shown))
+    view = shown[0]
+    qtbot.waitUntil(lambda: view.banner.kind is StatusKind.WARNING)
+    assert "cannot be reached" in view.banner.text() and "Trying again in 2 s" in view.banner.text()
+    view.close()
+    assert run(running, timeout_ms=2_000) == 0
+    run(session.shutdown(), timeout_ms=2_000)
