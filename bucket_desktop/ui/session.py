@@ -25,6 +25,7 @@ from bucket_desktop.services.keystore import (
     RELAY_TOKEN,
     KeyringStore,
     KeyringUnavailable,
+    KeystoreError,
     MemoryStore,
     PassphraseKeyFile,
     SecretStore,
@@ -101,6 +102,7 @@ class DesktopSession:
         # Started beside the wait for the close, so closing the window never waits for them.
         starting = self._start_demo(desktop) if self.demo else self._sign_in(desktop, choice)
         self._startup = asyncio.ensure_future(starting)
+        self._startup.add_done_callback(self._startup_finished)
         await self._closed
         return 0
 
@@ -127,10 +129,16 @@ class DesktopSession:
         if secrets is None:
             return None, None
         settings = SettingsFile(self.paths.settings_file).load()
-        token = await asyncio.to_thread(secrets.get, RELAY_TOKEN)
+        problem = ""
+        try:
+            token = await asyncio.to_thread(secrets.get, RELAY_TOKEN)
+        except KeystoreError as error:
+            token, problem = None, f"{error} Enter the token again."
         if settings.relay_url and token:
             return secrets, None
-        choice = await ConnectDialog(ConnectDialogView(), self.http).ask()
+        dialog = ConnectDialog(ConnectDialogView(), self.http)
+        dialog.prefill(settings.relay_url, problem)
+        choice = await dialog.ask()
         if choice is None:
             return None, None
         if choice.demo:
@@ -235,6 +243,10 @@ class DesktopSession:
         signal.signal(signal.SIGINT, lambda _signum, _frame: desktop.window.view.close())
         self._wake_timer.timeout.connect(lambda: None)
         self._wake_timer.start(300)
+
+    def _startup_finished(self, task: asyncio.Future[None]) -> None:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            self._unexpected_error(type(error), error, error.__traceback__)
 
     def _window_closed(self) -> None:
         if self._closed is not None and not self._closed.done():
