@@ -16,7 +16,7 @@ import httpx
 
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.daraja_client import DarajaClient
-from bucket_desktop.services.keystore import RELAY_TOKEN, SecretStore
+from bucket_desktop.services.keystore import RELAY_TOKEN, KeystoreError, SecretStore
 from bucket_desktop.services.plans import PlansError, PlanStore, default_plans
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_models import Identity
@@ -55,13 +55,24 @@ class Desktop:
         """Check the token with the relay and use it; RelayError when the relay refuses."""
         client = RelayClient(self.http, relay_url, token)
         identity = await client.identify()
-        if remember:
-            await asyncio.to_thread(self.secrets.set, RELAY_TOKEN, token)
-            self.settings.relay_url = client.base_url
-            self.settings_file.save(self.settings)
         self.window.set_session(RelaySession(client, identity))
+        if remember:
+            await self._remember(client.base_url, token)
         log.info("Signed in to %s as %s.", client.base_url, identity.role)
         return identity
+
+    async def _remember(self, relay_url: str, token: str) -> None:
+        try:
+            await asyncio.to_thread(self.secrets.set, RELAY_TOKEN, token)
+        except KeystoreError as error:
+            self.window.show_message(
+                f"Signed in, but the token could not be kept: {error} It will be asked for "
+                "again at the next start.",
+                StatusKind.WARNING,
+            )
+            return
+        self.settings.relay_url = relay_url
+        self.settings_file.save(self.settings)
 
     async def close(self) -> None:
         """Stop the pages' background work (the live feed, timers); the window is closing."""

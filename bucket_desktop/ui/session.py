@@ -155,7 +155,7 @@ class DesktopSession:
             return
         for attempt in itertools.count():
             try:
-                await desktop.sign_in(url, token)
+                await desktop.sign_in(url, token, remember=choice is not None)
             except RelayUnavailable as error:
                 # A relay that is down or a PC still offline after sleep: keep trying quietly.
                 delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
