@@ -123,17 +123,20 @@ async def start_demo(
 async def _start_children(demo: DemoEnvironment, python: str) -> None:
     sim = _spawn(demo, python, "server_stub.daraja_sim", ["--port", "0"], "simulator", None)
     demo.simulator_url = await _announced_url(sim, demo.folder, "simulator")
-    port = _free_port()
-    relay_url = f"http://127.0.0.1:{port}"
-    relay = _spawn(
-        demo,
-        python,
-        "server_stub",
-        ["serve", "--port", str(port)],
-        "relay",
-        _relay_env(demo, relay_url),
-    )
-    demo.relay_url = await _announced_url(relay, demo.folder, "relay")
+    # The relay must know its own address (BASE_URL) before it starts, so the port is picked
+    # here; another program may grab it first, hence a second try.
+    for attempt in range(2):
+        port = _free_port()
+        relay_url = f"http://127.0.0.1:{port}"
+        serve = ["serve", "--port", str(port)]
+        relay = _spawn(demo, python, "server_stub", serve, "relay", _relay_env(demo, relay_url))
+        try:
+            demo.relay_url = await _announced_url(relay, demo.folder, "relay")
+            return
+        except DemoError:
+            if attempt or relay.poll() is None:
+                raise
+            demo.processes.remove(relay)
 
 
 def _relay_env(demo: DemoEnvironment, relay_url: str) -> dict[str, str]:
