@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -42,6 +43,7 @@ class ConnectDialogView(QDialog):
         self.connect_button.setDefault(True)
 
         form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         form.addRow("Relay address", self.relay_url)
         form.addRow("Token", self.token)
         buttons = QHBoxLayout()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -44,6 +45,7 @@ class PassphraseDialogView(QDialog):
         self.ok_button.setObjectName("primaryButton")
         self.ok_button.setDefault(True)
         form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         form.addRow("Passphrase", self.passphrase)
         if creating:
             form.addRow("Again", self.confirmation)
