@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -17,6 +18,7 @@ from server_stub.settings import RelaySettings, SettingsError
 log = logging.getLogger(__name__)
 
 DEV_KEY_FILE = "encryption.key"
+_FERNET_KEY = re.compile(r"[A-Za-z0-9_\-]{43}=")
 _KEY_HELP = (
     'generate one with: python -c "from cryptography.fernet import Fernet; '
     'print(Fernet.generate_key().decode())"'
@@ -83,6 +85,9 @@ def parse_keys(raw: str) -> list[bytes]:
     keys: list[bytes] = []
     for number, part in enumerate(parts, start=1):
         try:
+            # Fernet's base64 decoding skips stray characters: check the exact shape first.
+            if not _FERNET_KEY.fullmatch(part):
+                raise ValueError("not 44 characters of URL-safe base64")
             Fernet(part.encode("ascii"))
         except (ValueError, UnicodeEncodeError):
             raise SettingsError(
