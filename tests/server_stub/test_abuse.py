@@ -1,0 +1,178 @@
+"""Abuse limits: token guessing, push floods, forged X-Forwarded-For, the callback allow-list."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server_stub import admin
+from server_stub.daraja_sim.testing import FAST_TIMINGS, running_simulator
+from server_stub.rate_limit import (
+    FAILED_TOKENS_PER_MINUTE,
+    STK_PUSHES_PER_MINUTE,
+    SlidingWindow,
+)
+from tests.server_stub.helpers import PAYBILL_CREDENTIALS
+from tests.server_stub.inprocess import (
+    as_bytes,
+    new_provider,
+    paid_callback,
+    relay_in_process,
+    relay_settings,
+    seed_pushes,
+)
+
+PROXY = "10.0.0.1"
+SAFARICOM = "196.201.214.200"
+JSON = {"Content-Type": "application/json"}
+
+
+def _networks(*addresses: str) -> tuple[Any, ...]:
+    return tuple(ipaddress.ip_network(address) for address in addresses)
+
+
+async def _guess(client: httpx.AsyncClient, forwarded_for: str | None = None) -> int:
+    headers = {"Authorization": "Token wrong-token-guess-0000000000"}
+    if forwarded_for:
+        headers["X-Forwarded-For"] = forwarded_for
+    response = await client.get("/payments/bucket/payments/", headers=headers)
+    return response.status_code
+
+
+async def test_too_many_wrong_tokens_from_one_address_get_429(tmp_path: Path) -> None:
+    settings = relay_settings(tmp_path)
+    async with relay_in_process(settings, address="203.0.113.7") as relay:
+        owner = (await new_provider(settings))["owner_token"]
+        codes = [await _guess(relay.client) for _ in range(FAILED_TOKENS_PER_MINUTE)]
+        assert codes == [401] * FAILED_TOKENS_PER_MINUTE
+        locked = await relay.client.get(
+            "/payments/bucket/payments/", headers={"Authorization": f"Token {owner}"}
+        )
+        assert locked.status_code == 429
+        assert locked.json()["error"]["code"] == "too_many_attempts"
+        assert "seconds" in locked.json()["error"]["message"]
+        async with relay.client_from("203.0.113.8") as neighbour:
+            fine = await neighbour.get(
+                "/payments/bucket/payments/", headers={"Authorization": f"Token {owner}"}
+            )
+            assert fine.status_code == 200
+
+
+async def test_forwarded_for_is_ignored_from_an_untrusted_peer(tmp_path: Path) -> None:
+    settings = relay_settings(tmp_path, trusted_proxies=_networks(PROXY))
+    async with relay_in_process(settings, address="198.51.100.9") as relay:
+        # A guesser rotating forged X-Forwarded-For values is still one address.
+        codes = [await _guess(relay.client, f"192.0.2.{n}") for n in range(12)]
+    assert codes[:FAILED_TOKENS_PER_MINUTE] == [401] * FAILED_TOKENS_PER_MINUTE
+    assert codes[FAILED_TOKENS_PER_MINUTE:] == [429, 429]
+
+
+async def test_forwarded_for_from_a_trusted_proxy_separates_clients(tmp_path: Path) -> None:
+    settings = relay_settings(tmp_path, trusted_proxies=_networks(PROXY))
+    async with relay_in_process(settings, address=PROXY) as relay:
+        guesses = [await _guess(relay.client, "192.0.2.50") for _ in range(11)]
+        assert guesses[-1] == 429
+        # Another client behind the same proxy keeps its own budget, and so does the proxy.
+        assert await _guess(relay.client, "192.0.2.51") == 401
+        # The hop nearest the proxy counts: a client cannot prepend a fresh address.
+        assert await _guess(relay.client, "1.1.1.1, 192.0.2.50") == 429
+
+
+def test_sliding_window_forgets_old_events() -> None:
+    now = [0.0]
+    window = SlidingWindow(2, 60.0, clock=lambda: now[0], max_keys=2)
+    window.record("a")
+    window.record("a")
+    assert window.wait_s("a") == pytest.approx(60.0)
+    now[0] = 30.0
+    assert window.wait_s("a") == pytest.approx(30.0)
+    now[0] = 60.5
+    assert window.wait_s("a") == 0.0
+    for key in ("b", "c", "d"):
+        window.record(key)
+    assert window.wait_s("a") == 0.0  # the stalest key was dropped, not grown without bound
+
+
+@pytest.fixture
+def simulator() -> Iterator[Any]:
+    """The in-process Daraja simulator."""
+    with running_simulator(**FAST_TIMINGS) as sim:
+        yield sim
+
+
+async def test_stk_pushes_are_limited_per_provider(tmp_path: Path, simulator: Any) -> None:
+    settings = relay_settings(tmp_path, daraja_base_url=simulator.base_url)
+    async with relay_in_process(settings) as relay:
+        busy, quiet = await new_provider(settings, "Busy"), await new_provider(settings, "Quiet")
+        for provider in (busy, quiet):
+            credentials = json.dumps(PAYBILL_CREDENTIALS).encode()
+            await admin.set_credentials(settings, provider["provider_id"], credentials)
+        codes = [
+            await _push(relay.client, busy["attendant_token"], f"0712{n:06d}")
+            for n in range(STK_PUSHES_PER_MINUTE + 2)
+        ]
+        assert codes[:STK_PUSHES_PER_MINUTE] == [200] * STK_PUSHES_PER_MINUTE
+        assert codes[STK_PUSHES_PER_MINUTE:] == [429, 429]
+        assert await _push(relay.client, quiet["attendant_token"], "0712999999") == 200
+        sent = await asyncio.to_thread(simulator.request_log, "stk_push")
+    assert len(sent) == STK_PUSHES_PER_MINUTE + 1
+
+
+async def _push(client: httpx.AsyncClient, token: str, phone: str) -> int:
+    response = await client.post(
+        "/payments/bucket/initiate/",
+        json={
+            "phone_number": phone,
+            "amount": 10,
+            "account_reference": "HOTSPOT1",
+            "transaction_desc": "WiFi",
+        },
+        headers={"Authorization": f"Token {token}"},
+    )
+    assert response.status_code in (200, 429), response.text
+    return response.status_code
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded_for", "accepted"),
+    [
+        (PROXY, SAFARICOM, True),  # Safaricom behind our proxy
+        (PROXY, "203.0.113.9", False),  # someone else behind our proxy
+        (PROXY, f"{SAFARICOM}, 203.0.113.9", False),  # forged first hop, real last hop
+        ("203.0.113.9", SAFARICOM, False),  # forged header from outside
+        (SAFARICOM, None, True),  # Safaricom straight to the relay
+        (PROXY, None, False),  # the proxy itself is not Safaricom
+    ],
+)
+async def test_callback_allow_list_behind_a_trusted_proxy(
+    tmp_path: Path, peer: str, forwarded_for: str | None, accepted: bool
+) -> None:
+    settings = relay_settings(
+        tmp_path, trusted_proxies=_networks(PROXY), callback_allowed_ips=_networks(SAFARICOM)
+    )
+    async with relay_in_process(settings, address=peer) as relay:
+        provider = await new_provider(settings)
+        [push] = await seed_pushes(relay.store, provider["provider_id"], 1)
+        headers = dict(JSON)
+        if forwarded_for:
+            headers["X-Forwarded-For"] = forwarded_for
+        body = as_bytes(paid_callback(push, "ALLOW00001"))
+        response = await relay.client.post(push.callback_path, content=body, headers=headers)
+        payment = await relay.store.get_payment(push.provider_id, push.checkout_request_id)
+        outcomes = relay.store.raw_callback_outcomes()
+    assert payment is not None
+    if accepted:
+        assert response.status_code == 200
+        assert payment.status.value == "paid"
+    else:
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "source_refused"
+        assert payment.status.value == "pending"
+        assert [outcome for _, outcome in outcomes] == ["source_refused"]
