@@ -135,7 +135,9 @@ class DemoCheck:
         try:
             await self._charge_and_wait_paid(view)
         except Exception as error:  # any failure is reported, then the window closes
-            self.failure = f"{type(error).__name__}: {error}"
+            banner = view.banner.text() if hasattr(view, "banner") else ""
+            shown = f" (the window says: {banner})" if banner else ""
+            self.failure = f"{type(error).__name__}: {error}{shown}"
             report("failed", reason=self.failure)
         finally:
             view.close()

@@ -67,7 +67,8 @@ def _as_interpreter(flag: str, rest: list[str]) -> int:
     if not rest:
         print(f"bucket-desktop: {flag} needs an argument", file=sys.stderr)
         return 2
-    target, sys.argv = rest[0], [flag, *rest[1:]]
+    target, saved_argv = rest[0], sys.argv
+    sys.argv = [flag, *rest[1:]]
     try:
         if flag == "-m":
             runpy.run_module(target, run_name="__main__", alter_sys=True)
@@ -76,6 +77,8 @@ def _as_interpreter(flag: str, rest: list[str]) -> int:
             exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})  # noqa: S102
     except SystemExit as stop:
         return _exit_status(stop.code)
+    finally:
+        sys.argv = saved_argv
     return 0
 
 
