@@ -92,6 +92,9 @@ def test_version_comes_from_pyproject(
 def test_bundle_has_resources_and_leaves_out_unused_qt(bundle: build_bundle.BuildResult) -> None:
     internal = bundle.executable.parent / "_internal"
     assert (internal / "bucket_desktop" / "resources" / "style.qss").is_file()
+    qt = internal / "PySide6" / "Qt"
+    assert list((qt / "translations").glob("qtbase_*.qm")), "Qt's own translations"
+    assert list((qt / "plugins" / "imageformats").glob("*qsvg*")), "the style sheet's SVG arrows"
     shipped = [p.name for p in internal.rglob("*") if "Qt" in p.name]
     assert [name for name in shipped if name.startswith(UNUSED_QT)] == []
     assert not [name for name in shipped if any(f"Qt6{m[2:]}" in name for m in UNUSED_QT)]
