@@ -8,12 +8,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import metadata
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from bucket_desktop.services.daraja_client import DarajaClient
 from server_stub.api import bucket_routes, callback_routes, feed_routes, health_routes
+from server_stub.api.callback_schema import SAFE_JSON
 from server_stub.api.errors import install_error_handlers
 from server_stub.api.state import RelayServices
 from server_stub.atrest import load_secret_box
@@ -67,10 +69,25 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
+    _publish_shared_schemas(app)
     install_rate_limits(app)
     for module in (bucket_routes, feed_routes, callback_routes, health_routes):
         app.include_router(module.router)
     return app
+
+
+def _publish_shared_schemas(app: FastAPI) -> None:
+    """Add the schemas that hand-written request bodies refer to (the callback's SafeJson)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            document.setdefault("components", {}).setdefault("schemas", {})["SafeJson"] = SAFE_JSON
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 @asynccontextmanager

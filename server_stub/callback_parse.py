@@ -1,7 +1,8 @@
 """The STK callback's shape (DARAJA.md, "Callback"), checked strictly before anything is applied.
 
 `"0"` or `true` never mean paid: ResultCode must be a JSON integer, or a code string with a letter
-in it such as `"SFC_IC0003"`. Metadata items are looked up by name, in any order.
+in it such as `"SFC_IC0003"`. Metadata items are looked up by name, in any order. The published
+schema of this body is `server_stub.api.callback_schema`; keep the two in step.
 """
 
 from __future__ import annotations
@@ -12,27 +13,36 @@ from typing import Any
 from server_stub.settlement import StkResult
 from server_stub.strict_json import JsonBodyError
 
-MAX_ID_CHARS = 64
 MAX_DESC_CHARS = 1000
-_CODE_STRING = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9_.\-]{1,32}")
+MAX_RESULT_CODE = 999_999_999
+MAX_AMOUNT = 10_000_000
+_IDENTIFIER = re.compile(r"[!-~]{1,64}")
+_CODE_STRING = re.compile(r"[0-9_.\-]*[A-Za-z][A-Za-z0-9_.\-]*")
 _RECEIPT = re.compile(r"[A-Za-z0-9]{6,20}")
+_PATH = "Body.stkCallback"
 
 
 def parse_stk_callback(data: dict[str, Any]) -> StkResult:
     """The result carried by a callback body; JsonBodyError names the first bad field."""
     body = _object(data, "Body", "Body")
-    callback = _object(body, "stkCallback", "Body.stkCallback")
+    callback = _object(body, "stkCallback", _PATH)
     checkout = _identifier(callback, "CheckoutRequestID")
     merchant = _identifier(callback, "MerchantRequestID")
     code = _result_code(callback.get("ResultCode"))
     desc = callback.get("ResultDesc", "")
     if not isinstance(desc, str) or len(desc) > MAX_DESC_CHARS:
-        raise JsonBodyError("ResultDesc must be text.", "Body.stkCallback.ResultDesc")
+        raise JsonBodyError("ResultDesc must be text.", f"{_PATH}.ResultDesc")
+    items = _metadata_items(callback) if "CallbackMetadata" in callback else []
     amount, receipt = None, None
     if code == "0":
-        items = _metadata_items(callback)
-        amount = _amount(items.get("Amount"))
-        receipt = _receipt(items.get("MpesaReceiptNumber"))
+        amount = _first_valid(items, "Amount", _amount)
+        receipt = _first_valid(items, "MpesaReceiptNumber", _receipt)
+        if amount is None or receipt is None:
+            raise JsonBodyError(
+                "A successful callback needs CallbackMetadata items Amount (whole shillings) "
+                "and MpesaReceiptNumber (letters and digits).",
+                f"{_PATH}.CallbackMetadata",
+            )
     return StkResult(
         result_code=code,
         result_desc=desc.strip(),
@@ -52,60 +62,60 @@ def _object(parent: dict[str, Any], name: str, path: str) -> dict[str, Any]:
 
 def _identifier(callback: dict[str, Any], name: str) -> str:
     value = callback.get(name)
-    path = f"Body.stkCallback.{name}"
-    if not isinstance(value, str) or not value.strip():
-        raise JsonBodyError(f"{name} is missing or not text.", path)
-    if len(value) > MAX_ID_CHARS or not value.isprintable():
-        raise JsonBodyError(f"{name} is not a Daraja request id.", path)
-    return value.strip()
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
+        raise JsonBodyError(
+            f"{name} must be a Daraja request id (1 to 64 visible characters).", f"{_PATH}.{name}"
+        )
+    return value
 
 
 def _result_code(value: object) -> str:
-    path = "Body.stkCallback.ResultCode"
-    if isinstance(value, bool) or value is None:
-        raise JsonBodyError("ResultCode must be a number such as 0 or 1032.", path)
-    if isinstance(value, int):
-        if abs(value) >= 10**9:
+    path = f"{_PATH}.ResultCode"
+    if isinstance(value, float) and value.is_integer() and value != 0:
+        # JSON Schema counts 1032.0 as the integer 1032; only the literal 0 may ever mean paid.
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_RESULT_CODE:
             raise JsonBodyError("ResultCode is out of range.", path)
         return str(value)
-    if isinstance(value, str) and _CODE_STRING.fullmatch(value):
+    if isinstance(value, str) and len(value) <= 32 and _CODE_STRING.fullmatch(value):
         return value
-    # Digits in a string ("0") are refused: only a JSON number can say "paid".
+    # Digits in a string ("0"), true, null, 0.0: only a JSON integer literal can say "paid".
     raise JsonBodyError(
         "ResultCode must be a JSON number, or a code such as SFC_IC0003 (not a quoted number).",
         path,
     )
 
 
-def _metadata_items(callback: dict[str, Any]) -> dict[str, object]:
-    path = "Body.stkCallback.CallbackMetadata"
+def _metadata_items(callback: dict[str, Any]) -> list[dict[str, Any]]:
+    path = f"{_PATH}.CallbackMetadata"
     metadata = callback.get("CallbackMetadata")
     items = metadata.get("Item") if isinstance(metadata, dict) else None
     if not isinstance(items, list):
-        raise JsonBodyError("A successful callback needs CallbackMetadata.Item (a list).", path)
-    found: dict[str, object] = {}
+        raise JsonBodyError("CallbackMetadata must be an object with an Item list.", path)
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("Name"), str):
             raise JsonBodyError("Each CallbackMetadata item needs a Name.", path + ".Item")
-        found.setdefault(item["Name"], item.get("Value"))
-    return found
+    return items
 
 
-def _amount(value: object) -> int:
-    path = "Body.stkCallback.CallbackMetadata.Amount"
+def _first_valid(items: list[dict[str, Any]], name: str, check: Any) -> Any:
+    """The first item called `name` whose Value passes `check` (items come in any order)."""
+    for item in items:
+        if item.get("Name") == name and "Value" in item:
+            value = check(item["Value"])
+            if value is not None:
+                return value
+    return None
+
+
+def _amount(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise JsonBodyError("A successful callback needs a numeric Amount.", path)
+        return None
     if isinstance(value, float) and not value.is_integer():
-        raise JsonBodyError("Amount must be whole shillings.", path)
-    if not 0 < value <= 10**7:
-        raise JsonBodyError("Amount is out of range.", path)
-    return int(value)
+        return None
+    return int(value) if 1 <= value <= MAX_AMOUNT else None
 
 
-def _receipt(value: object) -> str:
-    if not isinstance(value, str) or not _RECEIPT.fullmatch(value):
-        raise JsonBodyError(
-            "A successful callback needs an MpesaReceiptNumber (letters and digits).",
-            "Body.stkCallback.CallbackMetadata.MpesaReceiptNumber",
-        )
-    return value
+def _receipt(value: object) -> str | None:
+    return value if isinstance(value, str) and _RECEIPT.fullmatch(value) else None

@@ -107,7 +107,8 @@ def _parse(body: bytes, refusal: RelayError | None) -> tuple[StkResult | None, R
 
 
 def _provider_id(ref: str) -> int | None:
-    return int(ref) if ref.isdigit() and len(ref) <= 18 else None
+    # ASCII only: str.isdigit() is also true for "²", which int() refuses.
+    return int(ref) if ref.isascii() and ref.isdigit() and len(ref) <= 18 else None
 
 
 def _refusal_outcome(refusal: RelayError | None) -> CallbackOutcome | None:

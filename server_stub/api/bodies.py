@@ -36,7 +36,7 @@ def json_content_type_error(request: Request) -> RelayError | None:
 async def read_capped(request: Request, cap: int) -> tuple[bytes, bool]:
     """The body, or its first `cap` bytes and True when it is longer (the rest is never read)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
+    if declared.isascii() and declared.isdigit() and int(declared) > cap:
         return b"", True
     chunks: list[bytes] = []
     size = 0

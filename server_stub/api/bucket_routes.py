@@ -9,7 +9,12 @@ from fastapi import APIRouter, Depends, Header, Request
 from server_stub.api.auth import Caller, any_role, owner_only
 from server_stub.api.bodies import json_body
 from server_stub.api.errors import error_responses
-from server_stub.api.requests import CredentialsPut, InitiateRequest, StatusRequest
+from server_stub.api.requests import (
+    CredentialsPut,
+    InitiateRequest,
+    StatusRequest,
+    request_body,
+)
 from server_stub.api.schemas import (
     CheckResult,
     CredentialsSummary,
@@ -19,7 +24,6 @@ from server_stub.api.schemas import (
     StatusResponse,
     TestCredentialsResponse,
     iso_time,
-    request_body,
 )
 from server_stub.api.state import RelayServices, relay_of
 from server_stub.errors import RelayError

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from server_stub.api.bodies import json_content_type_error, read_capped, too_large
+from server_stub.api.callback_schema import CALLBACK_BODY
 from server_stub.api.errors import error_responses
 from server_stub.api.schemas import CallbackAck
 from server_stub.api.state import relay_of
@@ -19,16 +20,8 @@ ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 _CALLBACK_SCHEMA: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "Daraja's STK callback: {Body: {stkCallback: {...}}} (DARAJA.md).",
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["Body"],
-                    "properties": {"Body": {"type": "object"}},
-                }
-            }
-        },
+        "description": "Daraja's STK callback (DARAJA.md, 'Callback').",
+        "content": {"application/json": {"schema": CALLBACK_BODY}},
     }
 }
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from server_stub.store.records import PaymentRecord
-
-STRICT = ConfigDict(strict=True, extra="ignore")
 
 
 class ErrorDetail(BaseModel):
@@ -27,17 +25,6 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-class InitiateRequest(BaseModel):
-    """Charge a customer: the phone in any common Kenyan form, whole shillings."""
-
-    model_config = STRICT
-    phone_number: str = Field(max_length=32)
-    # Scripts written for the original platform send 10, 10.0 or "10"; the M-PESA rules decide.
-    amount: int | float | str
-    account_reference: str = Field(max_length=64)
-    transaction_desc: str = Field(max_length=64)
-
-
 class InitiateResponse(BaseModel):
     """Daraja accepted the push; watch it with status or the payment feed."""
 
@@ -46,13 +33,6 @@ class InitiateResponse(BaseModel):
     merchant_request_id: str | None
     customer_message: str
     status: str
-
-
-class StatusRequest(BaseModel):
-    """Which push to report on."""
-
-    model_config = STRICT
-    checkout_request_id: str = Field(min_length=1, max_length=64)
 
 
 class PaymentItem(BaseModel):
@@ -105,14 +85,6 @@ class PaymentsPage(BaseModel):
 
     items: list[PaymentItem]
     cursor: int
-
-
-class CredentialsPut(BaseModel):
-    """Credentials JSON sealed (libsodium sealed box) to the relay key."""
-
-    model_config = STRICT
-    sealed: str = Field(min_length=1, max_length=4096)
-    key_fingerprint: str = Field(min_length=1, max_length=64)
 
 
 class CredentialsSummary(BaseModel):
@@ -177,13 +149,3 @@ def iso_time(epoch: float | None) -> str:
     if epoch is None:
         return ""
     return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds")
-
-
-def request_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
-    """OpenAPI `requestBody` for routes that read and check their JSON body themselves."""
-    return {
-        "requestBody": {
-            "required": required,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }

@@ -328,3 +328,8 @@ async def test_overlong_idempotency_key_names_the_header(harness: Harness) -> No
     )
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "idempotency-key"
+
+
+async def test_non_ascii_digits_in_the_provider_path_are_an_unknown_push(harness: Harness) -> None:
+    response = await harness.client.post("/payments/callback/%C2%B2/token/", json=GOOD_CALLBACK)
+    assert response.json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
