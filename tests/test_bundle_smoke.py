@@ -9,6 +9,7 @@ to window) are written to build/bundle-smoke.json.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -167,8 +168,10 @@ def _lines(app: subprocess.Popen[str]) -> queue.Queue[str]:
 
     def pump() -> None:
         assert app.stdout is not None
-        for line in app.stdout:
-            found.put(line)
+        # The pipe is closed under this thread when the test ends early; that ends the pump.
+        with contextlib.suppress(ValueError, OSError):
+            for line in app.stdout:
+                found.put(line)
 
     threading.Thread(target=pump, daemon=True).start()
     return found
