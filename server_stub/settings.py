@@ -96,7 +96,10 @@ def _database_path(environ: Mapping[str, str]) -> Path:
                 "DATABASE_URL must look like sqlite:///absolute/path/relay.db "
                 "(only SQLite is built in)."
             )
-        return Path("/" + url[len(prefix) :].lstrip("/")).resolve()
+        rest = url[len(prefix) :]
+        # sqlite:////abs/path on POSIX; sqlite:///C:/path on Windows.
+        windows_drive = len(rest) > 2 and rest[1] == ":" and rest[0].isalpha()
+        return Path(rest if windows_drive else "/" + rest.lstrip("/")).resolve()
     data_dir = environ.get("RELAY_DATA_DIR", "").strip()
     folder = Path(data_dir) if data_dir else Path(platformdirs.user_data_dir("bucket-relay"))
     return (folder / "relay.db").resolve()
