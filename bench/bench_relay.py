@@ -1,0 +1,461 @@
+"""Benchmark of the callback relay (issue 5): one relay worker on loopback, driven by raw HTTP.
+
+Usage: .venv/bin/python bench/bench_relay.py [--seconds 30] [--only ingest,burst,feed,e2e]
+
+It starts the relay as a real process (`bucket-relay serve`, one uvicorn worker, SQLite in WAL
+with synchronous=FULL), seeds its store straight through SQL (pushes "accepted by Daraja" with
+known callback tokens, and a 100,000-payment provider for the feed), and measures:
+- ingest: 32 keep-alive senders posting paid callbacks for N seconds; beside it the same load
+  on a minimal ASGI app on the same uvicorn, and the ratio (the load generator's ceiling);
+- burst: 5,000 callbacks from 128 senders at once; none lost, server memory growth;
+- feed: GET /payments/bucket/payments/?after= over a 100,000-payment store;
+- end to end: simulator callback leaving -> long-polling client holding the update.
+Not a test: figures depend on the machine. Prints a table; BENCHMARKS.md keeps the last one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from relay_load import (
+    ACK,
+    Run,
+    drive,
+    http_request,
+    rss_mb,
+    start_minimal_app,
+)
+
+from server_stub import admin
+from server_stub.daraja_sim import scenarios
+from server_stub.daraja_sim.testing import running_simulator
+from server_stub.settings import load_settings
+from server_stub.testing import RunningRelay, relay_environment, start_relay
+from server_stub.tokens import new_token, token_hash
+
+RELAY_ENV = {
+    "RELAY_ACCESS_LOG": "0",
+    "RELAY_LOG_LEVEL": "WARNING",
+    # Paid callbacks schedule one verifying query; keep Daraja out of these figures.
+    "RELAY_RECONCILE_FIRST_S": "86400",
+    "RELAY_RECONCILE_UNTIL_S": "86400",
+}
+FEED_PAYMENTS = 100_000
+BURST = 5_000
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the store holds for the load: callback paths and the feed provider's token."""
+
+    ingest_paths: list[tuple[int, str]]
+    feed_token: str
+    feed_last_seq: int
+
+
+async def seed(env: dict[str, str], pushes: int) -> Seeded:
+    """Providers by the admin command, then pushes and payments straight into SQLite."""
+    settings = load_settings(env)
+    ingest = await admin.create_provider(settings, "Bench ingest")
+    feed = await admin.create_provider(settings, "Bench feed")
+    now = time.time()
+    tokens = [new_token() for _ in range(pushes)]
+    rows: list[tuple[Any, ...]] = [
+        (
+            ingest["provider_id"],
+            token_hash(t),
+            "pending",
+            f"2547{n:08d}",
+            10,
+            None,
+            None,
+            None,
+            f"ws_CO_BENCH_{n}",
+            n + 1,
+            now,
+            now,
+        )
+        for n, t in enumerate(tokens)
+    ]
+    statuses = ("paid", "paid", "paid", "cancelled", "failed", "expired")
+    for n in range(FEED_PAYMENTS):
+        status = statuses[n % len(statuses)]
+        rows.append(
+            (
+                feed["provider_id"],
+                token_hash(new_token()),
+                status,
+                f"2541{n:08d}",
+                50,
+                f"FEED{n:06d}" if status == "paid" else None,
+                "0" if status == "paid" else "1032",
+                "callback",
+                f"ws_CO_FEED_{n}",
+                n + 1,
+                now,
+                now,
+            )
+        )
+    with sqlite3.connect(settings.database_path) as conn:
+        conn.executemany(
+            "INSERT INTO payments (provider_id, callback_token_hash, status, phone_number, "
+            "amount, mpesa_receipt_number, result_code, resolved_by, checkout_request_id, seq, "
+            "created_at, updated_at, account_reference, transaction_desc, merchant_request_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'HOTSPOT1', 'WiFi 1 hour', 'MR')",
+            rows,
+        )
+        for provider, last in (
+            (ingest["provider_id"], pushes),
+            (feed["provider_id"], FEED_PAYMENTS),
+        ):
+            conn.execute("UPDATE providers SET last_seq = ? WHERE id = ?", (last, provider))
+    paths = [(n, f"/payments/callback/{ingest['provider_id']}/{t}/") for n, t in enumerate(tokens)]
+    return Seeded(paths, feed["attendant_token"], FEED_PAYMENTS)
+
+
+def callbacks(paths: list[tuple[int, str]]) -> Iterator[tuple[int, bytes]]:
+    """One paid callback request per seeded push, in order."""
+    for number, path in paths:
+        body = {
+            "Body": {
+                "stkCallback": {
+                    "MerchantRequestID": "MR",
+                    "CheckoutRequestID": f"ws_CO_BENCH_{number}",
+                    "ResultCode": 0,
+                    "ResultDesc": "The service request is processed successfully.",
+                    "CallbackMetadata": {
+                        "Item": [
+                            {"Name": "Amount", "Value": 10.0},
+                            {"Name": "MpesaReceiptNumber", "Value": f"BEN{number:07d}"},
+                            {"Name": "Balance"},
+                            {"Name": "TransactionDate", "Value": 20261126120000},
+                            {"Name": "PhoneNumber", "Value": 254708374149},
+                        ]
+                    },
+                }
+            }
+        }
+        yield number, http_request("POST", path, json.dumps(body).encode())
+
+
+def is_ack(status: int, body: bytes) -> bool:
+    """Safaricom's expected answer."""
+    return status == 200 and body == ACK
+
+
+def address(relay: RunningRelay) -> tuple[str, int]:
+    """Host and port of a running relay."""
+    host, port = relay.base_url.removeprefix("http://").rsplit(":", 1)
+    return host, int(port)
+
+
+def applied_count(db: Path, numbers: list[int]) -> int:
+    """How many of these pushes the store shows as paid (durably applied)."""
+    wanted = {f"ws_CO_BENCH_{n}" for n in numbers}
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT checkout_request_id FROM payments WHERE status = 'paid' "
+            "AND checkout_request_id LIKE 'ws_CO_BENCH_%'"
+        ).fetchall()
+    return sum(1 for (checkout,) in rows if checkout in wanted)
+
+
+async def ingest(relay: RunningRelay, paths: list[tuple[int, str]], seconds: float) -> Run:
+    """32 senders posting paid callbacks for `seconds`."""
+    return await drive(
+        "ingest", address(relay), callbacks(paths), senders=32, seconds=seconds, check=is_ack
+    )
+
+
+async def baseline(paths: list[tuple[int, str]], seconds: float) -> Run:
+    """The same load on a minimal ASGI app served by the same uvicorn setup."""
+    process, where = start_minimal_app()
+    try:
+        return await drive(
+            "minimal ASGI app", where, callbacks(paths), senders=32, seconds=seconds, check=is_ack
+        )
+    finally:
+        process.terminate()
+        process.wait()
+
+
+async def burst(relay: RunningRelay, paths: list[tuple[int, str]]) -> tuple[Run, float, float]:
+    """5,000 callbacks from 128 senders at once; returns the run, RSS growth and peak (MB)."""
+    assert relay.process is not None
+    before, _ = rss_mb(relay.process.pid)
+    run = await drive(
+        "burst", address(relay), callbacks(paths), senders=128, seconds=None, check=is_ack
+    )
+    after, peak = rss_mb(relay.process.pid)
+    return run, after - before, peak
+
+
+def feed_requests(token: str, last_seq: int, page: bool) -> Iterator[tuple[int, bytes]]:
+    """Feed reads: a caught-up client (the last few changes), or full 100-item pages."""
+    rng = random.Random(7)
+    headers = {"Authorization": f"Token {token}"}
+    while True:
+        if page:
+            after = rng.randrange(0, last_seq - 100)
+            path = f"/payments/bucket/payments/?after={after}&limit=100"
+        else:
+            after = last_seq - rng.randrange(1, 11)
+            path = f"/payments/bucket/payments/?after={after}"
+        yield after, http_request("GET", path, headers=headers)
+
+
+async def feed(relay: RunningRelay, seeded: Seeded, seconds: float, page: bool) -> Run:
+    """32 readers of the 100,000-payment provider's feed."""
+    name = "feed, 100-item pages" if page else "feed, caught-up client"
+    return await drive(
+        name,
+        address(relay),
+        feed_requests(seeded.feed_token, seeded.feed_last_seq, page),
+        senders=32,
+        seconds=seconds,
+        check=lambda status, body: status == 200 and body.startswith(b'{"items":['),
+    )
+
+
+E2E_DELAY_S = 0.2
+SIM_CREDENTIALS = {
+    "consumer_key": scenarios.DEFAULT_CONSUMER_KEY,
+    "consumer_secret": scenarios.DEFAULT_CONSUMER_SECRET,
+    "shortcode": scenarios.DEFAULT_SHORTCODE,
+    "passkey": scenarios.DEFAULT_PASSKEY,
+    "environment": "sandbox",
+    "account_type": "paybill",
+}
+PUSHES_PER_PROVIDER = 25  # under the relay's 30-a-minute limit per provider
+
+
+async def end_to_end(relay: RunningRelay, sim: Any, samples: int) -> Run:
+    """Pushes through the relay; latency from the simulator's callback leaving to the feed."""
+    import httpx
+
+    run = Run("end to end")
+    seen: dict[str, float] = {}
+    pushed: list[str] = []
+    for first in range(0, samples, PUSHES_PER_PROVIDER):
+        created = relay.cli("create-provider", "--name", f"E2E {first}")
+        relay.cli(
+            "set-credentials",
+            "--provider",
+            str(created["provider_id"]),
+            input=json.dumps(SIM_CREDENTIALS),
+        )
+        headers = {"Authorization": f"Token {created['attendant_token']}"}
+        async with httpx.AsyncClient(base_url=relay.base_url, headers=headers, timeout=40) as http:
+            everything_seen = asyncio.Event()
+            poller = asyncio.create_task(_long_poll(http, seen, pushed, everything_seen))
+            for n in range(first, min(samples, first + PUSHES_PER_PROVIDER)):
+                response = await http.post(
+                    "/payments/bucket/initiate/",
+                    json={
+                        "phone_number": f"0711{n:06d}",
+                        "amount": 10,
+                        "account_reference": "BENCH",
+                        "transaction_desc": "WiFi",
+                    },
+                )
+                response.raise_for_status()
+                pushed.append(response.json()["checkout_request_id"])
+                await asyncio.sleep(E2E_DELAY_S + 0.1)
+            everything_seen.clear()
+            if not all(c in seen for c in pushed):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(everything_seen.wait(), 10)
+            poller.cancel()
+    log = await asyncio.to_thread(sim.request_log, "stk_push")
+    left = {entry["checkout_request_id"]: entry["at"] + E2E_DELAY_S for entry in log}
+    for checkout in pushed:
+        if checkout in seen and checkout in left:
+            run.latencies.append(max(0.0, seen[checkout] - left[checkout]))
+        else:
+            run.errors += 1
+    return run
+
+
+async def _long_poll(
+    http: Any, seen: dict[str, float], pushed: list[str], done: asyncio.Event
+) -> None:
+    cursor = 0
+    while True:
+        page = (
+            await http.get("/payments/bucket/payments/", params={"after": cursor, "wait": 30})
+        ).json()
+        now = time.time()
+        for item in page["items"]:
+            if item["status"] == "paid":
+                seen.setdefault(item["checkout_request_id"], now)
+        if all(c in seen for c in pushed):
+            done.set()
+        cursor = page["cursor"]
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    scenario: str
+    measured: str
+    target: str
+    met: bool | None
+
+
+def ingest_rows(run: Run, base: Run, durable: int) -> list[Row]:
+    """Rows for the ingest run and its baseline."""
+    ratio = run.rate / base.rate if base.rate else float("nan")
+    met = run.rate >= 2000 and run.percentile_ms(99) <= 50 and run.errors == 0
+    return [
+        Row(
+            "callback ingest (32 senders)",
+            f"{run.rate:,.0f}/s, p50 {run.median_ms():.1f} ms, p99 {run.percentile_ms(99):.1f} ms"
+            f", {run.errors} errors, {durable:,}/{run.ok:,} acks found paid in the store",
+            ">= 2,000/s, p99 <= 50 ms, 0 errors",
+            met and durable == run.ok,
+        ),
+        Row(
+            "minimal ASGI app, same load",
+            f"{base.rate:,.0f}/s, p99 {base.percentile_ms(99):.1f} ms; relay/minimal = {ratio:.2f}",
+            "(generator ceiling)",
+            None,
+        ),
+    ]
+
+
+def burst_row(run: Run, durable: int, growth: float, peak: float) -> Row:
+    """The row for the burst."""
+    lost = run.ok - durable
+    return Row(
+        f"burst ({BURST:,} from 128 senders)",
+        f"{run.ok:,} acked, {run.errors} refused, {lost} lost, p99 "
+        f"{run.percentile_ms(99):.1f} ms, RSS +{growth:.1f} MB (peak {peak:.0f} MB)",
+        "none lost, p99 <= 250 ms, < 100 MB growth",
+        lost == 0 and run.percentile_ms(99) <= 250 and growth < 100,
+    )
+
+
+def feed_row(run: Run, primary: bool) -> Row:
+    """The row for one feed run."""
+    met = run.rate >= 2000 and run.percentile_ms(99) <= 20 and run.errors == 0
+    return Row(
+        run.name + " (32 readers)",
+        f"{run.rate:,.0f} req/s, p50 {run.median_ms():.1f} ms, p99 {run.percentile_ms(99):.1f} ms"
+        f", {run.errors} errors",
+        ">= 2,000 req/s, p99 <= 20 ms" if primary else "(same target, shown for scale)",
+        met,
+    )
+
+
+def e2e_row(run: Run) -> Row:
+    """The row for the end-to-end run."""
+    return Row(
+        f"end to end ({run.ok} pushes)",
+        f"p50 {run.median_ms():.1f} ms, p95 {run.percentile_ms(95):.1f} ms, max "
+        f"{max(run.latencies, default=0) * 1000:.1f} ms, {run.errors} missing",
+        "p95 <= 250 ms",
+        run.errors == 0 and run.percentile_ms(95) <= 250,
+    )
+
+
+def print_table(rows: list[Row]) -> None:
+    """Markdown table, ready for BENCHMARKS.md."""
+    print("| scenario | measured | target | met |")
+    print("|---|---|---|---|")
+    for row in rows:
+        met = "" if row.met is None else ("yes" if row.met else "**no**")
+        print(f"| {row.scenario} | {row.measured} | {row.target} | {met} |")
+
+
+def machine() -> str:
+    """One line about the machine and the software."""
+    import uvicorn
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    load = os.getloadavg()[0]
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, uvicorn {uvicorn.__version__}, "
+        f"{platform.system()} {platform.release()}; load average before the run {load:.2f}"
+    )
+
+
+async def main_async(args: argparse.Namespace, data: Path) -> list[Row]:
+    """Run the chosen scenarios against one relay."""
+    only = set(args.only.split(","))
+    rows: list[Row] = []
+    with running_simulator(callback_delay_s=E2E_DELAY_S) as sim:
+        env = relay_environment(data, {**RELAY_ENV, "DARAJA_BASE_URL": sim.base_url})
+        pushes = int(args.seconds * args.expected_rate) + BURST
+        seeded = await seed(env, pushes)
+        print(f"seeded {pushes:,} pushes and {FEED_PAYMENTS:,} feed payments", file=sys.stderr)
+        relay = start_relay(env, data / "relay.log")
+        try:
+            db = load_settings(env).database_path
+            ingest_paths, burst_paths = seeded.ingest_paths[:-BURST], seeded.ingest_paths[-BURST:]
+            if "ingest" in only:
+                run = await ingest(relay, ingest_paths, args.seconds)
+                base = await baseline(ingest_paths, args.seconds)
+                rows += ingest_rows(run, base, applied_count(db, run.answered))
+            if "burst" in only:
+                run, growth, peak = await burst(relay, burst_paths)
+                rows.append(burst_row(run, applied_count(db, run.answered), growth, peak))
+            if "feed" in only:
+                feed_seconds = min(args.seconds, 15.0)
+                rows.append(feed_row(await feed(relay, seeded, feed_seconds, page=False), True))
+                rows.append(feed_row(await feed(relay, seeded, feed_seconds, page=True), False))
+            if "e2e" in only:
+                rows.append(e2e_row(await end_to_end(relay, sim, args.samples)))
+        finally:
+            relay.stop()
+    return rows
+
+
+def main() -> int:
+    """Parse options, run, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="ingest duration")
+    parser.add_argument("--samples", type=int, default=50, help="end-to-end pushes")
+    parser.add_argument("--only", default="ingest,burst,feed,e2e")
+    parser.add_argument(
+        "--expected-rate", type=float, default=6000, help="callbacks/s to seed pushes for"
+    )
+    args = parser.parse_args()
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    about = machine()
+    with tempfile.TemporaryDirectory(prefix="bench-relay-") as folder:
+        rows = asyncio.run(main_async(args, Path(folder)))
+    print(f"Machine: {about}")
+    print_table(rows)
+    return 0 if all(row.met is not False for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
