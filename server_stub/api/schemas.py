@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -56,22 +56,27 @@ class PaymentItem(BaseModel):
     @classmethod
     def of(cls, payment: PaymentRecord) -> PaymentItem:
         """The public view of a stored payment."""
-        return cls(
-            checkout_request_id=payment.checkout_request_id or "",
-            merchant_request_id=payment.merchant_request_id,
-            status=payment.status.value,
-            phone_number=payment.phone_number,
-            amount=payment.amount,
-            account_reference=payment.account_reference,
-            transaction_desc=payment.transaction_desc,
-            mpesa_receipt_number=payment.mpesa_receipt_number,
-            result_code=payment.result_code,
-            result_desc=payment.result_desc,
-            resolved_by=payment.resolved_by.value if payment.resolved_by else None,
-            created_at=iso_time(payment.created_at),
-            updated_at=iso_time(payment.updated_at),
-            seq=payment.seq or 0,
-        )
+        return cls(**payment_fields(payment))
+
+
+def payment_fields(payment: PaymentRecord) -> dict[str, Any]:
+    """A PaymentItem as plain JSON data (the feed sends these without re-validating them)."""
+    return {
+        "checkout_request_id": payment.checkout_request_id or "",
+        "merchant_request_id": payment.merchant_request_id,
+        "status": payment.status.value,
+        "phone_number": payment.phone_number,
+        "amount": payment.amount,
+        "account_reference": payment.account_reference,
+        "transaction_desc": payment.transaction_desc,
+        "mpesa_receipt_number": payment.mpesa_receipt_number,
+        "result_code": payment.result_code,
+        "result_desc": payment.result_desc,
+        "resolved_by": payment.resolved_by.value if payment.resolved_by else None,
+        "created_at": iso_time(payment.created_at),
+        "updated_at": iso_time(payment.updated_at),
+        "seq": payment.seq or 0,
+    }
 
 
 class StatusResponse(PaymentItem):
