@@ -92,7 +92,7 @@ def test_sealed_credentials_replace_the_stored_ones(
     ("body", "status", "code"),
     [
         ({"sealed": "AAAA", "key_fingerprint": "0000-0000-0000-0000"}, 409, "relay_key_mismatch"),
-        ({"sealed": "not base64!", "key_fingerprint": None}, 400, "bad_sealed_box"),
+        ({"sealed": "not base64!", "key_fingerprint": None}, 400, "invalid"),
         ({"sealed": "QUJD", "key_fingerprint": None}, 400, "bad_sealed_box"),
         ({"sealed": "{json}", "key_fingerprint": None}, 400, "invalid_credentials"),
         ({"key_fingerprint": None}, 400, "invalid"),
