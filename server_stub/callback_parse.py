@@ -71,8 +71,10 @@ def _identifier(callback: dict[str, Any], name: str) -> str:
 
 def _result_code(value: object) -> str:
     path = f"{_PATH}.ResultCode"
-    if isinstance(value, float) and value.is_integer() and value != 0:
-        # JSON Schema counts 1032.0 as the integer 1032; only the literal 0 may ever mean paid.
+    if isinstance(value, float) and value.is_integer():
+        # JSON (and JSON Schema) has one number type: 0.0 is the integer 0, as 1032.0 is 1032.
+        # A forger gains nothing from 0.0 over 0; the per-push token and the verifying query
+        # are what stand between a forged callback and a payment.
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         if abs(value) > MAX_RESULT_CODE:
@@ -80,7 +82,7 @@ def _result_code(value: object) -> str:
         return str(value)
     if isinstance(value, str) and len(value) <= 32 and _CODE_STRING.fullmatch(value):
         return value
-    # Digits in a string ("0"), true, null, 0.0: only a JSON integer literal can say "paid".
+    # Digits in a string ("0"), true, null, 1.5: only a JSON number can say "paid".
     raise JsonBodyError(
         "ResultCode must be a JSON number, or a code such as SFC_IC0003 (not a quoted number).",
         path,
