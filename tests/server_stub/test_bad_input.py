@@ -104,7 +104,6 @@ def _callback_variants(push: SeededPush) -> list[BadBody]:
         ("ResultCode true", True),
         ("ResultCode 1.5", 1.5),
         ("ResultCode null", None),
-        ("ResultCode 0.0", 0.0),
         ('ResultCode ""', ""),
         ("ResultCode list", [0]),
     ):
