@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from server_stub.api.auth import Caller, any_role
 from server_stub.api.errors import error_responses
+from server_stub.api.query_guard import only_query
 from server_stub.api.schemas import PaymentsPage, payment_fields
 from server_stub.api.state import relay_of
 
@@ -23,6 +24,7 @@ MAX_CURSOR = 2**62
     "/payments/",
     response_model=PaymentsPage,
     responses=error_responses(400, 401),
+    dependencies=[Depends(only_query("after", "wait", "limit"))],
 )
 async def payments(
     request: Request,

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from server_stub.api.errors import error_responses
+from server_stub.api.query_guard import only_query
 from server_stub.api.schemas import HealthResponse
 from server_stub.api.state import relay_of
 
 router = APIRouter()
 
 
-@router.get("/healthz", response_model=HealthResponse, responses=error_responses(400))
+@router.get(
+    "/healthz",
+    response_model=HealthResponse,
+    responses=error_responses(400),
+    dependencies=[Depends(only_query("nonce"))],
+)
 async def healthz(
     request: Request, nonce: Annotated[str | None, Query(max_length=64)] = None
 ) -> HealthResponse:
