@@ -317,6 +317,9 @@ async def test_bad_query_strings_on_the_feed_are_refused(relay: InProcessRelay) 
         "limit=100000",
         "limit=1.5",
         "after=%00",
+        "afer=5",
+        "after=1&after=2",
+        "after=1&%00=1",
         "after=\udcff".encode("utf-8", "surrogateescape").decode("latin-1"),
     ]
     problems: list[str] = []
