@@ -77,13 +77,17 @@ def create_app(
 
 
 def _publish_shared_schemas(app: FastAPI) -> None:
-    """Add the schemas that hand-written request bodies refer to (the callback's SafeJson)."""
+    """Add the schemas hand-written request bodies refer to (the callback's SafeJson), and drop
+    FastAPI's default 422 answers: validation failures are answered 400 with our error body."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = build()
             document.setdefault("components", {}).setdefault("schemas", {})["SafeJson"] = SAFE_JSON
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
             app.openapi_schema = document
         return app.openapi_schema
 
