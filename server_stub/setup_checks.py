@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import httpx
 
@@ -18,6 +19,7 @@ from server_stub.store.protocol import Store
 from server_stub.vault import CredentialVault
 
 NONCE_LIFETIME_S = 60.0
+SetupStatus = Literal["passed", "warning", "failed"]
 SELF_CHECK_TIMEOUT_S = 5.0
 
 
@@ -56,7 +58,7 @@ class SetupReport:
     """The outcome of test-credentials."""
 
     success: bool
-    status: str
+    status: SetupStatus
     message: str
     tested_at: float
     checks: tuple[Check, ...]
@@ -135,6 +137,7 @@ class SetupTester:
 def _report(checks: tuple[Check, ...], tested_at: float) -> SetupReport:
     credentials_ok = checks[0].ok
     failed = [check for check in checks if not check.ok]
+    status: SetupStatus
     if not credentials_ok:
         status, message = "failed", checks[0].message
     elif failed:

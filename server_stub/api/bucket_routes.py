@@ -90,7 +90,7 @@ async def test_credentials(request: Request, caller: Owner) -> TestCredentialsRe
     return TestCredentialsResponse(
         success=report.success,
         message=report.message,
-        status=report.status,  # type: ignore[arg-type]
+        status=report.status,
         tested_at=iso_time(report.tested_at),
         checks=[CheckResult(name=c.name, ok=c.ok, message=c.message) for c in report.checks],
     )
