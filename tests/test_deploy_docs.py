@@ -344,10 +344,12 @@ def test_readme_troubleshooting_quotes_the_apps_own_sentences() -> None:
         assert result_meaning(code).sentence == sentence
 
 
-def test_readme_links_point_at_files_that_exist() -> None:
-    links = re.findall(r"\]\(((?:docs|deploy|server_stub)/[^)#]+)\)", README.read_text())
-    assert links
-    assert [link for link in links if not (ROOT / link).exists()] == []
+def test_readme_links_and_commands_point_at_files_that_exist() -> None:
+    text = README.read_text()
+    links = re.findall(r"\]\(((?:docs|deploy|server_stub)/[^)#]+)\)", text)
+    scripts = re.findall(r"python ((?:bench|scripts|tests|deploy)/[\w/]+\.py)", text)
+    assert links and len(scripts) >= 5
+    assert [path for path in links + scripts if not (ROOT / path).exists()] == []
 
 
 def test_allow_list_from_the_env_example_admits_safaricom_through_the_proxy(
