@@ -7,12 +7,13 @@ import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from server_stub.api.auth import Caller, any_role
 from server_stub.api.errors import error_responses
+from server_stub.api.feed_json import page_json
 from server_stub.api.query_guard import only_query
-from server_stub.api.schemas import PaymentsPage, payment_fields
+from server_stub.api.schemas import PaymentsPage
 from server_stub.api.state import relay_of
 
 router = APIRouter(prefix="/payments/bucket")
@@ -32,7 +33,7 @@ async def payments(
     after: Annotated[int, Query(ge=0, le=MAX_CURSOR, description="Last cursor seen")] = 0,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description="Seconds to wait")] = 0.0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> JSONResponse:
+) -> Response:
     """The provider's payment changes after `after`, oldest first, waiting up to `wait` s."""
     relay = relay_of(request)
     loop = asyncio.get_running_loop()
@@ -47,5 +48,5 @@ async def payments(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), remaining)
     cursor = rows[-1].seq if rows and rows[-1].seq is not None else after
-    # Built from plain dicts: the hottest read route skips pydantic's re-validation.
-    return JSONResponse({"items": [payment_fields(row) for row in rows], "cursor": cursor})
+    # The hottest read route: cached per-payment JSON, no pydantic pass (see feed_json).
+    return Response(page_json(rows, cursor), media_type="application/json")
