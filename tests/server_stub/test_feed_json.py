@@ -1,0 +1,62 @@
+"""The feed's cached JSON fragments say exactly what the payment says, and never go stale."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from bucket_desktop.services.mpesa_rules import PaymentStatus
+from server_stub.api.feed_json import page_json, payment_json
+from server_stub.api.schemas import PaymentItem, payment_fields
+from server_stub.store.records import PaymentRecord, ResolvedBy
+
+PENDING = PaymentRecord(
+    id=7,
+    provider_id=1,
+    checkout_request_id="ws_CO_1",
+    merchant_request_id="MR_1",
+    status=PaymentStatus.PENDING,
+    phone_number="254708374149",
+    amount=10,
+    account_reference="HOTSPOT1",
+    transaction_desc="WiFi “1 hour”",
+    mpesa_receipt_number=None,
+    result_code=None,
+    result_desc=None,
+    resolved_by=None,
+    created_at=1_790_000_000.123,
+    updated_at=1_790_000_000.456,
+    seq=3,
+    idempotency_key=None,
+    query_attempts=0,
+    next_query_at=None,
+)
+
+
+def test_page_is_the_published_shape() -> None:
+    page = json.loads(page_json([PENDING], 3))
+    assert page == {"items": [payment_fields(PENDING)], "cursor": 3}
+    assert PaymentItem.model_validate(page["items"][0]).checkout_request_id == "ws_CO_1"
+    assert json.loads(page_json([], 9)) == {"items": [], "cursor": 9}
+
+
+def test_a_changed_payment_gets_a_new_fragment() -> None:
+    before = payment_json(PENDING)
+    paid = dataclasses.replace(
+        PENDING,
+        status=PaymentStatus.PAID,
+        mpesa_receipt_number="NLJ7RT61SV",
+        result_code="0",
+        resolved_by=ResolvedBy.CALLBACK,
+        seq=4,
+    )
+    after = json.loads(payment_json(paid))
+    assert payment_json(PENDING) is before  # cached
+    assert (after["status"], after["mpesa_receipt_number"], after["seq"]) == (
+        "paid",
+        "NLJ7RT61SV",
+        4,
+    )
+    # Fields outside the feed (query bookkeeping) may change without a new seq: still correct.
+    queried = dataclasses.replace(PENDING, query_attempts=1)
+    assert json.loads(payment_json(queried)) == payment_fields(queried)
