@@ -10,12 +10,12 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+import sys
 from collections.abc import Iterable
-from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from bucket_desktop.services.payment_rows import PaymentRow, local_day, make_haystack, parse_status
+from bucket_desktop.services.payment_rows import LocalDays, PaymentRow, make_haystack, parse_status
 
 SCHEMA_VERSION = 1
 _COLUMNS = (
@@ -54,21 +54,20 @@ class PaymentCache:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def load(self, tz: tzinfo | None) -> tuple[list[PaymentRow], int]:
+    def load(self, days: LocalDays) -> tuple[list[PaymentRow], int]:
         """The saved rows (oldest first) and cursor; nothing when absent or unreadable."""
         if not self.path.exists():
             return [], 0
         try:
             with contextlib.closing(self._connect()) as conn:
                 cursor = conn.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
-                rows = conn.execute(
-                    f"SELECT {_COLUMNS} FROM payments ORDER BY created, checkout_request_id"  # noqa: S608 - constant
-                ).fetchall()
+                # Unordered: PaymentBook sorts what it loads anyway.
+                rows = conn.execute(f"SELECT {_COLUMNS} FROM payments").fetchall()  # noqa: S608
         except sqlite3.Error:
             # A damaged cache costs one full download from the relay, nothing more.
             self.discard()
             return [], 0
-        return [_row(values, tz) for values in rows], int(cursor[0]) if cursor else 0
+        return [_row(values, days) for values in rows], int(cursor[0]) if cursor else 0
 
     def save(self, records: list[Record], cursor: int) -> None:
         """Upsert changed rows (see `records_of`) and move the cursor, all or nothing."""
@@ -122,25 +121,29 @@ def _values(row: PaymentRow) -> Record:
     )
 
 
-def _row(values: Record, tz: tzinfo | None) -> PaymentRow:
+def _row(values: Record, days: LocalDays) -> PaymentRow:
+    # Positional and without conversions: this runs 100,000 times at start-up.
     (checkout, seq, status, phone, amount, reference, desc, receipt, code, text, by, created) = (
         values
     )
+    # Plan texts, result texts and "callback"/"query" repeat: one shared copy of each.
+    reference, desc = sys.intern(reference), sys.intern(desc)
+    code = None if code is None else sys.intern(code)
+    text = None if text is None else sys.intern(text)
+    by = None if by is None else sys.intern(by)
     return PaymentRow(
-        checkout_request_id=str(checkout),
-        status=parse_status(str(status)),
-        phone_number=str(phone),
-        amount=int(amount),
-        account_reference=str(reference),
-        transaction_desc=str(desc),
-        receipt=str(receipt),
-        result_code=None if code is None else str(code),
-        result_desc=None if text is None else str(text),
-        resolved_by=None if by is None else str(by),
-        created=float(created),
-        day=local_day(float(created), tz),
-        seq=int(seq),
-        haystack=make_haystack(
-            str(phone), str(receipt), str(reference), str(desc), int(amount), str(checkout)
-        ),
+        checkout,
+        parse_status(status),
+        phone,
+        amount,
+        reference,
+        desc,
+        receipt,
+        code,
+        text,
+        by,
+        created,
+        days(created),
+        seq,
+        make_haystack(phone, receipt, reference, desc, amount, checkout),
     )

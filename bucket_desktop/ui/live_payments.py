@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from bucket_desktop.services.payment_book import BookChange, PaymentBook
 from bucket_desktop.services.payment_cache import PaymentCache, cache_file, records_of
 from bucket_desktop.services.payment_feed import Backoff, FeedState, PaymentFeed
-from bucket_desktop.services.payment_rows import PaymentRow
+from bucket_desktop.services.payment_rows import LocalDays, PaymentRow
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.relay_models import PaymentItem
@@ -138,7 +138,7 @@ class LivePayments(QObject):
             return 0
         cache = PaymentCache(cache_file(self._cache_dir, client.base_url))
         self._cache = cache
-        rows, cursor = await asyncio.to_thread(cache.load, self._tz)
+        rows, cursor = await asyncio.to_thread(cache.load, LocalDays(self._tz))
         if rows and not await _same_history(client, rows):
             await asyncio.to_thread(cache.discard)
             return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bucket_desktop.services.payment_book import PaymentBook
 from bucket_desktop.services.payment_cache import PaymentCache, cache_file, records_of
+from bucket_desktop.services.payment_rows import LocalDays
 from tests.services.test_payment_book import NOW, item
 
 
@@ -19,9 +20,9 @@ def test_rows_and_cursor_come_back_after_a_restart(tmp_path: Path) -> None:
     update = book.apply([item("a", 3, receipt="SKL3")])
     cache.save(records_of(update.updated), 3)
     cache.save([], 2)  # a late, older save never moves the cursor back
-    rows, cursor = PaymentCache(cache.path).load(UTC)
+    rows, cursor = PaymentCache(cache.path).load(LocalDays(UTC))
     assert cursor == 3
-    assert [(r.checkout_request_id, r.status.value, r.receipt, r.seq) for r in rows] == [
+    assert sorted((r.checkout_request_id, r.status.value, r.receipt, r.seq) for r in rows) == [
         ("a", "paid", "SKL3", 3),
         ("b", "paid", "SKL2", 2),
     ]
@@ -41,7 +42,7 @@ def test_local_rows_not_yet_in_the_feed_are_not_saved(tmp_path: Path) -> None:
 def test_a_damaged_cache_is_dropped_and_costs_only_a_reload(tmp_path: Path) -> None:
     cache = PaymentCache(cache_file(tmp_path, "https://relay.example.com"))
     cache.path.write_bytes(b"not a database at all" * 100)
-    assert cache.load(UTC) == ([], 0)
+    assert cache.load(LocalDays(UTC)) == ([], 0)
     assert not cache.path.exists()
 
 
