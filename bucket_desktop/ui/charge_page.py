@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from html import escape
 from typing import TypeVar
@@ -21,12 +20,14 @@ from bucket_desktop.services.mpesa_rules import (
     validate_transaction_desc,
 )
 from bucket_desktop.services.payment_rows import format_phone
-from bucket_desktop.services.plans import Plan
+from bucket_desktop.services.plans import Plan, PlanStore
 from bucket_desktop.services.pushes import PushForm, start_push
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.ui.charge_page_view import ChargePageView
+from bucket_desktop.ui.counter_common import OUTCOME_UNKNOWN_CODES, refusal_sentence, set_kind
 from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.live_payments import LivePayments
+from bucket_desktop.ui.plans_dialog import PlansDialog, PlansDialogView
 from bucket_desktop.ui.widgets import StatusKind
 
 T = TypeVar("T")
@@ -35,9 +36,6 @@ PHONE_HELP = "Any Kenyan form: 0712 345 678, +254 712 345 678 or 254712345678."
 AMOUNT_HELP = "Whole shillings, from 1 to 250,000."
 REFERENCE_HELP = "Shown to the customer in the prompt."
 DESC_HELP = "A few words for the M-PESA statement."
-
-# Relay error codes after which the prompt may still have reached the phone.
-OUTCOME_UNKNOWN_CODES = frozenset({"daraja_unavailable", "timeout"})
 
 # Asks the attendant a yes/no question: (title, sentence) -> True to go ahead.
 Confirm = Callable[[str, str], bool]
@@ -50,29 +48,6 @@ GUIDE = (
     "shows the M-PESA receipt when the money has arrived.</p>"
     "<p>Give access only after the status says <b>Paid</b>.</p>"
 )
-
-
-def set_kind(label: QLabel, text: str, kind: str) -> None:
-    """Show `text` in a label coloured by its `kind` property (see the page style)."""
-    label.setText(text)
-    label.setProperty("kind", kind)
-    label.style().unpolish(label)
-    label.style().polish(label)
-
-
-def refusal_sentence(error: RelayError) -> str:
-    """What the attendant reads when the relay did not start a push."""
-    if error.code in OUTCOME_UNKNOWN_CODES:
-        # Unclear whether the prompt went out: the relay's sentence says what to expect.
-        return str(error)
-    if error.code == "duplicate_push":
-        wait = re.search(r"(\d+) seconds", str(error))
-        after = f"in {wait.group(1)} seconds" if wait else "in a minute"
-        return (
-            "The prompt was not sent: a prompt went to this phone less than a minute ago. "
-            f"Try again {after}."
-        )
-    return f"The prompt was not sent. {error}"
 
 
 class ChargePage(QObject):
@@ -88,16 +63,21 @@ class ChargePage(QObject):
         *,
         confirm: Confirm,
         demo_phones: Sequence[tuple[str, str]] = (),
+        plan_store: PlanStore | None = None,
     ) -> None:
         super().__init__()
         self.view = view
         self._live = live
         self._confirm = confirm
+        self._plan_store = plan_store
+        self._plans_dialog: PlansDialog | None = None
         self._tasks = TaskSet()
         self._in_flight = False
+        self.plans: tuple[Plan, ...] = ()
         self.show_plans(plans)
         view.guide.setText(GUIDE + _demo_table(demo_phones))
         view.edit_plans_button.hide()
+        view.edit_plans_button.clicked.connect(self.edit_plans)
         view.phone_edit.textChanged.connect(self._check_phone)
         view.amount_edit.textChanged.connect(self._check_amount)
         view.reference_edit.textChanged.connect(self._check_reference)
@@ -109,8 +89,31 @@ class ChargePage(QObject):
             check("")
         self._check_desc("")
 
+    def set_can_edit_plans(self, allowed: bool) -> None:
+        """Show Edit plans to the owner only."""
+        self.view.edit_plans_button.setVisible(allowed and self._plan_store is not None)
+
+    def edit_plans(self) -> PlansDialog | None:
+        """Open the plan editor (window-modal; the feed keeps running meanwhile)."""
+        if self._plan_store is None:
+            return None
+        view = PlansDialogView(self.view)
+        dialog = PlansDialog(view, self._plan_store, self.plans)
+        view.finished.connect(lambda _result: self._plans_edited(dialog))
+        self._plans_dialog = dialog
+        view.open()
+        return dialog
+
+    def _plans_edited(self, dialog: PlansDialog) -> None:
+        if dialog.saved is not None:
+            self.show_plans(dialog.saved)
+            self.view.status.show_status("The plans were saved.", StatusKind.OK)
+        dialog.view.deleteLater()
+        self._plans_dialog = None
+
     def show_plans(self, plans: Sequence[Plan]) -> None:
         """Replace the preset buttons."""
+        self.plans = tuple(plans)
         layout = self.view.plans_layout
         while layout.count():
             item = layout.takeAt(0)

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from bucket_desktop.services.payment_feed import Backoff
-from bucket_desktop.services.plans import Plan
+from bucket_desktop.services.plans import Plan, PlansError, PlanStore, default_plans
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.ui.charge_page import ChargePage, Confirm
 from bucket_desktop.ui.charge_page_view import ChargePageView
@@ -26,6 +26,7 @@ from bucket_desktop.ui.payments_page_view import PaymentsPageView
 from bucket_desktop.ui.stk_status_page import StkStatusPage
 from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
 from bucket_desktop.ui.tray import CounterTray
+from bucket_desktop.ui.widgets import StatusKind
 
 
 @dataclass(slots=True)
@@ -60,8 +61,10 @@ class CounterPages:
             await self.live.set_client(client)
 
     def on_session(self, session: Any) -> None:
-        """Main window hook: anything with a `.client` (a RelaySession), or None on sign-out."""
+        """Main window hook: a RelaySession (`.client`, `.identity`), or None on sign-out."""
         client = getattr(session, "client", None) if session is not None else None
+        identity = getattr(session, "identity", None) if session is not None else None
+        self.charge.set_can_edit_plans(bool(getattr(identity, "is_owner", False)))
         self.tasks.start(self.set_client(client))
 
     async def close(self) -> None:
@@ -98,9 +101,18 @@ def ask_export_path(parent: QWidget) -> ChooseExportPath:
     return choose
 
 
+def load_plans(store: PlanStore) -> tuple[tuple[Plan, ...], str]:
+    """The saved plans, or the defaults and a sentence saying why the file was not used."""
+    try:
+        return store.load(), ""
+    except PlansError as error:
+        return default_plans(), f"{error} The standard plans are shown until the owner saves."
+
+
 def build_counter_pages(
     *,
-    plans: Sequence[Plan],
+    plans: Sequence[Plan] | None = None,
+    plan_store: PlanStore | None = None,
     tz: tzinfo | None = None,
     confirm: Confirm | None = None,
     choose_export_path: ChooseExportPath | None = None,
@@ -114,17 +126,24 @@ def build_counter_pages(
 ) -> CounterPages:
     """Create the pages; `show_status_page()` is called after each push is sent.
 
-    `cache_dir` (the app's data folder) keeps a local copy of the payments between runs.
+    Plans come from `plans`, else from `plan_store` (which the owner can then edit), else the
+    defaults. `cache_dir` (the app's data folder) keeps a local copy of the payments.
     """
     live = LivePayments(tz=tz, wait_s=feed_wait_s, backoff=feed_backoff, cache_dir=cache_dir)
     charge_view, stk_view, payments_view = ChargePageView(), StkStatusPageView(), PaymentsPageView()
+    problem = ""
+    if plans is None:
+        plans, problem = load_plans(plan_store) if plan_store else (default_plans(), "")
     charge = ChargePage(
         charge_view,
         live,
         plans,
         confirm=confirm or ask_yes_no(charge_view),
         demo_phones=demo_phones,
+        plan_store=plan_store,
     )
+    if problem:
+        charge_view.status.show_status(problem, StatusKind.WARNING)
     stk_status = StkStatusPage(
         stk_view, live, confirm=confirm or ask_yes_no(stk_view), prompt_lifetime_s=prompt_lifetime_s
     )
@@ -134,11 +153,18 @@ def build_counter_pages(
         choose_export_path=choose_export_path or ask_export_path(payments_view),
         tz=tz,
     )
-    charge.push_sent.connect(stk_status.track)
+    pages = CounterPages(live, charge, stk_status, payments, None, TaskSet())
+    _connect(pages, show_status_page, with_tray)
+    return pages
+
+
+def _connect(
+    pages: CounterPages, show_status_page: Callable[[], object] | None, with_tray: bool
+) -> None:
+    pages.charge.push_sent.connect(pages.stk_status.track)
     if show_status_page is not None:
-        charge.push_sent.connect(lambda _checkout: show_status_page())
-    tray = CounterTray() if with_tray else None
-    if tray is not None:
-        live.connection_changed.connect(tray.show_connection)
-        live.payment_paid.connect(tray.notify_paid)
-    return CounterPages(live, charge, stk_status, payments, tray, TaskSet())
+        pages.charge.push_sent.connect(lambda _checkout: show_status_page())
+    if with_tray:
+        pages.tray = CounterTray()
+        pages.live.connection_changed.connect(pages.tray.show_connection)
+        pages.live.payment_paid.connect(pages.tray.notify_paid)

@@ -15,7 +15,7 @@ from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_book import BookChange, PaymentFilter
 from bucket_desktop.services.payment_export import export_csv
 from bucket_desktop.services.payment_feed import FeedState
-from bucket_desktop.ui.charge_page import set_kind
+from bucket_desktop.ui.counter_common import set_kind
 from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.live_payments import LivePayments
 from bucket_desktop.ui.payments_model import (

@@ -15,7 +15,8 @@ from bucket_desktop.services.payment_book import BookChange, PaymentFilter
 from bucket_desktop.services.payment_rows import PaymentRow, format_phone, status_sentence
 from bucket_desktop.services.pushes import PushForm, start_push
 from bucket_desktop.services.relay_errors import RelayError
-from bucket_desktop.ui.charge_page import Confirm, refusal_sentence, set_kind
+from bucket_desktop.ui.charge_page import Confirm
+from bucket_desktop.ui.counter_common import refusal_sentence, set_kind
 from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.live_payments import LivePayments
 from bucket_desktop.ui.payments_model import (

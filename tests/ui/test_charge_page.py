@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from bucket_desktop.services.plans import default_plans
+from bucket_desktop.services.plans import PlanStore, default_plans
 from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
 from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.testing import RunningRelay, running_relay
@@ -174,3 +175,43 @@ def test_a_second_push_to_a_waiting_phone_needs_confirmation(
     qtbot.waitUntil(lambda: "less than a minute ago" in view.status.text(), timeout=10_000)
     assert len(answers.asked) == 2
     assert view.phone_hint.property("kind") == "error"
+
+
+def test_the_owner_edits_plans_and_the_counter_uses_them(
+    qtbot: QtBot, qloop: Any, tmp_path: Path
+) -> None:
+    store = PlanStore(tmp_path)
+    built = build_counter_pages(plan_store=store, confirm=Answers(), with_tray=False)
+    for view in (built.charge_view, built.stk_status_view, built.payments_view):
+        qtbot.addWidget(view)
+    edit = built.charge_view.edit_plans_button
+    built.charge.set_can_edit_plans(False)
+    assert edit.isHidden()
+    built.charge.set_can_edit_plans(True)
+    assert not edit.isHidden()
+    dialog = built.charge.edit_plans()
+    assert dialog is not None and dialog.view.table.rowCount() == 5
+    dialog.add_plan()
+    table = dialog.view.table
+    for column, text in enumerate(("2 hours", "15", "WIFI2H", "WiFi 2 hours, long")):
+        table.item(5, column).setText(text)
+    dialog.view.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert dialog.view.status.text() == (
+        "Plan 2 hours: The description can be at most 13 characters (it has 18)."
+    )
+    table.item(5, 3).setText("WiFi 2 hours")
+    dialog.view.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: built.charge_view.status.text() == "The plans were saved.")
+    assert [plan.name for plan in store.load()][-1] == "2 hours"
+    assert built.charge_view.plans_layout.itemAt(5).widget().text() == "2 hours\nKES 15"
+
+
+def test_a_damaged_plans_file_falls_back_to_the_standard_plans(
+    qtbot: QtBot, qloop: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "plans.json").write_text("{broken", encoding="utf-8")
+    built = build_counter_pages(plan_store=PlanStore(tmp_path), with_tray=False)
+    for view in (built.charge_view, built.stk_status_view, built.payments_view):
+        qtbot.addWidget(view)
+    assert built.charge.plans == default_plans()
+    assert built.charge_view.status.text().startswith("The plans file is damaged (not JSON).")
