@@ -7,7 +7,7 @@ from html import escape
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QPushButton
 from qasync import asyncSlot
 
 from bucket_desktop.services.mpesa_rules import (
@@ -74,6 +74,7 @@ class ChargePage(QObject):
         self._tasks = TaskSet()
         self._in_flight = False
         self.plans: tuple[Plan, ...] = ()
+        self._plan_buttons: list[tuple[Plan, QPushButton]] = []
         self.show_plans(plans)
         view.guide.setText(GUIDE + _demo_table(demo_phones))
         view.edit_plans_button.hide()
@@ -81,6 +82,8 @@ class ChargePage(QObject):
         view.phone_edit.textChanged.connect(self._check_phone)
         view.amount_edit.textChanged.connect(self._check_amount)
         view.reference_edit.textChanged.connect(self._check_reference)
+        view.amount_edit.textChanged.connect(self._mark_plan)
+        view.reference_edit.textChanged.connect(self._mark_plan)
         view.desc_edit.textChanged.connect(self._check_desc)
         for edit in (view.phone_edit, view.amount_edit, view.reference_edit, view.desc_edit):
             edit.returnPressed.connect(self.send)
@@ -119,9 +122,20 @@ class ChargePage(QObject):
             item = layout.takeAt(0)
             if item is not None and item.widget() is not None:
                 item.widget().deleteLater()
+        self._plan_buttons = []
         for plan in plans:
             button = self.view.plan_button(plan.label)
+            button.setCheckable(True)
             button.clicked.connect(lambda _=False, chosen=plan: self.use_plan(chosen))
+            self._plan_buttons.append((plan, button))
+        self._mark_plan()
+
+    def _mark_plan(self) -> None:
+        """Highlight the plan the amount and reference match, if any."""
+        amount = self.view.amount_edit.text().strip()
+        reference = self.view.reference_edit.text().strip()
+        for plan, button in self._plan_buttons:
+            button.setChecked(str(plan.amount) == amount and plan.account_reference == reference)
 
     def use_plan(self, plan: Plan) -> None:
         """Fill amount, reference and description from a preset."""

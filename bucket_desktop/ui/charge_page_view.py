@@ -25,6 +25,8 @@ QLabel#counter { color: #57606a; }
 QLabel#counter[kind="error"] { color: #b42318; font-weight: 600; }
 QLabel#guide { color: #3d444d; }
 QPushButton#planButton { padding: 6px 4px; min-width: 0; text-align: center; }
+QPushButton#planButton:checked { background: #e7f5ec; border: 1px solid #2f7d4a;
+                                 color: #1d6b3a; font-weight: 600; }
 """
 
 FORM_WIDTH = 560

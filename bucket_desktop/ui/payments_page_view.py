@@ -28,7 +28,7 @@ QLabel#figureNote { color: #57606a; }
 QLabel#muted { color: #57606a; }
 QLabel#connection { padding: 3px 10px; border-radius: 10px; background: #eaeef2;
                     color: #57606a; font-weight: 600; }
-QTableView { selection-background-color: #d8efe0; selection-color: #102a1b; }
+QTableView { outline: 0; selection-background-color: #d8efe0; selection-color: #102a1b; }
 QLabel#connection[kind="live"] { background: #dafbe1; color: #1a7f37; }
 QLabel#connection[kind="reconnecting"] { background: #fff8c5; color: #9a6700; }
 QLabel#connection[kind="refused"] { background: #ffebe9; color: #b42318; }

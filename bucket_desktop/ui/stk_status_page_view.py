@@ -30,7 +30,9 @@ QLabel#sentence { font-size: 14px; }
 QFrame#receiptBox { background: #eef8f0; border: 1px solid #9fd4ab; border-radius: 8px; }
 QLabel#receipt { font-size: 30px; font-weight: 700; letter-spacing: 2px; color: #1a7f37; }
 QPushButton#actionButton { padding: 7px 16px; }
-QTableView { border: none; selection-background-color: #d8efe0; selection-color: #102a1b; }
+QTableView { border: none; outline: 0; selection-background-color: #d8efe0;
+             selection-color: #102a1b; }
+QLabel#advice { color: #57606a; border-top: 1px solid #dde3e9; padding-top: 10px; }
 QProgressBar { border: 1px solid #d0d7de; border-radius: 4px; background: #f6f8fa;
                height: 10px; text-align: center; }
 QProgressBar::chunk { background: #d4a72c; border-radius: 4px; }
@@ -83,6 +85,12 @@ class StkStatusPageView(QWidget):
         self.resend_button = QPushButton("Resend…")
         self.resend_button.setObjectName("actionButton")
         self.status = StatusLabel()
+        self.advice = _label(
+            "Give access only when the state says Paid. The customer also gets the receipt "
+            "number by SMS from M-PESA.",
+            "advice",
+        )
+        self.advice.setWordWrap(True)
         self._build()
 
     def _build(self) -> None:
@@ -130,4 +138,5 @@ class StkStatusPageView(QWidget):
         box.addLayout(buttons)
         box.addWidget(self.status)
         box.addStretch(1)
+        box.addWidget(self.advice)
         return card
