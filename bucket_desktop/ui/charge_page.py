@@ -128,6 +128,7 @@ class ChargePage(QObject):
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, chosen=plan: self.use_plan(chosen))
             self._plan_buttons.append((plan, button))
+        self.view.chain_tab_order([button for _, button in self._plan_buttons])
         self._mark_plan()
 
     def _mark_plan(self) -> None:

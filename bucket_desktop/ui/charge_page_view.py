@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
@@ -83,6 +85,19 @@ class ChargePageView(QWidget):
         position = self.plans_layout.count()
         self.plans_layout.addWidget(button, position // 3, position % 3)
         return button
+
+    def chain_tab_order(self, plan_buttons: list[QPushButton]) -> None:
+        """Tab goes phone, plans, amount, reference, description, Send."""
+        chain = [
+            self.phone_edit,
+            *plan_buttons,
+            self.amount_edit,
+            self.reference_edit,
+            self.desc_edit,
+            self.send_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _build(self) -> None:
         layout = QHBoxLayout(self)

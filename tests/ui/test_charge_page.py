@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QDialogButtonBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.plans import PlanStore, default_plans
@@ -99,6 +99,21 @@ def test_a_plan_fills_amount_reference_and_description(qtbot: QtBot, offline: Co
     assert (view.amount_edit.text(), view.reference_edit.text()) == ("50", "WIFI1D")
     assert view.desc_edit.text() == "WiFi 1 day"
     assert view.reference_counter.text() == "6/12" and view.desc_counter.text() == "10/13"
+
+
+def test_tab_goes_phone_plans_amount_reference_description_send(
+    qtbot: QtBot, offline: CounterPages
+) -> None:
+    view = offline.charge_view
+    view.activateWindow()
+    view.phone_edit.setFocus()
+    seen = []
+    for _ in range(8):
+        widget = QApplication.focusWidget()
+        seen.append(widget.text() if isinstance(widget, QPushButton) else widget)
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    plan_labels = [plan.label for plan in default_plans()]
+    assert seen == [view.phone_edit, *plan_labels, view.amount_edit, view.reference_edit]
 
 
 def test_length_counters_and_limits(qtbot: QtBot, offline: CounterPages) -> None:
