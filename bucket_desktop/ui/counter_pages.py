@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -21,6 +20,7 @@ from bucket_desktop.ui.charge_page import ChargePage, Confirm
 from bucket_desktop.ui.charge_page_view import ChargePageView
 from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.live_payments import LivePayments
+from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.payments_page import ChooseExportPath, PaymentsPage
 from bucket_desktop.ui.payments_page_view import PaymentsPageView
 from bucket_desktop.ui.stk_status_page import StkStatusPage
@@ -60,12 +60,10 @@ class CounterPages:
         if client is not self.live.client:
             await self.live.set_client(client)
 
-    def on_session(self, session: Any) -> None:
-        """Main window hook: a RelaySession (`.client`, `.identity`), or None on sign-out."""
-        client = getattr(session, "client", None) if session is not None else None
-        identity = getattr(session, "identity", None) if session is not None else None
-        self.charge.set_can_edit_plans(bool(getattr(identity, "is_owner", False)))
-        self.tasks.start(self.set_client(client))
+    def on_session(self, session: RelaySession | None) -> None:
+        """Main window hook: follow the signed-in relay; only the owner may edit plans."""
+        self.charge.set_can_edit_plans(session is not None and session.identity.is_owner)
+        self.tasks.start(self.set_client(session.client if session is not None else None))
 
     async def close(self) -> None:
         """Stop the feed, timers and requests (the window is closing)."""
