@@ -66,6 +66,7 @@ CONNECTION_WORDS = {
     FeedState.STOPPED: "Not connected",
 }
 SEARCH_DELAY_MS = 40
+DAY_CHECK_MS = 30_000
 
 
 def day_range(choice: int | None, today: date) -> tuple[date | None, date | None]:
@@ -108,6 +109,11 @@ class PaymentsPage(QObject):
         self._search_timer.timeout.connect(self.apply_filter)
         self._figures_timer = QTimer(self, singleShot=True, interval=250)
         self._figures_timer.timeout.connect(self.update_figures)
+        # At midnight "today" moves on even when no payment arrives.
+        self._shown_day = live.book.today()
+        self._day_timer = QTimer(self, interval=DAY_CHECK_MS)
+        self._day_timer.timeout.connect(self._check_day)
+        self._day_timer.start()
         view.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
         view.status_combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
         view.period_combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
@@ -127,7 +133,8 @@ class PaymentsPage(QObject):
         return PaymentFilter(self.view.search_edit.text(), statuses, first, last)
 
     def reload(self) -> None:
-        """Show the book from scratch (sign-in, or a new relay)."""
+        """Show the book from scratch (sign-in, a new relay, a new day)."""
+        self._shown_day = self._live.book.today()
         self.apply_filter()
         self.update_figures()
 
@@ -137,6 +144,10 @@ class PaymentsPage(QObject):
         rows = self._live.book.newest_first(self.current_filter())
         self.model.set_rows(rows)
         self._show_count()
+
+    def _check_day(self) -> None:
+        if self._live.book.today() != self._shown_day:
+            self.reload()
 
     def focus_search(self) -> None:
         """Ctrl+F: jump to the search field."""
@@ -216,6 +227,7 @@ class PaymentsPage(QObject):
         """Stop timers and wait for an export in progress to be cancelled."""
         self._search_timer.stop()
         self._figures_timer.stop()
+        self._day_timer.stop()
         await self._tasks.cancel_all()
 
 

@@ -83,6 +83,11 @@ class StkStatusPage(QObject):
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
+        # At midnight the list of today's prompts starts again.
+        self._shown_day = live.book.today()
+        self._day_timer = QTimer(self, interval=30_000)
+        self._day_timer.timeout.connect(self._check_day)
+        self._day_timer.start()
         live.book_changed.connect(self._on_book_changed)
         live.book_replaced.connect(self.reload)
         self.reload()
@@ -110,10 +115,15 @@ class StkStatusPage(QObject):
         )
         self.view.table.selectionModel().setCurrentIndex(self.model.index(position, 0), flags)
 
+    def _check_day(self) -> None:
+        if self._live.book.today() != self._shown_day:
+            self.reload()
+
     def reload(self) -> None:
         """Rebuild the list from the book: today's prompts and this session's."""
         book = self._live.book
         today = book.today()
+        self._shown_day = today
         rows = book.newest_first(PaymentFilter(first_day=today, last_day=today))
         shown = {row.checkout_request_id for row in rows}
         extra = [book.get(i) for i in self._session_ids if i not in shown]
@@ -243,8 +253,9 @@ class StkStatusPage(QObject):
         self.resent.emit(pending.checkout_request_id)
 
     async def close(self) -> None:
-        """Stop the countdown and any request still running."""
+        """Stop the timers and any request still running."""
         self._ticker.stop()
+        self._day_timer.stop()
         await self._tasks.cancel_all()
 
 
