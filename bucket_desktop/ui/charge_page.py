@@ -6,9 +6,8 @@ from collections.abc import Callable, Sequence
 from html import escape
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QLabel, QPushButton
-from qasync import asyncSlot
 
 from bucket_desktop.services.mpesa_rules import (
     MAX_ACCOUNT_REFERENCE,
@@ -22,6 +21,7 @@ from bucket_desktop.services.mpesa_rules import (
 from bucket_desktop.services.payment_rows import format_phone
 from bucket_desktop.services.plans import Plan, PlanStore
 from bucket_desktop.services.pushes import PushForm, start_push
+from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.ui.charge_page_view import ChargePageView
 from bucket_desktop.ui.counter_common import OUTCOME_UNKNOWN_CODES, refusal_sentence, set_kind
@@ -145,9 +145,13 @@ class ChargePage(QObject):
         self.view.desc_edit.setText(plan.transaction_desc)
         self.view.phone_edit.setFocus()
 
-    @asyncSlot()
-    async def send(self) -> None:
-        """Check the form, confirm a second push to a busy phone, then ask the relay to push."""
+    @Slot()
+    def send(self) -> None:
+        """Check the form, confirm a second push to a busy phone, then ask the relay to push.
+
+        The questions come first, outside any task: a modal dialog inside a running asyncio
+        task would let qasync step other tasks from the dialog's nested event loop.
+        """
         if self._in_flight:
             return
         form = self._read_form()
@@ -162,8 +166,10 @@ class ChargePage(QObject):
         if not self._second_push_confirmed(form.phone_number):
             self.view.status.show_status("Nothing was sent.", StatusKind.NEUTRAL)
             return
-        self._tasks.adopt_current()
         self._set_in_flight(True)
+        self._tasks.start(self._push(client, form))
+
+    async def _push(self, client: RelayClient, form: PushForm) -> None:
         phone = format_phone(form.phone_number)
         self.view.status.show_status(f"Sending the prompt to {phone}…", StatusKind.WORKING)
         try:

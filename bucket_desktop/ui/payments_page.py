@@ -8,13 +8,13 @@ from collections.abc import Callable
 from datetime import date, timedelta, tzinfo
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
-from qasync import asyncSlot
+from PySide6.QtCore import QObject, QTimer, Slot
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_book import BookChange, PaymentFilter
 from bucket_desktop.services.payment_export import export_csv
 from bucket_desktop.services.payment_feed import FeedState
+from bucket_desktop.services.payment_rows import PaymentRow
 from bucket_desktop.ui.counter_common import set_kind
 from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.live_payments import LivePayments
@@ -200,17 +200,20 @@ class PaymentsPage(QObject):
         self.view.count_label.setText(text)
         self.view.export_button.setEnabled(shown > 0)
 
-    @asyncSlot()
-    async def export(self) -> None:
+    @Slot()
+    def export(self) -> None:
         """Write the rows shown (the current filter) to a CSV file the attendant chooses."""
         # Copies: the feed may update rows on this thread while the file is written on another.
         rows = [copy.copy(row) for row in self.model.rows()]
         suggested = f"payments-{self._live.book.today():%Y-%m-%d}.csv"
+        # The file dialog comes before any task starts: see ChargePage.send.
         path = self._choose_path(suggested)
         if path is None:
             return
-        self._tasks.adopt_current()
         self.view.export_button.setEnabled(False)
+        self._tasks.start(self._write(rows, path))
+
+    async def _write(self, rows: list[PaymentRow], path: Path) -> None:
         self.view.status.show_status(f"Exporting {len(rows):,} payments…", StatusKind.WORKING)
         try:
             # Formatting 100,000 rows takes a moment: keep the window responsive.

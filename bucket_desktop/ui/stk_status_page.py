@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from qasync import asyncSlot
 
@@ -14,6 +14,7 @@ from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_book import BookChange, PaymentFilter
 from bucket_desktop.services.payment_rows import PaymentRow, format_phone, status_sentence
 from bucket_desktop.services.pushes import PushForm, start_push
+from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.ui.charge_page import Confirm
 from bucket_desktop.ui.counter_common import refusal_sentence, set_kind
@@ -229,24 +230,28 @@ class StkStatusPage(QObject):
         stamp = datetime.fromtimestamp(self._clock()).strftime("%H:%M:%S")
         self.view.status.show_status(f"Checked at {stamp}.", StatusKind.NEUTRAL)
 
-    @asyncSlot()
-    async def resend(self) -> None:
+    @Slot()
+    def resend(self) -> None:
         """Push the same amount to the same phone again, once the attendant confirms."""
         row, client = self._selected, self._live.client
         if row is None or client is None or row.status is PaymentStatus.PAID:
             return
+        # Asked before any task starts: see ChargePage.send.
         if not self._confirm("Resend the prompt?", _resend_question(row)):
             return
-        self._tasks.adopt_current()
         self.view.resend_button.setEnabled(False)
-        self.view.status.show_status("Sending a new prompt…", StatusKind.WORKING)
         form = PushForm(row.phone_number, row.amount, row.account_reference, row.transaction_desc)
+        self._tasks.start(self._resend(client, form))
+
+    async def _resend(self, client: RelayClient, form: PushForm) -> None:
+        self.view.status.show_status("Sending a new prompt…", StatusKind.WORKING)
         try:
             pending = await start_push(client, form)
         except RelayError as error:
             self.view.status.show_status(refusal_sentence(error), StatusKind.ERROR)
-            self.view.resend_button.setEnabled(True)
             return
+        finally:
+            self.view.resend_button.setEnabled(True)
         self._live.add_local(pending)
         self.track(pending.checkout_request_id)
         self.view.status.show_status("A new prompt was sent.", StatusKind.OK)
