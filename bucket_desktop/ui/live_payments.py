@@ -46,6 +46,7 @@ class LivePayments(QObject):
         self._cache_dir = cache_dir
         self._cache: PaymentCache | None = None
         self._save_lock = asyncio.Lock()
+        self._switch_lock = asyncio.Lock()
         self._client: RelayClient | None = None
         self._feed: PaymentFeed | None = None
         self._tasks = TaskSet()
@@ -67,8 +68,14 @@ class LivePayments(QObject):
 
     async def set_client(self, client: RelayClient | None) -> None:
         """Follow another relay session (or none): the saved copy first, then the live feed."""
+        # One switch at a time: two quick sign-ins must not leave two feeds filling one book.
+        async with self._switch_lock:
+            await self._switch(client)
+
+    async def _switch(self, client: RelayClient | None) -> None:
         await self.stop()
         self._client = client
+        self._cache = None
         self.book = PaymentBook(tz=self._tz)
         self._caught_up = False
         cursor = await self._load_cache(client) if client is not None else 0

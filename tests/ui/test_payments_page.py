@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import socket
 import subprocess
@@ -150,6 +151,30 @@ def test_a_restart_shows_the_saved_payments_at_once_and_resumes_from_the_cursor(
     with counter_pages(qtbot, run, http, relay, token, cache_dir=tmp_path) as theirs:
         assert len(theirs.live.book) == 0
         assert theirs.payments.model.rowCount() == 0
+
+
+def test_two_quick_sign_ins_leave_one_feed_for_the_last_one(
+    qtbot: QtBot, run: Callable[..., Any], http: httpx.AsyncClient, relay: RunningRelay
+) -> None:
+    first, second = new_provider(relay, "First shop"), new_provider(relay, "Second shop")
+    with counter_pages(qtbot, run, http, relay, first["attendant_token"]) as pages:
+        charge(qtbot, pages, "0708 374 149")
+        qtbot.waitUntil(settled(pages, 1), timeout=SETTLE_MS)
+        again = RelayClient(http, relay.base_url, first["attendant_token"])
+        other = RelayClient(http, relay.base_url, second["attendant_token"])
+        run(asyncio.gather(pages.set_client(again), pages.set_client(other)))
+        qtbot.waitUntil(lambda: pages.live.state.value == "live", timeout=10_000)
+        assert pages.live.client is other
+        # A new payment of the first shop must not reach the second shop's pages.
+        owner = RelayClient(http, relay.base_url, first["owner_token"])
+        push = run(owner.initiate(phone_number="254712000777", amount=10,
+                                  account_reference="X", transaction_desc="WiFi"))  # fmt: skip
+        paid = lambda: run(owner.status(push.checkout_request_id)).status == "paid"  # noqa: E731
+        qtbot.waitUntil(paid, timeout=SETTLE_MS)
+        # The second shop's own payment arrives after it; the first shop's never does.
+        charge(qtbot, pages, "0712 000 888")
+        qtbot.waitUntil(settled(pages, 1), timeout=SETTLE_MS)
+        assert shown(pages, COL_PHONE) == ["0712 000 888"]
 
 
 def free_port() -> int:
