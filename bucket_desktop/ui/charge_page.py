@@ -88,9 +88,10 @@ class ChargePage(QObject):
         for edit in (view.phone_edit, view.amount_edit, view.reference_edit, view.desc_edit):
             edit.returnPressed.connect(self.send)
         view.send_button.clicked.connect(self.send)
-        for check in (self._check_phone, self._check_amount, self._check_reference):
+        # Every field starts with its help text and the counters at zero.
+        for check in (self._check_phone, self._check_amount, self._check_reference,
+                      self._check_desc):  # fmt: skip
             check("")
-        self._check_desc("")
 
     def set_can_edit_plans(self, allowed: bool) -> None:
         """Show Edit plans to the owner only."""
