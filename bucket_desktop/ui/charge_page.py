@@ -119,10 +119,9 @@ class ChargePage(QObject):
         """Replace the preset buttons."""
         self.plans = tuple(plans)
         layout = self.view.plans_layout
-        while layout.count():
-            item = layout.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
+        for _, button in self._plan_buttons:
+            layout.removeWidget(button)
+            button.deleteLater()
         self._plan_buttons = []
         for plan in plans:
             button = self.view.plan_button(plan.label)

@@ -126,7 +126,7 @@ def _nice_ceiling(peak: int) -> int:
     """A round number at or above the peak, so grid labels read well."""
     if peak <= 0:
         return 100
-    magnitude = 10 ** (len(str(peak)) - 1)
+    magnitude: int = 10 ** (len(str(peak)) - 1)
     for factor in (1, 2, 2.5, 5, 10):
         ceiling = int(factor * magnitude)
         if ceiling >= peak:

@@ -80,7 +80,9 @@ class PlansDialog:
             )
             return
         self._append(("", "", "", ""))
-        self.view.table.editItem(self.view.table.item(self.view.table.rowCount() - 1, 0))
+        new_name = self.view.table.item(self.view.table.rowCount() - 1, 0)
+        if new_name is not None:
+            self.view.table.editItem(new_name)
 
     def remove_plan(self) -> None:
         """Drop the selected row."""
