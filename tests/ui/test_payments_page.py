@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,21 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from bucket_desktop.services.payment_book import PaymentBook
 from bucket_desktop.services.plans import default_plans
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.ui.counter_pages import CounterPages
-from bucket_desktop.ui.payments_model import COL_PHONE, COL_RECEIPT, COL_STATUS
+from bucket_desktop.ui.payments_model import (
+    COL_AMOUNT,
+    COL_PHONE,
+    COL_RECEIPT,
+    COL_STATUS,
+    COL_TIME,
+    PaymentsTableModel,
+)
 from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.testing import RunningRelay, relay_environment, running_relay
+from tests.services.test_payment_book import NOW, item
 from tests.ui.counter_support import FAST_RELAY_ENV, RecordingClient, counter_pages, new_provider
 
 SETTLE_MS = 15_000
@@ -257,3 +267,31 @@ def test_a_relay_crash_and_restart_loses_and_repeats_nothing(
                 ]
                 assert set(shown(pages, COL_STATUS)) == {"Paid"}
                 assert pages.live.cursor == max(r.seq for r in pages.live.book.newest_first())
+
+
+def test_the_model_updates_only_the_rows_that_changed(qapp: Any) -> None:
+    book = PaymentBook(tz=UTC, clock=lambda: NOW)
+    book.apply([item("a", 1, status="pending"), item("b", 2, created=NOW + 60)])
+    model = PaymentsTableModel(tz=UTC)
+    model.set_rows(book.newest_first())
+    changed: list[tuple[int, int]] = []
+    inserted: list[tuple[int, int]] = []
+    model.dataChanged.connect(
+        lambda top, bottom, _roles=(): changed.append((top.row(), bottom.row()))
+    )
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    update = book.apply([item("a", 3, receipt="SKL9")])
+    model.refresh(update.updated)
+    assert changed == [(1, 1)]
+    assert model.index(1, COL_STATUS).data() == "Paid"
+    assert model.index(1, COL_RECEIPT).data() == "SKL9"
+    assert model.index(1, COL_PHONE).data() == "0712 345 678"
+    assert model.index(1, COL_AMOUNT).data() == "KES 50"
+    assert model.index(1, COL_TIME).data() == "26 Nov 12:00"
+    assert model.index(1, COL_STATUS).data(Qt.ItemDataRole.ToolTipRole) == (
+        "Paid: M-PESA receipt SKL9."
+    )
+    fresh = book.apply([item("c", 4, created=NOW + 120)])
+    model.insert_on_top(fresh.added)
+    assert inserted == [(0, 0)] and model.rowCount() == 3
+    assert model.row_at(0) is book.get("c") and model.position_of("a") == 2
