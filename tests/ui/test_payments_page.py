@@ -252,6 +252,7 @@ def test_a_relay_crash_and_restart_loses_and_repeats_nothing(
             first.wait()
             badge = pages.payments_view.connection
             qtbot.waitUntil(lambda: badge.text() == "Reconnecting…", timeout=10_000)
+            assert pages.tray is not None and "cannot be reached" in pages.tray.tooltip
             with relay_process(env, port, log):
                 # Another desk charges a customer while this one is still reconnecting.
                 other = RelayClient(http, stub.base_url, provider["owner_token"])
