@@ -71,7 +71,7 @@ class CounterPages:
         await self.charge.close()
         await self.stk_status.close()
         await self.payments.close()
-        await self.live.stop()
+        await self.live.close()
         if self.tray is not None:
             self.tray.hide()
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from datetime import tzinfo
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from bucket_desktop.services.payment_book import BookChange, PaymentBook
 from bucket_desktop.services.payment_cache import PaymentCache, cache_file, records_of
@@ -20,6 +21,9 @@ from bucket_desktop.services.relay_models import PaymentItem
 from bucket_desktop.ui.counter_tasks import TaskSet
 
 log = logging.getLogger(__name__)
+
+WAKE_CHECK_MS = 5_000
+WAKE_GAP_S = 10.0
 
 
 class LivePayments(QObject):
@@ -55,6 +59,10 @@ class LivePayments(QObject):
         self.state_message = "Not connected to a relay."
         # History loaded at sign-in is not news: notify only once the feed has caught up.
         self._caught_up = False
+        self._last_tick = (time.monotonic(), time.time())
+        self._wake_watch = QTimer(self, interval=WAKE_CHECK_MS)
+        self._wake_watch.timeout.connect(self._check_wake)
+        self._wake_watch.start()
 
     @property
     def client(self) -> RelayClient | None:
@@ -83,6 +91,9 @@ class LivePayments(QObject):
         if client is None:
             self._on_state(FeedState.STOPPED, "Not connected to a relay.")
             return
+        self._start_feed(client, cursor)
+
+    def _start_feed(self, client: RelayClient, cursor: int) -> None:
         self._feed = PaymentFeed(
             client,
             on_items=self._on_feed_items,
@@ -93,6 +104,24 @@ class LivePayments(QObject):
         )
         self._tasks.start(self._feed.run())
 
+    async def resume(self) -> None:
+        """Drop the request in flight and ask again from the cursor (after the PC slept)."""
+        async with self._switch_lock:
+            if self._feed is None or self._client is None:
+                return
+            cursor = self._feed.cursor
+            await self.stop()
+            self._start_feed(self._client, cursor)
+
+    def _check_wake(self) -> None:
+        mono, wall = time.monotonic(), time.time()
+        last_mono, last_wall = self._last_tick
+        self._last_tick = (mono, wall)
+        # Time asleep passes on the wall clock but not on the monotonic one (Linux, macOS);
+        # a long-poll from before the sleep may hang on a dead connection, so start afresh.
+        if (wall - last_wall) - (mono - last_mono) > WAKE_GAP_S:
+            self._tasks.start(self.resume())
+
     async def stop(self) -> None:
         """Stop following the feed (on sign-out and when the window closes)."""
         if self._feed is not None:
@@ -101,6 +130,11 @@ class LivePayments(QObject):
         self._feed = None
         # Saves finish (each is short): the saved cursor then matches what was shown.
         await self._saves.wait_all()
+
+    async def close(self) -> None:
+        """Stop for good: the window is closing."""
+        self._wake_watch.stop()
+        await self.stop()
 
     def add_local(self, item: PaymentItem) -> PaymentRow:
         """Show a push the relay just accepted, before the feed reports it."""

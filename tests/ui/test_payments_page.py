@@ -187,6 +187,25 @@ def test_two_quick_sign_ins_leave_one_feed_for_the_last_one(
         assert shown(pages, COL_PHONE) == ["0712 000 888"]
 
 
+def test_after_a_sleep_the_feed_asks_again_from_its_cursor(
+    qtbot: QtBot, run: Callable[..., Any], http: httpx.AsyncClient, relay: RunningRelay
+) -> None:
+    provider = new_provider(relay)
+    token = provider["attendant_token"]
+    recording = RecordingClient(http, relay.base_url, token)
+    with counter_pages(qtbot, run, http, relay, token, client=recording) as pages:
+        charge(qtbot, pages, "0708 374 149")
+        qtbot.waitUntil(settled(pages, 1), timeout=SETTLE_MS)
+        cursor, asked = pages.live.cursor, len(recording.cursors)
+        run(pages.live.resume())
+        qtbot.waitUntil(lambda: len(recording.cursors) > asked, timeout=5_000)
+        assert recording.cursors[asked] == cursor
+        qtbot.waitUntil(lambda: pages.live.state.value == "live", timeout=5_000)
+        charge(qtbot, pages, "0712 000 999")
+        qtbot.waitUntil(settled(pages, 2), timeout=SETTLE_MS)
+        assert pages.payments.model.rowCount() == 2
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
