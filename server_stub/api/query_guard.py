@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
+from starlette.datastructures import QueryParams
 
 from server_stub.errors import RelayError
 
@@ -16,25 +17,31 @@ MAX_SHOWN = 40
 
 def only_query(*names: str) -> Callable[[Request], Awaitable[None]]:
     """A dependency answering 400 for any query parameter other than `names`, or a repeat."""
-    known = frozenset(names)
-    listed = ", ".join(names) if names else "none"
 
     async def check(request: Request) -> None:
-        seen: set[str] = set()
-        for name, _ in request.query_params.multi_items():
-            shown = name[:MAX_SHOWN].encode("unicode_escape").decode("ascii")
-            if name not in known:
-                raise RelayError(
-                    f"Unknown query parameter '{shown}': this address takes {listed}.",
-                    code="unknown_parameter",
-                    field=shown,
-                )
-            if name in seen:
-                raise RelayError(
-                    f"The query parameter '{shown}' is given twice: give it once.",
-                    code="repeated_parameter",
-                    field=shown,
-                )
-            seen.add(name)
+        check_query_names(request.query_params, names)
 
     return check
+
+
+def check_query_names(params: QueryParams, names: tuple[str, ...]) -> None:
+    """RelayError 400 for a query parameter not in `names`, or one given twice."""
+    if not params:
+        return
+    listed = ", ".join(names) if names else "none"
+    seen: set[str] = set()
+    for name, _ in params.multi_items():
+        shown = name[:MAX_SHOWN].encode("unicode_escape").decode("ascii")
+        if name not in names:
+            raise RelayError(
+                f"Unknown query parameter '{shown}': this address takes {listed}.",
+                code="unknown_parameter",
+                field=shown,
+            )
+        if name in seen:
+            raise RelayError(
+                f"The query parameter '{shown}' is given twice: give it once.",
+                code="repeated_parameter",
+                field=shown,
+            )
+        seen.add(name)
