@@ -1,214 +1,188 @@
-"""Save the three counter pages, filled with demo data, as docs/*.png at 1366x768.
+"""Start the app in demo mode offscreen and save the three counter pages as docs/*.png.
 
 Usage: .venv/bin/python scripts/screenshot_counter_pages.py [--out-dir docs]
 
-Like the demo, it starts the Daraja simulator and a relay on loopback, signs in, and charges a
-few of the simulator's phone numbers through the Charge page, so today's payments are real
-pushes. The 29 days before today are demo history added to the page's book only, so the
-30-day chart has something to show.
+The window is 1366x768. Once the demo is live, the script adds 29 days of demo history to the
+demo relay's store (so the 30-day chart has something to show), then charges a few of the
+simulator's phone numbers from the Charge customer page, as an attendant would, and takes the
+pictures: Charge customer with a plan picked, STK status with a paid prompt, Payments.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
+import secrets
+import sqlite3
 import sys
 import tempfile
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import httpx
-import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QPushButton
 
-from bucket_desktop.app import load_style_sheet
-from bucket_desktop.services.app_settings import AppSettings, SettingsFile
-from bucket_desktop.services.mpesa_rules import normalise_phone
+from bucket_desktop.app import main
 from bucket_desktop.services.plans import default_plans
-from bucket_desktop.services.relay_client import RelayClient
-from bucket_desktop.services.relay_models import Identity, PaymentItem
-from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
-from bucket_desktop.ui.demo_help import demo_phones
-from bucket_desktop.ui.main_window import MainWindow, Page, RelaySession
+from bucket_desktop.ui.charge_page_view import ChargePageView
 from bucket_desktop.ui.main_window_view import MainWindowView
-from server_stub.daraja_sim import scenarios
-from server_stub.daraja_sim.testing import RunningSimulator, running_simulator
-from server_stub.testing import RunningRelay, running_relay
+from bucket_desktop.ui.payments_page_view import PaymentsPageView
+from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (1366, 768)
-# Phones typed at the counter: paid ones, one cancelled, one wrong PIN, one still waiting.
+TIMEOUT_S = 60.0
+# Typed at the counter: plan index per phone. 0700 000 002 cancels, 0700 000 005 enters a
+# wrong PIN, 0700 000 003 never answers (still waiting in the pictures); the others pay.
 TODAY_PUSHES = (
-    ("0708 374 149", "1 hour"),
-    ("0712 345 678", "1 day"),
-    ("0700 000 002", "3 hours"),
-    ("0722 418 903", "1 week"),
-    ("0700 000 005", "1 hour"),
-    ("0733 902 114", "1 day"),
-    ("0711 250 778", "1 hour"),
+    ("0708 374 149", 0),
+    ("0712 345 678", 2),
+    ("0700 000 002", 1),
+    ("0722 418 903", 3),
+    ("0700 000 005", 0),
+    ("0733 902 114", 2),
+    ("0711 250 778", 0),
+    ("0700 000 003", 2),
 )
-WAITING_PHONE = "0745 118 206"
+_tasks: set[asyncio.Task[None]] = set()
 
 
-def new_provider(relay: RunningRelay, name: str) -> dict[str, str]:
-    """A provider on the relay with the simulator's default paybill credentials."""
-    provider = relay.cli("create-provider", "--name", name)
-    credentials = {
-        "consumer_key": scenarios.DEFAULT_CONSUMER_KEY,
-        "consumer_secret": scenarios.DEFAULT_CONSUMER_SECRET,
-        "shortcode": scenarios.DEFAULT_SHORTCODE,
-        "passkey": scenarios.DEFAULT_PASSKEY,
-        "environment": "sandbox",
-        "account_type": "paybill",
-    }
-    relay.cli(
-        "set-credentials", "--provider", str(provider["provider_id"]), input=json.dumps(credentials)
-    )
-    return provider
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for `condition()` to become true, or give up saying what was awaited."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting for {what}")
+        await asyncio.sleep(0.1)
 
 
-async def until(condition: Callable[[], bool], what: str, timeout_s: float = 30.0) -> None:
-    """Wait for `condition()` or fail with what was awaited."""
-    async with asyncio.timeout(timeout_s):
-        while not condition():  # noqa: ASYNC110 - polling widgets, which have no event
-            await asyncio.sleep(0.05)
-    del what
-
-
-async def charge(pages: CounterPages, phone: str, plan_name: str) -> None:
-    """Pick a plan, type the phone and send, like an attendant."""
-    plan = next(p for p in default_plans() if p.name == plan_name)
-    pages.charge.use_plan(plan)
-    pages.charge_view.phone_edit.setText(phone)
-    before = len(pages.live.book)
-    pages.charge_view.send_button.click()
-    await until(lambda: len(pages.live.book) > before, f"the push to {phone}")
-
-
-def history(days: int = 29) -> tuple[PaymentItem, ...]:
-    """Demo payments for the days before today and this morning (fixed seed: same picture)."""
+def seed_history(relay_db: Path, days: int = 29) -> None:
+    """Demo payments for the days before today, written into the demo relay's store."""
     rng = random.Random(7)  # noqa: S311 - demo data, not security
     plans = default_plans()
-    now = datetime.now(UTC)
-    items = []
-    for back in range(days, -1, -1):
-        for n in range(rng.randint(18, 46) if back else 9):
-            plan = rng.choices(plans, weights=(8, 5, 6, 2, 1))[0]
-            minutes = rng.randint(0, 600) if back else 20 + 25 * n
-            when = now - timedelta(days=back, minutes=minutes)
-            paid = rng.random() > 0.12
-            items.append(
-                PaymentItem(
-                    checkout_request_id=f"ws_CO_demo_{back}_{n}",
-                    merchant_request_id=None,
-                    status="paid" if paid else "cancelled",
-                    phone_number=f"2547{rng.randint(10_000_000, 99_999_999)}",
-                    amount=plan.amount,
-                    account_reference=plan.account_reference,
-                    transaction_desc=plan.transaction_desc,
-                    mpesa_receipt_number=f"SK{rng.randint(10**7, 10**8 - 1)}X" if paid else None,
-                    result_code="0" if paid else "1032",
-                    result_desc=None,
-                    resolved_by="callback",
-                    created_at=when.isoformat(),
-                    updated_at=None,
-                    seq=0,
-                )
-            )
-    return tuple(items)
+    now = time.time()
+    with sqlite3.connect(relay_db, timeout=30) as conn:
+        provider_id, last_seq = conn.execute("SELECT id, last_seq FROM providers").fetchone()
+        rows = []
+        for back in range(days, 0, -1):
+            for n in range(rng.randint(18, 46)):
+                plan = rng.choices(plans, weights=(8, 5, 6, 2, 1))[0]
+                created = now - back * 86_400 - rng.randint(0, 36_000)
+                paid = rng.random() > 0.12
+                last_seq += 1
+                rows.append(
+                    (provider_id, secrets.token_hex(16), f"ws_CO_demo_{back}_{n}", None,
+                     "paid" if paid else "cancelled", f"2547{rng.randint(10**7, 10**8 - 1)}",
+                     plan.amount, plan.account_reference, plan.transaction_desc,
+                     f"SK{rng.randint(10**7, 10**8 - 1)}X" if paid else None,
+                     "0" if paid else "1032", "demo", "callback", created, created + 5, last_seq)
+                )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO payments (provider_id, callback_token_hash, checkout_request_id, "
+            "merchant_request_id, status, phone_number, amount, account_reference, "
+            "transaction_desc, mpesa_receipt_number, result_code, result_desc, resolved_by, "
+            "created_at, updated_at, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        conn.execute("UPDATE providers SET last_seq = ? WHERE id = ?", (last_seq, provider_id))
+    conn.close()
 
 
-async def stage(
-    window: MainWindow, pages: CounterPages, relay: RunningRelay, sim: RunningSimulator, out: Path
-) -> None:
-    """Sign in, charge customers, then grab each page."""
-    provider = new_provider(relay, "Kibera Net")
-    async with httpx.AsyncClient(timeout=20.0) as http:
-        client = RelayClient(http, relay.base_url, provider["attendant_token"])
-        window.set_session(RelaySession(client, Identity("attendant", "Kibera Net", None)))
-        await until(lambda: pages.live.state.value == "live", "the feed")
-        pages.live.apply_items(history())
-        pages.payments.reload()
+def demo_relay_db(temp: Path) -> Path:
+    """The demo relay's SQLite store, inside the demo's throwaway folder."""
+    return next(temp.glob("payment-bucket-demo-*/demo/relay.db"))
+
+
+def show(view: MainWindowView, title: str) -> None:
+    """Pick a page in the sidebar by its title."""
+    for row in range(view.sidebar.count()):
+        item = view.sidebar.item(row)
+        if item is not None and item.text() == title:
+            view.sidebar.setCurrentRow(row)
+            return
+    raise LookupError(title)
+
+
+async def charge(page: ChargePageView, stk: StkStatusPageView, phone: str, plan: int) -> None:
+    """Pick a plan, type the phone and send; wait until the prompt is listed."""
+    before = stk.table.model().rowCount()
+    button = page.plans_layout.itemAt(plan).widget()
+    assert isinstance(button, QPushButton)
+    button.click()
+    page.phone_edit.setText(phone)
+    page.send_button.click()
+    await until(lambda: stk.table.model().rowCount() > before, f"the prompt to {phone}")
+
+
+async def stage_and_grab(view: MainWindowView, temp: Path, out: Path) -> None:
+    """Drive the counter pages like an attendant, then save the pictures and close."""
+    try:
+        view.resize(*SIZE)
+        charge_page = view.findChild(ChargePageView)
+        stk = view.findChild(StkStatusPageView)
+        payments = view.findChild(PaymentsPageView)
+        assert charge_page is not None and stk is not None and payments is not None
+        await until(lambda: payments.connection.text() == "● Live", "the demo to go live")
+        seed_history(demo_relay_db(temp))
+        show(view, "Charge customer")
         for phone, plan in TODAY_PUSHES:
-            await charge(pages, phone, plan)
-        # The simulator's "expired" customer never answers within the picture's lifetime.
-        sim.set_phone_scenario(normalise_phone(WAITING_PHONE), "expired")
-        await charge(pages, WAITING_PHONE, "1 day")
-        settled = lambda: sum(r.is_pending for r in pages.live.book.newest_first()) <= 1  # noqa: E731
-        await until(settled, "the pushes to settle")
-        await asyncio.sleep(0.3)
-        await grab_all(window, pages, out)
-        await pages.close()
+            await charge(charge_page, stk, phone, plan)
+        model = stk.table.model()
+        statuses = lambda: [model.index(r, 5).data() for r in range(model.rowCount())]  # noqa: E731
+        await until(lambda: statuses().count("Waiting for PIN") == 1, "the prompts to settle")
+        await grab(view, charge_page, stk, out)
+    finally:
+        view.close()
 
 
-async def grab_all(window: MainWindow, pages: CounterPages, out: Path) -> None:
+async def grab(
+    view: MainWindowView, charge_page: ChargePageView, stk: StkStatusPageView, out: Path
+) -> None:
     """One picture per page."""
-    view = window.view
-    window.clear_message()
-    # Charge: a plan picked and a number typed, ready to send.
-    window.show_page("charge")
-    pages.charge.use_plan(default_plans()[2])
-    pages.charge_view.phone_edit.setText("0722 418 903")
-    pages.charge_view.status.show_status("")
+    view.banner.show_status("")
+    show(view, "Charge customer")
+    charge_page.plans_layout.itemAt(2).widget().click()
+    charge_page.phone_edit.setText("0722 418 903")
+    charge_page.status.show_status("")
     await save(view, out / "charge-page.png")
-    window.show_page("stk-status")
-    today = pages.live.book.today()
-    paid = next(r for r in pages.live.book.newest_first() if r.receipt and r.day == today)
-    pages.stk_status.select(paid.checkout_request_id)
+    show(view, "STK status")
+    model = stk.table.model()
+    stk.table.selectRow(next(r for r in range(model.rowCount()) if model.index(r, 3).data()))
     await save(view, out / "stk-status-page.png")
-    window.show_page("payments")
+    show(view, "Payments")
     await save(view, out / "payments-page.png")
 
 
 async def save(view: MainWindowView, path: Path) -> None:
-    """Let layouts settle, then save the window."""
-    await asyncio.sleep(0.3)
+    """Let the layout settle, then save the window."""
+    await asyncio.sleep(0.5)
     view.grab().save(str(path))
     print(f"saved {path}")
 
 
-def build_window(pages: CounterPages, settings_dir: Path) -> MainWindow:
-    """The app's main window with the three counter pages, as the desktop registers them."""
-    window = MainWindow(MainWindowView(), AppSettings(), SettingsFile(settings_dir / "s.json"))
-    window.add_page(Page("charge", "Charge customer", pages.charge_view))
-    window.add_page(Page("stk-status", "STK status", pages.stk_status_view))
-    window.add_page(Page("payments", "Payments", pages.payments_view, on_session=pages.on_session))
-    window.view.resize(*SIZE)
-    window.view.show()
-    return window
-
-
-def main() -> int:
-    """Parse arguments, run the children and the pages, save the pictures."""
+def run() -> int:
+    """Parse arguments and run the app once in demo mode."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out-dir", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setStyleSheet(load_style_sheet())
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with (
-        tempfile.TemporaryDirectory() as temp,
-        running_simulator(callback_delay_s=0.5, prompt_lifetime_s=600) as sim,
-    ):
-        env = {"DARAJA_BASE_URL": sim.base_url, "RELAY_RECONCILE_FIRST_S": "2"}
-        with running_relay(Path(temp), env=env) as relay:
-            pages = build_counter_pages(
-                plans=default_plans(), demo_phones=demo_phones(), feed_wait_s=5.0
-            )
-            window = build_window(pages, Path(temp))
-            loop.run_until_complete(stage(window, pages, relay, sim, args.out_dir))
-            window.view.close()
-    loop.close()
-    return 0
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as temp, tempfile.TemporaryDirectory() as config:
+        # The demo makes its throwaway folder with tempfile: here, where the script finds it.
+        tempfile.tempdir = temp
+
+        def on_shown(view: MainWindowView) -> None:
+            task = asyncio.ensure_future(stage_and_grab(view, Path(temp), args.out_dir))
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+
+        status = main(["--demo", "--data-dir", config], on_window_shown=on_shown)
+        tempfile.tempdir = None
+        return status
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

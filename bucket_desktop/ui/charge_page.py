@@ -143,6 +143,8 @@ class ChargePage(QObject):
         self.view.amount_edit.setText(str(plan.amount))
         self.view.reference_edit.setText(plan.account_reference)
         self.view.desc_edit.setText(plan.transaction_desc)
+        # A click toggles the tile; the fields decide which one is marked.
+        self._mark_plan()
         self.view.phone_edit.setFocus()
 
     @Slot()

@@ -99,6 +99,10 @@ def test_a_plan_fills_amount_reference_and_description(qtbot: QtBot, offline: Co
     assert (view.amount_edit.text(), view.reference_edit.text()) == ("50", "WIFI1D")
     assert view.desc_edit.text() == "WiFi 1 day"
     assert view.reference_counter.text() == "6/12" and view.desc_counter.text() == "10/13"
+    qtbot.mouseClick(day, Qt.MouseButton.LeftButton)  # the same plan again: still chosen
+    assert day.isChecked()
+    view.amount_edit.setText("60")
+    assert not day.isChecked()
 
 
 def test_tab_goes_phone_plans_amount_reference_description_send(
