@@ -11,6 +11,7 @@ from server_stub.strict_json import MAX_STRING_CHARS
 
 SAFE_JSON_REF = {"$ref": "#/components/schemas/SafeJson"}
 _TEXT: dict[str, Any] = {"type": "string", "maxLength": MAX_STRING_CHARS, "pattern": r"^[^\x00]*$"}
+SAFE_KEY = _TEXT
 # Any JSON value strict parsing lets through (nesting depth aside).
 SAFE_JSON: dict[str, Any] = {
     "anyOf": [

@@ -16,7 +16,7 @@ from bucket_desktop.services.mpesa_rules import (
     MAX_TRANSACTION_DESC,
     MIN_AMOUNT,
 )
-from server_stub.api.callback_schema import SAFE_JSON_REF
+from server_stub.api.callback_schema import SAFE_JSON_REF, SAFE_KEY
 
 _SEP = r"[ \-.()/]"
 # What `normalise_phone` accepts: +254 / 254 / 0 / nothing, then 7 or 1 and eight digits, with
@@ -34,6 +34,7 @@ def request_body(model: type[BaseModel], *, required: bool = True) -> dict[str, 
     """OpenAPI `requestBody` for a route that reads and checks its JSON body itself."""
     schema = model.model_json_schema()
     schema["additionalProperties"] = SAFE_JSON_REF  # published here: pydantic cannot refer out
+    schema["propertyNames"] = SAFE_KEY  # strict parsing refuses NUL in keys too
     return {
         "requestBody": {
             "required": required,
