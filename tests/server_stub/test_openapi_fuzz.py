@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.python.asgi import shutdown_lifespans
 
@@ -26,7 +27,7 @@ from tests.server_stub.inprocess import relay_settings
 
 CASES_PER_OPERATION = 100
 # The feed may legitimately hold a request for 30 s; the fuzzer gets the same answer sooner.
-FUZZ_MAX_WAIT_S = "0.01"
+FUZZ_MAX_WAIT_S = 0.01
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +37,10 @@ def relay_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         settings_ = relay_settings(tmp_path_factory.mktemp("fuzz"), daraja_base_url=sim.base_url)
         provider = asyncio.run(_provider(settings_))
         app = create_app(settings_)
-        schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-        schema.token = provider["owner_token"]  # type: ignore[attr-defined]
+        # Through schemathesis's own auth, so negative cases may still drop or spoil the token.
+        token = {"api_key": f"Token {provider['owner_token']}"}
+        config = SchemathesisConfig.from_dict({"auth": {"openapi": {"APIKeyHeader": token}}})
+        schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
         try:
             yield schema
         finally:
@@ -80,7 +83,6 @@ def test_relay_api_conforms_to_its_schema(
     relay_schema: Any, path: str, method: str, mode: GenerationMode
 ) -> None:
     operation = relay_schema[path][method]
-    headers = {"Authorization": f"Token {relay_schema.token}"}
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -91,11 +93,19 @@ def test_relay_api_conforms_to_its_schema(
         database=None,
     )
     def conforms(case: Any) -> None:
-        if case.query and "wait" in case.query:
+        if case.query and _valid_wait(case.query.get("wait")):
             case.query["wait"] = FUZZ_MAX_WAIT_S
-        case.call_and_validate(headers=headers)
+        case.call_and_validate()
 
     conforms()
+
+
+def _valid_wait(value: Any) -> bool:
+    """A wait the relay would honour (invalid ones are refused at once and must stay as sent)."""
+    try:
+        return 0 <= float(value) <= 30
+    except (TypeError, ValueError):
+        return False
 
 
 def test_openapi_document_lists_every_route(tmp_path: Path) -> None:
