@@ -315,6 +315,7 @@ class Row:
     measured: str
     target: str
     met: bool | None
+    counts: bool = True  # False: shown for scale, not one of issue 5's targets
 
 
 def ingest_rows(run: Run, base: Run, durable: int) -> list[Row]:
@@ -359,6 +360,7 @@ def feed_row(run: Run, primary: bool) -> Row:
         f", {run.errors} errors",
         ">= 2,000 req/s, p99 <= 20 ms" if primary else "(same target, shown for scale)",
         met,
+        counts=primary,
     )
 
 
@@ -454,7 +456,7 @@ def main() -> int:
         rows = asyncio.run(main_async(args, Path(folder)))
     print(f"Machine: {about}")
     print_table(rows)
-    return 0 if all(row.met is not False for row in rows) else 1
+    return 0 if all(row.met is not False for row in rows if row.counts) else 1
 
 
 if __name__ == "__main__":
