@@ -58,6 +58,7 @@ class Ledger:
     acked: Counter[str] = field(default_factory=Counter)
     expected: dict[str, Delivery] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
+    cut_off: int = 0  # sends a kill interrupted (unacknowledged, sent again later)
 
 
 def _delivery(push: SeededPush, number: int) -> Delivery:
@@ -77,6 +78,7 @@ async def _sender(ledger: Ledger, base_url: str, stop: asyncio.Event, rng: rando
                     delivery.push.callback_path, content=delivery.body, headers=headers
                 )
             except httpx.HTTPError:
+                ledger.cut_off += 1
                 ledger.to_send.insert(0, delivery)  # not acknowledged: send again later
                 await asyncio.sleep(0.01)
                 continue
@@ -157,12 +159,14 @@ async def run_crash_rounds(tmp_path: Path, rounds: int, pushes: int, seed: int) 
         "acknowledged": sum(ledger.acked.values()),
         "found": sum(min(raw[c], ledger.acked[c]) for c in ledger.acked),
         "kills": rounds,
+        "cut_off_by_kills": ledger.cut_off,
     }
 
 
 async def test_sigkill_loses_no_acknowledged_callback(tmp_path: Path) -> None:
     figures = await run_crash_rounds(tmp_path, rounds=4, pushes=600, seed=5)
     assert figures["acknowledged"] == figures["found"] >= 600
+    assert figures["cut_off_by_kills"] > 0, "no kill landed while callbacks were in flight"
 
 
 @pytest.mark.slow
