@@ -19,33 +19,33 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import platform
 import random
 import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from relay_load import (
-    ACK,
-    Run,
-    drive,
-    http_request,
-    rss_mb,
-    start_minimal_app,
+import httpx
+from relay_load import ACK, Run, drive, http_request, rss_mb, start_minimal_app
+from relay_report import (
+    BURST,
+    Row,
+    burst_row,
+    e2e_row,
+    feed_row,
+    ingest_rows,
+    machine,
+    print_table,
 )
+from relay_seed import FEED_PAYMENTS, Seeded, callbacks, seed
 
-from server_stub import admin
 from server_stub.daraja_sim import scenarios
 from server_stub.daraja_sim.testing import running_simulator
 from server_stub.settings import load_settings
 from server_stub.testing import RunningRelay, relay_environment, start_relay
-from server_stub.tokens import new_token, token_hash
 
 RELAY_ENV = {
     "RELAY_ACCESS_LOG": "0",
@@ -54,102 +54,6 @@ RELAY_ENV = {
     "RELAY_RECONCILE_FIRST_S": "86400",
     "RELAY_RECONCILE_UNTIL_S": "86400",
 }
-FEED_PAYMENTS = 100_000
-BURST = 5_000
-
-
-@dataclass(frozen=True)
-class Seeded:
-    """What the store holds for the load: callback paths and the feed provider's token."""
-
-    ingest_paths: list[tuple[int, str]]
-    feed_token: str
-    feed_last_seq: int
-
-
-async def seed(env: dict[str, str], pushes: int) -> Seeded:
-    """Providers by the admin command, then pushes and payments straight into SQLite."""
-    settings = load_settings(env)
-    ingest = await admin.create_provider(settings, "Bench ingest")
-    feed = await admin.create_provider(settings, "Bench feed")
-    now = time.time()
-    tokens = [new_token() for _ in range(pushes)]
-    rows: list[tuple[Any, ...]] = [
-        (
-            ingest["provider_id"],
-            token_hash(t),
-            "pending",
-            f"2547{n:08d}",
-            10,
-            None,
-            None,
-            None,
-            f"ws_CO_BENCH_{n}",
-            n + 1,
-            now,
-            now,
-        )
-        for n, t in enumerate(tokens)
-    ]
-    statuses = ("paid", "paid", "paid", "cancelled", "failed", "expired")
-    for n in range(FEED_PAYMENTS):
-        status = statuses[n % len(statuses)]
-        rows.append(
-            (
-                feed["provider_id"],
-                token_hash(new_token()),
-                status,
-                f"2541{n:08d}",
-                50,
-                f"FEED{n:06d}" if status == "paid" else None,
-                "0" if status == "paid" else "1032",
-                "callback",
-                f"ws_CO_FEED_{n}",
-                n + 1,
-                now,
-                now,
-            )
-        )
-    with sqlite3.connect(settings.database_path) as conn:
-        conn.executemany(
-            "INSERT INTO payments (provider_id, callback_token_hash, status, phone_number, "
-            "amount, mpesa_receipt_number, result_code, resolved_by, checkout_request_id, seq, "
-            "created_at, updated_at, account_reference, transaction_desc, merchant_request_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'HOTSPOT1', 'WiFi 1 hour', 'MR')",
-            rows,
-        )
-        for provider, last in (
-            (ingest["provider_id"], pushes),
-            (feed["provider_id"], FEED_PAYMENTS),
-        ):
-            conn.execute("UPDATE providers SET last_seq = ? WHERE id = ?", (last, provider))
-    paths = [(n, f"/payments/callback/{ingest['provider_id']}/{t}/") for n, t in enumerate(tokens)]
-    return Seeded(paths, feed["attendant_token"], FEED_PAYMENTS)
-
-
-def callbacks(paths: list[tuple[int, str]]) -> Iterator[tuple[int, bytes]]:
-    """One paid callback request per seeded push, in order."""
-    for number, path in paths:
-        body = {
-            "Body": {
-                "stkCallback": {
-                    "MerchantRequestID": "MR",
-                    "CheckoutRequestID": f"ws_CO_BENCH_{number}",
-                    "ResultCode": 0,
-                    "ResultDesc": "The service request is processed successfully.",
-                    "CallbackMetadata": {
-                        "Item": [
-                            {"Name": "Amount", "Value": 10.0},
-                            {"Name": "MpesaReceiptNumber", "Value": f"BEN{number:07d}"},
-                            {"Name": "Balance"},
-                            {"Name": "TransactionDate", "Value": 20261126120000},
-                            {"Name": "PhoneNumber", "Value": 254708374149},
-                        ]
-                    },
-                }
-            }
-        }
-        yield number, http_request("POST", path, json.dumps(body).encode())
 
 
 def is_ack(status: int, body: bytes) -> bool:
@@ -245,19 +149,11 @@ PUSHES_PER_PROVIDER = 25  # under the relay's 30-a-minute limit per provider
 
 async def end_to_end(relay: RunningRelay, sim: Any, samples: int) -> Run:
     """Pushes through the relay; latency from the simulator's callback leaving to the feed."""
-    import httpx
-
     run = Run("end to end")
     seen: dict[str, float] = {}
     pushed: list[str] = []
     for first in range(0, samples, PUSHES_PER_PROVIDER):
-        created = relay.cli("create-provider", "--name", f"E2E {first}")
-        relay.cli(
-            "set-credentials",
-            "--provider",
-            str(created["provider_id"]),
-            input=json.dumps(SIM_CREDENTIALS),
-        )
+        created = _sim_provider(relay, f"E2E {first}")
         headers = {"Authorization": f"Token {created['attendant_token']}"}
         async with httpx.AsyncClient(base_url=relay.base_url, headers=headers, timeout=40) as http:
             everything_seen = asyncio.Event()
@@ -290,6 +186,13 @@ async def end_to_end(relay: RunningRelay, sim: Any, samples: int) -> Run:
     return run
 
 
+def _sim_provider(relay: RunningRelay, name: str) -> dict[str, Any]:
+    created = relay.cli("create-provider", "--name", name)
+    credentials = json.dumps(SIM_CREDENTIALS)
+    relay.cli("set-credentials", "--provider", str(created["provider_id"]), input=credentials)
+    return created
+
+
 async def _long_poll(
     http: Any, seen: dict[str, float], pushed: list[str], done: asyncio.Event
 ) -> None:
@@ -305,103 +208,6 @@ async def _long_poll(
         if all(c in seen for c in pushed):
             done.set()
         cursor = page["cursor"]
-
-
-@dataclass
-class Row:
-    """One line of the results table."""
-
-    scenario: str
-    measured: str
-    target: str
-    met: bool | None
-    counts: bool = True  # False: shown for scale, not one of issue 5's targets
-
-
-def ingest_rows(run: Run, base: Run, durable: int) -> list[Row]:
-    """Rows for the ingest run and its baseline."""
-    ratio = run.rate / base.rate if base.rate else float("nan")
-    met = run.rate >= 2000 and run.percentile_ms(99) <= 50 and run.errors == 0
-    return [
-        Row(
-            "callback ingest (32 senders)",
-            f"{run.rate:,.0f}/s, p50 {run.median_ms():.1f} ms, p99 {run.percentile_ms(99):.1f} ms"
-            f", {run.errors} errors, {durable:,}/{run.ok:,} acks found paid in the store",
-            ">= 2,000/s, p99 <= 50 ms, 0 errors",
-            met and durable == run.ok,
-        ),
-        Row(
-            "minimal ASGI app, same load",
-            f"{base.rate:,.0f}/s, p99 {base.percentile_ms(99):.1f} ms; relay/minimal = {ratio:.2f}",
-            "(generator ceiling)",
-            None,
-        ),
-    ]
-
-
-def burst_row(run: Run, durable: int, growth: float, peak: float) -> Row:
-    """The row for the burst."""
-    lost = run.ok - durable
-    return Row(
-        f"burst ({BURST:,} from 128 senders)",
-        f"{run.ok:,} acked, {run.errors} refused, {lost} lost, p99 "
-        f"{run.percentile_ms(99):.1f} ms, RSS +{growth:.1f} MB (peak {peak:.0f} MB)",
-        "none lost, p99 <= 250 ms, < 100 MB growth",
-        lost == 0 and run.percentile_ms(99) <= 250 and growth < 100,
-    )
-
-
-def feed_row(run: Run, primary: bool) -> Row:
-    """The row for one feed run."""
-    met = run.rate >= 2000 and run.percentile_ms(99) <= 20 and run.errors == 0
-    return Row(
-        run.name + " (32 readers)",
-        f"{run.rate:,.0f} req/s, p50 {run.median_ms():.1f} ms, p99 {run.percentile_ms(99):.1f} ms"
-        f", {run.errors} errors",
-        ">= 2,000 req/s, p99 <= 20 ms" if primary else "(same target, shown for scale)",
-        met,
-        counts=primary,
-    )
-
-
-def e2e_row(run: Run) -> Row:
-    """The row for the end-to-end run."""
-    return Row(
-        f"end to end ({run.ok} pushes)",
-        f"p50 {run.median_ms():.1f} ms, p95 {run.percentile_ms(95):.1f} ms, max "
-        f"{max(run.latencies, default=0) * 1000:.1f} ms, {run.errors} missing",
-        "p95 <= 250 ms",
-        run.errors == 0 and run.percentile_ms(95) <= 250,
-    )
-
-
-def print_table(rows: list[Row]) -> None:
-    """Markdown table, ready for BENCHMARKS.md."""
-    print("| scenario | measured | target | met |")
-    print("|---|---|---|---|")
-    for row in rows:
-        met = "" if row.met is None else ("yes" if row.met else "**no**")
-        print(f"| {row.scenario} | {row.measured} | {row.target} | {met} |")
-
-
-def machine() -> str:
-    """One line about the machine and the software."""
-    import uvicorn
-
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown CPU",
-    )
-    load = os.getloadavg()[0]
-    return (
-        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, uvicorn {uvicorn.__version__}, "
-        f"{platform.system()} {platform.release()}; load average before the run {load:.2f}"
-    )
 
 
 async def main_async(args: argparse.Namespace, data: Path) -> list[Row]:

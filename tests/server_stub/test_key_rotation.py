@@ -7,6 +7,7 @@ import json
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 
@@ -81,8 +82,6 @@ def test_relay_serves_with_the_new_key_alone_after_rotation(tmp_path: Path) -> N
 
 
 def _fingerprint(tmp_path: Path, key: str) -> str:
-    import httpx
-
     with running_relay(tmp_path, env={"ENCRYPTION_KEY": key}) as relay:
         response = httpx.get(relay.base_url + "/payments/bucket/relay-key/", timeout=10)
         assert response.status_code == 200

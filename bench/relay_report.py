@@ -1,0 +1,109 @@
+"""The results table of bench_relay.py: one row per scenario, measured against issue 5."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from relay_load import Run
+
+BURST = 5_000
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    scenario: str
+    measured: str
+    target: str
+    met: bool | None
+    counts: bool = True  # False: shown for scale, not one of issue 5's targets
+
+
+def ingest_rows(run: Run, base: Run, durable: int) -> list[Row]:
+    """Rows for the ingest run and its baseline."""
+    ratio = run.rate / base.rate if base.rate else float("nan")
+    met = run.rate >= 2000 and run.percentile_ms(99) <= 50 and run.errors == 0
+    return [
+        Row(
+            "callback ingest (32 senders)",
+            f"{run.rate:,.0f}/s, p50 {run.median_ms():.1f} ms, p99 {run.percentile_ms(99):.1f} ms"
+            f", {run.errors} errors, {durable:,}/{run.ok:,} acks found paid in the store",
+            ">= 2,000/s, p99 <= 50 ms, 0 errors",
+            met and durable == run.ok,
+        ),
+        Row(
+            "minimal ASGI app, same load",
+            f"{base.rate:,.0f}/s, p99 {base.percentile_ms(99):.1f} ms; relay/minimal = {ratio:.2f}",
+            "(generator ceiling)",
+            None,
+        ),
+    ]
+
+
+def burst_row(run: Run, durable: int, growth: float, peak: float) -> Row:
+    """The row for the burst."""
+    lost = run.ok - durable
+    return Row(
+        f"burst ({BURST:,} from 128 senders)",
+        f"{run.ok:,} acked, {run.errors} refused, {lost} lost, p99 "
+        f"{run.percentile_ms(99):.1f} ms, RSS +{growth:.1f} MB (peak {peak:.0f} MB)",
+        "none lost, p99 <= 250 ms, < 100 MB growth",
+        lost == 0 and run.percentile_ms(99) <= 250 and growth < 100,
+    )
+
+
+def feed_row(run: Run, primary: bool) -> Row:
+    """The row for one feed run."""
+    met = run.rate >= 2000 and run.percentile_ms(99) <= 20 and run.errors == 0
+    return Row(
+        run.name + " (32 readers)",
+        f"{run.rate:,.0f} req/s, p50 {run.median_ms():.1f} ms, p99 {run.percentile_ms(99):.1f} ms"
+        f", {run.errors} errors",
+        ">= 2,000 req/s, p99 <= 20 ms" if primary else "(same target, shown for scale)",
+        met,
+        counts=primary,
+    )
+
+
+def e2e_row(run: Run) -> Row:
+    """The row for the end-to-end run."""
+    return Row(
+        f"end to end ({run.ok} pushes)",
+        f"p50 {run.median_ms():.1f} ms, p95 {run.percentile_ms(95):.1f} ms, max "
+        f"{max(run.latencies, default=0) * 1000:.1f} ms, {run.errors} missing",
+        "p95 <= 250 ms",
+        run.errors == 0 and run.percentile_ms(95) <= 250,
+    )
+
+
+def print_table(rows: list[Row]) -> None:
+    """Markdown table, ready for BENCHMARKS.md."""
+    print("| scenario | measured | target | met |")
+    print("|---|---|---|---|")
+    for row in rows:
+        met = "" if row.met is None else ("yes" if row.met else "**no**")
+        print(f"| {row.scenario} | {row.measured} | {row.target} | {met} |")
+
+
+def machine() -> str:
+    """One line about the machine and the software."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    load = os.getloadavg()[0]
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, uvicorn {uvicorn.__version__}, "
+        f"{platform.system()} {platform.release()}; load average before the run {load:.2f}"
+    )
