@@ -90,7 +90,7 @@ def caller_address(request: Request) -> str:
 
 
 def refuse_if_locked_out(request: Request) -> None:
-    """429 when this address failed too many token checks in the last minute."""
+    """429 when this address failed too many token checks in the last minute (for a failure)."""
     wait = _limits(request).failed_tokens.wait_s(caller_address(request))
     if wait > 0:
         raise RelayError(

@@ -41,9 +41,11 @@ async def authenticate(
             code="not_authenticated",
             status=401,
         )
-    refuse_if_locked_out(request)
     record = await relay_of(request).store.find_token(token_hash(value))
     if record is None or record.revoked:
+        # Only failures are refused once over the limit: a hotspot's customers share its public
+        # address with the counter PC, and a guesser must not lock the attendant out.
+        refuse_if_locked_out(request)
         note_failed_token(request)
         raise RelayError(
             "This token is not valid: it is wrong or was revoked.", code="invalid_token", status=401
