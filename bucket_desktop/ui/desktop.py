@@ -158,6 +158,8 @@ def _build_counter_pages(
         plans = default_plans()
     return build_counter_pages(
         plans=plans,
+        plan_store=PlanStore(paths.data_dir),  # the owner edits the plans from the page
+        cache_dir=paths.data_dir,  # a local copy of the payments: fast starts, resumed cursor
         show_status_page=lambda: window.show_page(STATUS_PAGE),
         demo_phones=demo_phones() if demo else (),
         with_tray=with_tray,
