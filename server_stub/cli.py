@@ -103,6 +103,9 @@ def _serve(settings: RelaySettings, host: str, port: int) -> int:
         lifespan="on",
         timeout_graceful_shutdown=5,
         server_header=False,
+        # X-Forwarded-For is honoured only from TRUSTED_PROXIES (server_stub.rate_limit);
+        # uvicorn's own handling would trust it from 127.0.0.1 regardless of that setting.
+        proxy_headers=False,
     )
     uvicorn.Server(config).run(sockets=[sock])
     return 0

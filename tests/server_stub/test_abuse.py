@@ -19,6 +19,7 @@ from server_stub.rate_limit import (
     STK_PUSHES_PER_MINUTE,
     SlidingWindow,
 )
+from server_stub.testing import running_relay
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import (
     as_bytes,
@@ -178,3 +179,20 @@ async def test_callback_allow_list_behind_a_trusted_proxy(
         assert response.json()["error"]["code"] == "source_refused"
         assert payment.status.value == "pending"
         assert [outcome for _, outcome in outcomes] == ["source_refused"]
+
+
+def test_served_relay_ignores_forwarded_for_without_trusted_proxies(tmp_path: Path) -> None:
+    # The real process: uvicorn must not rewrite the client address from a forged header.
+    with running_relay(tmp_path) as relay:
+        codes = [
+            httpx.get(
+                relay.base_url + "/payments/bucket/payments/",
+                headers={
+                    "Authorization": "Token wrong-token-guess-0000000000",
+                    "X-Forwarded-For": f"192.0.2.{n}",
+                },
+                timeout=10,
+            ).status_code
+            for n in range(FAILED_TOKENS_PER_MINUTE + 1)
+        ]
+    assert codes == [401] * FAILED_TOKENS_PER_MINUTE + [429]
