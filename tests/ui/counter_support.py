@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.payment_feed import Backoff
@@ -17,7 +18,8 @@ from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_models import PaymentsPage
 from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
 from server_stub.daraja_sim import scenarios
-from server_stub.testing import RunningRelay
+from server_stub.daraja_sim.testing import RunningSimulator
+from server_stub.testing import RunningRelay, running_relay
 
 SIM_CREDENTIALS = {
     "consumer_key": scenarios.DEFAULT_CONSUMER_KEY,
@@ -110,3 +112,34 @@ def counter_pages(
         for view in views:
             view.close()
             view.deleteLater()
+
+
+# Fixtures shared by the three counter page test modules, which import them by these names.
+@pytest.fixture(scope="module", name="relay")
+def fast_relay(
+    simulator: RunningSimulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningRelay]:
+    """A relay that reconciles pushes without a callback within half a second."""
+    env = {"DARAJA_BASE_URL": simulator.base_url, **FAST_RELAY_ENV}
+    with running_relay(tmp_path_factory.mktemp("relay"), env=env) as running:
+        yield running
+
+
+@pytest.fixture(name="answers")
+def answers_fixture() -> Answers:
+    """Scripted answers for the pages' confirmation and file dialogs."""
+    return Answers()
+
+
+@pytest.fixture(name="pages")
+def pages_fixture(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: httpx.AsyncClient,
+    relay: RunningRelay,
+    answers: Answers,
+) -> Iterator[CounterPages]:
+    """The three counter pages signed in as a fresh provider's attendant."""
+    provider = new_provider(relay)
+    with counter_pages(qtbot, run, http, relay, provider["attendant_token"], answers=answers) as p:
+        yield p

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPushButton, QWidget
@@ -15,8 +13,13 @@ from pytestqt.qtbot import QtBot
 from bucket_desktop.services.plans import PlanStore, default_plans
 from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
 from server_stub.daraja_sim.testing import RunningSimulator
-from server_stub.testing import RunningRelay, running_relay
-from tests.ui.counter_support import FAST_RELAY_ENV, Answers, counter_pages, new_provider
+from tests.ui.counter_support import (  # noqa: F401 (fixtures)
+    Answers,
+    answers_fixture,
+    counter_pages,
+    fast_relay,
+    pages_fixture,
+)
 
 
 class EnabledStates(QObject):
@@ -31,33 +34,6 @@ class EnabledStates(QObject):
         if event.type() == QEvent.Type.EnabledChange and isinstance(watched, QWidget):
             self.seen.append(watched.isEnabled())
         return False
-
-
-@pytest.fixture(scope="module")
-def relay(
-    simulator: RunningSimulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningRelay]:
-    env = {"DARAJA_BASE_URL": simulator.base_url, **FAST_RELAY_ENV}
-    with running_relay(tmp_path_factory.mktemp("relay"), env=env) as running:
-        yield running
-
-
-@pytest.fixture
-def answers() -> Answers:
-    return Answers()
-
-
-@pytest.fixture
-def pages(
-    qtbot: QtBot,
-    run: Callable[..., Any],
-    http: httpx.AsyncClient,
-    relay: RunningRelay,
-    answers: Answers,
-) -> Iterator[CounterPages]:
-    provider = new_provider(relay)
-    with counter_pages(qtbot, run, http, relay, provider["attendant_token"], answers=answers) as p:
-        yield p
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -32,20 +31,17 @@ from bucket_desktop.ui.payments_model import (
     PaymentsTableModel,
 )
 from server_stub.daraja_sim.testing import RunningSimulator
-from server_stub.testing import RunningRelay, relay_environment, running_relay
+from server_stub.testing import RunningRelay, relay_environment
 from tests.services.test_payment_book import NOW, item
-from tests.ui.counter_support import FAST_RELAY_ENV, RecordingClient, counter_pages, new_provider
+from tests.ui.counter_support import (
+    FAST_RELAY_ENV,
+    RecordingClient,
+    counter_pages,
+    fast_relay,  # noqa: F401 (the relay fixture)
+    new_provider,
+)
 
 SETTLE_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def relay(
-    simulator: RunningSimulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningRelay]:
-    env = {"DARAJA_BASE_URL": simulator.base_url, **FAST_RELAY_ENV}
-    with running_relay(tmp_path_factory.mktemp("relay"), env=env) as running:
-        yield running
 
 
 def charge(qtbot: QtBot, pages: CounterPages, phone: str, plan: int = 1) -> None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
-import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -14,38 +10,15 @@ from pytestqt.qtbot import QtBot
 from bucket_desktop.services.mpesa_rules import result_meaning
 from bucket_desktop.ui.counter_pages import CounterPages
 from server_stub.daraja_sim.testing import RunningSimulator
-from server_stub.testing import RunningRelay, running_relay
-from tests.ui.counter_support import FAST_RELAY_ENV, Answers, counter_pages, new_provider
+from tests.ui.counter_support import (  # noqa: F401 (fixtures)
+    Answers,
+    answers_fixture,
+    counter_pages,
+    fast_relay,
+    pages_fixture,
+)
 
 SETTLE_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def relay(
-    simulator: RunningSimulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningRelay]:
-    """A relay that reconciles pushes without a callback within half a second."""
-    env = {"DARAJA_BASE_URL": simulator.base_url, **FAST_RELAY_ENV}
-    with running_relay(tmp_path_factory.mktemp("relay"), env=env) as running:
-        yield running
-
-
-@pytest.fixture
-def answers() -> Answers:
-    return Answers()
-
-
-@pytest.fixture
-def pages(
-    qtbot: QtBot,
-    run: Callable[..., Any],
-    http: httpx.AsyncClient,
-    relay: RunningRelay,
-    answers: Answers,
-) -> Iterator[CounterPages]:
-    provider = new_provider(relay)
-    with counter_pages(qtbot, run, http, relay, provider["attendant_token"], answers=answers) as p:
-        yield p
 
 
 def charge(qtbot: QtBot, pages: CounterPages, phone: str, amount: str = "20") -> None:
