@@ -17,6 +17,8 @@ from server_stub.vault import CredentialVault
 
 MAX_NAME = 100
 MAX_CREDENTIALS_BYTES = 64 * 1024
+# Daraja's own spike arrest refuses far sooner; this only catches a typing slip.
+MAX_PUSHES_PER_MINUTE = 10_000
 
 
 class AdminError(ValueError):
@@ -100,6 +102,26 @@ async def set_credentials(settings: RelaySettings, provider_id: int, raw: bytes)
         }
     finally:
         await store.close()
+
+
+async def set_push_limit(
+    settings: RelaySettings, provider_id: int, per_minute: int | None
+) -> dict[str, Any]:
+    """Give a provider its own STK pushes-per-minute limit (None: back to the relay's default)."""
+    if per_minute is not None and not 1 <= per_minute <= MAX_PUSHES_PER_MINUTE:
+        raise AdminError(
+            f"The push limit must be a whole number from 1 to {MAX_PUSHES_PER_MINUTE} a minute."
+        )
+    store = _open(settings)
+    try:
+        if not await store.set_push_limit(provider_id, per_minute):
+            raise AdminError(f"There is no provider {provider_id}.")
+    finally:
+        await store.close()
+    return {
+        "provider_id": provider_id,
+        "pushes_per_minute": per_minute or settings.pushes_per_minute,
+    }
 
 
 async def rotate_key(settings: RelaySettings) -> dict[str, Any]:

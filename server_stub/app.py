@@ -70,7 +70,7 @@ def create_app(
     )
     install_error_handlers(app)
     _publish_shared_schemas(app)
-    install_rate_limits(app)
+    install_rate_limits(app, settings.pushes_per_minute)
     for module in (bucket_routes, feed_routes, callback_routes, health_routes):
         app.include_router(module.router)
     return app
@@ -140,6 +140,11 @@ def _compose(
         tester=SetupTester(store, vault, daraja, http, nonces, clock),
         nonces=nonces,
         inbox=CallbackInbox(
-            store, notifier, settings.callback_allowed_ips, settings.reconcile_until_s, clock
+            store,
+            notifier,
+            settings.callback_allowed_ips,
+            settings.reconcile_until_s,
+            clock,
+            settings.unknown_callbacks_per_minute,
         ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 from collections.abc import Callable
 
 from server_stub.callback_parse import parse_stk_callback
@@ -11,6 +12,7 @@ from server_stub.errors import RelayError
 from server_stub.feed import FeedNotifier
 from server_stub.settings import IpNetwork
 from server_stub.settlement import CallbackOutcome, StkResult
+from server_stub.sliding_window import SlidingWindow
 from server_stub.store.protocol import Store
 from server_stub.store.records import RawCallback
 from server_stub.strict_json import JsonBodyError, parse_strict_object
@@ -51,12 +53,33 @@ class CallbackInbox:
         allowed_sources: tuple[IpNetwork, ...],
         verify_after_s: float,
         clock: Callable[[], float],
+        unmatched_per_minute: int = 20,
     ) -> None:
         self._verify_after_s = verify_after_s
+        self._unmatched = SlidingWindow(unmatched_per_minute)
         self._store = store
         self._notifier = notifier
         self._allowed = allowed_sources
         self._clock = clock
+
+    async def admit(self, token: str, source: str) -> None:
+        """Refuse (429) a source that sent too many callbacks matching none of our pushes.
+
+        Safaricom only ever calls back with a token of ours, so these limits never touch a real
+        callback; they bound what junk from one address can make the relay read and store.
+        """
+        if await self._store.callback_token_known(token_hash(token)):
+            return
+        wait = self._unmatched.wait_s(source)
+        if wait > 0:
+            raise RelayError(
+                "Too many callbacks for unknown payments from your address: wait "
+                f"{math.ceil(wait)} seconds.",
+                code="too_many_callbacks",
+                status=429,
+                retry_after_s=wait,
+            )
+        self._unmatched.record(source)
 
     async def receive(
         self,

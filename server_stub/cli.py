@@ -46,6 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     creds.add_argument("--provider", type=int, required=True)
     commands.add_parser("rotate-key", help="re-encrypt everything with the newest key")
+    limit = commands.add_parser(
+        "set-push-limit",
+        help="a provider's own STK pushes-per-minute limit (default: RELAY_PUSHES_PER_MINUTE)",
+    )
+    limit.add_argument("--provider", type=int, required=True)
+    per_minute = limit.add_mutually_exclusive_group(required=True)
+    per_minute.add_argument("--per-minute", type=int, metavar="N")
+    per_minute.add_argument(
+        "--default", action="store_true", help="use RELAY_PUSHES_PER_MINUTE again"
+    )
     return parser
 
 
@@ -75,6 +85,8 @@ def _admin_command(settings: RelaySettings, args: argparse.Namespace) -> Corouti
         return admin.revoke_token(settings, args.token)
     if args.command == "set-credentials":
         return admin.set_credentials(settings, args.provider, sys.stdin.buffer.read())
+    if args.command == "set-push-limit":
+        return admin.set_push_limit(settings, args.provider, args.per_minute)
     return admin.rotate_key(settings)
 
 

@@ -7,13 +7,21 @@ class RelayError(Exception):
     """A refusal the API renders as `{"success": false, "error": {...}}`."""
 
     def __init__(
-        self, message: str, *, code: str, status: int = 400, field: str | None = None
+        self,
+        message: str,
+        *,
+        code: str,
+        status: int = 400,
+        field: str | None = None,
+        retry_after_s: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status
         self.field = field
+        # Sent as Retry-After (whole seconds, at least 1) with a 429 or 503.
+        self.retry_after_s = retry_after_s
 
     def __repr__(self) -> str:
         return f"RelayError(code={self.code!r}, status={self.status}, field={self.field!r})"

@@ -14,6 +14,8 @@ from bucket_desktop.services.credentials import Environment
 DEFAULT_BASE_URL = "http://localhost:8000"
 DEFAULT_CALLBACK_CAP = 64 * 1024
 DEFAULT_JSON_CAP = 64 * 1024
+DEFAULT_PUSHES_PER_MINUTE = 30
+MAX_COUNT = 1_000_000
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -41,6 +43,14 @@ class RelaySettings:
     json_max_bytes: int = DEFAULT_JSON_CAP
     log_level: str = "INFO"
     access_log: bool = True
+    # Abuse limits (issue 11): each bounds what one client can hold or store.
+    pushes_per_minute: int = DEFAULT_PUSHES_PER_MINUTE
+    unknown_callbacks_per_minute: int = 20
+    feed_waits_per_token: int = 4
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 10.0
+    max_connections: int = 1000
+    max_connections_per_address: int = 64
 
     @property
     def data_dir(self) -> Path:
@@ -84,6 +94,13 @@ def load_settings(environ: Mapping[str, str]) -> RelaySettings:
         reconcile_until_s=until,
         log_level=_log_level(environ.get("RELAY_LOG_LEVEL", "INFO")),
         access_log=environ.get("RELAY_ACCESS_LOG", "1").strip().lower() not in ("0", "false", "no"),
+        pushes_per_minute=_count(environ, "RELAY_PUSHES_PER_MINUTE", DEFAULT_PUSHES_PER_MINUTE),
+        unknown_callbacks_per_minute=_count(environ, "RELAY_UNKNOWN_CALLBACKS_PER_MINUTE", 20),
+        feed_waits_per_token=_count(environ, "RELAY_FEED_WAITS_PER_TOKEN", 4),
+        header_timeout_s=_seconds(environ, "RELAY_HEADER_TIMEOUT_S", 10.0),
+        body_timeout_s=_seconds(environ, "RELAY_BODY_TIMEOUT_S", 10.0),
+        max_connections=_count(environ, "RELAY_MAX_CONNECTIONS", 1000),
+        max_connections_per_address=_count(environ, "RELAY_MAX_CONNECTIONS_PER_ADDRESS", 64),
     )
 
 
@@ -123,6 +140,15 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value <= 86_400:
         raise SettingsError(f"{name} must be between 0 and 86400 seconds.")
     return value
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_COUNT:
+        raise SettingsError(f"{name} must be a whole number from 1 to {MAX_COUNT}.")
+    return int(raw)
 
 
 def _networks(environ: Mapping[str, str], name: str) -> tuple[IpNetwork, ...]:

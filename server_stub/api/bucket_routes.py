@@ -49,7 +49,7 @@ async def initiate(
 ) -> InitiateResponse:
     """Send an STK push (payment prompt) to the customer's phone."""
     relay = relay_of(request)
-    charge_stk_push(request, caller.provider_id)
+    await charge_stk_push(request, caller.provider_id)
     body = await json_body(request, InitiateRequest, relay.settings.json_max_bytes)
     push = PushRequest.validate(
         body.phone_number, body.amount, body.account_reference, body.transaction_desc

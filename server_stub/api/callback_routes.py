@@ -30,7 +30,7 @@ _CALLBACK_SCHEMA: dict[str, Any] = {
     "/payments/callback/{provider_id}/{token}/",
     response_model=CallbackAck,
     openapi_extra=_CALLBACK_SCHEMA,
-    responses=error_responses(400, 403, 413, 415),
+    responses=error_responses(400, 403, 408, 413, 415, 429),
 )
 async def stk_callback(request: Request, provider_id: str, token: str) -> JSONResponse:
     """Store the callback durably, apply it, then acknowledge (4xx for malformed bodies)."""
@@ -40,6 +40,7 @@ async def stk_callback(request: Request, provider_id: str, token: str) -> JSONRe
     source = client_address(
         peer, request.headers.get("x-forwarded-for"), relay.settings.trusted_proxies
     )
+    await relay.inbox.admit(token, source)
     body, over = await read_capped(request, cap)
     refusal = too_large(cap) if over else json_content_type_error(request)
     await relay.inbox.receive(provider_id, token, source, body, refusal)

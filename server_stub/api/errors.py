@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,7 +29,12 @@ def error_json(error: RelayError) -> JSONResponse:
     detail: dict[str, Any] = {"code": error.code, "message": error.message}
     if error.field:
         detail["field"] = error.field
-    return JSONResponse({"success": False, "error": detail}, status_code=error.status)
+    headers = None
+    if error.retry_after_s is not None:
+        headers = {"Retry-After": str(max(1, math.ceil(error.retry_after_s)))}
+    return JSONResponse(
+        {"success": False, "error": detail}, status_code=error.status, headers=headers
+    )
 
 
 def validation_error(error: ValidationError | RequestValidationError) -> RelayError:

@@ -77,6 +77,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        2,
+        """
+        ALTER TABLE providers ADD COLUMN pushes_per_minute INTEGER
+            CHECK (pushes_per_minute IS NULL OR pushes_per_minute > 0);
+        """,
+    ),
 )
 
 

@@ -53,6 +53,15 @@ class Store(Protocol):
     async def secret_setting(self, name: str, make: Callable[[], bytes]) -> bytes:
         """The stored (encrypted) value `name`, created with `make` on first use."""
 
+    async def push_limit(self, provider_id: int) -> int | None:
+        """The provider's own STK pushes-per-minute limit, or None for the relay's default."""
+
+    async def set_push_limit(self, provider_id: int, per_minute: int | None) -> bool:
+        """Set (None: clear) the provider's push limit; False when there is no such provider."""
+
+    async def callback_token_known(self, token_hash: str) -> bool:
+        """Whether a push was made with this callback token."""
+
     async def add_token(
         self, token_hash: str, provider_id: int, role: Role, created_at: float
     ) -> None:

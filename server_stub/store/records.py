@@ -111,6 +111,11 @@ class Reservation:
     recent_to_phone: PaymentRecord | None = None
 
 
+# Anyone can post to a callback address: of a callback whose token matches no push only this
+# much is stored, so junk cannot fill the disk (issue 11); ours are kept whole.
+UNMATCHED_BODY_PREFIX = 2048
+
+
 @dataclass(frozen=True, slots=True)
 class RawCallback:
     """A callback as it arrived; the per-push token is kept only as its hash."""

@@ -13,7 +13,14 @@ from server_stub.settlement import (
     decide_callback,
     decide_query,
 )
-from server_stub.store.records import NewPush, PaymentRecord, RawCallback, Reservation, ResolvedBy
+from server_stub.store.records import (
+    UNMATCHED_BODY_PREFIX,
+    NewPush,
+    PaymentRecord,
+    RawCallback,
+    Reservation,
+    ResolvedBy,
+)
 
 PAYMENT_COLUMNS = (
     "id, provider_id, checkout_request_id, merchant_request_id, status, phone_number, amount, "
@@ -131,12 +138,13 @@ def ingest_callback(
     verify_after_s: float,
 ) -> tuple[CallbackOutcome, int | None]:
     """Insert the raw callback, then (inside a savepoint) apply it; returns the outcome."""
+    payment = select_payment(conn, "callback_token_hash = ?", raw.token_hash)
+    body = raw.body if payment else raw.body[:UNMATCHED_BODY_PREFIX]
     raw_id = conn.execute(
         "INSERT INTO raw_callbacks (received_at, provider_ref, source_address, body, outcome) "
         "VALUES (?, ?, ?, ?, 'received')",
-        (raw.received_at, raw.provider_ref, raw.source_address, raw.body),
+        (raw.received_at, raw.provider_ref, raw.source_address, body),
     ).lastrowid
-    payment = select_payment(conn, "callback_token_hash = ?", raw.token_hash)
     outcome, changed = rejection, None
     if outcome is None:
         # A failure while applying must not lose the raw callback stored just above.

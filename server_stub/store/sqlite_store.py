@@ -130,6 +130,32 @@ class SqliteStore:
         """The stored value `name`, created with `make` once (first writer wins)."""
         return await self._writer.run(lambda conn: providers.secret_setting(conn, name, make))
 
+    async def push_limit(self, provider_id: int) -> int | None:
+        """The provider's own STK pushes-per-minute limit, or None for the relay's default."""
+        row = self._read.execute(
+            "SELECT pushes_per_minute FROM providers WHERE id = ?", (provider_id,)
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def set_push_limit(self, provider_id: int, per_minute: int | None) -> bool:
+        """Set (None: clear) the provider's push limit; False when there is no such provider."""
+
+        def update(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE providers SET pushes_per_minute = ? WHERE id = ?",
+                (per_minute, provider_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._writer.run(update)
+
+    async def callback_token_known(self, token_hash: str) -> bool:
+        """Whether a push was made with this callback token."""
+        row = self._read.execute(
+            "SELECT 1 FROM payments WHERE callback_token_hash = ?", (token_hash,)
+        ).fetchone()
+        return row is not None
+
     async def add_token(
         self, token_hash: str, provider_id: int, role: Role, created_at: float
     ) -> None:

@@ -14,11 +14,9 @@ import pytest
 
 from server_stub import admin
 from server_stub.daraja_sim.testing import FAST_TIMINGS, running_simulator
-from server_stub.rate_limit import (
-    FAILED_TOKENS_PER_MINUTE,
-    STK_PUSHES_PER_MINUTE,
-    SlidingWindow,
-)
+from server_stub.rate_limit import FAILED_TOKENS_PER_MINUTE
+from server_stub.settings import DEFAULT_PUSHES_PER_MINUTE as STK_PUSHES_PER_MINUTE
+from server_stub.sliding_window import SlidingWindow
 from server_stub.testing import running_relay
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import (
@@ -103,6 +101,17 @@ def test_sliding_window_forgets_old_events() -> None:
     assert window.wait_s("a") == 0.0  # the stalest key was dropped, not grown without bound
 
 
+def test_sliding_window_honours_a_lower_limit_for_one_key() -> None:
+    now = [0.0]
+    window = SlidingWindow(5, 60.0, clock=lambda: now[0])
+    for second in (0.0, 10.0, 20.0):
+        now[0] = second
+        window.record("a")
+    assert window.wait_s("a") == 0.0
+    # Under a limit of 2 the key may act again when the oldest of its last two events ages out.
+    assert window.wait_s("a", 2) == pytest.approx(10.0 + 60.0 - 20.0)
+
+
 @pytest.fixture
 def simulator() -> Iterator[Any]:
     """The in-process Daraja simulator."""
@@ -126,6 +135,41 @@ async def test_stk_pushes_are_limited_per_provider(tmp_path: Path, simulator: An
         assert await _push(relay.client, quiet["attendant_token"], "0712999999") == 200
         sent = await asyncio.to_thread(simulator.request_log, "stk_push")
     assert len(sent) == STK_PUSHES_PER_MINUTE + 1
+
+
+async def test_push_limit_is_a_setting_with_a_per_provider_override(
+    tmp_path: Path, simulator: Any
+) -> None:
+    settings = relay_settings(tmp_path, daraja_base_url=simulator.base_url, pushes_per_minute=3)
+    async with relay_in_process(settings) as relay:
+        portal, shop = await new_provider(settings, "Portal"), await new_provider(settings, "Shop")
+        for provider in (portal, shop):
+            credentials = json.dumps(PAYBILL_CREDENTIALS).encode()
+            await admin.set_credentials(settings, provider["provider_id"], credentials)
+        # A busy captive portal gets more than the relay's default; the change needs no restart.
+        raised = await admin.set_push_limit(settings, portal["provider_id"], 5)
+        assert raised == {"provider_id": portal["provider_id"], "pushes_per_minute": 5}
+        portal_codes = [
+            await _push(relay.client, portal["attendant_token"], f"0713{n:06d}") for n in range(6)
+        ]
+        shop_codes = [
+            await _push(relay.client, shop["attendant_token"], f"0714{n:06d}") for n in range(4)
+        ]
+        refused = await relay.client.post(
+            "/payments/bucket/initiate/",
+            json={"phone_number": "0714999999", "amount": 10},
+            headers={"Authorization": f"Token {shop['attendant_token']}"},
+        )
+        # Back to the default: the portal's five pushes already exceed it.
+        back = await admin.set_push_limit(settings, portal["provider_id"], None)
+        after_reset = await _push(relay.client, portal["attendant_token"], "0713999999")
+    assert portal_codes == [200] * 5 + [429]
+    assert shop_codes == [200] * 3 + [429]
+    assert refused.status_code == 429
+    assert "More than 3 payment prompts" in refused.json()["error"]["message"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert back == {"provider_id": portal["provider_id"], "pushes_per_minute": 3}
+    assert after_reset == 429
 
 
 async def _push(client: httpx.AsyncClient, token: str, phone: str) -> int:

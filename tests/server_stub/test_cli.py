@@ -120,3 +120,22 @@ def test_serve_reports_a_busy_port(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         message = cli_fails(relay_environment(tmp_path), "serve", "--port", str(port))
     assert f"Cannot listen on 127.0.0.1:{port}" in message
+
+
+def test_set_push_limit_per_provider_and_back_to_the_default(tmp_path: Path) -> None:
+    env = relay_environment(tmp_path, {"RELAY_PUSHES_PER_MINUTE": "45"})
+    provider = str(cli_ok(env, "create-provider", "--name", "Portal")["provider_id"])
+    raised = cli_ok(env, "set-push-limit", "--provider", provider, "--per-minute", "120")
+    assert raised == {"provider_id": int(provider), "pushes_per_minute": 120}
+    reset = cli_ok(env, "set-push-limit", "--provider", provider, "--default")
+    assert reset == {"provider_id": int(provider), "pushes_per_minute": 45}
+    assert "from 1 to" in cli_fails(
+        env, "set-push-limit", "--provider", provider, "--per-minute", "0"
+    )
+    assert "no provider 99" in cli_fails(
+        env, "set-push-limit", "--provider", "99", "--per-minute", "5"
+    )
+    bad_setting = relay_environment(tmp_path, {"RELAY_PUSHES_PER_MINUTE": "lots"})
+    assert "RELAY_PUSHES_PER_MINUTE must be a whole number" in cli_fails(
+        bad_setting, "set-push-limit", "--provider", provider, "--default"
+    )
