@@ -20,7 +20,7 @@ from server_stub.api.errors import install_error_handlers
 from server_stub.api.state import RelayServices
 from server_stub.atrest import load_secret_box
 from server_stub.callbacks import CallbackInbox
-from server_stub.feed import FeedNotifier
+from server_stub.feed import FeedNotifier, WaiterLimit
 from server_stub.pushes import PushService
 from server_stub.rate_limit import install_rate_limits
 from server_stub.reconcile import Reconciler
@@ -147,4 +147,5 @@ def _compose(
             clock,
             settings.unknown_callbacks_per_minute,
         ),
+        waiters=WaiterLimit(settings.feed_waits_per_token),
     )

@@ -25,17 +25,18 @@ MAX_PROVIDER_REF = 32
 
 def client_address(peer: str, forwarded_for: str | None, trusted: tuple[IpNetwork, ...]) -> str:
     """The caller's address; X-Forwarded-For counts only when the peer is a trusted proxy."""
-    if not forwarded_for or not _within(peer, trusted):
+    if not forwarded_for or not address_within(peer, trusted):
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     # Walk from the nearest hop back; the first address not ours is the real client.
     for hop in reversed(hops):
-        if not _within(hop, trusted):
+        if not address_within(hop, trusted):
             return hop
     return hops[0] if hops else peer
 
 
-def _within(address: str, networks: tuple[IpNetwork, ...]) -> bool:
+def address_within(address: str, networks: tuple[IpNetwork, ...]) -> bool:
+    """Whether `address` is an IP address inside one of `networks`."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -90,7 +91,7 @@ class CallbackInbox:
         refusal: RelayError | None = None,
     ) -> CallbackOutcome:
         """Store, apply and report one callback; raises the refusal after storing it."""
-        if refusal is None and self._allowed and not _within(source, self._allowed):
+        if refusal is None and self._allowed and not address_within(source, self._allowed):
             refusal = RelayError(
                 "Callbacks are accepted only from Safaricom's addresses.",
                 code="source_refused",

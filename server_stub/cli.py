@@ -96,6 +96,7 @@ def _serve(settings: RelaySettings, host: str, port: int) -> int:
     import uvicorn
 
     from server_stub.app import create_app
+    from server_stub.http_guard import guarded_protocol
 
     asyncio.run(admin.check_startup(settings))
     sock = _listening_socket(host, port)
@@ -110,6 +111,12 @@ def _serve(settings: RelaySettings, host: str, port: int) -> int:
     app = create_app(settings, on_ready=announce)
     config = uvicorn.Config(
         app,
+        http=guarded_protocol(
+            settings.header_timeout_s,
+            settings.max_connections_per_address,
+            settings.trusted_proxies,
+        ),
+        limit_concurrency=settings.max_connections,
         log_config=None,
         access_log=settings.access_log,
         lifespan="on",

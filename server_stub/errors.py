@@ -25,3 +25,7 @@ class RelayError(Exception):
 
     def __repr__(self) -> str:
         return f"RelayError(code={self.code!r}, status={self.status}, field={self.field!r})"
+
+
+class ClientGone(Exception):
+    """The client hung up before its request was read: nobody is left to answer."""

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import Iterator
+
+from server_stub.errors import RelayError
 
 
 class FeedNotifier:
@@ -23,3 +28,39 @@ class FeedNotifier:
         event = self._events.pop(provider_id, None)
         if event is not None:
             event.set()
+
+
+class WaiterLimit:
+    """At most `per_token` long-polls held open at once by one token.
+
+    A desk holds one; a stolen or buggy token must not hold thousands of requests open. A wait
+    whose client went away stays counted until it times out (30 s at most), so the limit leaves
+    room for a desk that reconnects after a network blip.
+    """
+
+    def __init__(self, per_token: int) -> None:
+        self.per_token = per_token
+        self._open: Counter[str] = Counter()
+
+    def held(self, token_key: str) -> int:
+        """How many waits this token holds open now."""
+        return self._open[token_key]
+
+    @contextlib.contextmanager
+    def holding(self, token_key: str) -> Iterator[None]:
+        """Count one open wait for the token while inside; 429 when it already holds its share."""
+        if self._open[token_key] >= self.per_token:
+            raise RelayError(
+                f"This token already has {self.per_token} live payment views waiting: close "
+                "one, or give each desk its own token.",
+                code="too_many_waits",
+                status=429,
+                retry_after_s=5,
+            )
+        self._open[token_key] += 1
+        try:
+            yield
+        finally:
+            self._open[token_key] -= 1
+            if self._open[token_key] <= 0:
+                del self._open[token_key]

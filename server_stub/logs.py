@@ -1,6 +1,8 @@
 """Logging for the relay: one stderr handler that scrubs callback tokens out of every line.
 
-Access-log lines carry request paths, and a callback path holds the push's secret token.
+Access-log lines carry request paths, and a callback path holds the push's secret token. Paths
+and other request values may also carry line breaks (`/callback/7%0AFORGED.../`): every message
+is escaped so that one log record is always one line.
 """
 
 from __future__ import annotations
@@ -9,9 +11,25 @@ import logging
 import re
 import sys
 
-_CALLBACK_PATH = re.compile(r"(/payments/callback/[^/\s]*/)[^/?\s\"]+")
+# The provider segment may hold anything but a slash (a forged path puts spaces in it).
+_CALLBACK_PATH = re.compile(r"(/payments/callback/[^/]*/)[^/?\s\"]+")
 _TOKEN_HEADER = re.compile(r"(?i)(token\s+)[A-Za-z0-9_\-]{16,}")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# C0 and C1 control characters and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def escape_controls(text: str) -> str:
+    """The text with control characters and line separators written as visible escapes."""
+    return _CONTROL.sub(_escaped, text)
 
 
 def redact(text: str) -> str:
@@ -20,12 +38,12 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Formats each record's message early and scrubs secrets from it."""
+    """Formats each record's message early, scrubs secrets from it and escapes line breaks."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Always keeps the record, with a scrubbed message."""
+        """Always keeps the record, with a scrubbed, one-line message."""
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = redact(escape_controls(message))
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
         return True

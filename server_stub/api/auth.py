@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -27,6 +27,8 @@ class Caller:
 
     provider_id: int
     role: Role
+    # Identifies the token (its hash, never the value) for per-token limits.
+    token_key: str = field(default="", repr=False)
 
 
 async def authenticate(
@@ -41,7 +43,8 @@ async def authenticate(
             code="not_authenticated",
             status=401,
         )
-    record = await relay_of(request).store.find_token(token_hash(value))
+    key = token_hash(value)
+    record = await relay_of(request).store.find_token(key)
     if record is None or record.revoked:
         # Only failures are refused once over the limit: a hotspot's customers share its public
         # address with the counter PC, and a guesser must not lock the attendant out.
@@ -50,7 +53,7 @@ async def authenticate(
         raise RelayError(
             "This token is not valid: it is wrong or was revoked.", code="invalid_token", status=401
         )
-    return Caller(provider_id=record.provider_id, role=record.role)
+    return Caller(provider_id=record.provider_id, role=record.role, token_key=key)
 
 
 async def any_role(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:

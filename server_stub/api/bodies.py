@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from server_stub.api.errors import validation_error
-from server_stub.errors import RelayError
+from server_stub.api.state import relay_of
+from server_stub.errors import ClientGone, RelayError
 from server_stub.strict_json import JsonBodyError, parse_strict_object
 
 M = TypeVar("M", bound=BaseModel)
@@ -34,10 +37,29 @@ def json_content_type_error(request: Request) -> RelayError | None:
 
 
 async def read_capped(request: Request, cap: int) -> tuple[bytes, bool]:
-    """The body, or its first `cap` bytes and True when it is longer (the rest is never read)."""
+    """The body, or its first `cap` bytes and True when it is longer (the rest is never read).
+
+    The whole body must arrive within RELAY_BODY_TIMEOUT_S (408 otherwise): a client that
+    promises 1000 bytes and sends 6 must not hold its connection forever.
+    """
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > cap:
         return b"", True
+    timeout_s = relay_of(request).settings.body_timeout_s
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await _read_up_to(request, cap)
+    except TimeoutError:
+        raise RelayError(
+            f"The request body did not arrive within {timeout_s:g} seconds.",
+            code="body_timeout",
+            status=408,
+        ) from None
+    except ClientDisconnect:
+        raise ClientGone() from None
+
+
+async def _read_up_to(request: Request, cap: int) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():

@@ -8,12 +8,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from server_stub.api.schemas import ErrorResponse
-from server_stub.errors import RelayError
+from server_stub.errors import ClientGone, RelayError
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,12 @@ def install_error_handlers(app: FastAPI) -> None:
         code, message = _HTTP_CODES.get(error.status_code, ("http_error", "Request refused."))
         return error_json(RelayError(message, code=code, status=error.status_code))
 
+    async def client_gone(request: Request, _: Exception) -> Response:
+        # An everyday event (a phone dropping off the network), not a fault: one line, no
+        # traceback, so anyone hanging up mid-body cannot flood the log.
+        log.info("Client hung up before sending its whole request (%s).", request.url.path)
+        return Response(status_code=400)
+
     async def unexpected(_: Request, error: Exception) -> JSONResponse:
         # The type only: exception text may quote request data.
         log.error("Unexpected error while answering a request: %s", type(error).__name__)
@@ -84,6 +90,7 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         )
 
+    app.add_exception_handler(ClientGone, client_gone)
     app.add_exception_handler(RelayError, relay_error)
     app.add_exception_handler(RequestValidationError, request_validation)
     app.add_exception_handler(HTTPException, http_error)

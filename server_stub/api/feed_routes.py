@@ -33,15 +33,18 @@ async def payments(request: Request) -> Response:
     relay = relay_of(request)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + query.wait
-    while True:
-        # Take the event before reading, so a commit between the read and the wait still wakes.
-        changed = relay.notifier.current(caller.provider_id)
-        rows = await relay.store.payments_after(caller.provider_id, query.after, query.limit)
-        remaining = deadline - loop.time()
-        if rows or remaining <= 0:
-            break
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(changed.wait(), remaining)
+    # Take the event before reading, so a commit between the read and the wait still wakes.
+    changed = relay.notifier.current(caller.provider_id)
+    rows = await relay.store.payments_after(caller.provider_id, query.after, query.limit)
+    if not rows and query.wait > 0:
+        with relay.waiters.holding(caller.token_key):
+            while not rows and (remaining := deadline - loop.time()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), remaining)
+                changed = relay.notifier.current(caller.provider_id)
+                rows = await relay.store.payments_after(
+                    caller.provider_id, query.after, query.limit
+                )
     cursor = rows[-1].seq if rows and rows[-1].seq is not None else query.after
     # The hottest read route: cached per-payment JSON, no pydantic pass (see feed_json).
     return Response(page_json(rows, cursor), media_type="application/json")

@@ -8,7 +8,7 @@ from typing import cast
 from fastapi import Request
 
 from server_stub.callbacks import CallbackInbox
-from server_stub.feed import FeedNotifier
+from server_stub.feed import FeedNotifier, WaiterLimit
 from server_stub.pushes import PushService
 from server_stub.reconcile import Reconciler
 from server_stub.relay_key import RelayKey
@@ -32,6 +32,7 @@ class RelayServices:
     tester: SetupTester
     nonces: NonceBook
     inbox: CallbackInbox
+    waiters: WaiterLimit
 
 
 def relay_of(request: Request) -> RelayServices:

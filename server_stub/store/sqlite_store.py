@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +24,7 @@ from server_stub.store.records import (
 )
 from server_stub.store.writer import GroupCommitWriter
 
+log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 _SYNCHRONOUS_FULL = 2
 
@@ -49,11 +52,39 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _private_database_file(path: Path) -> None:
+    """Create the folder (0700) and the database file (0600) for this user alone.
+
+    The database holds phone numbers, receipts and raw callbacks; SQLite gives its -wal and -shm
+    files the database file's mode, so making the file first, 0600, whatever the umask, covers
+    all three. A folder that already exists is left as it is (it may be shared, like /var/lib).
+    """
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(mode=0o700, parents=True)
+            path.parent.chmod(0o700)  # mkdir's mode is masked by the umask
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another command created it at the same moment, with the same mode
+    except OSError as error:
+        raise StoreOpenError(
+            f"Cannot create the database {path}: {error.strerror}. Check that the folder "
+            "exists and that this user may write to it."
+        ) from None
+    for file in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
+        try:
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)  # made by an older version, or copied in with cp
+        except OSError:
+            log.warning("%s can be read by other users: make it private with chmod 600.", file)
+
+
 class SqliteStore:
     """Store backed by one SQLite file; see `server_stub.store.protocol.Store`."""
 
     def __init__(self, path: Path, clock: Callable[[], float]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_database_file(path)
         writer_conn = _connect(path)
         migrate(writer_conn)
         # Reads run on the caller's thread: WAL readers never wait for the writer, and every

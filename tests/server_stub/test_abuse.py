@@ -18,6 +18,7 @@ from server_stub.rate_limit import FAILED_TOKENS_PER_MINUTE
 from server_stub.settings import DEFAULT_PUSHES_PER_MINUTE as STK_PUSHES_PER_MINUTE
 from server_stub.sliding_window import SlidingWindow
 from server_stub.testing import running_relay
+from server_stub.tokens import token_hash
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import (
     as_bytes,
@@ -240,3 +241,30 @@ def test_served_relay_ignores_forwarded_for_without_trusted_proxies(tmp_path: Pa
             for n in range(FAILED_TOKENS_PER_MINUTE + 1)
         ]
     assert codes == [401] * FAILED_TOKENS_PER_MINUTE + [429]
+
+
+async def test_one_token_holds_a_bounded_number_of_long_polls(tmp_path: Path) -> None:
+    settings = relay_settings(tmp_path, feed_waits_per_token=2)
+    async with relay_in_process(settings) as relay:
+        provider = await new_provider(settings)
+        desk = {"Authorization": f"Token {provider['attendant_token']}"}
+        owner = {"Authorization": f"Token {provider['owner_token']}"}
+        feed = "/payments/bucket/payments/?after=0&wait=5"
+        held = [asyncio.create_task(relay.client.get(feed, headers=desk)) for _ in range(2)]
+        waiters, key = relay.services.waiters, token_hash(provider["attendant_token"])
+        async with asyncio.timeout(30):
+            while waiters.held(key) < 2:  # noqa: ASYNC110 - the limit exposes no event
+                await asyncio.sleep(0.01)
+        third = await relay.client.get(feed, headers=desk)
+        # A quick read (no wait) and another token of the same provider are not affected.
+        quick = await relay.client.get("/payments/bucket/payments/?after=0", headers=desk)
+        other = await relay.client.get("/payments/bucket/payments/?after=0&wait=1", headers=owner)
+        answers = await asyncio.gather(*held)
+        after = await relay.client.get("/payments/bucket/payments/?after=0&wait=1", headers=desk)
+    assert third.status_code == 429
+    assert third.json()["error"]["code"] == "too_many_waits"
+    assert third.headers["Retry-After"] == "5"
+    assert quick.status_code == other.status_code == 200
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert after.status_code == 200
+    assert waiters.held(key) == 0

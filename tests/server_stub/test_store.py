@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,38 @@ async def test_reencrypt_rewrites_every_secret_in_one_go(store: SqliteStore) -> 
     assert count == 1
     assert await store.secret_setting("relay_key", lambda: b"unused") == b"re-enc-1"
     await store.close()
+
+
+async def test_database_and_folder_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    folder = tmp_path / "new" / "relay-data"
+    old_umask = os.umask(0o022)
+    try:
+        store = SqliteStore(folder / "relay.db", clock=lambda: 0.0)
+        await store.create_provider("P", 0.0)  # the WAL and shared-memory files now exist
+        modes = {path.name: _mode(path) for path in (folder, *folder.glob("relay.db*"))}
+        await store.close()
+    finally:
+        os.umask(old_umask)
+    assert modes == {
+        "relay-data": 0o700,
+        "relay.db": 0o600,
+        "relay.db-wal": 0o600,
+        "relay.db-shm": 0o600,
+    }
+
+
+async def test_an_existing_readable_database_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "relay.db"
+    store = SqliteStore(path, clock=lambda: 0.0)
+    await store.close()
+    os.chmod(path, 0o644)  # as an older version, or a copy with cp, left it
+    os.chmod(tmp_path, 0o755)
+    store = SqliteStore(path, clock=lambda: 0.0)
+    await store.close()
+    assert _mode(path) == 0o600
+    # A folder that already existed is not ours to change (it may be /var/lib).
+    assert _mode(tmp_path) == 0o755
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)

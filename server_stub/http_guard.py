@@ -1,0 +1,90 @@
+"""Connection guards the HTTP server lacks: a deadline for the request head, per-address caps.
+
+uvicorn keeps a connection open for as long as a client trickles its request head, and accepts
+any number of connections from one address: ~110 stalled connections from one attacker starved
+/healthz (issue 11). The body has its own deadline in `server_stub.api.bodies`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from server_stub.callbacks import address_within
+from server_stub.settings import IpNetwork
+
+log = logging.getLogger(__name__)
+
+_TOO_MANY = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+    b"connection: close\r\nretry-after: 10\r\ncontent-length: %d\r\n\r\n%s"
+)
+_TOO_MANY_BODY = (
+    b'{"success": false, "error": {"code": "too_many_connections", '
+    b'"message": "Too many open connections from your address: close some and try again."}}'
+)
+
+
+def guarded_protocol(
+    header_timeout_s: float, per_address: int, exempt: tuple[IpNetwork, ...]
+) -> type[asyncio.Protocol]:
+    """An HTTP protocol class for uvicorn with these limits (one class per served relay)."""
+    open_connections: Counter[str] = Counter()
+
+    class GuardedHttpProtocol(HttpToolsProtocol):
+        """uvicorn's httptools protocol, closing slow heads and refusing connection hoarders."""
+
+        _head_timer: asyncio.TimerHandle | None = None
+        _counted_for: str | None = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            address = self.client[0] if self.client else ""
+            if address and not address_within(address, exempt):
+                if open_connections[address] >= per_address:
+                    log.debug("Refused a connection over the per-address cap.")
+                    transport.write(_TOO_MANY % (len(_TOO_MANY_BODY), _TOO_MANY_BODY))
+                    transport.close()
+                    return
+                open_connections[address] += 1
+                self._counted_for = address
+            self._arm_head_timer()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm_head_timer()
+            if self._counted_for is not None:
+                open_connections[self._counted_for] -= 1
+                if open_connections[self._counted_for] <= 0:
+                    del open_connections[self._counted_for]
+                self._counted_for = None
+            super().connection_lost(exc)
+
+        def on_message_begin(self) -> None:
+            # A keep-alive connection's next request gets its own deadline from its first byte.
+            super().on_message_begin()
+            self._arm_head_timer()
+
+        def on_headers_complete(self) -> None:
+            self._disarm_head_timer()
+            super().on_headers_complete()
+
+        def _arm_head_timer(self) -> None:
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(header_timeout_s, self._head_too_slow)
+
+        def _disarm_head_timer(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_too_slow(self) -> None:
+            self._head_timer = None
+            if not self.transport.is_closing():
+                log.debug("Closed a connection whose request head did not arrive in time.")
+                self.transport.close()
+
+    return GuardedHttpProtocol
