@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import httpx
@@ -20,6 +19,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from bucket_desktop.services.app_settings import APP_NAME, AppPaths
+from bucket_desktop.services.private_log import PrivateRotatingFileHandler
 from bucket_desktop.ui.session import DesktopSession, ShownHook, demo_paths
 
 log = logging.getLogger(__name__)
@@ -103,8 +103,10 @@ def configure_logging(log_file: Path) -> list[logging.Handler]:
     console.setLevel(logging.WARNING)
     root.addHandler(console)
     try:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        log_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handler = PrivateRotatingFileHandler(
+            log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
     except OSError as error:
         log.warning("No log file (%s); logging to the console only.", error)
         return [console]

@@ -27,10 +27,14 @@ VAULT_KEY = "vault-key"
 RELAY_TOKEN = "relay-token"  # noqa: S105 (the entry name, not a token)
 MIN_PASSPHRASE_LENGTH = 8
 
-# scrypt cost: about 0.1 s and 32 MiB on a modest PC, asked once per start.
-_SCRYPT_N = 2**15
+# scrypt cost of new key files: OWASP's N=2^17, r=8, p=1 (about 0.45 s and 128 MiB on a
+# modest PC, once per start). Each file records its own cost, so files made with the earlier
+# N=2^15 still open; a file asking for less than that, or for more than a PC can spare, is
+# refused as damaged (a tampered header must not weaken or stall the derivation).
+_SCRYPT_N = 2**17
 _SCRYPT_R = 8
 _SCRYPT_P = 1
+_SCRYPT_N_RANGE = (2**15, 2**20)
 _KEY_FILE_FORMAT = 1
 
 
@@ -210,7 +214,7 @@ class PassphraseKeyFile:
                 f"A key file already exists at {self.path}: unlock it instead of making a new one."
             )
         salt = os.urandom(16)
-        store = PassphraseStore(self.path, salt, _derive(passphrase, salt), {})
+        store = PassphraseStore(self.path, salt, _derive(passphrase, salt, _SCRYPT_N), {})
         store.flush()
         return store
 
@@ -219,16 +223,19 @@ class PassphraseKeyFile:
         header = self._read_header()
         salt = _b64(header.get("salt"))
         token = header.get("secrets")
-        if salt is None or not isinstance(token, str):
+        cost = _recorded_cost(header.get("kdf"))
+        if salt is None or not isinstance(token, str) or cost is None:
             raise KeystoreError(f"The key file {self.path} is damaged; it was left as it is.")
-        key = _derive(passphrase, salt)
+        key = _derive(passphrase, salt, cost)
         try:
             secrets = json.loads(Fernet(key).decrypt(token.encode()))
         except InvalidToken:
             raise WrongPassphrase("That passphrase does not open the key file.") from None
         if not isinstance(secrets, dict):
             raise KeystoreError(f"The key file {self.path} is damaged; it was left as it is.")
-        return PassphraseStore(self.path, salt, key, {str(k): str(v) for k, v in secrets.items()})
+        return PassphraseStore(
+            self.path, salt, key, {str(k): str(v) for k, v in secrets.items()}, cost
+        )
 
     def _read_header(self) -> dict[str, Any]:
         try:
@@ -245,9 +252,17 @@ class PassphraseKeyFile:
 class PassphraseStore:
     """An unlocked key file: every change is written back encrypted, atomically."""
 
-    def __init__(self, path: Path, salt: bytes, key: bytes, secrets: dict[str, str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        salt: bytes,
+        key: bytes,
+        secrets: dict[str, str],
+        scrypt_n: int = _SCRYPT_N,
+    ) -> None:
         self._path = path
         self._salt = salt
+        self._scrypt_n = scrypt_n
         self._fernet = Fernet(key)
         self._secrets = secrets
 
@@ -278,15 +293,28 @@ class PassphraseStore:
         token = self._fernet.encrypt(json.dumps(self._secrets).encode()).decode()
         header = {
             "format": _KEY_FILE_FORMAT,
-            "kdf": {"name": "scrypt", "n": _SCRYPT_N, "r": _SCRYPT_R, "p": _SCRYPT_P},
+            "kdf": {"name": "scrypt", "n": self._scrypt_n, "r": _SCRYPT_R, "p": _SCRYPT_P},
             "salt": base64.b64encode(self._salt).decode(),
             "secrets": token,
         }
         write_atomic(self._path, json.dumps(header, indent=2).encode())
 
 
-def _derive(passphrase: str, salt: bytes) -> bytes:
-    kdf = Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+def _recorded_cost(kdf: object) -> int | None:
+    """The scrypt N a key file was made with, when its header is one this app writes."""
+    if not isinstance(kdf, dict) or kdf.get("name") != "scrypt":
+        return None
+    n = kdf.get("n")
+    if kdf.get("r") != _SCRYPT_R or kdf.get("p") != _SCRYPT_P or type(n) is not int:
+        return None
+    low, high = _SCRYPT_N_RANGE
+    if not low <= n <= high or n & (n - 1):
+        return None
+    return n
+
+
+def _derive(passphrase: str, salt: bytes, scrypt_n: int) -> bytes:
+    kdf = Scrypt(salt=salt, length=32, n=scrypt_n, r=_SCRYPT_R, p=_SCRYPT_P)
     return base64.urlsafe_b64encode(kdf.derive(passphrase.encode("utf-8")))
 
 

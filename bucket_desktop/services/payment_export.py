@@ -62,6 +62,7 @@ def export_csv(rows: Iterable[PaymentRow], path: Path, *, tz: tzinfo | None = No
     for row in rows:
         writer.writerow(csv_record(row, tz))
         count += 1
-    # A BOM lets Excel on Windows read the file as UTF-8.
-    write_atomic(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"), mode=0o644)
+    # A BOM lets Excel on Windows read the file as UTF-8. The export holds customers' phone
+    # numbers and receipts: readable by this user only (0600), like the log.
+    write_atomic(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
     return count

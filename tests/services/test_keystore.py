@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 
 import keyring
 import pytest
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from keyring.backends import chainer, fail, null
 
 from bucket_desktop.services.keystore import (
@@ -148,6 +152,43 @@ def test_damaged_key_file_is_reported_and_left_alone(tmp_path) -> None:
     with pytest.raises(KeystoreError, match="cannot be read"):
         PassphraseKeyFile(path).unlock("whatever phrase")
     assert path.read_text() == "{not json"
+
+
+def _key_file_made_with(path, passphrase: str, n: int, secrets: dict[str, str]) -> None:
+    """A key file as an earlier version wrote it, derived here independently of the app."""
+    salt = os.urandom(16)
+    key = Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(passphrase.encode())
+    token = Fernet(base64.urlsafe_b64encode(key)).encrypt(json.dumps(secrets).encode())
+    header = {
+        "format": 1,
+        "kdf": {"name": "scrypt", "n": n, "r": 8, "p": 1},
+        "salt": base64.b64encode(salt).decode(),
+        "secrets": token.decode(),
+    }
+    path.write_text(json.dumps(header))
+
+
+def test_new_key_files_use_owasp_scrypt_cost_and_old_ones_still_open(tmp_path) -> None:
+    new = tmp_path / "new.locked"
+    PassphraseKeyFile(new).create("correct horse battery").set(VAULT_KEY, "v1")
+    assert json.loads(new.read_text())["kdf"] == {"name": "scrypt", "n": 2**17, "r": 8, "p": 1}
+    old = tmp_path / "old.locked"
+    _key_file_made_with(old, "correct horse battery", 2**15, {VAULT_KEY: "v0"})
+    store = PassphraseKeyFile(old).unlock("correct horse battery")
+    assert store.get(VAULT_KEY) == "v0"
+    store.set("other", "x")  # written back with the cost it was made with, so it still opens
+    assert PassphraseKeyFile(old).unlock("correct horse battery").get("other") == "x"
+
+
+@pytest.mark.parametrize("n", [2**10, 2**21, 3 * 2**15, "32768"])
+def test_a_key_file_asking_for_a_weak_or_huge_cost_is_damaged(tmp_path, n: object) -> None:
+    path = tmp_path / "keys.locked"
+    _key_file_made_with(path, "correct horse battery", 2**15, {VAULT_KEY: "v"})
+    header = json.loads(path.read_text())
+    header["kdf"]["n"] = n
+    path.write_text(json.dumps(header))
+    with pytest.raises(KeystoreError, match="damaged"):
+        PassphraseKeyFile(path).unlock("correct horse battery")
 
 
 def test_memory_store() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -169,6 +170,8 @@ def test_csv_export_writes_the_filtered_rows_and_neutralises_formulas(tmp_path: 
     assert [r[-1] for r in records[1:]] == ["c", "a"]
     assert [r[4] for r in records[1:]] == ["'@SUM(A1)", "'=HYPERLINK()"]
     assert records[1][0] == "2026-11-26 12:00:00+00:00"
+    # Phone numbers and receipts: readable by this user only.
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
 def test_neutralise_leaves_ordinary_text() -> None:
