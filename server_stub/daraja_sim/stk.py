@@ -145,6 +145,13 @@ def _account(app: SimApp, shortcode: str) -> ShortcodeAccount:
     return account
 
 
+# Password reveals the passkey; some client libraries also send the Passkey itself, or an
+# initiator's credentials, in the body.
+_SECRET_FIELDS = frozenset({"password", "passkey", "securitycredential", "initiatorpassword"})
+
+
 def _redacted(data: dict[str, Any]) -> dict[str, Any]:
-    """The body for the request log, without the Password (it reveals the passkey)."""
-    return {key: ("<redacted>" if key == "Password" else value) for key, value in data.items()}
+    """The body for the request log, without any field that holds or reveals a secret."""
+    return {
+        key: "<redacted>" if key.lower() in _SECRET_FIELDS else value for key, value in data.items()
+    }

@@ -51,9 +51,13 @@ def test_wrong_auth_type_is_400_008_01(caller: DarajaCaller, authorization: str 
     "auth",
     [(DEFAULT_CONSUMER_KEY, "wrong-secret"), ("unknown-key", DEFAULT_CONSUMER_SECRET)],
 )
-def test_wrong_key_or_secret_is_http_400(caller: DarajaCaller, auth: tuple[str, str]) -> None:
+def test_wrong_key_or_secret_is_http_400_with_an_empty_body(
+    caller: DarajaCaller, auth: tuple[str, str]
+) -> None:
+    # As Daraja answers it; the JSON 400.008.01 is only for a missing or unreadable header.
     response = caller.http.get(OAUTH, params=GRANT, auth=auth)
-    assert_daraja_error(response, 400, "400.008.01", "Invalid Authentication passed")
+    assert response.status_code == 400
+    assert response.content == b""
     assert "wrong-secret" not in str(caller.log("oauth"))
 
 

@@ -132,14 +132,19 @@ def test_setup_test_reports_each_check(relay: RunningRelay, provider: Provider) 
     assert summary["last_test"] == report["tested_at"]
 
 
-def test_wrong_consumer_secret_fails_the_setup_test(relay: RunningRelay) -> None:
-    wrong = {**PAYBILL_CREDENTIALS, "consumer_secret": "WrongSecret00000000000000000000"}
-    provider = new_provider(relay, "Wrong Secret", wrong)
+@pytest.mark.parametrize("field", ["consumer_secret", "consumer_key"])
+def test_wrong_consumer_key_or_secret_fails_the_setup_test(relay: RunningRelay, field: str) -> None:
+    wrong = {**PAYBILL_CREDENTIALS, field: "WrongValue000000000000000000000"}
+    provider = new_provider(relay, f"Wrong {field}", wrong)
     try:
         report = provider.owner.post("/payments/bucket/test-credentials/", json={}).json()
         assert (report["success"], report["status"]) == (False, "failed")
         credentials_check = next(c for c in report["checks"] if c["name"] == "credentials")
         assert credentials_check["ok"] is False
+        # The same sentence the desktop's own Test gives (tests/daraja_sim, against the sim).
+        assert credentials_check["message"] == (
+            "The consumer key or secret is wrong: copy both again from your Daraja app."
+        )
         assert report["message"] == credentials_check["message"]
         assert provider.owner.get("/payments/bucket/credentials/").json()["verified"] is False
     finally:
