@@ -53,6 +53,8 @@ RELAY_ENV = {
     # Paid callbacks schedule one verifying query; keep Daraja out of these figures.
     "RELAY_RECONCILE_FIRST_S": "86400",
     "RELAY_RECONCILE_UNTIL_S": "86400",
+    # Every sender here shares one loopback address; in production they are Safaricom's many.
+    "RELAY_MAX_CONNECTIONS_PER_ADDRESS": "1000",
 }
 
 
