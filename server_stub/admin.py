@@ -1,8 +1,14 @@
-"""The operator's commands on the relay's store (DESIGN.md section 4), each returning JSON data."""
+"""The operator's commands on the relay's store (DESIGN.md section 4), each returning JSON data.
+
+Human sentences (warnings, what changed) go through `say`, which the CLI sends to stderr, so
+stdout carries the JSON alone (DESIGN.md section 13, "CLI output").
+"""
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from bucket_desktop.services.credentials import CredentialsError, DarajaCredentials
@@ -12,6 +18,7 @@ from server_stub.relay_key import load_relay_key
 from server_stub.settings import RelaySettings
 from server_stub.store.records import Role
 from server_stub.store.sqlite_store import SqliteStore
+from server_stub.store_access import open_store
 from server_stub.tokens import new_token, token_hash
 from server_stub.vault import CredentialVault
 
@@ -19,44 +26,58 @@ MAX_NAME = 100
 MAX_CREDENTIALS_BYTES = 64 * 1024
 # Daraja's own spike arrest refuses far sooner; this only catches a typing slip.
 MAX_PUSHES_PER_MINUTE = 10_000
+Say = Callable[[str], None]
 
 
 class AdminError(ValueError):
     """A command that cannot be carried out; the message is for the operator."""
 
 
-def _open(settings: RelaySettings) -> SqliteStore:
-    return SqliteStore(settings.database_path, time.time)
+def _quiet(_: str) -> None:
+    return None
 
 
-async def check_startup(settings: RelaySettings) -> None:
+async def check_startup(settings: RelaySettings, *, create: bool = False) -> dict[str, Any]:
     """Open the store and the relay key once, so `serve` fails early with a clear sentence."""
-    box = load_secret_box(settings)
-    store = _open(settings)
+    box = load_secret_box(settings)  # first: a missing key must not leave an empty database
+    store = open_store(settings, create=create)
     try:
-        await load_relay_key(store, box)
+        relay_key = await load_relay_key(store, box)
+        return _store_facts(settings, store) | {"relay_key_fingerprint": relay_key.fingerprint}
     finally:
         await store.close()
 
 
+async def init_store(settings: RelaySettings) -> dict[str, Any]:
+    """Create the database (production's first run) or report the existing one."""
+    return await check_startup(settings, create=True)
+
+
 async def create_provider(settings: RelaySettings, name: str) -> dict[str, Any]:
-    """A provider with one owner and one attendant token."""
+    """A provider with one owner and one attendant token, and the key desks will pin."""
     name = name.strip()
     if not name or len(name) > MAX_NAME or not name.isprintable():
         raise AdminError(f"The provider name must be 1 to {MAX_NAME} printable characters.")
-    store = _open(settings)
+    box = load_secret_box(settings)
+    store = open_store(settings)
     try:
+        relay_key = await load_relay_key(store, box)
         provider_id = await store.create_provider(name, time.time())
         owner = await _issue(store, provider_id, Role.OWNER)
         attendant = await _issue(store, provider_id, Role.ATTENDANT)
     finally:
         await store.close()
-    return {"provider_id": provider_id, "owner_token": owner, "attendant_token": attendant}
+    return {
+        "provider_id": provider_id,
+        "owner_token": owner,
+        "attendant_token": attendant,
+        "relay_key_fingerprint": relay_key.fingerprint,
+    }
 
 
 async def issue_token(settings: RelaySettings, provider_id: int, role: Role) -> dict[str, Any]:
     """A new token for an existing provider."""
-    store = _open(settings)
+    store = open_store(settings)
     try:
         if await store.get_provider(provider_id) is None:
             raise AdminError(f"There is no provider {provider_id}.")
@@ -65,27 +86,28 @@ async def issue_token(settings: RelaySettings, provider_id: int, role: Role) -> 
         await store.close()
 
 
-async def revoke_token(settings: RelaySettings, token: str) -> dict[str, Any]:
+async def revoke_token(settings: RelaySettings, token: str, say: Say = _quiet) -> dict[str, Any]:
     """Revoke a token at once (the next request with it is refused)."""
-    store = _open(settings)
+    hashed = token_hash(token.strip())
+    store = open_store(settings)
     try:
-        if not await store.revoke_token(token_hash(token.strip()), time.time()):
+        revoked_at = await store.token_revoked_at(hashed)
+        if revoked_at is not None:
+            when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(revoked_at))
+            say(f"This token was already revoked on {when}; nothing changed.")
+            return {"revoked": True, "already_revoked": True}
+        if not await store.revoke_token(hashed, time.time()):
             raise AdminError("No such token: nothing was revoked.")
     finally:
         await store.close()
-    return {"revoked": True}
+    return {"revoked": True, "already_revoked": False}
 
 
 async def set_credentials(settings: RelaySettings, provider_id: int, raw: bytes) -> dict[str, Any]:
     """Store the credentials JSON (read from stdin) for a provider, encrypted."""
-    if len(raw) > MAX_CREDENTIALS_BYTES:
-        raise AdminError("The credentials JSON is too large.")
-    try:
-        credentials = DarajaCredentials.from_json(raw)
-    except CredentialsError as error:
-        raise AdminError(str(error)) from None
+    credentials = _parse_credentials(raw)
     box = load_secret_box(settings)
-    store = _open(settings)
+    store = open_store(settings)
     try:
         vault = CredentialVault(store, box, await load_relay_key(store, box), settings.base_url)
         try:
@@ -112,7 +134,7 @@ async def set_push_limit(
         raise AdminError(
             f"The push limit must be a whole number from 1 to {MAX_PUSHES_PER_MINUTE} a minute."
         )
-    store = _open(settings)
+    store = open_store(settings)
     try:
         if not await store.set_push_limit(provider_id, per_minute):
             raise AdminError(f"There is no provider {provider_id}.")
@@ -124,15 +146,53 @@ async def set_push_limit(
     }
 
 
-async def rotate_key(settings: RelaySettings) -> dict[str, Any]:
+def _parse_credentials(raw: bytes) -> DarajaCredentials:
+    if len(raw) > MAX_CREDENTIALS_BYTES:
+        raise AdminError("The credentials JSON is too large.")
+    if not raw.strip():
+        raise AdminError(
+            "No credentials JSON on stdin: pipe the file in, e.g. "
+            "bucket-relay set-credentials --provider 1 < credentials.json."
+        )
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise AdminError("The credentials are not valid JSON.") from None
+    if isinstance(data, dict):
+        for name, label in (("shortcode", "The shortcode"), ("till_number", "The till number")):
+            value = data.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                # A JSON number loses leading zeros; Daraja numbers are texts.
+                raise AdminError(f'{label} must be written in quotes, e.g. "{name}": "174379".')
+    try:
+        return DarajaCredentials.from_dict(data)
+    except CredentialsError as error:
+        raise AdminError(str(error)) from None
+
+
+async def rotate_key(settings: RelaySettings, say: Say = _quiet) -> dict[str, Any]:
     """Re-encrypt every stored secret with the newest ENCRYPTION_KEY, in one transaction."""
     box = load_secret_box(settings)
-    store = _open(settings)
+    store = open_store(settings)
     try:
         count = await store.reencrypt_secrets(box.rotate)
     finally:
         await store.close()
+    if box.key_count == 1:
+        say(
+            "ENCRYPTION_KEY holds one key, so nothing was rotated (the secrets were re-encrypted "
+            "with the same key). To rotate: put a new key first, ENCRYPTION_KEY=NEW,OLD, "
+            "restart the relay, run rotate-key, then remove OLD (docs/deploy.md)."
+        )
     return {"reencrypted": count, "keys": box.key_count}
+
+
+def _store_facts(settings: RelaySettings, store: SqliteStore) -> dict[str, Any]:
+    return {
+        "database": str(settings.database_path),
+        "store_id": store.store_id,
+        "schema_version": store.schema_version,
+    }
 
 
 async def _issue(store: SqliteStore, provider_id: int, role: Role) -> str:

@@ -7,7 +7,6 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from importlib import metadata
 from typing import Any
 
 import httpx
@@ -29,13 +28,7 @@ from server_stub.settings import RelaySettings
 from server_stub.setup_checks import NonceBook, SetupTester
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.vault import CredentialVault
-
-
-def _version() -> str:
-    try:
-        return metadata.version("payment-bucket-desktop")
-    except metadata.PackageNotFoundError:
-        return "0.0.0"
+from server_stub.version import relay_version
 
 
 def create_app(
@@ -62,7 +55,7 @@ def create_app(
 
     app = FastAPI(
         title="Payment Bucket callback relay",
-        version=_version(),
+        version=relay_version(),
         description="M-PESA STK pushes, callbacks and the payment feed for hotspot providers.",
         lifespan=lifespan,
         docs_url=None,

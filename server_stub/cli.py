@@ -1,4 +1,9 @@
-"""`bucket-relay`: serve the relay, and the operator's commands (DESIGN.md section 4)."""
+"""`bucket-relay`: serve the relay, and the operator's commands (DESIGN.md section 4).
+
+Output (DESIGN.md section 13): JSON alone on stdout; the database in use, warnings and errors as
+sentences on stderr. A refused `serve` exits with EX_CONFIG (78), which the systemd unit lists
+in RestartPreventExitStatus: restarting cannot fix a setting, a locked or newer database.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,32 @@ import os
 import socket
 import sys
 from collections.abc import Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
-from server_stub import admin
+from server_stub import admin, backup
 from server_stub.atrest import AtRestError
 from server_stub.logs import configure_logging
+from server_stub.production_checks import check_production
 from server_stub.settings import RelaySettings, SettingsError, load_settings
 from server_stub.store.migrations import MigrationError
 from server_stub.store.records import Role
+from server_stub.store.serve_lock import StoreInUse, exclusive_use
 from server_stub.store.sqlite_store import StoreOpenError
+from server_stub.store_access import check_database_place
+from server_stub.version import relay_version
 
 log = logging.getLogger(__name__)
-_CLEAN_ERRORS = (SettingsError, AtRestError, StoreOpenError, MigrationError, admin.AdminError)
+_CLEAN_ERRORS = (
+    SettingsError,
+    AtRestError,
+    StoreOpenError,
+    StoreInUse,
+    MigrationError,
+    admin.AdminError,
+    backup.BackupError,
+)
+EX_CONFIG = 78
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,10 +49,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Payment Bucket callback relay. Settings come from the environment "
         "(ENCRYPTION_KEY, BASE_URL, DATABASE_URL, RELAY_DATA_DIR, ...).",
     )
+    parser.add_argument("--version", action="version", version=f"bucket-relay {relay_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the relay")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    serve.add_argument(
+        "--init", action="store_true", help="create the database if there is none (first run)"
+    )
+    commands.add_parser("init", help="create the database and relay key (production first run)")
     create = commands.add_parser("create-provider", help="add a provider; prints its tokens")
     create.add_argument("--name", required=True)
     issue = commands.add_parser("issue-token", help="issue another token for a provider")
@@ -56,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     per_minute.add_argument(
         "--default", action="store_true", help="use RELAY_PUSHES_PER_MINUTE again"
     )
+    make = commands.add_parser("backup", help="online, checked copy of the database")
+    make.add_argument("--to", type=Path, required=True, help="folder for the backups")
+    make.add_argument("--keep", type=int, default=14, help="newest backups to keep (default 14)")
+    put = commands.add_parser("restore", help="replace the database with a backup (relay stopped)")
+    put.add_argument("--from", dest="source", type=Path, required=True)
     return parser
 
 
@@ -64,33 +93,78 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(os.environ)
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
+        _say(f"database {settings.database_path}")
+        if args.command in ("serve", "init", "set-credentials"):
+            check_production(settings, os.environ)
         if args.command == "serve":
-            return _serve(settings, args.host, args.port)
-        _print_json(asyncio.run(_admin_command(settings, args)))
+            return _serve(settings, args.host, args.port, init=args.init)
+        if args.command in ("backup", "restore"):
+            _print_json(_backup_command(settings, args))
+        else:
+            _print_json(asyncio.run(_admin_command(settings, args)))
     except _CLEAN_ERRORS as error:
-        print(f"bucket-relay: {error}", file=sys.stderr)
-        return 1
+        _say(str(error))
+        return EX_CONFIG if args.command == "serve" else 1
     except KeyboardInterrupt:
         return 130
     return 0
 
 
+def _say(sentence: str) -> None:
+    print(f"bucket-relay: {sentence}", file=sys.stderr, flush=True)
+
+
 def _admin_command(settings: RelaySettings, args: argparse.Namespace) -> Coroutine[Any, Any, Any]:
+    if args.command == "init":
+        return admin.init_store(settings)
     if args.command == "create-provider":
         return admin.create_provider(settings, args.name)
     if args.command == "issue-token":
         return admin.issue_token(settings, args.provider, Role(args.role))
     if args.command == "revoke-token":
-        return admin.revoke_token(settings, args.token)
+        return admin.revoke_token(settings, args.token, _say)
     if args.command == "set-credentials":
+        if sys.stdin.isatty():
+            _say("paste the credentials JSON, then press Ctrl-D on an empty line:")
         return admin.set_credentials(settings, args.provider, sys.stdin.buffer.read())
     if args.command == "set-push-limit":
         return admin.set_push_limit(settings, args.provider, args.per_minute)
-    return admin.rotate_key(settings)
+    return admin.rotate_key(settings, _say)
 
 
-def _serve(settings: RelaySettings, host: str, port: int) -> int:
+def _backup_command(settings: RelaySettings, args: argparse.Namespace) -> dict[str, Any]:
+    if args.command == "backup":
+        if args.keep < 1:
+            raise backup.BackupError("--keep must be at least 1.")
+        return {"backup": str(backup.backup(settings.database_path, args.to, args.keep))}
+    done = backup.restore(args.source, settings.database_path)
+    _say(f"restored {args.source} into {done.database}.")
+    if done.safety_copy is not None:
+        _say(f"the database it replaced is kept as {done.safety_copy} (mode 0600).")
+    for old in done.pruned:
+        _say(f"removed an older safety copy, {old}.")
+    _say("desks will reload every payment from the relay when they next connect.")
+    return {
+        "restored": str(args.source),
+        "database": str(done.database),
+        "safety_copy": str(done.safety_copy) if done.safety_copy else None,
+        "store_id": done.store_id or None,
+    }
+
+
+def _serve(settings: RelaySettings, host: str, port: int, *, init: bool) -> int:
+    check_database_place(settings.database_path, may_create=init or not settings.production)
+    refusal = (
+        f"Another relay is already serving {settings.database_path} (pid {{pid}}): one SQLite "
+        "database takes one relay. Stop the other one, or use the PostgreSQL store to run "
+        "several relays."
+    )
+    with exclusive_use(settings.database_path, refusal):
+        return _serve_locked(settings, host, port, init=init)
+
+
+def _serve_locked(settings: RelaySettings, host: str, port: int, *, init: bool) -> int:
     # Imported here: the web stack takes half a second to import, and admin commands never
     # need it.
     import uvicorn
@@ -98,7 +172,8 @@ def _serve(settings: RelaySettings, host: str, port: int) -> int:
     from server_stub.app import create_app
     from server_stub.http_guard import guarded_protocol
 
-    asyncio.run(admin.check_startup(settings))
+    facts = asyncio.run(admin.check_startup(settings, create=init))
+    log_start(settings, facts)
     sock = _listening_socket(host, port)
     bound_port = int(sock.getsockname()[1])
     settings = settings.with_listen_address(host, bound_port)
@@ -142,6 +217,25 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def log_start(settings: RelaySettings, facts: dict[str, Any]) -> None:
+    """The start-up facts an operator checks first, in one log line."""
+    log.info(
+        "Relay %s starting: database %s (store %s, schema version %s), relay key %s, %s mode.",
+        relay_version(),
+        facts["database"],
+        facts["store_id"],
+        facts["schema_version"],
+        facts["relay_key_fingerprint"],
+        "production" if settings.production else "development",
+    )
+    if settings.daraja_base_url is not None:
+        log.warning(
+            "DARAJA_BASE_URL is set: every Daraja call, with each provider's key and secret, "
+            "goes to %s instead of Safaricom.",
+            settings.daraja_base_url,
+        )
 
 
 def _print_json(data: Any) -> None:

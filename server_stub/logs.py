@@ -7,9 +7,12 @@ is escaped so that one log record is always one line.
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import re
 import sys
+import time
 
 # The provider segment may hold anything but a slash (a forged path puts spaces in it).
 _CALLBACK_PATH = re.compile(r"(/payments/callback/[^/]*/)[^/?\s\"]+")
@@ -31,6 +34,12 @@ def escape_controls(text: str) -> str:
     """The text with control characters and line separators written as visible escapes."""
     return _CONTROL.sub(_escaped, text)
 
+# The request being answered (set by server_stub.api.request_ids): JSON log lines carry them.
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "client_address", default=None
+)
+
 
 def redact(text: str) -> str:
     """The text with callback tokens and `Token ...` values replaced."""
@@ -49,10 +58,30 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line (RELAY_LOG_FORMAT=json), with the request id and client address."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as compact JSON; the message is already scrubbed by RedactingFilter."""
+        line: dict[str, object] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name, value in (("request_id", request_id.get()), ("client", client_address.get())):
+            if value is not None:
+                line[name] = value
+        if record.exc_info:
+            line["error"] = redact(self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging(level: str, shape: str = "text") -> None:
     """Send every logger (uvicorn's included) to stderr through the redacting filter."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(JsonFormatter() if shape == "json" else logging.Formatter(FORMAT))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -42,6 +42,7 @@ class RelaySettings:
     callback_max_bytes: int = DEFAULT_CALLBACK_CAP
     json_max_bytes: int = DEFAULT_JSON_CAP
     log_level: str = "INFO"
+    log_format: str = "text"
     access_log: bool = True
     # Abuse limits (issue 11): each bounds what one client can hold or store.
     pushes_per_minute: int = DEFAULT_PUSHES_PER_MINUTE
@@ -93,6 +94,7 @@ def load_settings(environ: Mapping[str, str]) -> RelaySettings:
         reconcile_first_s=first,
         reconcile_until_s=until,
         log_level=_log_level(environ.get("RELAY_LOG_LEVEL", "INFO")),
+        log_format=_log_format(environ.get("RELAY_LOG_FORMAT", "text")),
         access_log=environ.get("RELAY_ACCESS_LOG", "1").strip().lower() not in ("0", "false", "no"),
         pushes_per_minute=_count(environ, "RELAY_PUSHES_PER_MINUTE", DEFAULT_PUSHES_PER_MINUTE),
         unknown_callbacks_per_minute=_count(environ, "RELAY_UNKNOWN_CALLBACKS_PER_MINUTE", 20),
@@ -170,3 +172,10 @@ def _log_level(raw: str) -> str:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError("RELAY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
     return level
+
+
+def _log_format(raw: str) -> str:
+    shape = raw.strip().lower()
+    if shape not in ("text", "json"):
+        raise SettingsError("RELAY_LOG_FORMAT must be text or json.")
+    return shape

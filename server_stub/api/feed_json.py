@@ -25,7 +25,8 @@ def payment_json(payment: PaymentRecord) -> bytes:
     ).encode("utf-8")
 
 
-def page_json(payments: Sequence[PaymentRecord], cursor: int) -> bytes:
-    """`{"items": [...], "cursor": N}` for the feed."""
+def page_json(payments: Sequence[PaymentRecord], cursor: int, store_id: str, head: int) -> bytes:
+    """`{"items": [...], "cursor": N, "store_id": "...", "head": H}` for the feed."""
     items = b",".join(payment_json(payment) for payment in payments)
-    return b'{"items":[' + items + b'],"cursor":' + str(cursor).encode() + b"}"
+    tail = json.dumps({"store_id": store_id, "head": head}, separators=(",", ":")).encode()
+    return b'{"items":[' + items + b'],"cursor":' + str(cursor).encode() + b"," + tail[1:]

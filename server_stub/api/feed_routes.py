@@ -46,5 +46,9 @@ async def payments(request: Request) -> Response:
                     caller.provider_id, query.after, query.limit
                 )
     cursor = rows[-1].seq if rows and rows[-1].seq is not None else query.after
+    # Read after the rows, so head >= every seq in the page; a desk whose cursor is above head
+    # holds history this store never had (a restore) and starts again from zero.
+    head = await relay.store.feed_head(caller.provider_id)
     # The hottest read route: cached per-payment JSON, no pydantic pass (see feed_json).
-    return Response(page_json(rows, cursor), media_type="application/json")
+    body = page_json(rows, cursor, relay.store.store_id, head)
+    return Response(body, media_type="application/json")

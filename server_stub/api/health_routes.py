@@ -10,10 +10,14 @@ from server_stub.api.errors import error_responses
 from server_stub.api.query_guard import only_query
 from server_stub.api.schemas import HealthResponse
 from server_stub.api.state import relay_of
+from server_stub.version import relay_version
 
 router = APIRouter()
 
 
+# HEAD too: uptime monitors and load balancers often probe with it (kept out of the OpenAPI
+# document, where it would repeat the GET operation).
+@router.head("/healthz", include_in_schema=False, dependencies=[Depends(only_query("nonce"))])
 @router.get(
     "/healthz",
     response_model=HealthResponse,
@@ -23,11 +27,16 @@ router = APIRouter()
 async def healthz(
     request: Request, nonce: Annotated[str | None, Query(max_length=64)] = None
 ) -> HealthResponse:
-    """Liveness and store health; `nonce_ok` is true once for a nonce this relay issued."""
+    """Liveness, store health and identity; `nonce_ok` is true once for a nonce it issued."""
     relay = relay_of(request)
-    store_ok = await relay.store.healthy()
+    store = relay.store
+    store_ok = await store.healthy()
     return HealthResponse(
         status="ok" if store_ok else "degraded",
         store="ok" if store_ok else "unavailable",
+        version=relay_version(),
+        store_id=store.store_id,
+        schema_version=store.schema_version,
+        database=str(relay.settings.database_path),
         nonce_ok=relay.nonces.consume(nonce) if nonce else None,
     )

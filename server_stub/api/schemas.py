@@ -90,6 +90,11 @@ class PaymentsPage(BaseModel):
 
     items: list[PaymentItem]
     cursor: int
+    # The store's identity and the provider's last seq: a desk whose store_id differs, or whose
+    # cursor is above head, reloads from zero (the relay's database was restored or replaced).
+    # `plans_version` (DESIGN.md section 13) joins these when plans live on the relay.
+    store_id: str
+    head: int
 
 
 class CredentialsSummary(BaseModel):
@@ -139,6 +144,10 @@ class HealthResponse(BaseModel):
 
     status: Literal["ok", "degraded"]
     store: Literal["ok", "unavailable"]
+    version: str
+    store_id: str
+    schema_version: int
+    database: str
     nonce_ok: bool | None = None
 
 

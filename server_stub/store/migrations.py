@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
@@ -84,6 +88,16 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             CHECK (pushes_per_minute IS NULL OR pushes_per_minute > 0);
         """,
     ),
+    (
+        # The store's identity (DESIGN.md section 13): desks resync when it changes.
+        3,
+        """
+        CREATE TABLE store_meta (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 
@@ -91,7 +105,12 @@ class MigrationError(RuntimeError):
     """The database is newer than this relay, or a migration failed."""
 
 
-def migrate(connection: sqlite3.Connection) -> int:
+def latest_version() -> int:
+    """The schema version this relay writes."""
+    return MIGRATIONS[-1][0]
+
+
+def migrate(connection: sqlite3.Connection, path: Path | None = None) -> int:
     """Bring the schema up to date (connection in autocommit mode); returns the version."""
     connection.execute(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at REAL)"
@@ -99,13 +118,16 @@ def migrate(connection: sqlite3.Connection) -> int:
     latest = MIGRATIONS[-1][0]
     version = _version(connection)
     if version > latest:
+        where = f"The database {path}" if path is not None else "The database"
+        # Seen after a rollback: the pre-upgrade backup is the way back, not another upgrade.
         raise MigrationError(
-            f"The database is at schema version {version}, newer than this relay ({latest}): "
-            "upgrade the relay."
+            f"{where} is at schema version {version}, newer than this relay ({latest}): it was "
+            "upgraded by a newer relay. Restore the backup taken before the upgrade "
+            "(bucket-relay restore), or reinstall the newer relay."
         )
     for number, script in MIGRATIONS:
-        if number > version:
-            _apply(connection, number, script)
+        if number > version and _apply(connection, number, script):
+            log.info("Schema migration %d applied (database now at version %d).", number, number)
     return max(version, latest)
 
 
@@ -114,12 +136,14 @@ def _version(connection: sqlite3.Connection) -> int:
     return int(row[0])
 
 
-def _apply(connection: sqlite3.Connection, number: int, script: str) -> None:
+def _apply(connection: sqlite3.Connection, number: int, script: str) -> bool:
     # The version is read again under the write lock: a CLI command and `serve` may both be
     # opening the same new database at once.
     connection.execute("BEGIN IMMEDIATE")
+    applied = False
     try:
         if _version(connection) < number:
+            applied = True
             for statement in script.split(";"):
                 if statement.strip():
                     connection.execute(statement)
@@ -131,3 +155,4 @@ def _apply(connection: sqlite3.Connection, number: int, script: str) -> None:
     except sqlite3.Error as error:
         connection.execute("ROLLBACK")
         raise MigrationError(f"Schema migration {number} failed: {error}.") from None
+    return applied

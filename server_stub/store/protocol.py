@@ -25,6 +25,10 @@ from server_stub.store.records import (
 class Store(Protocol):
     """Providers, tokens, payments and raw callbacks."""
 
+    # The identity (a uuid4, changed by a restore) and schema version of the open database.
+    store_id: str
+    schema_version: int
+
     async def close(self) -> None:
         """Finish pending writes and release the database."""
 
@@ -92,6 +96,9 @@ class Store(Protocol):
 
     async def get_payment(self, provider_id: int, checkout_request_id: str) -> PaymentRecord | None:
         """One accepted push of this provider, or None."""
+
+    async def feed_head(self, provider_id: int) -> int:
+        """The provider's last feed sequence number (0 before its first payment)."""
 
     async def payments_after(
         self, provider_id: int, after_seq: int, limit: int

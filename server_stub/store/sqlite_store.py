@@ -11,6 +11,7 @@ from pathlib import Path
 from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store import sqlite_payments as payments
 from server_stub.store import sqlite_providers as providers
+from server_stub.store.identity import ensure_store_id
 from server_stub.store.migrations import migrate
 from server_stub.store.records import (
     EncryptedCredentials,
@@ -86,7 +87,15 @@ class SqliteStore:
     def __init__(self, path: Path, clock: Callable[[], float]) -> None:
         _private_database_file(path)
         writer_conn = _connect(path)
-        migrate(writer_conn)
+        try:
+            self.schema_version = migrate(writer_conn, path)
+            self.store_id = ensure_store_id(writer_conn)
+        except sqlite3.Error as error:
+            writer_conn.close()
+            raise StoreOpenError(f"Cannot prepare the database {path}: {error}.") from None
+        except BaseException:
+            writer_conn.close()
+            raise
         # Reads run on the caller's thread: WAL readers never wait for the writer, and every
         # read is a bounded indexed lookup.
         self._read = _connect(path)
@@ -210,6 +219,13 @@ class SqliteStore:
             return None
         return TokenRecord(provider_id=row[0], role=Role(row[1]), revoked=row[2] is not None)
 
+    async def token_revoked_at(self, token_hash: str) -> float | None:
+        """When a token was revoked, or None (never revoked, or no such token)."""
+        row = self._read.execute(
+            "SELECT revoked_at FROM tokens WHERE token_hash = ?", (token_hash,)
+        ).fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
     async def revoke_token(self, token_hash: str, revoked_at: float) -> bool:
         """Revoke a token; False when no such token exists."""
 
@@ -258,6 +274,13 @@ class SqliteStore:
             provider_id,
             checkout_request_id,
         )
+
+    async def feed_head(self, provider_id: int) -> int:
+        """The provider's last feed sequence number (0 before its first payment)."""
+        row = self._read.execute(
+            "SELECT last_seq FROM providers WHERE id = ?", (provider_id,)
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     async def payments_after(
         self, provider_id: int, after_seq: int, limit: int

@@ -38,12 +38,18 @@ def cli_fails(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 def test_create_provider_issue_and_revoke(tmp_path: Path) -> None:
     env = relay_environment(tmp_path)
     created = cli_ok(env, "create-provider", "--name", "Kamau WiFi")
-    assert set(created) == {"provider_id", "owner_token", "attendant_token"}
+    assert set(created) == {
+        "provider_id",
+        "owner_token",
+        "attendant_token",
+        "relay_key_fingerprint",
+    }
     assert len(str(created["owner_token"])) >= 43
     issued = cli_ok(
         env, "issue-token", "--provider", str(created["provider_id"]), "--role", "owner"
     )
-    assert cli_ok(env, "revoke-token", str(issued["token"])) == {"revoked": True}
+    revoked = {"revoked": True, "already_revoked": False}
+    assert cli_ok(env, "revoke-token", str(issued["token"])) == revoked
     assert "No such token" in cli_fails(env, "revoke-token", "nope")
     assert "no provider 99" in cli_fails(env, "issue-token", "--provider", "99", "--role", "owner")
 
@@ -65,8 +71,14 @@ def test_set_credentials_reads_stdin_and_reports_the_callback_url(tmp_path: Path
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        ({"RELAY_ENV": "production"}, "in production the relay refuses to start"),
-        ({"MPESA_ENVIRONMENT": "production"}, "in production the relay refuses to start"),
+        (
+            {"RELAY_ENV": "production", "BASE_URL": "https://relay.example.com"},
+            "in production the relay refuses to start",
+        ),
+        (
+            {"MPESA_ENVIRONMENT": "production", "BASE_URL": "https://relay.example.com"},
+            "in production the relay refuses to start",
+        ),
         ({"ENCRYPTION_KEY": "malformed"}, "ENCRYPTION_KEY entry 1 of 1 is not a Fernet key"),
         ({"DATABASE_URL": "mysql://db"}, "DATABASE_URL must look like sqlite:///"),
     ],
@@ -75,7 +87,8 @@ def test_serve_refuses_bad_settings_with_one_sentence(
     tmp_path: Path, extra: dict[str, str], expected: str
 ) -> None:
     env = relay_environment(tmp_path, extra)
-    assert expected in cli_fails(env, "serve", "--port", "0")
+    assert expected in cli_fails(env, "serve", "--init", "--port", "0")
+    assert not (tmp_path / "relay.db").exists()
 
 
 def test_rotate_key_then_run_with_the_new_key_alone(tmp_path: Path) -> None:

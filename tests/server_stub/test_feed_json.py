@@ -7,7 +7,7 @@ import json
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.api.feed_json import page_json, payment_json
-from server_stub.api.schemas import PaymentItem, payment_fields
+from server_stub.api.schemas import PaymentItem, PaymentsPage, payment_fields
 from server_stub.store.records import PaymentRecord, ResolvedBy
 
 PENDING = PaymentRecord(
@@ -34,10 +34,17 @@ PENDING = PaymentRecord(
 
 
 def test_page_is_the_published_shape() -> None:
-    page = json.loads(page_json([PENDING], 3))
-    assert page == {"items": [payment_fields(PENDING)], "cursor": 3}
-    assert PaymentItem.model_validate(page["items"][0]).checkout_request_id == "ws_CO_1"
-    assert json.loads(page_json([], 9)) == {"items": [], "cursor": 9}
+    store_id = "0b0e3c55-6f0e-4c43-9d0e-6f5b1c1d2e3f"
+    page = json.loads(page_json([PENDING], 3, store_id, 7))
+    assert page == {
+        "items": [payment_fields(PENDING)],
+        "cursor": 3,
+        "store_id": store_id,
+        "head": 7,
+    }
+    assert PaymentsPage.model_validate(page).items[0].checkout_request_id == "ws_CO_1"
+    empty = {"items": [], "cursor": 9, "store_id": store_id, "head": 9}
+    assert json.loads(page_json([], 9, store_id, 9)) == empty
 
 
 def test_a_changed_payment_gets_a_new_fragment() -> None:

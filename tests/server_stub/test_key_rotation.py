@@ -103,10 +103,10 @@ def test_relay_refuses_to_start_with_a_malformed_key(
 ) -> None:
     extra = {"ENCRYPTION_KEY": keys}
     if production:
-        extra["RELAY_ENV"] = "production"
-    completed = run_cli(relay_environment(tmp_path, extra), "serve", "--port", "0")
+        extra |= {"RELAY_ENV": "production", "BASE_URL": "https://relay.example.com"}
+    completed = run_cli(relay_environment(tmp_path, extra), "serve", "--init", "--port", "0")
     stderr = completed.stderr.decode()
-    assert completed.returncode == 1
+    assert completed.returncode == 78  # EX_CONFIG: systemd does not restart on it
     assert completed.stdout == b""  # never announced a listening address
     assert "ENCRYPTION_KEY" in stderr and "Traceback" not in stderr
     for part in keys.split(","):

@@ -29,13 +29,17 @@ async def store(tmp_path: Path) -> SqliteStore:
 
 async def test_opens_in_wal_with_full_sync_and_current_schema(tmp_path: Path) -> None:
     path = tmp_path / "relay.db"
-    for _ in range(2):  # reopening applies nothing twice
+    identities = set()
+    for _ in range(2):  # reopening applies nothing twice and keeps the identity
         store = SqliteStore(path, clock=lambda: 0.0)
+        identities.add(store.store_id)
+        assert store.schema_version == MIGRATIONS[-1][0]
         await store.close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         versions = conn.execute("SELECT version FROM schema_version").fetchall()
     assert versions == [(number,) for number, _ in MIGRATIONS]
+    assert len(identities) == 1 and len(identities.pop()) == 36
 
 
 async def test_concurrent_writes_share_commits(store: SqliteStore) -> None:
