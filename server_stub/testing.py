@@ -141,11 +141,11 @@ def run_cli(
     )
 
 
-def start_relay(env: dict[str, str], log_path: Path) -> RunningRelay:
-    """Start `serve --port 0` and wait for its `listening on` line."""
+def start_relay(env: dict[str, str], log_path: Path, port: int = 0) -> RunningRelay:
+    """Start `serve --port PORT` (0: a free one) and wait for its `listening on` line."""
     log_file = log_path.open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "server_stub", "serve", "--host", "127.0.0.1", "--port", "0"],
+        [sys.executable, "-m", "server_stub", "serve", "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=log_file,
         env=env,
@@ -163,11 +163,13 @@ def start_relay(env: dict[str, str], log_path: Path) -> RunningRelay:
 
 
 @contextmanager
-def running_relay(tmp_path: Path, env: Mapping[str, str] | None = None) -> Iterator[RunningRelay]:
-    """A relay on a free loopback port with its data in `tmp_path / "relay"`; stopped after."""
+def running_relay(
+    tmp_path: Path, env: Mapping[str, str] | None = None, port: int = 0
+) -> Iterator[RunningRelay]:
+    """A relay on a loopback port (free by default) with its data in `tmp_path / "relay"`."""
     data_dir = tmp_path / "relay"
     data_dir.mkdir(parents=True, exist_ok=True)
-    relay = start_relay(relay_environment(data_dir, env), tmp_path / "relay.log")
+    relay = start_relay(relay_environment(data_dir, env), tmp_path / "relay.log", port)
     try:
         yield relay
     finally:

@@ -17,7 +17,8 @@ from typing import Any
 
 from bucket_desktop.services.payment_rows import LocalDays, PaymentRow, make_haystack, parse_status
 
-SCHEMA_VERSION = 1
+# 2: the relay's store identity is kept with the cursor (a restored relay is seen as one).
+SCHEMA_VERSION = 2
 _COLUMNS = (
     "checkout_request_id, seq, status, phone_number, amount, account_reference, "
     "transaction_desc, receipt, result_code, result_desc, resolved_by, created"
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS payments (
     transaction_desc TEXT NOT NULL, receipt TEXT NOT NULL, result_code TEXT, result_desc TEXT,
     resolved_by TEXT, created REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value NOT NULL);
 PRAGMA user_version = {SCHEMA_VERSION};
 """
 
@@ -54,22 +55,32 @@ class PaymentCache:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def load(self, days: LocalDays) -> tuple[list[PaymentRow], int]:
-        """The saved rows (oldest first) and cursor; nothing when absent or unreadable."""
+    def load(self, days: LocalDays) -> tuple[list[PaymentRow], int, str | None]:
+        """The saved rows (unordered), cursor and relay store identity; nothing when absent,
+        unreadable or of an older schema."""
         if not self.path.exists():
-            return [], 0
+            return [], 0, None
+        if _version_of(self.path) != SCHEMA_VERSION:
+            # Damaged, or older with no store identity to compare: one full reload instead.
+            self.discard()
+            return [], 0, None
         try:
             with contextlib.closing(self._connect()) as conn:
-                cursor = conn.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 # Unordered: PaymentBook sorts what it loads anyway.
                 rows = conn.execute(f"SELECT {_COLUMNS} FROM payments").fetchall()  # noqa: S608
         except sqlite3.Error:
             # A damaged cache costs one full download from the relay, nothing more.
             self.discard()
-            return [], 0
-        return [_row(values, days) for values in rows], int(cursor[0]) if cursor else 0
+            return [], 0, None
+        store_id = meta.get("store_id")
+        return (
+            [_row(values, days) for values in rows],
+            int(meta.get("cursor", 0)),
+            store_id if isinstance(store_id, str) else None,
+        )
 
-    def save(self, records: list[Record], cursor: int) -> None:
+    def save(self, records: list[Record], cursor: int, store_id: str | None = None) -> None:
         """Upsert changed rows (see `records_of`) and move the cursor, all or nothing."""
         with contextlib.closing(self._connect()) as conn, conn:
             conn.executemany(
@@ -82,6 +93,10 @@ class PaymentCache:
                 "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
                 (cursor,),
             )
+            if store_id is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('store_id', ?)", (store_id,)
+                )
 
     def discard(self) -> None:
         """Delete the cache (a damaged file, or the relay's history was reset)."""
@@ -91,6 +106,9 @@ class PaymentCache:
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists() and _version_of(self.path) != SCHEMA_VERSION:
+            # An older cache has no store identity to compare: start afresh from the relay.
+            self.discard()
         new = not self.path.exists()
         conn = sqlite3.connect(self.path)
         try:
@@ -102,6 +120,14 @@ class PaymentCache:
             conn.close()
             raise
         return conn
+
+
+def _version_of(path: Path) -> int:
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error:
+        return -1
 
 
 def _values(row: PaymentRow) -> Record:

@@ -60,6 +60,14 @@ class Backoff:
 
 ItemsHandler = Callable[[tuple[PaymentItem, ...]], None]
 StateHandler = Callable[[FeedState, str], None]
+ResetHandler = Callable[[str], None]
+RESET_SENTENCE = (
+    "The relay's records were restored or replaced: loading every payment again from the relay."
+)
+
+
+def _ignore_reset(_: str) -> None:
+    return None
 
 
 class PaymentFeed:
@@ -72,6 +80,8 @@ class PaymentFeed:
         on_items: ItemsHandler,
         on_state: StateHandler,
         cursor: int = 0,
+        store_id: str | None = None,
+        on_reset: ResetHandler = _ignore_reset,
         wait_s: float = LONG_POLL_WAIT_S,
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -80,6 +90,8 @@ class PaymentFeed:
         self._on_items = on_items
         self._on_state = on_state
         self._cursor = cursor
+        self._store_id = store_id
+        self._on_reset = on_reset
         self._wait_s = wait_s
         self._backoff = backoff or Backoff()
         self._sleep = sleep
@@ -90,6 +102,11 @@ class PaymentFeed:
     def cursor(self) -> int:
         """The last sequence number handed over; the next request asks for what follows it."""
         return self._cursor
+
+    @property
+    def store_id(self) -> str | None:
+        """The identity of the relay store the cursor belongs to (None until known)."""
+        return self._store_id
 
     @property
     def state(self) -> FeedState:
@@ -122,10 +139,27 @@ class PaymentFeed:
                     await self._sleep(delay)
                     continue
                 failures = 0
+                if self._history_reset(page):
+                    # The page answers a cursor from another history: drop it and ask again
+                    # from zero (DESIGN.md section 13, "Store identity").
+                    self._cursor = 0
+                    self._store_id = page.store_id
+                    self._on_reset(RESET_SENTENCE)
+                    self._set_state(FeedState.CONNECTING, RESET_SENTENCE)
+                    continue
+                self._store_id = page.store_id or self._store_id
                 self._deliver(page)
         finally:
             if self._state is not FeedState.REFUSED:
                 self._set_state(FeedState.STOPPED, "Not following live payments.")
+
+    def _history_reset(self, page: PaymentsPage) -> bool:
+        """A restored or replaced relay store: another identity, or a head behind our cursor."""
+        other_store = None not in (page.store_id, self._store_id) and (
+            page.store_id != self._store_id
+        )
+        behind = page.head is not None and page.head < self._cursor
+        return other_store or behind
 
     def _deliver(self, page: PaymentsPage) -> None:
         if page.items:

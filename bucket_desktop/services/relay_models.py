@@ -184,6 +184,9 @@ class PaymentsPage:
 
     items: tuple[PaymentItem, ...]
     cursor: int
+    # The relay's store identity and the provider's last seq (None from an older relay).
+    store_id: str | None = None
+    head: int | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any], after: int) -> PaymentsPage:
@@ -193,7 +196,13 @@ class PaymentsPage:
             raise _unreadable("The relay's payment feed has no items list.")
         items = tuple(PaymentItem.from_json(item) for item in raw if isinstance(item, dict))
         cursor = _int(data.get("cursor"))
-        return cls(items=items, cursor=max(after, cursor if cursor is not None else after))
+        store_id = data.get("store_id")
+        return cls(
+            items=items,
+            cursor=max(after, cursor if cursor is not None else after),
+            store_id=store_id if isinstance(store_id, str) and store_id else None,
+            head=_int(data.get("head")),
+        )
 
 
 def _text(data: dict[str, Any], name: str) -> str | None:

@@ -33,6 +33,7 @@ class LivePayments(QObject):
     book_replaced = Signal()  # a new relay session: the whole book is new
     payment_paid = Signal(object)  # PaymentRow
     connection_changed = Signal(str, str)  # FeedState value, sentence
+    history_reset = Signal(str)  # the relay's store was restored or replaced; the sentence
 
     def __init__(
         self,
@@ -86,19 +87,21 @@ class LivePayments(QObject):
         self._cache = None
         self.book = PaymentBook(tz=self._tz)
         self._caught_up = False
-        cursor = await self._load_cache(client) if client is not None else 0
+        cursor, store_id = await self._load_cache(client) if client is not None else (0, None)
         self.book_replaced.emit()
         if client is None:
             self._on_state(FeedState.STOPPED, "Not connected to a relay.")
             return
-        self._start_feed(client, cursor)
+        self._start_feed(client, cursor, store_id)
 
-    def _start_feed(self, client: RelayClient, cursor: int) -> None:
+    def _start_feed(self, client: RelayClient, cursor: int, store_id: str | None) -> None:
         self._feed = PaymentFeed(
             client,
             on_items=self._on_feed_items,
             on_state=self._on_state,
+            on_reset=self._on_history_reset,
             cursor=cursor,
+            store_id=store_id,
             wait_s=self._wait_s,
             backoff=self._backoff,
         )
@@ -109,9 +112,9 @@ class LivePayments(QObject):
         async with self._switch_lock:
             if self._feed is None or self._client is None:
                 return
-            cursor = self._feed.cursor
+            cursor, store_id = self._feed.cursor, self._feed.store_id
             await self.stop()
-            self._start_feed(self._client, cursor)
+            self._start_feed(self._client, cursor, store_id)
 
     def _check_wake(self) -> None:
         mono, wall = time.monotonic(), time.time()
@@ -160,31 +163,55 @@ class LivePayments(QObject):
         cursor = max((item.seq or 0 for item in items), default=0)
         if self._cache is not None and cursor:
             records = records_of([*change.added, *change.updated])
-            self._saves.start(self._save(self._cache, records, cursor))
+            store_id = self._feed.store_id if self._feed is not None else None
+            self._saves.start(self._save(self._cache, records, cursor, store_id))
+
+    def _on_history_reset(self, sentence: str) -> None:
+        """The relay's store was restored or replaced: forget this copy and reload from zero."""
+        log.warning("%s", sentence)
+        self.book = PaymentBook(tz=self._tz)
+        self._caught_up = False
+        self.book_replaced.emit()
+        self.history_reset.emit(sentence)
+        if self._cache is not None:
+            self._saves.start(self._discard(self._cache))
+
+    async def _discard(self, cache: PaymentCache) -> None:
+        # Under the save lock: saves queued before the reset finish first, then all goes.
+        async with self._save_lock:
+            try:
+                await asyncio.to_thread(cache.discard)
+            except OSError as error:
+                log.warning("Could not clear the saved payments %s: %s", cache.path, error)
 
     async def _save(
-        self, cache: PaymentCache, records: list[tuple[object, ...]], cursor: int
+        self,
+        cache: PaymentCache,
+        records: list[tuple[object, ...]],
+        cursor: int,
+        store_id: str | None,
     ) -> None:
         # One save at a time, in feed order, so an older version never overwrites a newer one.
         async with self._save_lock:
             try:
-                await asyncio.to_thread(cache.save, records, cursor)
+                await asyncio.to_thread(cache.save, records, cursor, store_id)
             except (OSError, sqlite3.Error) as error:
                 # Only the local copy suffers: the next start fetches more from the relay.
                 log.warning("Could not save payments to %s: %s", cache.path, error)
 
-    async def _load_cache(self, client: RelayClient) -> int:
-        """Fill the book from the saved copy if it belongs to this relay session; the cursor."""
+    async def _load_cache(self, client: RelayClient) -> tuple[int, str | None]:
+        """Fill the book from the saved copy if it belongs to this relay session; the cursor
+        and the relay store identity it was saved under."""
         if self._cache_dir is None:
-            return 0
+            return 0, None
         cache = PaymentCache(cache_file(self._cache_dir, client.base_url))
         self._cache = cache
-        rows, cursor = await asyncio.to_thread(cache.load, LocalDays(self._tz))
+        rows, cursor, store_id = await asyncio.to_thread(cache.load, LocalDays(self._tz))
         if rows and not await _same_history(client, rows):
             await asyncio.to_thread(cache.discard)
-            return 0
+            return 0, None
         self.book.load_rows(rows)
-        return cursor
+        return cursor, store_id
 
     def _on_state(self, state: FeedState, message: str) -> None:
         self.state = state

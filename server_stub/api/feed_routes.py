@@ -36,7 +36,10 @@ async def payments(request: Request) -> Response:
     # Take the event before reading, so a commit between the read and the wait still wakes.
     changed = relay.notifier.current(caller.provider_id)
     rows = await relay.store.payments_after(caller.provider_id, query.after, query.limit)
-    if not rows and query.wait > 0:
+    head = await relay.store.feed_head(caller.provider_id)
+    # A cursor above head comes from history this store never had (a restore): answer at once,
+    # the desk starts again from zero.
+    if not rows and query.wait > 0 and query.after <= head:
         with relay.waiters.holding(caller.token_key):
             while not rows and (remaining := deadline - loop.time()) > 0:
                 with contextlib.suppress(TimeoutError):
@@ -45,10 +48,9 @@ async def payments(request: Request) -> Response:
                 rows = await relay.store.payments_after(
                     caller.provider_id, query.after, query.limit
                 )
+        # Read after the rows, so head >= every seq in the page.
+        head = await relay.store.feed_head(caller.provider_id)
     cursor = rows[-1].seq if rows and rows[-1].seq is not None else query.after
-    # Read after the rows, so head >= every seq in the page; a desk whose cursor is above head
-    # holds history this store never had (a restore) and starts again from zero.
-    head = await relay.store.feed_head(caller.provider_id)
     # The hottest read route: cached per-payment JSON, no pydantic pass (see feed_json).
     body = page_json(rows, cursor, relay.store.store_id, head)
     return Response(body, media_type="application/json")

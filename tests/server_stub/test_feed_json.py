@@ -7,7 +7,7 @@ import json
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.api.feed_json import page_json, payment_json
-from server_stub.api.schemas import PaymentItem, PaymentsPage, payment_fields
+from server_stub.api.schemas import PaymentsPage, payment_fields
 from server_stub.store.records import PaymentRecord, ResolvedBy
 
 PENDING = PaymentRecord(

@@ -166,7 +166,7 @@ def test_revoked_token_stops_working_at_once(relay: RunningRelay, shared: Provid
     token = relay.cli("issue-token", "--provider", str(shared.provider_id), "--role", "attendant")
     with client_for(relay, token["token"]) as client:
         assert client.get("/payments/bucket/payments/").status_code == 200
-        assert relay.cli("revoke-token", token["token"]) ["revoked"] is True
+        assert relay.cli("revoke-token", token["token"])["revoked"] is True
         refused = client.get("/payments/bucket/payments/")
         assert refused.status_code == 401
         assert refused.json()["error"]["code"] == "invalid_token"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 from datetime import UTC
 from pathlib import Path
@@ -20,7 +21,7 @@ def test_rows_and_cursor_come_back_after_a_restart(tmp_path: Path) -> None:
     update = book.apply([item("a", 3, receipt="SKL3")])
     cache.save(records_of(update.updated), 3)
     cache.save([], 2)  # a late, older save never moves the cursor back
-    rows, cursor = PaymentCache(cache.path).load(LocalDays(UTC))
+    rows, cursor, _ = PaymentCache(cache.path).load(LocalDays(UTC))
     assert cursor == 3
     assert sorted((r.checkout_request_id, r.status.value, r.receipt, r.seq) for r in rows) == [
         ("a", "paid", "SKL3", 3),
@@ -42,7 +43,7 @@ def test_local_rows_not_yet_in_the_feed_are_not_saved(tmp_path: Path) -> None:
 def test_a_damaged_cache_is_dropped_and_costs_only_a_reload(tmp_path: Path) -> None:
     cache = PaymentCache(cache_file(tmp_path, "https://relay.example.com"))
     cache.path.write_bytes(b"not a database at all" * 100)
-    assert cache.load(LocalDays(UTC)) == ([], 0)
+    assert cache.load(LocalDays(UTC)) == ([], 0, None)
     assert not cache.path.exists()
 
 
@@ -50,3 +51,16 @@ def test_each_relay_has_its_own_file(tmp_path: Path) -> None:
     first = cache_file(tmp_path, "https://a.example.com")
     assert first != cache_file(tmp_path, "https://b.example.com")
     assert first.parent == tmp_path and first.name.startswith("payments-")
+
+
+def test_keeps_the_relay_store_identity_and_drops_an_older_schema(tmp_path: Path) -> None:
+    book = PaymentBook(tz=UTC)
+    change = book.apply([item("a", 1)])
+    cache = PaymentCache(cache_file(tmp_path, "https://relay.example.com"))
+    cache.save(records_of(change.added), 1, "store-1")
+    assert cache.load(LocalDays(UTC))[1:] == (1, "store-1")
+    with sqlite3.connect(cache.path) as conn:  # as the previous version left it
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    assert cache.load(LocalDays(UTC)) == ([], 0, None)
+    assert not cache.path.exists()

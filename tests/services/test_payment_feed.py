@@ -9,7 +9,12 @@ from collections.abc import Callable
 import pytest
 
 from bucket_desktop.services.payment_book import PaymentBook
-from bucket_desktop.services.payment_feed import Backoff, FeedState, PaymentFeed
+from bucket_desktop.services.payment_feed import (
+    RESET_SENTENCE,
+    Backoff,
+    FeedState,
+    PaymentFeed,
+)
 from bucket_desktop.services.relay_errors import RelayAuthError, RelayUnavailable
 from bucket_desktop.services.relay_models import PaymentItem, PaymentsPage
 
@@ -155,3 +160,48 @@ def test_backoff_doubles_up_to_its_ceiling() -> None:
     assert [backoff.delay(n) for n in range(1, 6)] == [0.5, 1, 2, 4, 4]
     jittered = Backoff(first_s=1, max_s=1, jitter=0.2)
     assert all(0.8 <= jittered.delay(3) <= 1.2 for _ in range(50))
+
+
+class RestorableRelay(ScriptedRelay):
+    """A relay whose store can be swapped for an older copy with a new identity."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store_id = "store-a"
+
+    def restore_to(self, count: int, store_id: str) -> None:
+        self.log = self.log[:count]
+        self.store_id = store_id
+        self.changed.set()
+
+    async def payments(self, *, after: int = 0, wait: float = 0, limit: int = 500) -> PaymentsPage:
+        page = await super().payments(after=after, wait=wait, limit=limit)
+        head = self.log[-1].seq or 0 if self.log else 0
+        return PaymentsPage(page.items, page.cursor, store_id=self.store_id, head=head)
+
+
+@pytest.mark.parametrize("new_identity", ["store-b", "store-a"])
+async def test_a_restored_relay_is_reloaded_from_zero(new_identity: str) -> None:
+    relay = RestorableRelay()
+    relay.add(5)
+    seen, resets = Recorder(), []
+    feed = PaymentFeed(
+        relay, on_items=seen.on_items, on_state=seen.on_state, on_reset=resets.append, wait_s=5
+    )
+    task = asyncio.create_task(feed.run())
+    await wait_for(lambda: feed.cursor == 5)
+    assert feed.store_id == "store-a"
+    # Restored to a backup holding 3 payments; then 1 new payment takes seq 4 again. With the
+    # same identity (a database copied back by hand) only head < cursor gives it away.
+    relay.restore_to(3, new_identity)
+    relay.add(1)
+    await wait_for(lambda: len(resets) == 1 and feed.cursor == 4)
+    assert resets == [RESET_SENTENCE]
+    assert "restored or replaced" in RESET_SENTENCE
+    assert feed.store_id == new_identity
+    assert seen.seen[-4:] == [1, 2, 3, 4]  # everything again, from zero
+    assert relay.requests[-1][0] == 4
+    feed.stop()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
