@@ -12,13 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from bucket_desktop.services.credentials import CredentialsError, DarajaCredentials
-from server_stub.atrest import load_secret_box
+from server_stub.atrest import SecretBox, load_secret_box
 from server_stub.errors import RelayError
 from server_stub.relay_key import load_relay_key
 from server_stub.settings import RelaySettings
 from server_stub.store.records import Role
 from server_stub.store.sqlite_store import SqliteStore
-from server_stub.store_access import open_store
+from server_stub.store_access import check_database_place, open_store
 from server_stub.tokens import new_token, token_hash
 from server_stub.vault import CredentialVault
 
@@ -39,7 +39,7 @@ def _quiet(_: str) -> None:
 
 async def check_startup(settings: RelaySettings, *, create: bool = False) -> dict[str, Any]:
     """Open the store and the relay key once, so `serve` fails early with a clear sentence."""
-    box = load_secret_box(settings)  # first: a missing key must not leave an empty database
+    box = _secret_box(settings, create=create)  # a missing key must not leave an empty database
     store = open_store(settings, create=create)
     try:
         relay_key = await load_relay_key(store, box)
@@ -58,7 +58,7 @@ async def create_provider(settings: RelaySettings, name: str) -> dict[str, Any]:
     name = name.strip()
     if not name or len(name) > MAX_NAME or not name.isprintable():
         raise AdminError(f"The provider name must be 1 to {MAX_NAME} printable characters.")
-    box = load_secret_box(settings)
+    box = _secret_box(settings)
     store = open_store(settings)
     try:
         relay_key = await load_relay_key(store, box)
@@ -106,7 +106,7 @@ async def revoke_token(settings: RelaySettings, token: str, say: Say = _quiet) -
 async def set_credentials(settings: RelaySettings, provider_id: int, raw: bytes) -> dict[str, Any]:
     """Store the credentials JSON (read from stdin) for a provider, encrypted."""
     credentials = _parse_credentials(raw)
-    box = load_secret_box(settings)
+    box = _secret_box(settings)
     store = open_store(settings)
     try:
         vault = CredentialVault(store, box, await load_relay_key(store, box), settings.base_url)
@@ -172,7 +172,7 @@ def _parse_credentials(raw: bytes) -> DarajaCredentials:
 
 async def rotate_key(settings: RelaySettings, say: Say = _quiet) -> dict[str, Any]:
     """Re-encrypt every stored secret with the newest ENCRYPTION_KEY, in one transaction."""
-    box = load_secret_box(settings)
+    box = _secret_box(settings)
     store = open_store(settings)
     try:
         count = await store.reencrypt_secrets(box.rotate)
@@ -185,6 +185,12 @@ async def rotate_key(settings: RelaySettings, say: Say = _quiet) -> dict[str, An
             "restart the relay, run rotate-key, then remove OLD (docs/deploy.md)."
         )
     return {"reencrypted": count, "keys": box.key_count}
+
+
+def _secret_box(settings: RelaySettings, *, create: bool = False) -> SecretBox:
+    # The folder first: in development the key file is generated next to the database.
+    check_database_place(settings.database_path, may_create=create or not settings.production)
+    return load_secret_box(settings)
 
 
 def _store_facts(settings: RelaySettings, store: SqliteStore) -> dict[str, Any]:
