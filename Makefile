@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,15 @@ run: $(STAMP)
 	$(BIN)/python -m bucket_desktop --demo
 
 test: $(STAMP)
+	sh scripts/system-packages.sh install
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
+
+# nginx, Caddy, sqlite3 for the deploy-guide tests (apt-get as root; otherwise those tests skip).
+system-packages:
+	sh scripts/system-packages.sh install
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

@@ -24,8 +24,10 @@ import pytest
 
 from bucket_desktop.demo import demo_credentials
 from server_stub.atrest import parse_keys
+from server_stub.backup import prune
 from server_stub.daraja_sim.testing import running_simulator
 from server_stub.settings import load_settings
+from server_stub.store.migrations import MIGRATIONS
 from server_stub.testing import relay_environment, run_cli, running_relay
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,31 +39,51 @@ UNITS = ("bucket-relay.service", "bucket-relay-backup.service", "bucket-relay-ba
 
 def doc_commands(containing: str) -> list[str]:
     """Lines of the guide's sh blocks that contain `containing`."""
-    blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(), flags=re.S)
-    lines = [line.strip() for block in blocks for line in block.splitlines()]
-    found = [line for line in lines if containing in line]
+    found = [line for line in all_doc_commands() if containing in line]
     assert found, f"docs/deploy.md has no command with {containing!r}"
     return found
 
 
-def localise(command: str, tmp_path: Path) -> list[str]:
-    """The guide's VPS command with this machine's interpreter, scripts and tmp folders."""
-    command = command.removeprefix("sudo -u bucket-relay ")
-    for vps, here in (
+def all_doc_commands() -> list[str]:
+    """Every line of the guide's sh blocks, in order."""
+    blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(), flags=re.S)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+AS_SERVICE_USER = "runuser -u bucket-relay -- "
+
+
+def vps_paths(tmp_path: Path) -> tuple[tuple[str, str], ...]:
+    """The VPS paths of the guide and where they are on this machine (most specific first)."""
+    return (
         ("/opt/bucket-relay/venv/bin/python", sys.executable),
-        ("/opt/bucket-relay/backup_relay.py", str(DEPLOY / "backup_relay.py")),
+        ("/opt/bucket-relay/venv/bin/bucket-relay", str(RELAY_BIN)),
         ("/opt/bucket-relay/bucket-relay-admin", str(DEPLOY / "bucket-relay-admin")),
         ("/var/lib/bucket-relay", str(tmp_path / "lib")),
         ("/var/backups/bucket-relay", str(tmp_path / "backups")),
-    ):
+        ("/etc/bucket-relay", str(tmp_path / "etc")),
+    )
+
+
+def localise(command: str, tmp_path: Path) -> list[str]:
+    """The guide's VPS command with this machine's interpreter, scripts and tmp folders."""
+    command = command.removeprefix(AS_SERVICE_USER)
+    for vps, here in vps_paths(tmp_path):
         command = command.replace(vps, here)
     return shlex.split(command)
 
 
 def run(args: list[str], env: Mapping[str, str] | None = None, stdin: str = "") -> str:
-    """Run a command that must succeed; its stdout."""
+    """Run a command that must succeed (from the repository folder, as the guide says)."""
     done = subprocess.run(
-        args, input=stdin, env=env, capture_output=True, text=True, timeout=60, check=False
+        args,
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -83,6 +105,20 @@ def relay_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     )
 
 
+def write_env_file(path: Path, settings: Mapping[str, str]) -> None:
+    """A relay.env as in the guide (KEY=value lines)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{name}={value}\n" for name, value in settings.items()))
+
+
+def admin_env(tmp_path: Path, settings: Mapping[str, str]) -> dict[str, str]:
+    """The environment for `bucket-relay-admin`, with relay.env written from `settings`."""
+    env_file = tmp_path / "etc" / "relay.env"
+    write_env_file(env_file, settings)
+    env = relay_environment(tmp_path / "elsewhere")  # only relay.env may name the database
+    return {**env, "RELAY_ENV_FILE": str(env_file), "RELAY_BIN": str(RELAY_BIN)}
+
+
 def owner_get(relay_url: str, token: str) -> httpx.Response:
     """The owner's masked credentials summary."""
     return httpx.get(
@@ -92,27 +128,37 @@ def owner_get(relay_url: str, token: str) -> httpx.Response:
     )
 
 
+PRODUCTION_BASE = {"RELAY_ENV": "production", "BASE_URL": "https://relay.example.co.ke"}
+
+
 def test_generated_key_is_what_production_needs(tmp_path: Path) -> None:
     key = generate_key(tmp_path)
-    production = relay_env(tmp_path, RELAY_ENV="production")
-    without = run_cli(production, "serve", "--host", "127.0.0.1", "--port", "0")
-    refusal = without.stderr.decode().strip()
+    production = relay_env(tmp_path, **PRODUCTION_BASE)
+    without = run_cli(production, "init")
+    refusal = without.stderr.decode().strip().splitlines()[-1]
     assert without.returncode == 1
     assert refusal.startswith(
         "bucket-relay: ENCRYPTION_KEY is not set: in production the relay refuses to start"
     )
-    assert refusal.split(";")[0] in DOC.read_text()
+    assert refusal.split(";")[0].removeprefix("bucket-relay: ") in DOC.read_text()
+    (init_command,) = doc_commands("bucket-relay-admin init")
+    settings = {**PRODUCTION_BASE, "ENCRYPTION_KEY": key}
+    settings["DATABASE_URL"] = production["DATABASE_URL"]
+    created = json.loads(run(localise(init_command, tmp_path), env=admin_env(tmp_path, settings)))
     with running_relay(tmp_path, env={**production, "ENCRYPTION_KEY": key}) as relay:
-        assert httpx.get(f"{relay.base_url}/healthz", timeout=5).json()["status"] == "ok"
+        health = httpx.get(f"{relay.base_url}/healthz", timeout=5).json()
+    assert health["status"] == "ok" and health["store_id"] == created["store_id"]
     assert not (tmp_path / "lib" / "encryption.key").exists()
 
 
 def test_online_backup_then_restore_brings_back_tokens_and_credentials(tmp_path: Path) -> None:
-    env = {"ENCRYPTION_KEY": generate_key(tmp_path)}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'lib' / 'relay.db'}"
-    (backup_command,) = doc_commands("backup_relay.py backup")[:1]
-    (restore_command,) = doc_commands("backup_relay.py restore")
-    with running_relay(tmp_path, env=env) as relay:
+    settings = {"ENCRYPTION_KEY": generate_key(tmp_path)}
+    settings["DATABASE_URL"] = f"sqlite:///{tmp_path / 'lib' / 'relay.db'}"
+    env = admin_env(tmp_path, settings)
+    (backup_command,) = doc_commands("bucket-relay-admin backup")[:1]
+    (restore_command,) = doc_commands("bucket-relay-admin restore")
+    (sqlite_command,) = doc_commands("sqlite3 /var/lib/bucket-relay/relay.db")
+    with running_relay(tmp_path, env=settings) as relay:
         kept = relay.cli("create-provider", "--name", "Kept")
         relay.cli(
             "set-credentials",
@@ -120,7 +166,8 @@ def test_online_backup_then_restore_brings_back_tokens_and_credentials(tmp_path:
             str(kept["provider_id"]),
             input=demo_credentials().to_json(),
         )
-        backup_file = Path(run(localise(backup_command, tmp_path)).strip())
+        backup_file = Path(json.loads(run(localise(backup_command, tmp_path), env))["backup"])
+        run(localise(sqlite_command, tmp_path))
         assert httpx.get(f"{relay.base_url}/healthz", timeout=5).json()["status"] == "ok"
         later = relay.cli("create-provider", "--name", "After the backup")
         relay.stop()
@@ -128,79 +175,62 @@ def test_online_backup_then_restore_brings_back_tokens_and_credentials(tmp_path:
         assert backup_file.stat().st_mode & 0o077 == 0
         restore = localise(restore_command, tmp_path)
         restore[restore.index("--from") + 1] = str(backup_file)
-        assert "the previous database is kept as" in run(restore)
-    with running_relay(tmp_path, env=env) as restored:
+        done = subprocess.run(restore, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        assert "the database it replaced is kept as" in done.stderr
+    with running_relay(tmp_path, env=settings) as restored:
         summary = owner_get(restored.base_url, kept["owner_token"])
         assert summary.status_code == 200
         assert summary.json()["shortcode"] == demo_credentials().shortcode
         assert owner_get(restored.base_url, later["owner_token"]).status_code == 401
-    assert list((tmp_path / "lib").glob("relay.db.before-restore-*"))
+    (copy,) = (tmp_path / "lib").glob("relay.db.before-restore-*")
+    assert copy.stat().st_mode & 0o077 == 0
+    manual = tmp_path / "backups" / "manual.db"
+    with sqlite3.connect(manual) as conn:
+        assert conn.execute("SELECT name FROM providers").fetchall() == [("Kept",)]
+    conn.close()
 
 
 def test_backup_and_restore_refuse_with_a_sentence(tmp_path: Path) -> None:
-    script = [sys.executable, str(DEPLOY / "backup_relay.py")]
-    missing = subprocess.run(
-        [*script, "backup", "--database", str(tmp_path / "none.db"), "--to", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert (missing.returncode, missing.stderr.strip()) == (
-        1,
-        f"backup_relay: There is no database at {tmp_path / 'none.db'}.",
+    env = relay_env(tmp_path)
+    missing = run_cli(env, "backup", "--to", str(tmp_path))
+    assert missing.returncode == 1
+    assert missing.stderr.decode().strip().splitlines()[-1] == (
+        f"bucket-relay: There is no database at {tmp_path / 'lib' / 'relay.db'}."
     )
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database" * 100)
-    target = tmp_path / "relay.db"
-    sqlite3.connect(target).close()
-    refused = subprocess.run(
-        [*script, "restore", "--from", str(junk), "--database", str(target)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    assert run_cli(env, "init").returncode == 0
+    refused = run_cli(env, "restore", "--from", str(junk))
     assert refused.returncode == 1
-    assert "is not a usable SQLite database" in refused.stderr
-    assert "Traceback" not in refused.stderr
-    assert not list(tmp_path.glob("relay.db.before-restore-*"))
+    assert "is not a usable SQLite database" in refused.stderr.decode()
+    assert "Traceback" not in refused.stderr.decode()
+    assert not list((tmp_path / "lib").glob("relay.db.before-restore-*"))
 
 
 def test_backups_beyond_keep_are_pruned(tmp_path: Path) -> None:
-    sys.path.insert(0, str(DEPLOY))
-    try:
-        import backup_relay
-    finally:
-        sys.path.remove(str(DEPLOY))
     for day in ("20250101", "20250102", "20250103"):
         (tmp_path / f"relay-{day}T000000Z.db").write_bytes(b"")
-    removed = backup_relay.prune(tmp_path, keep=2)
+    removed = prune(tmp_path, keep=2)
     assert [p.name for p in removed] == ["relay-20250101T000000Z.db"]
     assert len(list(tmp_path.glob("relay-*.db"))) == 2
 
 
-def write_env_file(path: Path, settings: Mapping[str, str]) -> None:
-    """A relay.env as in the guide (KEY=value lines)."""
-    path.write_text("".join(f"{name}={value}\n" for name, value in settings.items()))
-
-
 def test_rotation_steps_reencrypt_everything_under_the_new_key(tmp_path: Path) -> None:
     old, new = generate_key(tmp_path), generate_key(tmp_path)
-    env_file = tmp_path / "relay.env"
-    admin_env = {**relay_env(tmp_path), "RELAY_ENV_FILE": str(env_file)}
-    admin_env["RELAY_BIN"] = str(RELAY_BIN)
-    database = {"DATABASE_URL": admin_env["DATABASE_URL"]}
+    database = {"DATABASE_URL": relay_env(tmp_path)["DATABASE_URL"]}
     (rotate_command,) = doc_commands("bucket-relay-admin rotate-key")
     (create_command,) = doc_commands("bucket-relay-admin create-provider")
     with running_simulator() as sim:
         settings = {**database, "ENCRYPTION_KEY": old, "DARAJA_BASE_URL": sim.base_url}
-        write_env_file(env_file, settings)
-        provider = json.loads(run(localise(create_command, tmp_path), env=admin_env))
+        admin_env_old = admin_env(tmp_path, settings)
+        provider = json.loads(run(localise(create_command, tmp_path), env=admin_env_old))
         admin = [str(DEPLOY / "bucket-relay-admin")]
         credentials = demo_credentials().to_json().decode()
         args = ["set-credentials", "--provider", str(provider["provider_id"])]
-        run([*admin, *args], env=admin_env, stdin=credentials)
-        write_env_file(env_file, {**settings, "ENCRYPTION_KEY": f"{new},{old}"})
-        rotated = json.loads(run(localise(rotate_command, tmp_path), env=admin_env))
+        run([*admin, *args], env=admin_env_old, stdin=credentials)
+        rotating = admin_env(tmp_path, {**settings, "ENCRYPTION_KEY": f"{new},{old}"})
+        rotated = json.loads(run(localise(rotate_command, tmp_path), env=rotating))
         assert rotated["keys"] == 2 and rotated["reencrypted"] >= 4  # 3 secrets + relay key
         with running_relay(tmp_path, env={**settings, "ENCRYPTION_KEY": new}) as relay:
             report = httpx.post(
@@ -213,7 +243,7 @@ def test_rotation_steps_reencrypt_everything_under_the_new_key(tmp_path: Path) -
         assert checks["credentials"] is True
     old_only = relay_environment(tmp_path / "lib", settings)
     refused = run_cli(old_only, "serve", "--host", "127.0.0.1", "--port", "0")
-    assert refused.returncode == 1  # the old key alone no longer opens anything
+    assert refused.returncode == 78  # the old key alone no longer opens anything
     assert "cannot be decrypted with ENCRYPTION_KEY" in refused.stderr.decode()
 
 
@@ -221,7 +251,7 @@ UPGRADED_RELAY = textwrap.dedent(
     """
     import sys
     from server_stub.store import migrations
-    migrations.MIGRATIONS += ((len(migrations.MIGRATIONS) + 1,
+    migrations.MIGRATIONS += ((migrations.MIGRATIONS[-1][0] + 1,
                                "ALTER TABLE providers ADD COLUMN upgrade_note TEXT"),)
     from server_stub.cli import main
     sys.exit(main(sys.argv[1:]))
@@ -233,18 +263,29 @@ def test_upgrade_migrates_in_place_and_an_older_relay_refuses_the_result(tmp_pat
     env = relay_env(tmp_path, ENCRYPTION_KEY=generate_key(tmp_path))
     assert run_cli(env, "create-provider", "--name", "Before").returncode == 0
     upgraded = [sys.executable, "-c", UPGRADED_RELAY]
-    token = json.loads(run([*upgraded, "issue-token", "--provider", "1", "--role", "owner"], env))
-    assert token["token"]
+    issued = subprocess.run(
+        [*upgraded, "issue-token", "--provider", "1", "--role", "owner"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert json.loads(issued.stdout)["token"]
+    assert f"Schema migration {len(MIGRATIONS) + 1} applied" in issued.stderr
     with sqlite3.connect(tmp_path / "lib" / "relay.db") as conn:
         versions = [row[0] for row in conn.execute("SELECT version FROM schema_version")]
         columns = [row[1] for row in conn.execute("PRAGMA table_info(providers)")]
         names = [row[0] for row in conn.execute("SELECT name FROM providers")]
+    conn.close()
     assert versions == list(range(1, len(versions) + 1)) and len(versions) >= 2
     assert "upgrade_note" in columns and names == ["Before"]
-    older = run_cli(env, "create-provider", "--name", "After")
-    assert older.returncode == 1
-    assert "newer than this relay" in older.stderr.decode()
-    assert "newer than this relay" in DOC.read_text()
+    older = run_cli(env, "serve", "--port", "0")
+    assert older.returncode == 78  # RestartPreventExitStatus in the unit
+    refusal = older.stderr.decode()
+    assert "newer than this relay" in refusal
+    assert "Restore the backup taken before the upgrade" in refusal
+    assert "Restore the backup taken before the upgrade" in DOC.read_text()
+    assert "RestartPreventExitStatus=78" in (DEPLOY / "bucket-relay.service").read_text()
 
 
 def env_example() -> dict[str, str]:

@@ -54,7 +54,7 @@ def run_cli_as_service_user(env: Mapping[str, str], *args: str) -> tuple[int, st
             os.environ.clear()
             os.environ.update(env)
             code = main(list(args))
-        except BaseException as error:  # noqa: BLE001 - anything here must end the child
+        except BaseException as error:
             print(f"child failed: {error!r}", file=sys.stderr)
             code = 98
         finally:
