@@ -16,6 +16,7 @@ from bucket_desktop.services.daraja_client import DarajaClient
 from server_stub.api import bucket_routes, callback_routes, feed_routes, health_routes
 from server_stub.api.callback_schema import SAFE_JSON
 from server_stub.api.errors import install_error_handlers
+from server_stub.api.request_ids import RequestIds
 from server_stub.api.state import RelayServices
 from server_stub.atrest import load_secret_box
 from server_stub.callbacks import CallbackInbox
@@ -66,6 +67,7 @@ def create_app(
     install_rate_limits(app, settings.pushes_per_minute)
     for module in (bucket_routes, feed_routes, callback_routes, health_routes):
         app.include_router(module.router)
+    app.add_middleware(RequestIds, trusted_proxies=settings.trusted_proxies)
     return app
 
 

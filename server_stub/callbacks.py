@@ -114,7 +114,9 @@ class CallbackInbox:
         )
         if changed is not None:
             self._notifier.notify(changed)
-        log.info("Callback for provider %s: %s", raw.provider_ref, outcome.value)
+        # The source is the address the relay believed (X-Forwarded-For from TRUSTED_PROXIES
+        # only): behind a proxy its access log shows only the proxy.
+        log.info("Callback for provider %s from %s: %s", raw.provider_ref, source, outcome.value)
         if refusal is not None:
             raise refusal
         return outcome

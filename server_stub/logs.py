@@ -35,9 +35,11 @@ def escape_controls(text: str) -> str:
     return _CONTROL.sub(_escaped, text)
 
 # The request being answered (set by server_stub.api.request_ids): JSON log lines carry them.
-request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
-client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "client_address", default=None
+current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "current_request_id", default=None
+)
+current_client: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "current_client", default=None
 )
 
 
@@ -70,7 +72,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for name, value in (("request_id", request_id.get()), ("client", client_address.get())):
+        for name, value in (
+            ("request_id", current_request_id.get()),
+            ("client", current_client.get()),
+        ):
             if value is not None:
                 line[name] = value
         if record.exc_info:

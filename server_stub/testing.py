@@ -144,7 +144,7 @@ def run_cli(
 def start_relay(env: dict[str, str], log_path: Path, port: int = 0) -> RunningRelay:
     """Start `serve --port PORT` (0: a free one) and wait for its `listening on` line."""
     log_file = log_path.open("ab")
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own module with explicit arguments
         [sys.executable, "-m", "server_stub", "serve", "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=log_file,
