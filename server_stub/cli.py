@@ -108,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EX_CONFIG if args.command == "serve" else 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`... | head`): nothing left to say, and no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 

@@ -34,6 +34,7 @@ def escape_controls(text: str) -> str:
     """The text with control characters and line separators written as visible escapes."""
     return _CONTROL.sub(_escaped, text)
 
+
 # The request being answered (set by server_stub.api.request_ids): JSON log lines carry them.
 current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "current_request_id", default=None
