@@ -21,6 +21,7 @@ from server_stub.api.state import RelayServices
 from server_stub.atrest import load_secret_box
 from server_stub.callbacks import CallbackInbox
 from server_stub.feed import FeedNotifier, WaiterLimit
+from server_stub.metrics import RelayMetrics
 from server_stub.pushes import PushService
 from server_stub.rate_limit import install_rate_limits
 from server_stub.reconcile import Reconciler
@@ -31,28 +32,37 @@ from server_stub.store.sqlite_store import SqliteStore
 from server_stub.vault import CredentialVault
 from server_stub.version import relay_version
 
+BACKLOG_EVERY_S = 10.0
+
 
 def create_app(
     settings: RelaySettings,
     *,
     clock: Callable[[], float] = time.time,
     on_ready: Callable[[], None] | None = None,
+    metrics: RelayMetrics | None = None,
 ) -> FastAPI:
     """The relay app for these settings; nothing is opened until the lifespan starts."""
+    counted = metrics if metrics is not None else RelayMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with _running_services(settings, clock) as services:
+        async with _running_services(settings, clock, counted) as services:
             app.state.relay = services
-            reconciler = asyncio.create_task(services.reconciler.run(), name="reconciler")
+            tasks = (
+                asyncio.create_task(services.reconciler.run(), name="reconciler"),
+                asyncio.create_task(_watch_backlog(services, counted, clock), name="backlog"),
+            )
             if on_ready is not None:
                 on_ready()
             try:
                 yield
             finally:
-                reconciler.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reconciler
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     app = FastAPI(
         title="Payment Bucket callback relay",
@@ -89,9 +99,20 @@ def _publish_shared_schemas(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+async def _watch_backlog(
+    services: RelayServices, metrics: RelayMetrics, clock: Callable[[], float]
+) -> None:
+    """Keep the reconciliation gauges current (read on the loop, like every store read)."""
+    while True:
+        count, oldest = await services.store.reconcile_backlog()
+        metrics.reconcile_backlog.set(count)
+        metrics.reconcile_oldest_age.set(max(0.0, clock() - oldest) if oldest else 0.0)
+        await asyncio.sleep(BACKLOG_EVERY_S)
+
+
 @asynccontextmanager
 async def _running_services(
-    settings: RelaySettings, clock: Callable[[], float]
+    settings: RelaySettings, clock: Callable[[], float], metrics: RelayMetrics
 ) -> AsyncIterator[RelayServices]:
     box = load_secret_box(settings)
     store = SqliteStore(settings.database_path, clock)
@@ -99,7 +120,8 @@ async def _running_services(
         async with httpx.AsyncClient() as http:
             relay_key = await load_relay_key(store, box)
             vault = CredentialVault(store, box, relay_key, settings.base_url)
-            yield _compose(settings, store, vault, relay_key, http, clock)
+            store.observe_commits(metrics.commit_seconds.observe)
+            yield _compose(settings, store, vault, relay_key, http, clock, metrics)
     finally:
         await store.close()
 
@@ -111,6 +133,7 @@ def _compose(
     relay_key: RelayKey,
     http: httpx.AsyncClient,
     clock: Callable[[], float],
+    metrics: RelayMetrics,
 ) -> RelayServices:
     daraja = DarajaClient(http, base_url_override=settings.daraja_base_url)
     notifier = FeedNotifier()
@@ -123,14 +146,17 @@ def _compose(
         first_s=settings.reconcile_first_s,
         until_s=settings.reconcile_until_s,
         clock=clock,
+        metrics=metrics,
     )
+    waiters = WaiterLimit(settings.feed_waits_per_token)
+    metrics.feed_waiters.set_function(lambda: waiters.total)
     return RelayServices(
         settings=settings,
         store=store,
         relay_key=relay_key,
         vault=vault,
         notifier=notifier,
-        pushes=PushService(store, vault, daraja, notifier, reconciler, clock),
+        pushes=PushService(store, vault, daraja, notifier, reconciler, clock, metrics),
         reconciler=reconciler,
         tester=SetupTester(store, vault, daraja, http, nonces, clock),
         nonces=nonces,
@@ -141,6 +167,7 @@ def _compose(
             settings.reconcile_until_s,
             clock,
             settings.unknown_callbacks_per_minute,
+            metrics,
         ),
-        waiters=WaiterLimit(settings.feed_waits_per_token),
+        waiters=waiters,
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from server_stub.callback_parse import parse_stk_callback
 from server_stub.errors import RelayError
 from server_stub.feed import FeedNotifier
+from server_stub.metrics import RelayMetrics
 from server_stub.settings import IpNetwork
 from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.sliding_window import SlidingWindow
@@ -55,7 +56,9 @@ class CallbackInbox:
         verify_after_s: float,
         clock: Callable[[], float],
         unmatched_per_minute: int = 20,
+        metrics: RelayMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._verify_after_s = verify_after_s
         self._unmatched = SlidingWindow(unmatched_per_minute)
         self._store = store
@@ -117,6 +120,8 @@ class CallbackInbox:
         # The source is the address the relay believed (X-Forwarded-For from TRUSTED_PROXIES
         # only): behind a proxy its access log shows only the proxy.
         log.info("Callback for provider %s from %s: %s", raw.provider_ref, source, outcome.value)
+        if self._metrics is not None:
+            self._metrics.callbacks.labels(outcome.value).inc()
         if refusal is not None:
             raise refusal
         return outcome

@@ -175,6 +175,7 @@ def _serve_locked(settings: RelaySettings, host: str, port: int, *, init: bool) 
 
     from server_stub.app import create_app
     from server_stub.http_guard import guarded_protocol
+    from server_stub.metrics import RelayMetrics
 
     facts = asyncio.run(admin.check_startup(settings, create=init))
     log_start(settings, facts)
@@ -187,7 +188,17 @@ def _serve_locked(settings: RelaySettings, host: str, port: int, *, init: bool) 
         print(f"listening on http://{shown_host}:{bound_port}", flush=True)
         log.info("Relay ready; callbacks go to %s/payments/callback/...", settings.base_url)
 
-    app = create_app(settings, on_ready=announce)
+    metrics = RelayMetrics()
+    if settings.metrics_address is not None:
+        metrics_host, metrics_port = settings.metrics_address
+        try:
+            metrics.serve(metrics_host, metrics_port)
+        except OSError as error:
+            raise SettingsError(
+                f"Cannot serve metrics on {metrics_host}:{metrics_port}: {error.strerror}."
+            ) from None
+        log.info("Metrics on http://%s:%d/metrics", metrics_host, metrics_port)
+    app = create_app(settings, on_ready=announce, metrics=metrics)
     config = uvicorn.Config(
         app,
         http=guarded_protocol(

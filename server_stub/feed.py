@@ -41,6 +41,8 @@ class WaiterLimit:
     def __init__(self, per_token: int) -> None:
         self.per_token = per_token
         self._open: Counter[str] = Counter()
+        # All waits open now, an int so the metrics thread can read it at any time.
+        self.total = 0
 
     def held(self, token_key: str) -> int:
         """How many waits this token holds open now."""
@@ -58,9 +60,11 @@ class WaiterLimit:
                 retry_after_s=5,
             )
         self._open[token_key] += 1
+        self.total += 1
         try:
             yield
         finally:
+            self.total -= 1
             self._open[token_key] -= 1
             if self._open[token_key] <= 0:
                 del self._open[token_key]

@@ -24,6 +24,7 @@ from bucket_desktop.services.mpesa_rules import (
 )
 from server_stub.errors import RelayError
 from server_stub.feed import FeedNotifier
+from server_stub.metrics import RelayMetrics
 from server_stub.reconcile import Reconciler
 from server_stub.store.protocol import Store
 from server_stub.store.records import NewPush, PaymentRecord
@@ -87,7 +88,9 @@ class PushService:
         notifier: FeedNotifier,
         reconciler: Reconciler,
         clock: Callable[[], float],
+        metrics: RelayMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._store = store
         self._vault = vault
         self._daraja = daraja
@@ -132,7 +135,7 @@ class PushService:
         callback_url: str,
     ) -> StkPushAccepted:
         try:
-            return await self._daraja.stk_push(
+            accepted = await self._daraja.stk_push(
                 credentials,
                 phone_number=request.phone_number,
                 amount=request.amount,
@@ -141,6 +144,7 @@ class PushService:
                 callback_url=callback_url,
             )
         except DarajaUnavailable as error:
+            self._count("unknown", error.code)
             # Timeouts and 5xx pages are ambiguous: the prompt may have gone out. Keep the
             # reservation so a callback can still settle it (DARAJA.md: "500 after the prompt").
             log.warning("STK push outcome unknown (%s); keeping the reservation", error.code)
@@ -151,8 +155,17 @@ class PushService:
                 status=503,
             ) from None
         except DarajaError as error:
+            self._count("refused", error.code)
             await self._store.discard_push(payment.id)
             raise _daraja_refusal(error) from None
+        self._count("accepted", None)
+        return accepted
+
+    def _count(self, result: str, error_code: str | None) -> None:
+        if self._metrics is not None:
+            self._metrics.pushes.labels(result).inc()
+            if error_code is not None:
+                self._metrics.daraja_errors.labels("stk_push", error_code).inc()
 
     async def _confirm(self, payment: PaymentRecord, accepted: StkPushAccepted) -> Initiated:
         now = self._clock()

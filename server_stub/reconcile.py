@@ -15,6 +15,7 @@ from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.daraja_errors import DarajaError
 from server_stub.errors import RelayError
 from server_stub.feed import FeedNotifier
+from server_stub.metrics import RelayMetrics
 from server_stub.settlement import StkResult
 from server_stub.store.protocol import Store
 from server_stub.store.records import PaymentRecord
@@ -39,7 +40,9 @@ class Reconciler:
         first_s: float,
         until_s: float,
         clock: Callable[[], float],
+        metrics: RelayMetrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self._store = store
         self._vault = vault
         self._daraja = daraja
@@ -123,6 +126,8 @@ class Reconciler:
             async with self._limit:
                 answer = await self._daraja.stk_query(credentials, payment.checkout_request_id)
         except (DarajaError, RelayError) as error:
+            if self.metrics is not None:
+                self.metrics.daraja_errors.labels("stk_query", error.code).inc()
             log.warning(
                 "STK query for %s failed (%s); will retry",
                 payment.checkout_request_id,

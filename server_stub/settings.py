@@ -43,6 +43,7 @@ class RelaySettings:
     json_max_bytes: int = DEFAULT_JSON_CAP
     log_level: str = "INFO"
     log_format: str = "text"
+    metrics_address: tuple[str, int] | None = None
     access_log: bool = True
     # Abuse limits (issue 11): each bounds what one client can hold or store.
     pushes_per_minute: int = DEFAULT_PUSHES_PER_MINUTE
@@ -95,6 +96,7 @@ def load_settings(environ: Mapping[str, str]) -> RelaySettings:
         reconcile_until_s=until,
         log_level=_log_level(environ.get("RELAY_LOG_LEVEL", "INFO")),
         log_format=_log_format(environ.get("RELAY_LOG_FORMAT", "text")),
+        metrics_address=_metrics_address(environ.get("RELAY_METRICS_ADDRESS", "")),
         access_log=environ.get("RELAY_ACCESS_LOG", "1").strip().lower() not in ("0", "false", "no"),
         pushes_per_minute=_count(environ, "RELAY_PUSHES_PER_MINUTE", DEFAULT_PUSHES_PER_MINUTE),
         unknown_callbacks_per_minute=_count(environ, "RELAY_UNKNOWN_CALLBACKS_PER_MINUTE", 20),
@@ -179,3 +181,21 @@ def _log_format(raw: str) -> str:
     if shape not in ("text", "json"):
         raise SettingsError("RELAY_LOG_FORMAT must be text or json.")
     return shape
+
+
+def _metrics_address(raw: str) -> tuple[str, int] | None:
+    text = raw.strip()
+    if not text:
+        return None
+    host, _, port = text.rpartition(":")
+    host = host.strip("[]")
+    try:
+        number = int(port)
+        ipaddress.ip_address(host)
+    except ValueError:
+        number = -1
+    if not 0 < number < 65536:
+        raise SettingsError(
+            "RELAY_METRICS_ADDRESS must be an IP address and port, e.g. 127.0.0.1:9464."
+        )
+    return host, number

@@ -46,6 +46,7 @@ _RELAY_VARIABLES = (
     "RELAY_MAX_CONNECTIONS_PER_ADDRESS",
     "RELAY_LOG_FORMAT",
     "RELAY_ALLOW_DARAJA_BASE_URL",
+    "RELAY_METRICS_ADDRESS",
 )
 
 
@@ -156,6 +157,7 @@ def start_relay(env: dict[str, str], log_path: Path, port: int = 0) -> RunningRe
     if not line.startswith("listening on "):
         process.kill()
         process.wait()
+        process.stdout.close()
         raise RelayStartError(f"The relay did not start: {log_path.read_text()[-2000:]}")
     relay = RunningRelay(line.removeprefix("listening on ").strip(), env, log_path, process)
     relay.secrets.update(_key_secrets(env))

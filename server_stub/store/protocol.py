@@ -97,6 +97,12 @@ class Store(Protocol):
     async def get_payment(self, provider_id: int, checkout_request_id: str) -> PaymentRecord | None:
         """One accepted push of this provider, or None."""
 
+    def observe_commits(self, observe: Callable[[float], None]) -> None:
+        """Tell `observe` how long each durable commit took."""
+
+    async def reconcile_backlog(self) -> tuple[int, float | None]:
+        """Pushes still due a status query, and the creation time of the oldest of them."""
+
     async def feed_head(self, provider_id: int) -> int:
         """The provider's last feed sequence number (0 before its first payment)."""
 

@@ -275,6 +275,17 @@ class SqliteStore:
             checkout_request_id,
         )
 
+    def observe_commits(self, observe: Callable[[float], None]) -> None:
+        """Tell `observe` how long each durable commit took (called on the writer thread)."""
+        self._writer.on_commit = observe
+
+    async def reconcile_backlog(self) -> tuple[int, float | None]:
+        """Pushes still due a status query, and the creation time of the oldest of them."""
+        row = self._read.execute(
+            "SELECT COUNT(*), MIN(created_at) FROM payments WHERE next_query_at IS NOT NULL"
+        ).fetchone()
+        return int(row[0]), (float(row[1]) if row[1] is not None else None)
+
     async def feed_head(self, provider_id: int) -> int:
         """The provider's last feed sequence number (0 before its first payment)."""
         row = self._read.execute(

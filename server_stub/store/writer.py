@@ -12,6 +12,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -47,6 +48,8 @@ class GroupCommitWriter:
         self._thread = threading.Thread(target=self._run, name="relay-store-writer", daemon=True)
         self._closed = False
         self.commits = 0
+        # Told the seconds each durable commit took (the relay's metrics), from this thread.
+        self.on_commit: Callable[[float], None] | None = None
         self._thread.start()
 
     async def run(self, operation: Operation[T]) -> T:
@@ -92,12 +95,15 @@ class GroupCommitWriter:
     def _commit_group(self, group: list[_Job]) -> None:
         outcomes: list[tuple[bool, Any]] = []
         conn = self._connection
+        started = time.perf_counter()
         try:
             conn.execute("BEGIN IMMEDIATE")
             for job in group:
                 outcomes.append(self._run_one(job))
             conn.execute("COMMIT")
             self.commits += 1
+            if self.on_commit is not None:
+                self.on_commit(time.perf_counter() - started)
         except sqlite3.Error as error:
             log.error("A store commit failed (%s); %d operations refused", error, len(group))
             if conn.in_transaction:
