@@ -126,7 +126,7 @@ def restore(backup_file: Path, database: Path) -> Restored:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise BackupError(
             f"Cannot write in {folder}: run the restore as the relay's user "
-            "(sudo -u bucket-relay ...)."
+            "(runuser -u bucket-relay -- ...)."
         )
     refusal = (
         f"A relay is using {database} (pid {{pid}}): stop it first "

@@ -35,7 +35,7 @@ def check_database_place(path: Path, *, may_create: bool) -> None:
     if not path.exists() and not may_create:
         raise StoreOpenError(
             f"There is no database at {path}: check DATABASE_URL and that you run as the "
-            "relay's user (sudo -u bucket-relay ...); to start a new relay there, run "
+            "relay's user (runuser -u bucket-relay -- ...); to start a new relay there, run "
             "`bucket-relay init` once."
         )
     if not folder.is_dir():

@@ -12,8 +12,10 @@ import json
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,25 +216,33 @@ def service(walk: Walk, line: str) -> None:
         )
 
 
-def nginx_test(walk: Walk) -> None:
-    """`nginx -t` on a copy of the system's nginx configuration holding the guide's site."""
-    nginx = need("nginx")
+def nginx_tree(tmp: Path, site: Path) -> Path:
+    """A copy of the system's nginx configuration with `site` enabled, logs and pid in `tmp`;
+    returns its nginx.conf."""
     system = Path("/etc/nginx")
     assert system.is_dir(), "nginx from apt has /etc/nginx"
-    copy = walk.tmp / "nginx-root"
+    copy = tmp / "nginx-root"
     shutil.copytree(system, copy, symlinks=True, dirs_exist_ok=True)
-    shutil.copytree(walk.tmp / "nginx", copy, symlinks=True, dirs_exist_ok=True)
-    logs = walk.tmp / "nginx-logs"
+    logs = tmp / "nginx-logs"
     logs.mkdir(exist_ok=True)
-    for conf in [copy / "nginx.conf", *(copy / "sites-available").iterdir()]:
+    enabled = copy / "sites-enabled"
+    for old in enabled.iterdir():
+        old.unlink()  # Debian's default site listens on port 80
+    shutil.copy(site, copy / "sites-available" / "bucket-relay")
+    (enabled / "bucket-relay").symlink_to(copy / "sites-available" / "bucket-relay")
+    for conf in (copy / "nginx.conf", copy / "sites-available" / "bucket-relay"):
         text = conf.read_text().replace("/etc/nginx", str(copy))
         text = text.replace("/var/log/nginx", str(logs)).replace("/run/nginx.pid", "nginx.pid")
         conf.write_text(text)
-    link = copy / "sites-enabled" / "bucket-relay"
-    link.unlink()
-    link.symlink_to(copy / "sites-available" / "bucket-relay")
+    return copy / "nginx.conf"
+
+
+def nginx_test(walk: Walk) -> None:
+    """`nginx -t` on a copy of the system's nginx configuration holding the guide's site."""
+    nginx = need("nginx")
+    conf = nginx_tree(walk.tmp, walk.tmp / "nginx" / "sites-available" / "bucket-relay")
     done = subprocess.run(
-        [nginx, "-t", "-p", str(walk.tmp), "-c", str(copy / "nginx.conf")],
+        [nginx, "-t", "-p", str(walk.tmp), "-e", str(walk.tmp / "startup.log"), "-c", str(conf)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -240,6 +250,47 @@ def nginx_test(walk: Walk) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "test is successful" in done.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_nginx_keeps_callback_tokens_out_of_its_error_log(tmp_path: Path) -> None:
+    """A 502 while the relay restarts: nginx logs it for other paths, never a callback's."""
+    nginx = need("nginx")
+    port, dead = free_port(), free_port()  # nothing listens on `dead`: the relay is down
+    site = tmp_path / "site.conf"
+    text = (DEPLOY / "nginx-bucket-relay.conf").read_text()
+    text = text.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("listen [::]:80;", "")
+    site.write_text(text.replace("127.0.0.1:8000", f"127.0.0.1:{dead}"))
+    conf = nginx_tree(tmp_path, site)
+    args = [nginx, "-p", str(tmp_path), "-e", str(tmp_path / "startup.log"), "-c", str(conf)]
+    server = subprocess.Popen(
+        [*args, "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    token = "s3cr3t" + "x" * 37
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            answers = []
+            for _ in range(200):  # until nginx listens
+                try:
+                    answers.append(client.get("/healthz").status_code)
+                    break
+                except httpx.ConnectError:
+                    time.sleep(0.05)
+            posted = client.post(f"/payments/callback/1/{token}/", content=b"{}")
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert answers == [502] and posted.status_code == 502
+    error_log = (tmp_path / "nginx-logs" / "error.log").read_text()
+    assert "GET /healthz" in error_log  # nginx does log 502s elsewhere
+    assert token not in error_log and "/payments/callback/" not in error_log
 
 
 def test_the_admin_wrapper_reads_relay_env_as_systemd_does(tmp_path: Path) -> None:
