@@ -58,6 +58,8 @@ class LivePayments(QObject):
         self._saves = TaskSet()
         self.state = FeedState.STOPPED
         self.state_message = "Not connected to a relay."
+        # Why the book was last reloaded from zero (a restored relay), for the pages to show.
+        self.reset_message: str | None = None
         # History loaded at sign-in is not news: notify only once the feed has caught up.
         self._caught_up = False
         self._last_tick = (time.monotonic(), time.time())
@@ -169,6 +171,7 @@ class LivePayments(QObject):
     def _on_history_reset(self, sentence: str) -> None:
         """The relay's store was restored or replaced: forget this copy and reload from zero."""
         log.warning("%s", sentence)
+        self.reset_message = sentence
         self.book = PaymentBook(tz=self._tz)
         self._caught_up = False
         self.book_replaced.emit()
