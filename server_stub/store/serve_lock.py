@@ -41,20 +41,26 @@ def exclusive_use(database: Path, refusal: str) -> Iterator[None]:
     try:
         if not _try_lock(fd):
             holder = _holder(fd)
-            raise StoreInUse(refusal.format(pid=holder or "unknown"))
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            raise StoreInUse(refusal.replace("{pid}", holder or "unknown"))
+        # The pid is for the refusal sentence only: a failure to write it changes nothing.
+        # lseek + write, not pwrite: the desktop's demo relay also runs on Windows.
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, f"{os.getpid()}\n".encode())
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 
 
 def _holder(fd: int) -> str:
     with contextlib.suppress(OSError, ValueError):
-        return str(int(os.pread(fd, 32, 0).decode().strip()))
+        os.lseek(fd, 0, os.SEEK_SET)
+        return str(int(os.read(fd, 32).decode().strip()))
     return ""
 
 
@@ -62,6 +68,7 @@ if sys.platform == "win32":
     import msvcrt
 
     def _try_lock(fd: int) -> bool:
+        os.lseek(fd, 0, os.SEEK_SET)  # msvcrt locks bytes from the current position
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
