@@ -7,10 +7,12 @@ the child runs as that user and the tests take write permission away with chmod 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 NOBODY = 65534
@@ -21,11 +23,18 @@ def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def shared_folder() -> Path:
+@contextlib.contextmanager
+def shared_folder() -> Iterator[Path]:
     """A fresh folder that the unprivileged child can reach (tmp_path may be 0700 root)."""
     folder = Path(tempfile.mkdtemp(prefix="relay-perm-"))
     folder.chmod(0o755)
-    return folder
+    try:
+        yield folder
+    finally:
+        for path in folder.rglob("*"):  # give write access back so everything can go
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(folder)
 
 
 def give_to_service_user(path: Path) -> None:

@@ -191,36 +191,36 @@ def test_each_migration_is_logged_once(tmp_path: Path) -> None:
 
 
 def test_unusable_state_folders_get_one_sentence_each() -> None:
-    folder = shared_folder()
-    service = folder / "service"
-    service.mkdir()
-    give_to_service_user(service)
-    root_owned = folder / "root-owned"
-    root_owned.mkdir(mode=0o755)
-    if not is_root():
-        root_owned.chmod(0o555)  # what root's folder is to the service user
+    with shared_folder() as folder:
+        service = folder / "service"
+        service.mkdir()
+        give_to_service_user(service)
+        root_owned = folder / "root-owned"
+        root_owned.mkdir(mode=0o755)
+        if not is_root():
+            root_owned.chmod(0o555)  # what root's folder is to the service user
 
-    def attempt(database: Path, *args: str) -> str:
-        env = {"DATABASE_URL": f"sqlite:///{database}", "PATH": "/usr/bin:/bin"}
-        code, out, err = run_cli_as_service_user(env, *args)
-        assert (code, out) == (1, ""), err
-        assert "Traceback" not in err
-        return err.splitlines()[-1]
+        def attempt(database: Path, *args: str) -> str:
+            env = {"DATABASE_URL": f"sqlite:///{database}", "PATH": "/usr/bin:/bin"}
+            code, out, err = run_cli_as_service_user(env, *args)
+            assert (code, out) == (1, ""), err
+            assert "Traceback" not in err
+            return err.splitlines()[-1]
 
-    blocked = root_owned / "deeper" / "relay.db"
-    assert f"The database folder {blocked.parent} does not exist and user" in attempt(
-        blocked, "init"
-    )
-    assert f"cannot write in the database folder {root_owned}" in attempt(
-        root_owned / "relay.db", "init"
-    )
-    # A database created by root (an admin command run with sudo and no -u).
-    assert cli({"DATABASE_URL": f"sqlite:///{service / 'relay.db'}"}, "init")[0] == 0
-    if not is_root():
-        (service / "relay.db").chmod(0o444)
-    message = attempt(service / "relay.db", "create-provider", "--name", "Shop")
-    assert f"The database {service / 'relay.db'} is not writable by user" in message
-    assert "chown" in message
+        blocked = root_owned / "deeper" / "relay.db"
+        assert f"The database folder {blocked.parent} does not exist and user" in attempt(
+            blocked, "init"
+        )
+        assert f"cannot write in the database folder {root_owned}" in attempt(
+            root_owned / "relay.db", "init"
+        )
+        # A database created by root (an admin command run with sudo and no -u).
+        assert cli({"DATABASE_URL": f"sqlite:///{service / 'relay.db'}"}, "init")[0] == 0
+        if not is_root():
+            (service / "relay.db").chmod(0o444)
+        message = attempt(service / "relay.db", "create-provider", "--name", "Shop")
+        assert f"The database {service / 'relay.db'} is not writable by user" in message
+        assert "chown" in message
 
 
 def test_small_things_an_operator_meets(tmp_path: Path) -> None:
