@@ -306,7 +306,7 @@ def _demo_table(phones: Sequence[tuple[str, str]]) -> str:
     if not phones:
         return ""
     rows = "".join(
-        f"<tr><td style='padding-right:12px'>{escape(format_phone(p))}</td>"
+        f"<tr><td style='padding-right:12px; white-space:nowrap'>{escape(format_phone(p))}</td>"
         f"<td>{escape(s)}</td></tr>"
         for p, s in phones
     )

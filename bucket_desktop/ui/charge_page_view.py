@@ -26,12 +26,14 @@ QLabel#hint[kind="ok"] { color: #1a7f37; }
 QLabel#counter { color: #57606a; }
 QLabel#counter[kind="error"] { color: #b42318; font-weight: 600; }
 QLabel#guide { color: #3d444d; }
-QPushButton#planButton { padding: 6px 4px; min-width: 0; text-align: center; }
+QPushButton#planButton { padding: 7px 4px; min-width: 0; min-height: 30px; text-align: center; }
 QPushButton#planButton:checked { background: #e7f5ec; border: 1px solid #2f7d4a;
                                  color: #1d6b3a; font-weight: 600; }
 """
 
 FORM_WIDTH = 560
+FORM_MIN_WIDTH = 440
+GUIDE_MIN_WIDTH = 240
 
 
 def _label(text: str, name: str) -> QLabel:
@@ -80,7 +82,6 @@ class ChargePageView(QWidget):
         """Create a plan preset tile and place it in the grid (three to a row)."""
         button = QPushButton(text)
         button.setObjectName("planButton")
-        button.setMinimumHeight(44)
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         position = self.plans_layout.count()
         self.plans_layout.addWidget(button, position // 3, position % 3)
@@ -103,13 +104,14 @@ class ChargePageView(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(20)
-        layout.addWidget(self._form_card(), 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self._form_card(), 3, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self._guide_card(), 1, Qt.AlignmentFlag.AlignTop)
 
     def _form_card(self) -> QFrame:
         card = QFrame()
         card.setObjectName("card")
-        card.setFixedWidth(FORM_WIDTH)
+        card.setMinimumWidth(FORM_MIN_WIDTH)
+        card.setMaximumWidth(FORM_WIDTH)
         grid = QGridLayout(card)
         grid.setContentsMargins(20, 18, 20, 18)
         grid.setHorizontalSpacing(10)
@@ -163,6 +165,7 @@ class ChargePageView(QWidget):
     def _guide_card(self) -> QFrame:
         card = QFrame()
         card.setObjectName("card")
+        card.setMinimumWidth(GUIDE_MIN_WIDTH)
         box = QVBoxLayout(card)
         box.setContentsMargins(20, 18, 20, 18)
         box.setSpacing(8)

@@ -110,11 +110,11 @@ def build_desktop(
         )
     )
     counter = _build_counter_pages(window, paths, demo=demo, with_tray=with_tray)
-    window.add_page(
-        Page(CHARGE_PAGE, "Charge customer", counter.charge_view, on_session=counter.on_session)
-    )
-    window.add_page(Page(STATUS_PAGE, "STK status", counter.stk_status_view))
-    window.add_page(Page(PAYMENTS_PAGE, "Payments", counter.payments_view))
+    # Every page scrolls when the window is smaller than the page needs (a 1024x600 netbook).
+    charge = scrollable(counter.charge_view)
+    window.add_page(Page(CHARGE_PAGE, "Charge customer", charge, on_session=counter.on_session))
+    window.add_page(Page(STATUS_PAGE, "STK status", scrollable(counter.stk_status_view)))
+    window.add_page(Page(PAYMENTS_PAGE, "Payments", scrollable(counter.payments_view)))
     return Desktop(window, settings_page, settings, settings_file, secrets, http, counter)
 
 

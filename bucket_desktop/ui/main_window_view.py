@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 
 from bucket_desktop.ui.widgets import StatusLabel
 
-SIDEBAR_WIDTH = 210
+SIDEBAR_WIDTH = 190
+MIN_WIDTH, MIN_HEIGHT = 800, 520
 
 
 class MainWindowView(QMainWindow):
@@ -29,7 +30,8 @@ class MainWindowView(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle("Payment Bucket")
-        self.setMinimumSize(QSize(980, 640))
+        # Fits a 1024x600 netbook screen (or 1366x768 at 125 %) with a task bar.
+        self.setMinimumSize(QSize(MIN_WIDTH, MIN_HEIGHT))
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -66,7 +68,7 @@ class MainWindowView(QMainWindow):
         content = QWidget()
         content.setObjectName("content")
         content_layout = QVBoxLayout(content)
-        content_layout.setContentsMargins(28, 14, 28, 14)
+        content_layout.setContentsMargins(22, 12, 22, 12)
         content_layout.setSpacing(12)
         content_layout.addLayout(self._build_header())
         content_layout.addLayout(self._build_banner())

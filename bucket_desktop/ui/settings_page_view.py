@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QFrame,
     QGridLayout,
@@ -21,6 +23,7 @@ from bucket_desktop.services.credentials import AccountType, Environment
 from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
 
 DEMO_COLUMNS = 3
+SIDE_BY_SIDE_MIN_WIDTH = 900
 FIELD_NAMES = (
     "environment",
     "account_type",
@@ -79,14 +82,16 @@ class SettingsPageView(QWidget):
         self.demo_card.setObjectName("card")
         self.demo_card.hide()
 
-        columns = QHBoxLayout()
-        columns.setSpacing(20)
-        columns.addWidget(self._build_daraja_card(), 1)
-        columns.addWidget(self._build_relay_card(), 1)
+        # Side by side on a wide window, one above the other on a narrow one; equal stretch
+        # (not content) sets the widths, so a message never moves the other column's buttons.
+        self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.columns.setSpacing(20)
+        self.columns.addWidget(self._build_daraja_card(), 1)
+        self.columns.addWidget(self._build_relay_card(), 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(16)
-        layout.addLayout(columns)
+        layout.addLayout(self.columns)
         layout.addWidget(self.demo_card)
         layout.addStretch(1)
         self._set_tab_order()
@@ -121,6 +126,14 @@ class SettingsPageView(QWidget):
         layout.addLayout(grid)
         self.demo_card.show()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Stack the two cards when the page is too narrow for both side by side."""
+        wide = event.size().width() >= SIDE_BY_SIDE_MIN_WIDTH
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.columns.direction() != direction:
+            self.columns.setDirection(direction)
+        super().resizeEvent(event)
+
     def field_widget(self, name: str) -> QWidget:
         """The input widget for a credentials field."""
         widget: QWidget = getattr(self, name)
@@ -146,14 +159,18 @@ class SettingsPageView(QWidget):
             grid.addWidget(widget, index * 2, 1)
             grid.addWidget(self.field_errors[name], index * 2 + 1, 1)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.saved_note, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.test_button)
         buttons.addWidget(self.save_button)
+        # Its own line, with room kept for it: the buttons stay where they are after Save.
+        self.saved_note.setWordWrap(True)
+        self.saved_note.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.saved_note.setMinimumHeight(self.saved_note.fontMetrics().height())
         return _card(
             "Daraja app",
             "From your app on the Safaricom developer portal. Kept encrypted on this PC.",
             [grid, buttons],
-            [self.local_status],
+            [self.saved_note, self.local_status],
         )
 
     def _build_relay_card(self) -> QFrame:

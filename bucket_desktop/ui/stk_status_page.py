@@ -32,7 +32,7 @@ from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
 from bucket_desktop.ui.widgets import StatusKind
 
 SHOWN_COLUMNS = (COL_TIME, COL_PHONE, COL_AMOUNT, COL_STATUS)
-LIST_COLUMN_WIDTHS = {COL_TIME: 76, COL_PHONE: 112, COL_AMOUNT: 84}
+LIST_COLUMN_WIDTHS = {COL_TIME: 70, COL_PHONE: 106, COL_AMOUNT: 72}
 SETTLED_PHRASES = {
     "callback": "confirmed by the M-PESA callback",
     "query": "confirmed by an M-PESA status check",

@@ -38,7 +38,7 @@ QProgressBar { border: 1px solid #d0d7de; border-radius: 4px; background: #f6f8f
 QProgressBar::chunk { background: #d4a72c; border-radius: 4px; }
 """
 
-LIST_WIDTH = 440
+LIST_MIN_WIDTH = 390
 
 
 def _label(text: str, name: str) -> QLabel:
@@ -97,13 +97,13 @@ class StkStatusPageView(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(20)
-        layout.addWidget(self._list_card())
-        layout.addWidget(self._detail_card(), 1)
+        layout.addWidget(self._list_card(), 4)
+        layout.addWidget(self._detail_card(), 5)
 
     def _list_card(self) -> QFrame:
         card = QFrame()
         card.setObjectName("card")
-        card.setFixedWidth(LIST_WIDTH)
+        card.setMinimumWidth(LIST_MIN_WIDTH)
         box = QVBoxLayout(card)
         box.setContentsMargins(16, 14, 16, 16)
         box.setSpacing(8)
@@ -116,19 +116,23 @@ class StkStatusPageView(QWidget):
         card = QFrame()
         card.setObjectName("card")
         box = QVBoxLayout(card)
-        box.setContentsMargins(24, 20, 24, 20)
+        box.setContentsMargins(20, 18, 20, 18)
         box.setSpacing(10)
         box.addWidget(self.push_title)
         box.addWidget(self.state_word)
         box.addWidget(self.sentence)
         box.addWidget(self.countdown)
         box.addWidget(self.countdown_label)
-        receipt_row = QHBoxLayout(self.receipt_box)
-        receipt_row.setContentsMargins(18, 12, 18, 12)
-        receipt_row.addWidget(_label("M-PESA receipt", "muted"))
-        receipt_row.addSpacing(12)
-        receipt_row.addWidget(self.receipt, 1)
-        receipt_row.addWidget(self.copy_button)
+        # Heading and Copy above, the receipt alone below: the whole receipt shows even on a
+        # 1024 px wide screen.
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(_label("M-PESA receipt", "muted"), 1)
+        heading_row.addWidget(self.copy_button)
+        receipt_box = QVBoxLayout(self.receipt_box)
+        receipt_box.setContentsMargins(16, 10, 16, 12)
+        receipt_box.setSpacing(2)
+        receipt_box.addLayout(heading_row)
+        receipt_box.addWidget(self.receipt)
         box.addWidget(self.receipt_box)
         box.addWidget(self.details)
         buttons = QHBoxLayout()
