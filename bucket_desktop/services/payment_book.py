@@ -56,6 +56,8 @@ class BookChange:
     added: list[PaymentRow] = field(default_factory=list)
     updated: list[PaymentRow] = field(default_factory=list)
     newly_paid: list[PaymentRow] = field(default_factory=list)
+    # Shown as paid before, now disputed: access may already have been given (issue 12).
+    newly_disputed: list[PaymentRow] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.added or self.updated)
@@ -117,6 +119,8 @@ class PaymentBook:
                 change.updated.append(known)
                 if known.status is PaymentStatus.PAID and not was_paid:
                     change.newly_paid.append(known)
+                elif known.status is PaymentStatus.DISPUTED and was_paid:
+                    change.newly_disputed.append(known)
         self._insert(fresh)
         return change
 

@@ -166,3 +166,4 @@ def _connect(
         pages.tray = CounterTray()
         pages.live.connection_changed.connect(pages.tray.show_connection)
         pages.live.payment_paid.connect(pages.tray.notify_paid)
+        pages.live.payment_disputed.connect(pages.tray.notify_disputed)

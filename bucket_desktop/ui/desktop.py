@@ -11,12 +11,14 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.keystore import RELAY_TOKEN, KeystoreError, SecretStore
+from bucket_desktop.services.payment_rows import PaymentRow, format_phone
 from bucket_desktop.services.plans import PlansError, PlanStore, default_plans
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_models import Identity
@@ -115,7 +117,18 @@ def build_desktop(
     window.add_page(Page(CHARGE_PAGE, "Charge customer", charge, on_session=counter.on_session))
     window.add_page(Page(STATUS_PAGE, "STK status", scrollable(counter.stk_status_view)))
     window.add_page(Page(PAYMENTS_PAGE, "Payments", scrollable(counter.payments_view)))
+    counter.live.payment_disputed.connect(lambda row: window.show_alert(dispute_alert(row)))
     return Desktop(window, settings_page, settings, settings_file, secrets, http, counter)
+
+
+def dispute_alert(row: PaymentRow) -> str:
+    """The red alert for a payment that showed Paid and is now disputed."""
+    sent = datetime.fromtimestamp(row.created).strftime("%H:%M")
+    return (
+        f"NOT PAID after all: KES {row.amount:,} from {format_phone(row.phone_number)} "
+        f"(sent at {sent}) showed Paid, but M-PESA now disputes it. If access was given, check "
+        "the M-PESA statement before giving more."
+    )
 
 
 def _build_settings_page(

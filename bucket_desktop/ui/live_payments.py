@@ -32,6 +32,7 @@ class LivePayments(QObject):
     book_changed = Signal(object)  # BookChange
     book_replaced = Signal()  # a new relay session: the whole book is new
     payment_paid = Signal(object)  # PaymentRow
+    payment_disputed = Signal(object)  # PaymentRow that was shown as paid
     connection_changed = Signal(str, str)  # FeedState value, sentence
     history_reset = Signal(str)  # the relay's store was restored or replaced; the sentence
 
@@ -158,6 +159,9 @@ class LivePayments(QObject):
         if self._caught_up:
             for row in change.newly_paid:
                 self.payment_paid.emit(row)
+        # Always news, even while catching up: the saved copy may have shown it as paid.
+        for row in change.newly_disputed:
+            self.payment_disputed.emit(row)
         return change
 
     def _on_feed_items(self, items: tuple[PaymentItem, ...]) -> None:

@@ -59,6 +59,8 @@ class MainWindow(QObject):
         self._wanted_page: str | None = None
         view.sidebar.currentRowChanged.connect(self._show_row)
         view.banner_close.clicked.connect(self.clear_message)
+        view.alert_ack.clicked.connect(self.acknowledge_alerts)
+        self._alerts: list[str] = []
         view.connection_button.clicked.connect(self.change_relay_requested)
         view.close_requested.connect(self._on_close_requested)
 
@@ -112,6 +114,27 @@ class MainWindow(QObject):
     def clear_message(self) -> None:
         """Hide the banner."""
         self.show_message("", StatusKind.NEUTRAL)
+
+    @property
+    def alerts(self) -> list[str]:
+        """Alerts shown and not yet acknowledged, oldest first."""
+        return list(self._alerts)
+
+    def show_alert(self, text: str) -> None:
+        """A red alert above every page that stays until acknowledged (other messages pass)."""
+        self._alerts.append(text)
+        self.view.alert.show_status("\n".join(self._alerts[-3:]), StatusKind.ERROR)
+        if len(self._alerts) > 3:
+            self.view.alert.setText(
+                f"{self.view.alert.text()}\n(and {len(self._alerts) - 3} earlier, see Payments)"
+            )
+        self.view.alert_ack.show()
+
+    def acknowledge_alerts(self) -> None:
+        """The person saw the alerts: hide them."""
+        self._alerts.clear()
+        self.view.alert.show_status("", StatusKind.NEUTRAL)
+        self.view.alert_ack.hide()
 
     def restore_layout(self) -> None:
         """Size, position and page from the last run."""

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -51,6 +52,11 @@ class MainWindowView(QMainWindow):
         self.banner.setObjectName("banner")
         self.banner_close = QPushButton("Dismiss")
         self.banner_close.setObjectName("flatButton")
+        # Red, above every page, until someone says they saw it (a paid payment turned bad).
+        self.alert = StatusLabel()
+        self.alert.setObjectName("alert")
+        self.alert_ack = QPushButton("I have seen this")
+        self.alert_ack.setObjectName("alertButton")
 
         self.setCentralWidget(self._build_body())
 
@@ -71,6 +77,7 @@ class MainWindowView(QMainWindow):
         content_layout.setContentsMargins(22, 12, 22, 12)
         content_layout.setSpacing(12)
         content_layout.addLayout(self._build_header())
+        content_layout.addLayout(self._build_alert())
         content_layout.addLayout(self._build_banner())
         content_layout.addWidget(self.pages, 1)
 
@@ -92,6 +99,16 @@ class MainWindowView(QMainWindow):
         header.addLayout(who)
         header.addWidget(self.connection_button)
         return header
+
+    def _build_alert(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(0)
+        row.addWidget(self.alert, 1)
+        # As tall as the alert beside it, whatever its number of lines.
+        self.alert_ack.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.alert_ack)
+        self.alert_ack.hide()
+        return row
 
     def _build_banner(self) -> QHBoxLayout:
         row = QHBoxLayout()

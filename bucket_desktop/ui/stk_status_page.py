@@ -8,6 +8,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QPushButton
 from qasync import asyncSlot
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
@@ -170,9 +171,17 @@ class StkStatusPage(QObject):
         set_kind(view.state_word, STATUS_WORDS[row.status], STATE_KINDS[row.status])
         view.sentence.setText(status_sentence(row))
         view.receipt.setText(row.receipt)
-        view.receipt_box.setVisible(bool(row.receipt))
+        # The green receipt box means "give access": never for a disputed payment.
+        paid = row.status is PaymentStatus.PAID
+        view.receipt_box.setVisible(bool(row.receipt) and paid)
         view.details.setText(_details(row))
-        view.resend_button.setEnabled(row.status is not PaymentStatus.PAID)
+        # Resend makes sense only for a prompt that failed or may not have arrived; Check now
+        # leads while the answer is still open, and steps back once the payment is settled.
+        view.resend_button.setVisible(
+            row.status not in (PaymentStatus.PAID, PaymentStatus.DISPUTED)
+        )
+        view.resend_button.setEnabled(True)
+        _set_role(view.check_button, "primaryButton" if row.is_pending else "actionButton")
         self._show_countdown(row)
 
     def _show_countdown(self, row: PaymentRow | None) -> None:
@@ -234,7 +243,11 @@ class StkStatusPage(QObject):
     def resend(self) -> None:
         """Push the same amount to the same phone again, once the attendant confirms."""
         row, client = self._selected, self._live.client
-        if row is None or client is None or row.status is PaymentStatus.PAID:
+        if (
+            row is None
+            or client is None
+            or row.status in (PaymentStatus.PAID, PaymentStatus.DISPUTED)
+        ):
             return
         # Asked before any task starts: see ChargePage.send.
         if not self._confirm("Resend the prompt?", _resend_question(row)):
@@ -264,9 +277,18 @@ class StkStatusPage(QObject):
         await self._tasks.cancel_all()
 
 
+def _set_role(button: QPushButton, name: str) -> None:
+    if button.objectName() != name:
+        button.setObjectName(name)
+        button.style().unpolish(button)
+        button.style().polish(button)
+
+
 def _details(row: PaymentRow) -> str:
     sent = datetime.fromtimestamp(row.created).strftime("%H:%M:%S")
     parts = [f"Sent at {sent}", f"reference {row.account_reference}"]
+    if row.status is PaymentStatus.DISPUTED and row.receipt:
+        parts.append(f"receipt given by the callback {row.receipt}")
     if row.resolved_by:
         parts.append(SETTLED_PHRASES.get(row.resolved_by, f"settled by {row.resolved_by}"))
     return " · ".join(parts) + f"\nCheckout ID {row.checkout_request_id}"

@@ -49,6 +49,16 @@ def paid_message(row: PaymentRow) -> tuple[str, str]:
     return title, text
 
 
+def disputed_message(row: PaymentRow) -> tuple[str, str]:
+    """Title and text of the notice for a paid payment that turned disputed."""
+    title = f"Not paid after all: KES {row.amount:,}"
+    text = (
+        f"The payment from {format_phone(row.phone_number)} that showed Paid is disputed. "
+        "Check the M-PESA statement before giving (more) access."
+    )
+    return title, text
+
+
 class CounterTray(QObject):
     """Owns the tray icon; without a system tray (a server, CI) it only records messages."""
 
@@ -76,6 +86,13 @@ class CounterTray(QObject):
         if self.icon is not None and self.icon.supportsMessages():
             title, text = self.last_notification
             self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, NOTIFY_MS)
+
+    def notify_disputed(self, row: PaymentRow) -> None:
+        """A warning notice for a payment that showed Paid and is now disputed."""
+        self.last_notification = disputed_message(row)
+        if self.icon is not None and self.icon.supportsMessages():
+            title, text = self.last_notification
+            self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Critical, NOTIFY_MS * 2)
 
     def hide(self) -> None:
         """Remove the icon (the window is closing)."""

@@ -63,6 +63,14 @@ def test_replayed_and_stale_items_change_nothing() -> None:
     assert payments.get("a") is not None and payments.get("a").status is PaymentStatus.PAID
 
 
+def test_only_a_paid_payment_turning_disputed_is_newly_disputed() -> None:
+    payments = book()
+    payments.apply([item("a", 1, receipt="SKL1"), item("b", 2, status="pending")])
+    change = payments.apply([item("a", 3, status="disputed"), item("b", 4, status="disputed")])
+    assert [r.checkout_request_id for r in change.newly_disputed] == ["a"]
+    assert not payments.apply([item("a", 3, status="disputed")]).newly_disputed
+
+
 def test_update_keeps_the_row_object_and_its_place() -> None:
     payments = book()
     payments.apply([item("old", 1, created=NOW - 60), item("new", 2, created=NOW)])
