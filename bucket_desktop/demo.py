@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0
+# Closing the app must feel instant (issue 12): the children get this long after SIGTERM.
+STOP_GRACE_S = 0.5
 _URL = re.compile(r"https?://[\w.\-\[\]:]+")
 
 # Runs in the child before the module: die with the parent instead of lingering as an orphan.
@@ -90,13 +92,19 @@ class DemoEnvironment:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list, repr=False)
 
     def stop(self) -> None:
-        """Stop the children (politely, then firmly) and delete the throwaway folder."""
+        """Stop the children (politely, then firmly) and delete the throwaway folder.
+
+        The relay would wait up to its graceful-shutdown limit for a feed long-poll that the app
+        has just dropped, so the children get a short grace and are then killed: everything
+        they keep is in the throwaway folder, deleted next, so nothing is lost.
+        """
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
+        deadline = time.monotonic() + STOP_GRACE_S
         for process in self.processes:
             try:
-                process.wait(STOP_TIMEOUT_S)
+                process.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(STOP_TIMEOUT_S)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -108,3 +110,20 @@ def test_children_die_with_a_crashed_app(tmp_path: Path) -> None:
             parent.wait(10)
         if parent.stdout is not None:
             parent.stdout.close()
+
+
+async def test_stop_does_not_wait_for_a_feed_long_poll_left_open(tmp_path: Path) -> None:
+    """The app drops its feed on close; the relay must not hold the close up for it."""
+    demo = await start_demo(tmp_path / "demo")
+    pids = [process.pid for process in demo.processes]
+    async with httpx.AsyncClient(timeout=60.0) as http:
+        attendant = RelayClient(http, demo.relay_url, demo.attendant_token)
+        first = await attendant.payments(after=0, wait=0)
+        poll = asyncio.ensure_future(attendant.payments(after=first.cursor, wait=25))
+        await asyncio.sleep(0)  # the request is on its way
+        await asyncio.to_thread(demo.stop)
+        poll.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await poll
+    assert not any(alive(pid) for pid in pids)
+    assert not (tmp_path / "demo").exists()
