@@ -6,7 +6,12 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint install clean system-packages
+.PHONY: run test lint install clean system system-packages
+
+# Qt's system libraries first (installed with apt-get as root on Debian/Ubuntu, otherwise the
+# exact install line is printed and make stops): scripts/system-libraries.txt is the one list.
+system:
+	$(PYTHON) scripts/check_system.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +21,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: system $(STAMP)
 	$(BIN)/python -m bucket_desktop --demo
 
-test: $(STAMP)
+test: system $(STAMP)
 	sh scripts/system-packages.sh install
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
