@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +47,8 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument(
         "--data-dir",
         type=Path,
-        help="keep settings, credentials and logs in this folder instead of the usual ones",
+        help="keep settings, credentials and logs in this folder instead of the usual ones "
+        "(with --demo: make the demo's throwaway folder in it)",
     )
     args = parser.parse_args(argv)
     return Options(demo=args.demo, data_dir=args.data_dir)
@@ -55,10 +57,11 @@ def parse_args(argv: Sequence[str] | None) -> Options:
 def main(argv: Sequence[str] | None = None, *, on_window_shown: ShownHook | None = None) -> int:
     """Run the app until its window closes; returns the exit status."""
     options = parse_args(argv)
-    paths = _paths_for(options)
-    handlers = configure_logging(paths.log_file)
+    # Qt first: if its platform plugin cannot load, nothing has been written yet.
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
     assert isinstance(app, QApplication)
+    paths = _paths_for(options)
+    handlers = configure_logging(paths.log_file)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Payment Bucket")
     app.setStyleSheet(load_style_sheet())
@@ -75,6 +78,9 @@ def main(argv: Sequence[str] | None = None, *, on_window_shown: ShownHook | None
         for handler in handlers:
             logging.getLogger().removeHandler(handler)
             handler.close()
+        if options.demo:
+            # Again now that the log is closed (Windows cannot delete an open file).
+            shutil.rmtree(paths.data_dir, ignore_errors=True)
 
 
 async def run(options: Options, paths: AppPaths, on_window_shown: ShownHook | None) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 import httpx
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QTimer
 from qasync import asyncSlot
 
 from bucket_desktop.demo import DemoEnvironment, DemoError, demo_credentials, start_demo
@@ -45,14 +45,18 @@ ShownHook = Callable[[MainWindowView], None]
 RETRY_DELAYS_S = (2.0, 5.0, 10.0, 20.0, 30.0)
 
 
-def demo_paths(config_dir: Path | None = None) -> AppPaths:
-    """A throwaway data folder; the window layout is still remembered between demo runs."""
-    user = AppPaths.for_user()
-    return AppPaths(
-        config_dir=config_dir or user.config_dir / "demo",
-        data_dir=Path(tempfile.mkdtemp(prefix="payment-bucket-demo-")),
-        log_dir=user.log_dir,
-    )
+def demo_paths(parent: Path | None = None) -> AppPaths:
+    """One throwaway folder (in `parent`, else the temp folder) for all of a demo run's state.
+
+    Settings, pinned relay keys, the log and Qt's own settings (the file dialog's QtProject.conf)
+    all stay inside it and go with it, so a demo never changes the next run (issue 12).
+    """
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="payment-bucket-demo-", dir=parent))
+    for qt_format in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(qt_format, QSettings.Scope.UserScope, str(root / "qt"))
+    return AppPaths.portable(root)
 
 
 async def open_secret_store(paths: AppPaths) -> SecretStore | None:

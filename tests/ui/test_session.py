@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
@@ -29,7 +29,10 @@ def start(session: DesktopSession, shown: list[MainWindowView]) -> asyncio.Task[
 def test_demo_signs_in_as_owner_switches_to_attendant_and_stops_its_children(
     qtbot: QtBot, run: Callable[..., Any], http: Any, tmp_path: Path
 ) -> None:
-    paths = demo_paths(tmp_path / "config")
+    paths = demo_paths(tmp_path / "demos")
+    # Qt's own settings (the file dialog's) go to the throwaway folder too.
+    qt_settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "QtProject")
+    assert Path(qt_settings.fileName()).is_relative_to(paths.data_dir)
     session = DesktopSession(True, paths, http, None)
     shown: list[MainWindowView] = []
     running = start(session, shown)
@@ -54,8 +57,11 @@ def test_demo_signs_in_as_owner_switches_to_attendant_and_stops_its_children(
     assert run(running) == 0
     run(session.shutdown())
     assert all(child.poll() is not None for child in children)
-    assert not paths.data_dir.exists()
-    assert SettingsFile(paths.settings_file).load().last_page == SETTINGS_PAGE
+    # Settings, the last page, pinned relay keys and the log went with the throwaway folder:
+    # the next demo starts as the first did.
+    assert paths.settings_file.is_relative_to(paths.data_dir)
+    assert paths.log_file.is_relative_to(paths.data_dir)
+    assert list((tmp_path / "demos").iterdir()) == []
 
 
 def test_a_revoked_saved_token_is_explained_in_the_window(
