@@ -6,8 +6,9 @@ Once the demo is live the script acts as the owner on Payment settings (Test, Pu
 Verify on relay), adds 29 days of demo history to the demo relay's store (so the 30-day chart has
 something to show), and charges a few of the simulator's phone numbers from Charge customer, as
 an attendant would. Then it saves each page at 1024x600 (a netbook, or a 1366x768 laptop at 125 %)
-and at 1366x768 as docs/<page>-<size>.png, and lists any widget cut off at 1024x600, 1366x768 or
-1920x1080 (the script fails if there is one).
+and at 1366x768 as docs/<page>-<size>.png, the first screen (while the demo starts) as
+docs/starting-1024x600.png, and lists any widget cut off at 1024x600, 1366x768 or 1920x1080 (the
+script fails if there is one).
 """
 
 from __future__ import annotations
@@ -204,6 +205,9 @@ def run() -> int:
         tempfile.tempdir = temp
 
         def on_shown(view: MainWindowView) -> None:
+            # The first screen, while the demo's simulator and relay start.
+            view.resize(*PICTURE_SIZES[0])
+            view.grab().save(str(args.out_dir / "starting-1024x600.png"))
             task = asyncio.ensure_future(stage_and_grab(view, Path(temp), args.out_dir, failed))
             _tasks.add(task)
             task.add_done_callback(_tasks.discard)

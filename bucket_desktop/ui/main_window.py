@@ -106,6 +106,28 @@ class MainWindow(QObject):
             if page.on_session is not None:
                 page.on_session(session if self._allowed(page) else None)
 
+    @property
+    def starting(self) -> bool:
+        """True while the window waits for its first sign-in (pages disabled)."""
+        return self.view.progress.isVisibleTo(self.view)
+
+    def set_starting(self, text: str) -> None:
+        """Say what is starting, with a busy bar; pages stay disabled until `finish_starting`."""
+        self.view.identity_label.setText("Starting…")
+        self.view.pages.setEnabled(False)
+        self.view.connection_button.hide()
+        self.view.progress.show()
+        self.show_message(text, StatusKind.WORKING)
+        self.view.banner_close.hide()
+
+    def finish_starting(self) -> None:
+        """The start is over (signed in, or failed with a message): pages work again."""
+        self.view.pages.setEnabled(True)
+        self.view.connection_button.show()
+        self.view.progress.hide()
+        if self.session is None and self.view.identity_label.text() == "Starting…":
+            self.view.identity_label.setText("Not signed in")
+
     def show_message(self, text: str, kind: StatusKind = StatusKind.ERROR) -> None:
         """Show a sentence in the banner above the pages."""
         self.view.banner.show_status(text, kind)

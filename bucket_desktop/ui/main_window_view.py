@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QProgressBar,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -52,6 +53,13 @@ class MainWindowView(QMainWindow):
         self.banner.setObjectName("banner")
         self.banner_close = QPushButton("Dismiss")
         self.banner_close.setObjectName("flatButton")
+        # Busy while the app starts (the demo's simulator and relay): no number, no guess.
+        self.progress = QProgressBar()
+        self.progress.setObjectName("startProgress")
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(6)
+        self.progress.hide()
         # Red, above every page, until someone says they saw it (a paid payment turned bad).
         self.alert = StatusLabel()
         self.alert.setObjectName("alert")
@@ -79,6 +87,7 @@ class MainWindowView(QMainWindow):
         content_layout.addLayout(self._build_header())
         content_layout.addLayout(self._build_alert())
         content_layout.addLayout(self._build_banner())
+        content_layout.addWidget(self.progress)
         content_layout.addWidget(self.pages, 1)
 
         body = QWidget()

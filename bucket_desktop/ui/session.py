@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 
 ShownHook = Callable[[MainWindowView], None]
 RETRY_DELAYS_S = (2.0, 5.0, 10.0, 20.0, 30.0)
+DEMO_STARTING = (
+    "Starting the demo: an offline M-PESA simulator and a local relay on this PC. "
+    "This takes a few seconds; nothing real is charged."
+)
 
 
 def demo_paths(parent: Path | None = None) -> AppPaths:
@@ -100,6 +104,9 @@ class DesktopSession:
         sys.excepthook = self._unexpected_error
         self._close_on_interrupt(desktop)
         desktop.window.restore_layout()
+        if self.demo:
+            # Nothing works before the demo relay answers: say so rather than offer a form.
+            desktop.window.set_starting(DEMO_STARTING)
         desktop.window.view.show()
         if self._on_shown is not None:
             self._on_shown(desktop.window.view)
@@ -179,17 +186,17 @@ class DesktopSession:
     async def _start_demo(self, desktop: Desktop) -> None:
         window = desktop.window
         window.view.connection_button.setText("View as attendant")
-        window.show_message(
-            "Starting the demo: an offline M-PESA simulator and a local relay…", StatusKind.WORKING
-        )
+        window.set_starting(DEMO_STARTING)
         try:
             self.demo_environment = await start_demo(self.paths.data_dir / "demo")
             await desktop.sign_in(
                 self.demo_environment.relay_url, self.demo_environment.owner_token, remember=False
             )
         except (DemoError, RelayError, OSError) as error:
+            window.finish_starting()
             window.show_message(f"The demo could not start: {error}", StatusKind.ERROR)
             return
+        window.finish_starting()
         desktop.settings_page.use_daraja(
             DarajaClient(self.http, base_url_override=self.demo_environment.simulator_url)
         )

@@ -35,10 +35,27 @@ def test_demo_signs_in_as_owner_switches_to_attendant_and_stops_its_children(
     assert Path(qt_settings.fileName()).is_relative_to(paths.data_dir)
     session = DesktopSession(True, paths, http, None)
     shown: list[MainWindowView] = []
-    running = start(session, shown)
+    first_look: dict[str, Any] = {}
+
+    def on_shown(view: MainWindowView) -> None:
+        shown.append(view)
+        first_look.update(
+            identity=view.identity_label.text(),
+            pages_enabled=view.pages.isEnabled(),
+            busy=view.progress.isVisible(),
+            banner=view.banner.text(),
+        )
+
+    session._on_shown = on_shown
+    running = asyncio.ensure_future(session.run())
     qtbot.waitUntil(lambda: bool(shown))
     view = shown[0]
+    # The first screen says the demo is starting, with a busy bar, and offers nothing yet.
+    assert first_look["identity"] == "Starting…" and first_look["busy"]
+    assert not first_look["pages_enabled"]
+    assert first_look["banner"].startswith("Starting the demo")
     qtbot.waitUntil(lambda: view.identity_label.text() == "Owner · Demo", timeout=30_000)
+    assert view.pages.isEnabled() and not view.progress.isVisible()
     assert session.desktop is not None and session.demo_environment is not None
     page = session.desktop.settings_page.view
     assert session.desktop.window.current_key() == SETTINGS_PAGE
