@@ -112,20 +112,32 @@ def validate_amount(raw: object) -> int:
 
 def validate_account_reference(raw: str) -> str:
     """Account reference shown to the customer: 1 to 12 printable characters."""
-    return _short_text(raw, MAX_ACCOUNT_REFERENCE, "account_reference", "The account reference")
+    return _short_text(
+        raw,
+        MAX_ACCOUNT_REFERENCE,
+        "account_reference",
+        "The account reference",
+        "type a short word the customer sees in the prompt, e.g. WIFI1D",
+    )
 
 
 def validate_transaction_desc(raw: str) -> str:
     """Transaction description: 1 to 13 printable characters (Daraja needs one)."""
-    return _short_text(raw, MAX_TRANSACTION_DESC, "transaction_desc", "The description")
+    return _short_text(
+        raw,
+        MAX_TRANSACTION_DESC,
+        "transaction_desc",
+        "The description",
+        "type a few words for the M-PESA statement, e.g. WiFi 1 day",
+    )
 
 
-def _short_text(raw: str, limit: int, field: str, label: str) -> str:
+def _short_text(raw: str, limit: int, field: str, label: str, what_to_type: str) -> str:
     if not isinstance(raw, str):
         raise RuleError(f"{label} must be text.", field)
     text = raw.strip()
     if not text:
-        raise RuleError(f"{label} cannot be empty.", field)
+        raise RuleError(f"{label} is missing: {what_to_type}.", field)
     if _CONTROL.search(text):
         raise RuleError(f"{label} contains characters that cannot be sent.", field)
     if len(text) > limit:

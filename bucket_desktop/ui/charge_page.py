@@ -85,8 +85,10 @@ class ChargePage(QObject):
         view.amount_edit.textChanged.connect(self._mark_plan)
         view.reference_edit.textChanged.connect(self._mark_plan)
         view.desc_edit.textChanged.connect(self._check_desc)
+        view.amount_edit.textEdited.connect(self._amount_edited)
         for edit in (view.phone_edit, view.amount_edit, view.reference_edit, view.desc_edit):
             edit.returnPressed.connect(self.send)
+            edit.textEdited.connect(self._form_edited)
         view.send_button.clicked.connect(self.send)
         # Every field starts with its help text and the counters at zero.
         for check in (self._check_phone, self._check_amount, self._check_reference,
@@ -127,6 +129,7 @@ class ChargePage(QObject):
             button = self.view.plan_button(plan.label)
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, chosen=plan: self.use_plan(chosen))
+            button.clicked.connect(self._form_edited)
             self._plan_buttons.append((plan, button))
         self.view.chain_tab_order([button for _, button in self._plan_buttons])
         self._mark_plan()
@@ -137,6 +140,25 @@ class ChargePage(QObject):
         reference = self.view.reference_edit.text().strip()
         for plan, button in self._plan_buttons:
             button.setChecked(str(plan.amount) == amount and plan.account_reference == reference)
+
+    def _form_edited(self) -> None:
+        """A message about the last send belongs to that send: the next payment starts here.
+
+        A warning stays (the outcome of a push is unknown: the attendant must look first).
+        """
+        if self.view.status.kind not in (StatusKind.WARNING, StatusKind.WORKING):
+            self.view.status.show_status("")
+
+    def _amount_edited(self, text: str) -> None:
+        """A custom amount must not go out under a plan's reference and description."""
+        plan = next(
+            (p for p in self.plans if p.account_reference == self.view.reference_edit.text()),
+            None,
+        )
+        if plan is not None and text.strip() != str(plan.amount):
+            self.view.reference_edit.clear()
+            if self.view.desc_edit.text() == plan.transaction_desc:
+                self.view.desc_edit.clear()
 
     def use_plan(self, plan: Plan) -> None:
         """Fill amount, reference and description from a preset."""

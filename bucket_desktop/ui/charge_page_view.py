@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bucket_desktop.ui.widgets import StatusLabel
+from bucket_desktop.ui.widgets import ReservedLabel, StatusLabel
 
 PAGE_STYLE = """
 QLabel#fieldLabel { font-weight: 600; }
@@ -42,6 +42,12 @@ def _label(text: str, name: str) -> QLabel:
     return label
 
 
+def _hint(lines: int = 1) -> ReservedLabel:
+    label = ReservedLabel("", lines)
+    label.setObjectName("hint")
+    return label
+
+
 class ChargePageView(QWidget):
     """Public widgets: the four fields, their hints and counters, plan buttons, Send, status."""
 
@@ -50,18 +56,18 @@ class ChargePageView(QWidget):
         self.setStyleSheet(PAGE_STYLE)
         self.phone_edit = QLineEdit()
         self.phone_edit.setPlaceholderText("0712 345 678")
-        self.phone_hint = _label("", "hint")
+        # Room kept for each hint (two lines for the phone's, the longest), so a hint that
+        # changes never moves the fields below it under the mouse.
+        self.phone_hint = _hint(lines=2)
         self.amount_edit = QLineEdit()
-        self.amount_edit.setPlaceholderText("50")
-        self.amount_hint = _label("", "hint")
+        self.amount_edit.setPlaceholderText("Whole shillings")
+        self.amount_hint = _hint()
         self.reference_edit = QLineEdit()
         self.reference_counter = _label("0/12", "counter")
-        self.reference_hint = _label("", "hint")
+        self.reference_hint = _hint()
         self.desc_edit = QLineEdit()
         self.desc_counter = _label("0/13", "counter")
-        self.desc_hint = _label("", "hint")
-        for hint in (self.phone_hint, self.amount_hint, self.reference_hint, self.desc_hint):
-            hint.setWordWrap(True)
+        self.desc_hint = _hint()
         self.plans_box = QWidget()
         self.plans_layout = QGridLayout(self.plans_box)
         self.plans_layout.setContentsMargins(0, 0, 0, 0)

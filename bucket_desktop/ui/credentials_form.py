@@ -65,10 +65,13 @@ class CredentialsForm:
         if self.refresh_errors():
             return None
         try:
-            return DarajaCredentials.from_dict(self.values())
+            credentials = DarajaCredentials.from_dict(self.values())
         except CredentialsError as error:  # a rule that spans fields
             self._show_error(error.field or "consumer_key", str(error))
             return None
+        # Show what is used: spaces pasted around a key are gone from the fields too.
+        self.fill(credentials)
+        return credentials
 
     def fill(self, credentials: DarajaCredentials) -> None:
         """Put saved credentials into the fields."""
@@ -89,9 +92,9 @@ class CredentialsForm:
             for name, text in field_errors(self.values()).items()
             if name in self._touched
         }
+        # Only the text changes: each error line keeps its room, so nothing below it moves.
         for name, label in self.view.field_errors.items():
             label.setText(errors.get(name, ""))
-            label.setVisible(name in errors)
         return errors
 
     def _edited(self, name: str) -> None:
@@ -102,14 +105,20 @@ class CredentialsForm:
         label = self.view.field_errors.get(name)
         if label is not None:
             label.setText(text)
-            label.show()
 
     def _account_type_changed(self) -> None:
         till = self.view.account_type.currentData() == AccountType.TILL.value
         self.view.shortcode_label.setText("Store number" if till else "Paybill number")
         self.view.till_number.setVisible(till)
         self.view.till_number_label.setVisible(till)
+        self.view.field_errors["till_number"].setVisible(till)
+        # A till field just shown has not been typed in yet: no error before typing.
+        self._touched.discard("till_number")
         self.refresh_errors()
+
+    def field_edit(self, name: str) -> QLineEdit:
+        """The line edit of a text field (the inner one of a secret field)."""
+        return self._line_edit(name)
 
     def _line_edit(self, name: str) -> QLineEdit:
         widget = self.view.field_widget(name)

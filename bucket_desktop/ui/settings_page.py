@@ -15,7 +15,7 @@ from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.daraja_errors import DarajaError
 from bucket_desktop.services.keystore import VAULT_KEY, KeystoreError, SecretStore
 from bucket_desktop.services.vault import Vault, VaultError, VaultLocked, new_vault_key
-from bucket_desktop.ui.credentials_form import CredentialsForm
+from bucket_desktop.ui.credentials_form import TEXT_FIELDS, CredentialsForm
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.relay_panel import RelayPanel
 from bucket_desktop.ui.settings_page_view import SettingsPageView
@@ -45,8 +45,17 @@ class SettingsPage:
         self._daraja = daraja
         # Set when the saved file cannot be opened: the next save moves it aside first.
         self._vault_unreadable = False
+        # The last Test or Save result speaks of the values it saw: any edit makes it stale.
+        for name in TEXT_FIELDS:
+            form.field_edit(name).textEdited.connect(self._values_changed)
+        for combo in (view.environment, view.account_type):
+            combo.activated.connect(self._values_changed)
         view.test_button.clicked.connect(self.test_credentials)
         view.save_button.clicked.connect(self.save_credentials)
+
+    def _values_changed(self) -> None:
+        if self.view.local_status.kind is not StatusKind.WORKING:
+            self.view.local_status.show_status("")
 
     def set_session(self, session: RelaySession | None) -> None:
         """Hand the relay connection to the relay panel."""
@@ -140,7 +149,8 @@ class SettingsPage:
 
 
 def _seconds(started: float) -> str:
-    return f"{time.monotonic() - started:.2f} s"
+    # A no-break space: "(0.02" and "s)" never end up on two lines.
+    return f"{time.monotonic() - started:.2f}\u00a0s"
 
 
 def _sentence(error: Exception) -> str:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from bucket_desktop.services.credentials import AccountType, Environment
-from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
+from bucket_desktop.ui.widgets import ReservedLabel, SecretLineEdit, StatusLabel
 
 DEMO_COLUMNS = 3
 SIDE_BY_SIDE_MIN_WIDTH = 900
@@ -59,7 +59,7 @@ class SettingsPageView(QWidget):
         self.save_button = QPushButton("Save")
         self.save_button.setObjectName("primaryButton")
         self.local_status = StatusLabel()
-        self.saved_note = QLabel("")
+        self.saved_note = ReservedLabel("")
         self.saved_note.setObjectName("hint")
 
         self.fingerprint = _value_label()
@@ -163,9 +163,7 @@ class SettingsPageView(QWidget):
         buttons.addWidget(self.test_button)
         buttons.addWidget(self.save_button)
         # Its own line, with room kept for it: the buttons stay where they are after Save.
-        self.saved_note.setWordWrap(True)
         self.saved_note.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.saved_note.setMinimumHeight(self.saved_note.fontMetrics().height())
         return _card(
             "Daraja app",
             "From your app on the Safaricom developer portal. Kept encrypted on this PC.",
@@ -246,10 +244,9 @@ def _card(title: str, subtitle: str, layouts: list[object], extra: list[QWidget]
 
 
 def _error_label() -> QLabel:
-    label = QLabel("")
+    # Room for one line even when empty: an error appearing never pushes the buttons down.
+    label = ReservedLabel("")
     label.setObjectName("fieldError")
-    label.setWordWrap(True)
-    label.hide()
     return label
 
 

@@ -155,6 +155,9 @@ class StkStatusPage(QObject):
         self._show(self.model.row_at(current.row()))
 
     def _show(self, row: PaymentRow | None) -> None:
+        if row is not self._selected:
+            # "Checked at …", "Receipt copied." speak of one prompt: they go with it.
+            self.view.status.show_status("")
         self._selected = row
         view = self.view
         has_row = row is not None

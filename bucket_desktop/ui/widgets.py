@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -51,6 +51,41 @@ class StatusLabel(QLabel):
         self.style().unpolish(self)
         self.style().polish(self)
         self.setVisible(bool(text))
+
+
+class ReservedLabel(QLabel):
+    """A wrapped label that always keeps room for `lines` lines, even when empty or shorter.
+
+    For hints and errors under fields: a message that appears or changes length must not move
+    the fields and buttons below it under the person's mouse.
+    """
+
+    def __init__(self, text: str = "", lines: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._lines = lines
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+
+    def _reserved(self) -> int:
+        # Measured now, not at construction: the style sheet's font applies when polished.
+        margins = self.contentsMargins()
+        sample = "\n".join("X" * self._lines)
+        text_height = self.fontMetrics().boundingRect(QRect(0, 0, 1000, 1000), 0, sample).height()
+        return text_height + margins.top() + margins.bottom()
+
+    def minimumSizeHint(self) -> QSize:
+        """At least the reserved lines high."""
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), max(hint.height(), self._reserved()))
+
+    def sizeHint(self) -> QSize:
+        """At least the reserved lines high."""
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), self._reserved()))
+
+    def heightForWidth(self, width: int) -> int:
+        """At least the reserved lines high, at any width."""
+        return max(super().heightForWidth(width), self._reserved())
 
 
 class SecretLineEdit(QWidget):

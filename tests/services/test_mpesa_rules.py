@@ -137,8 +137,10 @@ def test_reference_and_description_limits() -> None:
         validate_account_reference("x" * 13)
     with pytest.raises(RuleError, match="at most 13 characters"):
         validate_transaction_desc("y" * 14)
-    with pytest.raises(RuleError, match="cannot be empty"):
+    with pytest.raises(RuleError, match="is missing: type a few words"):
         validate_transaction_desc("  ")
+    with pytest.raises(RuleError, match="the customer sees in the prompt"):
+        validate_account_reference("")
     with pytest.raises(RuleError, match="cannot be sent"):
         validate_account_reference("ab\ncd")
 

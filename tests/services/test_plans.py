@@ -37,7 +37,11 @@ def test_saved_plans_come_back_and_the_file_is_replaced_whole(tmp_path: Path) ->
         (("", 10, "A", "B"), "Every plan needs a name, like 1 hour."),
         (("Day", "ten", "A", "B"), "Plan Day: The amount must be a number of shillings, like 50."),
         (("Day", 10, "WAYTOOLONGREF1", "B"), "Plan Day: The account reference can be at most 12"),
-        (("Day", 10, "A", ""), "Plan Day: The description cannot be empty."),
+        (
+            ("Day", 10, "A", ""),
+            "Plan Day: The description is missing: type a few words for the M-PESA statement, e.g. "
+            "WiFi 1 day.",
+        ),
     ],
 )
 def test_a_bad_plan_is_refused_with_a_sentence(

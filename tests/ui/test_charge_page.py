@@ -121,6 +121,41 @@ def test_enter_with_bad_fields_sends_nothing_and_focuses_the_first_problem(
     assert view.phone_edit.hasFocus()
 
 
+def test_the_send_message_goes_once_the_form_changes(qtbot: QtBot, offline: CounterPages) -> None:
+    view = offline.charge_view
+    view.send_button.click()
+    assert view.status.text() == "Fix the fields marked in red, then send again."
+    qtbot.keyClicks(view.phone_edit, "0712345678")
+    assert not view.status.isVisible()  # it spoke of the form as it was
+
+
+def test_hints_keep_their_room_so_fields_stay_under_the_mouse(
+    qtbot: QtBot, offline: CounterPages
+) -> None:
+    view = offline.charge_view
+    view.resize(1100, 700)  # the phone's hints take one line or two at this width
+
+    def amount_at() -> int:
+        QApplication.processEvents()  # the layout settles in posted events
+        return view.amount_edit.mapTo(view, view.amount_edit.rect().topLeft()).y()
+
+    where = amount_at()
+    for typed in ("0712345678", "07", "+44 7700 900123", ""):
+        view.phone_edit.setText(typed)
+        assert amount_at() == where, typed
+
+
+def test_a_custom_amount_drops_the_plans_reference(qtbot: QtBot, offline: CounterPages) -> None:
+    view = offline.charge_view
+    offline.charge.use_plan(default_plans()[2])
+    view.amount_edit.clear()
+    qtbot.keyClicks(view.amount_edit, "60")
+    assert view.reference_edit.text() == "" and view.desc_edit.text() == ""
+    view.send_button.click()
+    assert "e.g. WIFI1D" in view.reference_hint.text()  # says what to type
+    assert view.amount_edit.placeholderText() == "Whole shillings"
+
+
 def test_without_a_relay_the_page_says_so(qtbot: QtBot, offline: CounterPages) -> None:
     view = offline.charge_view
     offline.charge.use_plan(default_plans()[0])

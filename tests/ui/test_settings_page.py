@@ -82,12 +82,14 @@ def test_fill_test_save_restart_push_and_verify(
     fill(qtbot, view, GOOD)
     type_into(qtbot, view.consumer_secret, "SIMwrongSecret00000000000000000")
     assert click(qtbot, local, view.test_button) is StatusKind.ERROR
-    assert "consumer key or secret is wrong" in local.text() and local.text().endswith(" s)")
+    # The seconds stay on one line with their figure (a no-break space).
+    assert "consumer key or secret is wrong" in local.text()
+    assert local.text().endswith("\u00a0s)")
     assert view.test_button.isEnabled()
 
     type_into(qtbot, view.consumer_secret, GOOD.consumer_secret)
     assert click(qtbot, local, view.test_button) is StatusKind.OK
-    assert "Daraja accepted" in local.text() and " s)" in local.text()
+    assert "Daraja accepted" in local.text() and "\u00a0s)" in local.text()
 
     assert click(qtbot, local, view.save_button) is StatusKind.OK
     vault_text = (data_dir / "credentials.vault").read_text()
@@ -182,25 +184,55 @@ def test_attendant_token_cannot_see_the_settings_page(
     assert window.show_page(SETTINGS_PAGE)
 
 
-def test_fields_are_checked_as_typed(qtbot: QtBot, make_desktop: Callable[..., Desktop]) -> None:
-    view = make_desktop().settings_page.view
+def test_fields_are_checked_as_typed(
+    qtbot: QtBot,
+    make_desktop: Callable[..., Desktop],
+    run: Callable[..., Any],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+) -> None:
+    desktop = make_desktop()
+    run(desktop.sign_in(relay.base_url, provider["owner_token"], remember=False))
+    assert desktop.window.show_page(SETTINGS_PAGE)
+    view = desktop.settings_page.view
+    assert view.isVisible()  # on screen, so the layout is live
 
     def shown(widget: Any) -> bool:  # the page is off screen until an owner signs in
         return bool(widget.isVisibleTo(view))
 
     error = view.field_errors["shortcode"]
+    view.layout().activate()
+    save_at = view.save_button.mapTo(view, view.save_button.rect().topLeft())
     qtbot.keyClicks(view.shortcode, "12a")
+    view.layout().activate()
     assert shown(error) and "5 to 7 digit" in error.text()
+    # The error line had its room already: the buttons did not move under the mouse.
+    assert view.save_button.mapTo(view, view.save_button.rect().topLeft()) == save_at
     type_into(qtbot, view.shortcode, "174379")
-    assert not shown(error)
-    assert not shown(view.field_errors["consumer_key"])  # untouched fields stay quiet
+    assert error.text() == ""
+    assert view.field_errors["consumer_key"].text() == ""  # untouched fields stay quiet
 
     assert not shown(view.till_number)
     view.account_type.setCurrentIndex(view.account_type.findData("till"))
     assert shown(view.till_number) and view.shortcode_label.text() == "Store number"
+    assert view.field_errors["till_number"].text() == ""  # nothing typed yet, no error yet
     assert click(qtbot, view.local_status, view.save_button) is StatusKind.ERROR
-    assert shown(view.field_errors["till_number"])
+    assert view.local_status.text() == "Fix the fields marked in red first."
+    assert shown(view.field_errors["till_number"]) and view.field_errors["till_number"].text()
     assert view.field_errors["passkey"].text() == "The passkey is missing."
+    # The message spoke of the values then: an edit takes it away.
+    qtbot.keyClicks(view.passkey.line_edit, "x")
+    assert not view.local_status.isVisible()
+
+
+def test_pasted_spaces_are_gone_from_the_fields_after_save(
+    qtbot: QtBot, make_desktop: Callable[..., Desktop]
+) -> None:
+    view = make_desktop().settings_page.view
+    fill(qtbot, view, GOOD)
+    type_into(qtbot, view.consumer_key, f"  {GOOD.consumer_key}\t")
+    assert click(qtbot, view.local_status, view.save_button) is StatusKind.OK
+    assert view.consumer_key.text() == GOOD.consumer_key
 
 
 def test_secret_fields_are_masked_until_shown(

@@ -138,6 +138,11 @@ def test_waiting_prompt_counts_down_and_check_now_asks_the_relay(
     qtbot.waitUntil(lambda: view.status.text().startswith("Checked at"), timeout=10_000)
     wait_final(qtbot, pages)
     assert view.state_word.text() == "Paid"
+    # "Checked at" belongs to that prompt: the next one shows without it.
+    checked = pages.stk_status.selected
+    charge(qtbot, pages, "0708374149")
+    qtbot.waitUntil(lambda: pages.stk_status.selected is not checked, timeout=10_000)
+    assert not view.status.text().startswith("Checked at")
 
 
 def test_resend_asks_first_and_explains_the_relay_one_minute_guard(
