@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.ui.dialog_helpers import grow_with_messages
 from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
 
 
@@ -59,3 +60,4 @@ class ConnectDialogView(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
+        grow_with_messages(self)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from bucket_desktop.services.keystore import KeystoreError, PassphraseKeyFile, PassphraseStore
-from bucket_desktop.ui.dialog_helpers import run_dialog
+from bucket_desktop.ui.dialog_helpers import grow_with_messages, run_dialog
 from bucket_desktop.ui.widgets import SecretLineEdit, StatusKind, StatusLabel, busy
 
 
@@ -60,6 +60,7 @@ class PassphraseDialogView(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
+        grow_with_messages(self)
 
 
 class PassphraseDialog:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,12 +12,14 @@ import keyring
 from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.app_settings import AppPaths
 from bucket_desktop.services.keystore import VAULT_KEY, KeyringStore, PassphraseKeyFile
 from bucket_desktop.ui.connect_dialog import ConnectDialog
 from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
+from bucket_desktop.ui.fit_check import clipped_widgets
 from bucket_desktop.ui.passphrase_dialog import PassphraseDialog
 from bucket_desktop.ui.session import open_secret_store
 from bucket_desktop.ui.widgets import StatusKind
@@ -30,6 +33,13 @@ def submit(qtbot: QtBot, dialog: Any, button: Any) -> None:
         lambda: dialog.view.status.kind is StatusKind.ERROR or not dialog.view.isVisible(),
         timeout=20_000,
     )
+
+
+def assert_fits(qtbot: QtBot, dialog: QDialog) -> None:
+    """Nothing in the dialog is squashed or cut off (after the layout settles)."""
+    with contextlib.suppress(WaitTimeout):
+        qtbot.waitUntil(lambda: not clipped_widgets(dialog), timeout=3_000)
+    assert clipped_widgets(dialog) == []
 
 
 def test_connect_dialog_checks_the_token_before_keeping_it(
@@ -52,6 +62,7 @@ def test_connect_dialog_checks_the_token_before_keeping_it(
     qtbot.keyClicks(view.token.line_edit, "wrong-token")
     submit(qtbot, dialog, view.connect_button)
     assert "token" in view.status.text() and view.isVisible()
+    assert_fits(qtbot, view)  # the dialog grew with its message
 
     view.token.setText(provider["owner_token"])
     submit(qtbot, dialog, view.connect_button)
@@ -84,6 +95,7 @@ def test_passphrase_dialog_creates_then_unlocks(
     creating.view.confirmation.setText("tea and mandazis")
     submit(qtbot, creating, creating.view.ok_button)
     assert creating.view.status.text() == "The two passphrases differ."
+    assert_fits(qtbot, creating.view)
     creating.view.confirmation.setText("tea and mandazi")
     submit(qtbot, creating, creating.view.ok_button)
     store = run(answer)
@@ -99,6 +111,7 @@ def test_passphrase_dialog_creates_then_unlocks(
     submit(qtbot, unlocking, unlocking.view.ok_button)
     assert unlocking.view.status.text() == "That passphrase does not open the key file."
     assert unlocking.view.isVisible()
+    assert_fits(qtbot, unlocking.view)
     unlocking.view.passphrase.setText("tea and mandazi")
     submit(qtbot, unlocking, unlocking.view.ok_button)
     reopened = run(answer)
