@@ -198,7 +198,11 @@ class ResultMeaning:
 
 _RESULT_SENTENCES: dict[str, tuple[PaymentStatus, str]] = {
     "0": (PaymentStatus.PAID, "Paid."),
-    "1": (PaymentStatus.FAILED, "The customer does not have enough money on M-PESA."),
+    "1": (
+        PaymentStatus.FAILED,
+        "The customer does not have enough money on M-PESA: once they top up, send the "
+        "prompt again, or pick a cheaper plan.",
+    ),
     "2": (PaymentStatus.FAILED, "The amount is below the M-PESA minimum."),
     "3": (PaymentStatus.FAILED, "The amount is above the M-PESA limit for one payment."),
     "4": (PaymentStatus.FAILED, "The customer has reached the M-PESA daily limit."),
@@ -230,7 +234,11 @@ _RESULT_SENTENCES: dict[str, tuple[PaymentStatus, str]] = {
         "The customer's phone could not be reached (off, no network, or an old SIM: "
         "update it with *234#).",
     ),
-    "2001": (PaymentStatus.FAILED, "The customer entered the wrong M-PESA PIN."),
+    "2001": (
+        PaymentStatus.FAILED,
+        "The customer entered the wrong M-PESA PIN: send the prompt again and ask them to "
+        "enter it carefully.",
+    ),
     "2028": (
         PaymentStatus.FAILED,
         "Wrong account type: a till needs Buy Goods with the store number as shortcode.",

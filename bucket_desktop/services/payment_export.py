@@ -11,18 +11,19 @@ from pathlib import Path
 from bucket_desktop.services.atomic_file import write_atomic
 from bucket_desktop.services.payment_rows import PaymentRow
 
+# Words a person reads in a spreadsheet, in the order of `csv_record`.
 CSV_HEADER = (
-    "time",
-    "phone_number",
-    "amount",
-    "mpesa_receipt_number",
-    "account_reference",
-    "transaction_desc",
-    "status",
-    "resolved_by",
-    "result_code",
-    "result_desc",
-    "checkout_request_id",
+    "Time",
+    "Phone",
+    "Amount (KES)",
+    "M-PESA receipt",
+    "Account reference",
+    "Description",
+    "Status",
+    "Settled by",
+    "Result code",
+    "Result",
+    "Checkout ID",
 )
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).

@@ -80,9 +80,18 @@ def ask_yes_no(parent: QWidget) -> Confirm:
     """A confirmation backed by a message box over `parent`."""
 
     def confirm(title: str, text: str) -> bool:
-        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-        answer = QMessageBox.question(parent, title, text, buttons, QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        # The app's own buttons (every question here is about sending a prompt), with the
+        # safe answer as the default: Enter never sends a second prompt by accident.
+        box = QMessageBox(
+            QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
+        )
+        send = box.addButton("Send the prompt", QMessageBox.ButtonRole.AcceptRole)
+        send.setObjectName("primaryButton")
+        keep = box.addButton("Don't send", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is send
 
     return confirm
 

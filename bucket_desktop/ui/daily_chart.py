@@ -116,7 +116,8 @@ class DailyChart(QWidget):
             if day is None:
                 QToolTip.hideText()
             else:
-                text = f"{day.day:%a %d %b}: KES {day.amount:,} from {day.count} payments"
+                count = "1 payment" if day.count == 1 else f"{day.count:,} payments"
+                text = f"{day.day:%a %d %b}: KES {day.amount:,} from {count}"
                 QToolTip.showText(event.globalPos(), text, self)
             return True
         return super().event(event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bucket_desktop.demo import demo_phone_help
+from bucket_desktop.services.payment_rows import format_phone
 
 DEMO_INTRO = (
     "Demo mode: nothing here touches real money. The relay and a pretend M-PESA run on this PC "
@@ -12,7 +13,8 @@ DEMO_INTRO = (
 
 def demo_phones() -> list[tuple[str, str]]:
     """(phone as a person types it, what happens in short), for the demo card."""
-    return [("0" + phone[3:], _short(outcome)) for phone, outcome in demo_phone_help()]
+    # Written as on the Charge customer page: 0708 374 149.
+    return [(format_phone(phone), _short(outcome)) for phone, outcome in demo_phone_help()]
 
 
 def _short(outcome: str) -> str:

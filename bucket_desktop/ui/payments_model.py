@@ -37,6 +37,16 @@ STATUS_COLOURS = {
     PaymentStatus.EXPIRED: QColor("#6e7781"),
     PaymentStatus.DISPUTED: QColor("#b42318"),
 }
+UNREACHABLE_CODE = "1037"
+
+
+def status_word(row: PaymentRow) -> str:
+    """The word for a payment's state; 1037 says what happened rather than "Expired"."""
+    if row.status is PaymentStatus.EXPIRED and row.result_code == UNREACHABLE_CODE:
+        return "Phone unreachable"
+    return STATUS_WORDS[row.status]
+
+
 SETTLED_WORDS = {"callback": "M-PESA callback", "query": "Status query"}
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -108,7 +118,7 @@ class PaymentsTableModel(QAbstractTableModel):
         if column == COL_REFERENCE:
             return row.account_reference
         if column == COL_STATUS:
-            return STATUS_WORDS[row.status]
+            return status_word(row)
         return SETTLED_WORDS.get(row.resolved_by or "", "")
 
     def set_rows(self, rows: list[PaymentRow]) -> None:

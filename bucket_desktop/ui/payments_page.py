@@ -196,7 +196,7 @@ class PaymentsPage(QObject):
 
     def _show_count(self) -> None:
         shown, total = self.model.rowCount(), len(self._live.book)
-        text = f"{shown:,} payments" if shown == total else f"{shown:,} of {total:,} payments"
+        text = _payments(shown) if shown == total else f"{shown:,} of {_payments(total)}"
         self.view.count_label.setText(text)
         self.view.export_button.setEnabled(shown > 0)
 
@@ -214,7 +214,7 @@ class PaymentsPage(QObject):
         self._tasks.start(self._write(rows, path))
 
     async def _write(self, rows: list[PaymentRow], path: Path) -> None:
-        self.view.status.show_status(f"Exporting {len(rows):,} payments…", StatusKind.WORKING)
+        self.view.status.show_status(f"Exporting {_payments(len(rows))}…", StatusKind.WORKING)
         try:
             # Formatting 100,000 rows takes a moment: keep the window responsive.
             count = await asyncio.to_thread(export_csv, rows, path, tz=self._tz)
@@ -224,7 +224,7 @@ class PaymentsPage(QObject):
             return
         finally:
             self.view.export_button.setEnabled(True)
-        self.view.status.show_status(f"Exported {count:,} payments to {path}.", StatusKind.OK)
+        self.view.status.show_status(f"Exported {_payments(count)} to {path}.", StatusKind.OK)
 
     async def close(self) -> None:
         """Stop timers and wait for an export in progress to be cancelled."""

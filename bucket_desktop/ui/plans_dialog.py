@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from bucket_desktop.services.plans import MAX_PLANS, Plan, PlansError, PlanStore, make_plan
+from bucket_desktop.ui.dialog_helpers import grow_with_messages
 from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
 COLUMNS = ("Name", "Price (KES)", "Reference (12)", "Description (13)")
@@ -41,6 +42,10 @@ class PlansDialogView(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
+        # The app's buttons, as on its pages: Save is the main action.
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setObjectName("primaryButton")
+        save.setText("Save plans")
         self.status = StatusLabel()
         intro = QLabel("Plans fill the amount, reference and description at the counter.")
         intro.setObjectName("hint")
@@ -49,11 +54,14 @@ class PlansDialogView(QDialog):
         row.addWidget(self.remove_button)
         row.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
+        grow_with_messages(self)
 
 
 class PlansDialog:

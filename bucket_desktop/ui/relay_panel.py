@@ -206,8 +206,6 @@ class RelayPanel:
         self.view.last_test.setText(self._last_test_text(summary))
         url = summary.callback_url or ""
         self.view.callback_url.setText(url)
-        self.view.callback_url.setCursorPosition(0)
-        self.view.callback_url.setToolTip(url)
         self._lint(url, summary.environment)
 
     def _lint(self, url: str, environment: str | None) -> None:
@@ -236,7 +234,8 @@ class RelayPanel:
 
     def _last_test_text(self, summary: CredentialsSummary) -> str:
         if not summary.last_test:
-            return "Never"
+            # The Test button above checks from this PC; this line is about the relay's test.
+            return "Not yet: press Verify on relay"
         outcome = {"passed": "passed", "warning": "passed with warnings", "failed": "failed"}.get(
             summary.test_status or "", summary.test_status or ""
         )

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from bucket_desktop.services.credentials import AccountType, Environment
-from bucket_desktop.ui.widgets import ReservedLabel, SecretLineEdit, StatusLabel
+from bucket_desktop.ui.widgets import ElidedLabel, ReservedLabel, SecretLineEdit, StatusLabel
 
 DEMO_COLUMNS = 3
 SIDE_BY_SIDE_MIN_WIDTH = 900
@@ -65,9 +65,10 @@ class SettingsPageView(QWidget):
         self.fingerprint = _value_label()
         self.verified = _value_label()
         self.last_test = _value_label()
-        self.callback_url = QLineEdit()
-        self.callback_url.setReadOnly(True)
-        self.callback_url.setPlaceholderText("Shown after the first push")
+        # Long and of little use to read in full: shortened in the middle, whole on hover,
+        # copied whole by Copy.
+        self.callback_url = ElidedLabel("Shown after the first push")
+        self.callback_url.setObjectName("value")
         self.copy_button = QPushButton("Copy")
         self.callback_warnings = StatusLabel()
         self.push_button = QPushButton("Push to relay")
@@ -182,7 +183,7 @@ class SettingsPageView(QWidget):
         rows = [
             ("Relay key", self.fingerprint),
             ("Verification", self.verified),
-            ("Last test", self.last_test),
+            ("Last relay test", self.last_test),
         ]
         for index, (text, widget) in enumerate(rows):
             grid.addWidget(_right_label(text), index, 0)

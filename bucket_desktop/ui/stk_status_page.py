@@ -26,8 +26,8 @@ from bucket_desktop.ui.payments_model import (
     COL_PHONE,
     COL_STATUS,
     COL_TIME,
-    STATUS_WORDS,
     PaymentsTableModel,
+    status_word,
 )
 from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
 from bucket_desktop.ui.widgets import StatusKind
@@ -171,7 +171,7 @@ class StkStatusPage(QObject):
             self._show_countdown(None)
             return
         view.push_title.setText(f"{format_phone(row.phone_number)} · KES {row.amount:,}")
-        set_kind(view.state_word, STATUS_WORDS[row.status], STATE_KINDS[row.status])
+        set_kind(view.state_word, status_word(row), STATE_KINDS[row.status])
         view.sentence.setText(status_sentence(row))
         view.receipt.setText(row.receipt)
         # The green receipt box means "give access": never for a disputed payment.

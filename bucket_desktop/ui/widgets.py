@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 
 from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QWidget,
 )
 
@@ -86,6 +88,45 @@ class ReservedLabel(QLabel):
     def heightForWidth(self, width: int) -> int:
         """At least the reserved lines high, at any width."""
         return max(super().heightForWidth(width), self._reserved())
+
+
+class ElidedLabel(QLabel):
+    """One line of text shortened in the middle to fit (`…`), the whole of it on hover.
+
+    `text()` is always the full text; fit checks skip it (property `elided`), since shortening
+    is its job.
+    """
+
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._placeholder = placeholder
+        self.setProperty("elided", True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setMinimumWidth(120)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText("")
+
+    def text(self) -> str:
+        """The full text."""
+        return self._full
+
+    def setText(self, text: str) -> None:
+        """Show `text`, shortened in the middle when the label is too narrow."""
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Shorten again for the new width."""
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self._full or self._placeholder
+        width = max(0, self.contentsRect().width())
+        elided = self.fontMetrics().elidedText(shown, Qt.TextElideMode.ElideMiddle, width)
+        super().setText(elided)
 
 
 class SecretLineEdit(QWidget):

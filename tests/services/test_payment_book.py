@@ -200,7 +200,7 @@ def test_plain_sentences_and_formats() -> None:
     )
     sentences = {k: status_sentence(payments.get(k)) for k in "abcd"}  # type: ignore[arg-type]
     assert sentences["a"] == "Paid: M-PESA receipt SKL1."
-    assert sentences["b"] == "The customer entered the wrong M-PESA PIN."
+    assert sentences["b"].startswith("The customer entered the wrong M-PESA PIN: send the prompt")
     assert "PIN" in sentences["c"]
     assert "two different answers" in sentences["d"]
     assert format_phone("254712345678") == "0712 345 678"

@@ -116,8 +116,8 @@ def test_search_and_filters_then_export_writes_exactly_the_rows_shown(
         )
         with target.open(encoding="utf-8-sig", newline="") as handle:
             records = list(csv.DictReader(handle))
-        assert [r["mpesa_receipt_number"] for r in records] == receipts
-        assert {r["status"] for r in records} == {"paid"}
+        assert [r["M-PESA receipt"] for r in records] == receipts  # headers in words
+        assert {r["Status"] for r in records} == {"paid"}
         view.period_combo.setCurrentText("Yesterday")
         assert pages.payments.model.rowCount() == 0
         assert not view.export_button.isEnabled()

@@ -43,7 +43,7 @@ PAID_SCENARIOS = {
 FAILED_SCENARIOS = {
     "0700000001": ("Failed", "1"),
     "0700000002": ("Cancelled", "1032"),
-    "0700000003": ("Expired", "1037"),
+    "0700000003": ("Phone unreachable", "1037"),
     "0700000004": ("Expired", "1019"),
     "0700000005": ("Failed", "2001"),
 }
