@@ -7,8 +7,9 @@ Verify on relay), adds 29 days of demo history to the demo relay's store (so the
 something to show), and charges a few of the simulator's phone numbers from Charge customer, as
 an attendant would. Then it saves each page at 1024x600 (a netbook, or a 1366x768 laptop at 125 %)
 and at 1366x768 as docs/<page>-<size>.png, the first screen (while the demo starts) as
-docs/starting-1024x600.png, and lists any widget cut off at 1024x600, 1366x768 or 1920x1080 (the
-script fails if there is one).
+docs/starting-1024x600.png, a paid prompt turned disputed as docs/stk-status-disputed-1024x600.png,
+and lists any widget cut off at 1024x600, 1366x768 or 1920x1080 (the script fails if there is
+one).
 """
 
 from __future__ import annotations
@@ -181,12 +182,48 @@ async def grab_all(view: MainWindowView, out: Path) -> list[str]:
     return problems
 
 
+def dispute_one(relay_db: Path, phone: str) -> None:
+    """Turn today's paid payment from `phone` disputed in the demo relay's store.
+
+    What the relay records when M-PESA's two answers disagree; the feed brings it at its next
+    long-poll, as it would bring a real dispute.
+    """
+    with sqlite3.connect(relay_db, timeout=30) as conn:
+        provider_id, last_seq = conn.execute("SELECT id, last_seq FROM providers").fetchone()
+        conn.execute(
+            "UPDATE payments SET status = 'disputed', seq = ? WHERE phone_number = ? AND "
+            "status = 'paid' AND provider_id = ?",
+            (last_seq + 1, phone, provider_id),
+        )
+        conn.execute("UPDATE providers SET last_seq = ? WHERE id = ?", (last_seq + 1, provider_id))
+    conn.close()
+
+
+async def grab_dispute(view: MainWindowView, temp: Path, out: Path) -> None:
+    """The red alert and the disputed prompt on STK status, at the small size."""
+    stk = view.findChild(StkStatusPageView)
+    assert stk is not None
+    dispute_one(demo_relay_db(temp), "254733902114")
+    await until(view.alert.isVisible, "the dispute alert")
+    view.resize(*PICTURE_SIZES[0])
+    show(view, "STK status")
+    model = stk.table.model()
+    stk.table.selectRow(
+        next(r for r in range(model.rowCount()) if model.index(r, 5).data() == "Disputed")
+    )
+    await asyncio.sleep(0.4)  # let the layout settle
+    path = out / "stk-status-disputed-1024x600.png"
+    view.grab().save(str(path))
+    print(f"saved {path}")
+
+
 async def stage_and_grab(view: MainWindowView, temp: Path, out: Path, failed: list[str]) -> None:
     """Stage the demo, take the pictures, close the window."""
     try:
         view.resize(*PICTURE_SIZES[1])
         await stage(view, temp)
         failed += await grab_all(view, out)
+        await grab_dispute(view, temp, out)
     except Exception as error:  # reported below, and the window still closes
         failed.append(f"{type(error).__name__}: {error}")
     finally:

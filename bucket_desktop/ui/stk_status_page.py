@@ -292,7 +292,7 @@ def _details(row: PaymentRow) -> str:
     parts = [f"Sent at {sent}", f"reference {row.account_reference}"]
     if row.status is PaymentStatus.DISPUTED and row.receipt:
         parts.append(f"receipt given by the callback {row.receipt}")
-    if row.resolved_by:
+    if row.resolved_by and row.status is not PaymentStatus.DISPUTED:
         parts.append(SETTLED_PHRASES.get(row.resolved_by, f"settled by {row.resolved_by}"))
     return " · ".join(parts) + f"\nCheckout ID {row.checkout_request_id}"
 
