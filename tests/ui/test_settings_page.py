@@ -225,6 +225,30 @@ def test_fields_are_checked_as_typed(
     assert not view.local_status.isVisible()
 
 
+def test_save_leaves_the_buttons_where_they_were(
+    qtbot: QtBot,
+    make_desktop: Callable[..., Desktop],
+    run: Callable[..., Any],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+) -> None:
+    desktop = make_desktop()
+    run(desktop.sign_in(relay.base_url, provider["owner_token"], remember=False))
+    assert desktop.window.show_page(SETTINGS_PAGE)
+    view = desktop.settings_page.view
+    fill(qtbot, view, GOOD)
+
+    def places() -> list[Any]:
+        QApplication.processEvents()  # the layout settles in posted events
+        buttons = (view.test_button, view.save_button, view.verify_button, view.push_button)
+        return [button.mapTo(view, button.rect().topLeft()) for button in buttons]
+
+    before = places()
+    assert click(qtbot, view.local_status, view.save_button) is StatusKind.OK
+    assert view.saved_note.text().startswith("Saved on this PC at")
+    assert places() == before  # the columns did not reflow under the mouse
+
+
 def test_pasted_spaces_are_gone_from_the_fields_after_save(
     qtbot: QtBot, make_desktop: Callable[..., Desktop]
 ) -> None:
