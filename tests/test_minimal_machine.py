@@ -80,6 +80,7 @@ def inside(
     return sh("chroot", *spec, str(root), "sh", "-c", f"cd /src && {env} {command}", check=False)
 
 
+@pytest.mark.timeout(3600)  # debootstrap, apt-get and pip downloads
 def test_readme_commands_on_a_minimal_debian(machine: Path) -> None:
     refused = inside(machine, "python3 scripts/check_system.py", user="nobody:nogroup")
     assert refused.returncode == 2, refused.stderr
