@@ -23,6 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 MIRROR = "http://deb.debian.org/debian"
 BASE_PACKAGES = "python3,python3-venv,make,git"
+HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 pytestmark = [
     pytest.mark.skipif(os.environ.get("RUN_MINIMAL") != "1", reason="opt-in: set RUN_MINIMAL=1"),
@@ -50,6 +51,11 @@ def machine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     sh("debootstrap", "--variant=minbase", f"--include={BASE_PACKAGES}", "bookworm", str(root),
        MIRROR)  # fmt: skip
     shutil.copy("/etc/resolv.conf", root / "etc" / "resolv.conf")
+    # The host's trust store, for pip's downloads (a minbase system has no CA certificates,
+    # and a network may inspect TLS with its own authority).
+    if Path(HOST_CA_BUNDLE).is_file():
+        (root / "etc" / "ssl" / "certs").mkdir(parents=True, exist_ok=True)
+        shutil.copy(HOST_CA_BUNDLE, root / HOST_CA_BUNDLE.lstrip("/"))
     files = sh("git", "-C", str(ROOT), "ls-files", "--cached", "--others", "--exclude-standard")
     for name in files.stdout.splitlines():
         source, target = ROOT / name, root / "src" / name
@@ -75,7 +81,10 @@ def inside(
     root: Path, command: str, *, user: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """A shell command in the minimal machine, in /src."""
-    env = "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8"
+    env = (
+        "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "
+        f"PIP_CERT={HOST_CA_BUNDLE} SSL_CERT_FILE={HOST_CA_BUNDLE}"
+    )
     spec = ["--userspec", user] if user else []
     return sh("chroot", *spec, str(root), "sh", "-c", f"cd /src && {env} {command}", check=False)
 
