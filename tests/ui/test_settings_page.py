@@ -236,6 +236,8 @@ def test_save_leaves_the_buttons_where_they_were(
     run(desktop.sign_in(relay.base_url, provider["owner_token"], remember=False))
     assert desktop.window.show_page(SETTINGS_PAGE)
     view = desktop.settings_page.view
+    # The relay card fills in once the relay answers: measure after that.
+    qtbot.waitUntil(lambda: view.last_test.text() != "—", timeout=10_000)
     fill(qtbot, view, GOOD)
 
     def places() -> list[Any]:
