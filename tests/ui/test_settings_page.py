@@ -196,6 +196,7 @@ def test_fields_are_checked_as_typed(
     assert desktop.window.show_page(SETTINGS_PAGE)
     view = desktop.settings_page.view
     assert view.isVisible()  # on screen, so the layout is live
+    qtbot.waitUntil(lambda: view.last_test.text() != "—", timeout=10_000)  # relay card filled
 
     def shown(widget: Any) -> bool:  # the page is off screen until an owner signs in
         return bool(widget.isVisibleTo(view))
