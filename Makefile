@@ -9,7 +9,7 @@ STAMP   = $(VENV)/.installed
 .PHONY: run test lint install clean system system-packages
 
 # Qt's system libraries first (installed with apt-get as root on Debian/Ubuntu, otherwise the
-# exact install line is printed and make stops): scripts/system-libraries.txt is the one list.
+# exact install line is printed and make stops); scripts/system-libraries.txt lists them.
 system:
 	$(PYTHON) scripts/check_system.py
 
