@@ -52,7 +52,7 @@ def test_no_page_cuts_off_a_button_label_or_receipt(
         assert window.show_page(key)
         # Qt lays pages out in posted events: wait for the layout to settle, then judge it.
         with contextlib.suppress(WaitTimeout):
-            qtbot.waitUntil(lambda: not clipped_widgets(window.view), timeout=3_000)
+            qtbot.waitUntil(lambda: not clipped_widgets(window.view), timeout=10_000)
         assert clipped_widgets(window.view) == [], key
     receipt = desktop.counter.stk_status_view.receipt
     assert receipt.width() >= receipt.sizeHint().width()
