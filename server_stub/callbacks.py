@@ -67,23 +67,23 @@ class CallbackInbox:
         self._clock = clock
 
     async def admit(self, token: str, source: str) -> None:
-        """Refuse (429) a source that sent too many callbacks matching none of our pushes.
+        """Refuse (429) a source that sent too many callbacks that applied to nothing.
 
-        Safaricom only ever calls back with a token of ours, so these limits never touch a real
-        callback; they bound what junk from one address can make the relay read and store.
+        Safaricom only ever calls back with a token of ours, so this limit never touches a real
+        callback: once a source is over it, its callbacks are looked up before anything is read
+        and only those for our pushes go on. Under it, nothing is looked up twice (the store
+        finds the push while ingesting).
         """
-        if await self._store.callback_token_known(token_hash(token)):
-            return
         wait = self._unmatched.wait_s(source)
-        if wait > 0:
-            raise RelayError(
-                "Too many callbacks for unknown payments from your address: wait "
-                f"{math.ceil(wait)} seconds.",
-                code="too_many_callbacks",
-                status=429,
-                retry_after_s=wait,
-            )
-        self._unmatched.record(source)
+        if wait <= 0 or await self._store.callback_token_known(token_hash(token)):
+            return
+        raise RelayError(
+            "Too many callbacks for unknown payments from your address: wait "
+            f"{math.ceil(wait)} seconds.",
+            code="too_many_callbacks",
+            status=429,
+            retry_after_s=wait,
+        )
 
     async def receive(
         self,
@@ -117,6 +117,8 @@ class CallbackInbox:
         )
         if changed is not None:
             self._notifier.notify(changed)
+        if outcome in _APPLIED_TO_NOTHING:
+            self._unmatched.record(source)
         # The source is the address the relay believed (X-Forwarded-For from TRUSTED_PROXIES
         # only): behind a proxy its access log shows only the proxy.
         log.info("Callback for provider %s from %s: %s", raw.provider_ref, source, outcome.value)
@@ -125,6 +127,18 @@ class CallbackInbox:
         if refusal is not None:
             raise refusal
         return outcome
+
+
+# Outcomes of callbacks that changed no payment of the provider named in their address: what
+# junk looks like. A real callback with one of them is rare, and is let through by `admit`.
+_APPLIED_TO_NOTHING = frozenset(
+    {
+        CallbackOutcome.UNKNOWN_PUSH,
+        CallbackOutcome.WRONG_PROVIDER,
+        CallbackOutcome.MALFORMED,
+        CallbackOutcome.SOURCE_REFUSED,
+    }
+)
 
 
 def _parse(body: bytes, refusal: RelayError | None) -> tuple[StkResult | None, RelayError | None]:
