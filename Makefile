@@ -6,12 +6,16 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint install clean system system-packages
+.PHONY: run test lint install clean system system-tests
 
-# Qt's system libraries first (installed with apt-get as root on Debian/Ubuntu, otherwise the
-# exact install line is printed and make stops); scripts/system-libraries.txt lists them.
+# System packages first, from the one list scripts/system-packages.txt: installed with apt-get as
+# root on Debian/Ubuntu, otherwise the exact install line is printed. A missing Qt library stops
+# make; a missing test program (nginx, Caddy, ...) only makes the tests that need it skip.
 system:
 	$(PYTHON) scripts/check_system.py
+
+system-tests:
+	$(PYTHON) scripts/check_system.py --tests
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,16 +28,11 @@ install: $(STAMP)
 run: system $(STAMP)
 	$(BIN)/python -m bucket_desktop --demo
 
-test: system $(STAMP)
-	sh scripts/system-packages.sh install
+test: system-tests $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
-
-# nginx, Caddy, sqlite3 for the deploy-guide tests (apt-get as root; otherwise those tests skip).
-system-packages:
-	sh scripts/system-packages.sh install
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

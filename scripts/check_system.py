@@ -1,11 +1,13 @@
-"""Check the system libraries Qt needs before `make run` or `make test` (standard library only).
+"""Check the system packages the project needs before `make run` or `make test` (stdlib only).
 
-Usage: python3 scripts/check_system.py [--list scripts/system-libraries.txt]
+Usage: python3 scripts/check_system.py [--tests] [--list scripts/system-packages.txt]
 
 On Linux, each library of the list is looked for in the linker cache (`ldconfig -p`) and the
-usual library folders. When some are missing: as root on Debian or Ubuntu they are installed with
-apt-get; otherwise the exact `apt-get install` line is printed and the exit status is 2, so make
-stops before anything crashes. Elsewhere (Windows, macOS) Qt brings what it needs: nothing to do.
+usual library folders, each path as a file. When some are missing: as root on Debian or Ubuntu
+they are installed with apt-get (services they bring are not started); otherwise the exact
+`apt-get install` line is printed. A missing library of the app's stops make (exit status 2)
+before anything crashes; a missing test program (`tests` in the list, checked with --tests) only
+means the tests that need it skip. Elsewhere (Windows, macOS) Qt brings what it needs.
 """
 
 from __future__ import annotations
@@ -20,17 +22,20 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LIST_FILE = Path(__file__).with_name("system-libraries.txt")
+LIST_FILE = Path(__file__).with_name("system-packages.txt")
+# While apt-get installs test programs, their services (nginx on port 80...) must not start.
+POLICY_FILE = Path("/usr/sbin/policy-rc.d")
 LIBRARY_DIRS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib")
 MISSING_STATUS = 2
 
 
 @dataclass(frozen=True)
 class Requirement:
-    """A library (or file) the app needs, and the Debian package that provides it."""
+    """A library (or file) the project needs, and the Debian package that provides it."""
 
     wanted: str
     package: str
+    for_tests: bool = False
 
 
 @dataclass
@@ -44,18 +49,21 @@ class System:
     is_debian: Callable[[], bool] = field(default=lambda: _is_debian())
     run: Callable[[Sequence[str]], int] = field(default=lambda argv: _run(argv))
     say: Callable[[str], None] = field(default=lambda text: print(text, file=sys.stderr))
+    policy_file: Path = POLICY_FILE
 
 
 def read_requirements(text: str) -> list[Requirement]:
-    """The list file's lines: `what-to-look-for package`, # comments."""
+    """The list file's lines: `what-to-look-for package [tests]`, # comments."""
     requirements = []
     for number, line in enumerate(text.splitlines(), 1):
         words = line.split("#", 1)[0].split()
         if not words:
             continue
-        if len(words) != 2:
-            raise ValueError(f"line {number}: expected a library and a package, got {line!r}")
-        requirements.append(Requirement(words[0], words[1]))
+        if len(words) not in (2, 3) or words[2:] not in ([], ["tests"]):
+            raise ValueError(
+                f"line {number}: expected a library and a package (and `tests`), got {line!r}"
+            )
+        requirements.append(Requirement(words[0], words[1], for_tests=len(words) == 3))
     return requirements
 
 
@@ -82,29 +90,31 @@ def install_line(packages: Sequence[str]) -> str:
     return "sudo apt-get install -y " + " ".join(packages)
 
 
-def check(requirements: Sequence[Requirement], system: System) -> int:
-    """0 when everything is there (installing it first when allowed), else MISSING_STATUS."""
+def check(requirements: Sequence[Requirement], system: System, *, tests: bool = False) -> int:
+    """0 when the app's libraries are there (installing what is missing when allowed), else
+    MISSING_STATUS. With `tests`, the test programs too; those only ever warn."""
     if not system.platform.startswith("linux"):
         return 0
-    absent = missing(requirements, system)
+    wanted = [r for r in requirements if tests or not r.for_tests]
+    absent = missing(wanted, system)
     if not absent:
         return 0
-    packages = list(dict.fromkeys(requirement.package for requirement in absent))
     if system.is_root() and system.is_debian():
-        system.say(f"Installing the system libraries Qt needs: {' '.join(packages)}")
-        env_argv = ["env", "DEBIAN_FRONTEND=noninteractive"]
-        if (
-            system.run([*env_argv, "apt-get", "update"]) == 0
-            and system.run(
-                [*env_argv, "apt-get", "install", "-y", "--no-install-recommends", *packages]
-            )
-            == 0
-        ):
-            absent = missing(requirements, system)
-            if not absent:
-                return 0
-        system.say("apt-get could not install them; see its messages above.")
-    names = ", ".join(requirement.wanted.rsplit("/", 1)[-1] for requirement in absent)
+        if _install(_packages(absent), system) != 0:
+            system.say("apt-get could not install them; see its messages above.")
+        absent = missing(wanted, system)
+    app_absent = [r for r in absent if not r.for_tests]
+    tests_absent = [r for r in absent if r.for_tests]
+    if tests_absent:
+        names = ", ".join(r.package for r in tests_absent)
+        system.say(
+            f"Some tests will skip: {names} missing; install with: "
+            f"{install_line(_packages(tests_absent))}"
+        )
+    if not app_absent:
+        return 0
+    packages = _packages(app_absent)
+    names = ", ".join(requirement.wanted.rsplit("/", 1)[-1] for requirement in app_absent)
     if system.is_debian() or not system.is_root():
         system.say(
             f"The app's Qt needs system libraries that are missing ({names}); install them "
@@ -116,6 +126,31 @@ def check(requirements: Sequence[Requirement], system: System) -> int:
             f"packages that provide them (on Debian or Ubuntu: {install_line(packages)})."
         )
     return MISSING_STATUS
+
+
+def _packages(requirements: Iterable[Requirement]) -> list[str]:
+    return list(dict.fromkeys(requirement.package for requirement in requirements))
+
+
+def _install(packages: Sequence[str], system: System) -> int:
+    """apt-get update and install, with service starts refused meanwhile; its exit status."""
+    system.say(f"Installing system packages: {' '.join(packages)}")
+    env_argv = ["env", "DEBIAN_FRONTEND=noninteractive"]
+    added_policy = not system.policy_file.exists()
+    if added_policy:
+        # invoke-rc.d asks this file before starting a service: 101 means "not now".
+        system.policy_file.write_text("#!/bin/sh\nexit 101\n", encoding="utf-8")
+        system.policy_file.chmod(0o755)
+    try:
+        status = system.run([*env_argv, "apt-get", "update"])
+        if status == 0:
+            status = system.run(
+                [*env_argv, "apt-get", "install", "-y", "--no-install-recommends", *packages]
+            )
+        return status
+    finally:
+        if added_policy:
+            system.policy_file.unlink(missing_ok=True)
 
 
 def _is_root() -> bool:
@@ -145,12 +180,15 @@ def _run(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Check (and maybe install) the libraries of the list file."""
+    """Check (and maybe install) the packages of the list file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", type=Path, default=LIST_FILE)
+    parser.add_argument(
+        "--tests", action="store_true", help="also the programs some tests need (make test)"
+    )
     args = parser.parse_args(argv)
     requirements = read_requirements(args.list.read_text(encoding="utf-8"))
-    return check(requirements, System())
+    return check(requirements, System(), tests=args.tests)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""System programs some tests need (nginx, Caddy, sqlite3), installed by
-`scripts/system-packages.sh install` (run by `make test`).
+"""System programs some tests need (nginx, Caddy, sqlite3: `tests` in scripts/system-packages.txt),
+installed by `python3 scripts/check_system.py --tests` as root (`make test` runs it).
 
 A missing program skips the test with one sentence, except under CI=true, where it fails: CI
 runs as root, so the script must have installed it.
@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-SCRIPT = "scripts/system-packages.sh"
+SCRIPT = "scripts/check_system.py --tests"
 
 
 def need(program: str, package: str | None = None) -> str:
@@ -21,7 +21,7 @@ def need(program: str, package: str | None = None) -> str:
     if found:
         return found
     sentence = (
-        f"{program} is not installed: run `sh {SCRIPT} install` as root "
+        f"{program} is not installed: run `python3 {SCRIPT}` as root "
         f"(apt-get install {package or program})."
     )
     if os.environ.get("CI", "").lower() == "true":

@@ -1,9 +1,10 @@
-"""scripts/check_system.py: the Qt system library check before `make run` and `make test`."""
+"""scripts/check_system.py: the system package check before `make run` and `make test`."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -36,6 +37,8 @@ class FakeMachine:
         self.commands: list[list[str]] = []
         self.said: list[str] = []
         self.apt_works = True
+        self.policy_file = Path(tempfile.mkdtemp()) / "policy-rc.d"
+        self.services_allowed_during_install: list[bool] = []
 
     def system(self) -> object:
         return check_system.System(
@@ -46,10 +49,14 @@ class FakeMachine:
             is_debian=lambda: self.debian,
             run=self.run,
             say=self.said.append,
+            policy_file=self.policy_file,
         )
 
     def run(self, argv: Sequence[str]) -> int:
         self.commands.append(list(argv))
+        if "install" in argv:
+            refused = self.policy_file.exists() and "exit 101" in self.policy_file.read_text()
+            self.services_allowed_during_install.append(not refused)
         if "install" in argv and self.apt_works:
             for requirement in REQUIREMENTS:
                 if requirement.package in argv:
@@ -58,8 +65,9 @@ class FakeMachine:
 
 
 REQUIREMENTS = check_system.read_requirements(
-    (ROOT / "scripts" / "system-libraries.txt").read_text("utf-8")
+    (ROOT / "scripts" / "system-packages.txt").read_text("utf-8")
 )
+APP = [requirement for requirement in REQUIREMENTS if not requirement.for_tests]
 EVERYTHING = {requirement.wanted for requirement in REQUIREMENTS}
 WITHOUT_ICCCM = EVERYTHING - {"libxcb-icccm.so.4", "libxcb-keysyms.so.1"}
 
@@ -123,9 +131,34 @@ def test_windows_and_macos_need_nothing() -> None:
 def test_a_broken_list_line_is_named() -> None:
     with pytest.raises(ValueError, match="line 2"):
         check_system.read_requirements("libGL.so.1 libgl1\nlibEGL.so.1\n")
+    with pytest.raises(ValueError, match="line 1"):
+        check_system.read_requirements("/usr/sbin/nginx nginx sometimes\n")
+
+
+def test_make_test_installs_test_programs_without_starting_their_services() -> None:
+    machine = FakeMachine(EVERYTHING - {"/usr/sbin/nginx", "/usr/bin/caddy"}, root=True)
+    assert check_system.check(REQUIREMENTS, machine.system(), tests=True) == 0
+    assert machine.commands[-1][-2:] == ["nginx", "caddy"]
+    assert machine.services_allowed_during_install == [False]
+    assert not machine.policy_file.exists()  # taken away again after apt-get
+
+
+def test_make_run_does_not_ask_for_test_programs() -> None:
+    machine = FakeMachine(EVERYTHING - {"/usr/sbin/nginx"}, root=True)
+    assert check_system.check(REQUIREMENTS, machine.system()) == 0
+    assert machine.commands == [] and machine.said == []
+
+
+def test_missing_test_programs_without_root_only_warn() -> None:
+    machine = FakeMachine(EVERYTHING - {"/usr/bin/sqlite3"}, root=False)
+    assert check_system.check(REQUIREMENTS, machine.system(), tests=True) == 0
+    assert machine.commands == []
+    assert machine.said == [
+        "Some tests will skip: sqlite3 missing; install with: sudo apt-get install -y sqlite3"
+    ]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the list is for Linux")
 def test_this_machine_has_everything_the_real_check_looks_for() -> None:
     """The suite runs Qt here, so the real check (without installing) must find everything."""
-    assert check_system.missing(REQUIREMENTS, check_system.System()) == []
+    assert check_system.missing(APP, check_system.System()) == []

@@ -3,7 +3,7 @@
 VPS paths point into tmp_path (see `vps_paths`), the service user is this user, and the few
 commands that need a real server (apt-get, useradd, systemctl, certbot, public https) are named
 in MACHINE_ONLY with the reason; every other line runs, and a new line the walk does not know
-fails the test. nginx and Caddy are the packages from apt (scripts/system-packages.sh).
+fails the test. nginx and Caddy are the packages from apt (scripts/system-packages.txt).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from tests.test_deploy_docs import (
 
 # Commands that change the machine itself; what they would do is checked elsewhere.
 MACHINE_ONLY = {
-    "apt-get install": "packages: installed by scripts/system-packages.sh for these tests",
+    "apt-get install": "packages: installed by scripts/check_system.py --tests for these tests",
     "useradd ": "a system user: the walk runs as this user",
     "python3 -m venv": "the relay's venv: this test runs in the project's own",
     "pip install": "installing the package: this test runs the checkout",
