@@ -150,7 +150,14 @@ class DemoCheck:
         status = view.findChild(StkStatusPageView)
         if charge is None or status is None:
             raise LookupError("the window has no Charge customer or STK status page")
-        await self._until(lambda: view.identity_label.text() != "Not signed in", "sign-in")
+        # Signed in, and the starting screen (pages disabled) is over.
+        await self._until(
+            lambda: (
+                view.identity_label.text() not in ("Not signed in", "Starting…")
+                and view.pages.isEnabled()
+            ),
+            "sign-in",
+        )
         report("demo-ready", seconds=round(time.perf_counter() - self.started, 3))
         charge.phone_edit.setText(PAID_PHONE)
         charge.amount_edit.setText("10")
