@@ -75,6 +75,17 @@ async def create_provider(settings: RelaySettings, name: str) -> dict[str, Any]:
     }
 
 
+async def relay_fingerprint(settings: RelaySettings) -> dict[str, Any]:
+    """The relay key's fingerprint, which owners compare at their first Push."""
+    box = _secret_box(settings)
+    store = open_store(settings)
+    try:
+        key = await load_relay_key(store, box)
+    finally:
+        await store.close()
+    return {"relay_key_fingerprint": key.fingerprint}
+
+
 async def issue_token(settings: RelaySettings, provider_id: int, role: Role) -> dict[str, Any]:
     """A new token for an existing provider."""
     store = open_store(settings)

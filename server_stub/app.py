@@ -13,7 +13,13 @@ import httpx
 from fastapi import FastAPI
 
 from bucket_desktop.services.daraja_client import DarajaClient
-from server_stub.api import bucket_routes, callback_routes, feed_routes, health_routes
+from server_stub.api import (
+    bucket_routes,
+    callback_routes,
+    desk_routes,
+    feed_routes,
+    health_routes,
+)
 from server_stub.api.callback_schema import SAFE_JSON
 from server_stub.api.errors import install_error_handlers
 from server_stub.api.request_ids import RequestIds
@@ -75,7 +81,7 @@ def create_app(
     install_error_handlers(app)
     _publish_shared_schemas(app)
     install_rate_limits(app, settings.pushes_per_minute)
-    for module in (bucket_routes, feed_routes, callback_routes, health_routes):
+    for module in (bucket_routes, desk_routes, feed_routes, callback_routes, health_routes):
         app.include_router(module.router)
     app.add_middleware(RequestIds, trusted_proxies=settings.trusted_proxies)
     return app

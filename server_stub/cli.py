@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     make.add_argument("--keep", type=int, default=14, help="newest backups to keep (default 14)")
     put = commands.add_parser("restore", help="replace the database with a backup (relay stopped)")
     put.add_argument("--from", dest="source", type=Path, required=True)
+    commands.add_parser(
+        "fingerprint", help="print the relay key's fingerprint (owners compare it at first Push)"
+    )
     return parser
 
 
@@ -134,6 +137,8 @@ def _admin_command(settings: RelaySettings, args: argparse.Namespace) -> Corouti
         return admin.set_credentials(settings, args.provider, sys.stdin.buffer.read())
     if args.command == "set-push-limit":
         return admin.set_push_limit(settings, args.provider, args.per_minute)
+    if args.command == "fingerprint":
+        return admin.relay_fingerprint(settings)
     return admin.rotate_key(settings, _say)
 
 

@@ -27,7 +27,7 @@ from server_stub.feed import FeedNotifier
 from server_stub.metrics import RelayMetrics
 from server_stub.reconcile import Reconciler
 from server_stub.store.protocol import Store
-from server_stub.store.records import NewPush, PaymentRecord
+from server_stub.store.records import NewPush, PaymentRecord, Purpose
 from server_stub.tokens import new_token, token_hash
 from server_stub.vault import CredentialVault
 
@@ -70,6 +70,14 @@ class PushRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class Sender:
+    """The desk (token) sending a push, recorded with it."""
+
+    token_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Initiated:
     """An accepted push and Daraja's message for the customer."""
 
@@ -99,9 +107,19 @@ class PushService:
         self._clock = clock
 
     async def initiate(
-        self, provider_id: int, request: PushRequest, idempotency_key: str | None
+        self,
+        provider_id: int,
+        request: PushRequest,
+        idempotency_key: str | None,
+        *,
+        sender: Sender | None = None,
+        purpose: Purpose = Purpose.SALE,
     ) -> Initiated:
-        """Send the prompt unless the guard or the Idempotency-Key answers instead."""
+        """Send the prompt unless the guard or the Idempotency-Key answers instead.
+
+        A test prompt that Daraja accepts proves the stored shortcode and passkey match: Daraja
+        checks them on an STK push and nowhere else.
+        """
         provider = await self._store.get_provider(provider_id)
         if provider is None:
             raise RelayError("This provider no longer exists.", code="not_found", status=404)
@@ -118,6 +136,9 @@ class PushService:
                 account_reference=request.account_reference,
                 transaction_desc=request.transaction_desc,
                 created_at=now,
+                purpose=purpose,
+                sent_by_token_id=sender.token_id if sender else None,
+                sent_by_name=sender.name if sender else None,
             ),
             guard_since=now - SAME_PHONE_GUARD_S,
         )
@@ -125,6 +146,8 @@ class PushService:
             return _answer_existing(request, reservation.same_key, reservation.recent_to_phone, now)
         callback_url = self._vault.callback_base(provider_id) + callback_token + "/"
         accepted = await self._send(reservation.created, credentials, request, callback_url)
+        if purpose is Purpose.TEST:
+            await self._store.mark_prompt_proven(provider_id, self._clock())
         return await self._confirm(reservation.created, accepted)
 
     async def _send(

@@ -134,6 +134,12 @@ class SetupTester:
         )
 
 
+NOT_CHECKED_HERE = (
+    "The shortcode and passkey are proven only by a test prompt to your phone (Daraja checks "
+    "them on a payment prompt and nowhere else)."
+)
+
+
 def _report(checks: tuple[Check, ...], tested_at: float) -> SetupReport:
     credentials_ok = checks[0].ok
     failed = [check for check in checks if not check.ok]
@@ -142,7 +148,13 @@ def _report(checks: tuple[Check, ...], tested_at: float) -> SetupReport:
         status, message = "failed", checks[0].message
     elif failed:
         status = "warning"
-        message = "The credentials work, but: " + " ".join(check.message for check in failed)
+        message = "The consumer key and secret work, but: " + " ".join(
+            check.message for check in failed
+        )
     else:
-        status, message = "passed", "The credentials work and Safaricom can reach this relay."
+        status = "passed"
+        message = "The consumer key and secret work and Safaricom can reach this relay."
+    if credentials_ok:
+        # Daraja checks the shortcode and passkey only on an STK push, so this test cannot.
+        message += " " + NOT_CHECKED_HERE
     return SetupReport(credentials_ok, status, message, tested_at, checks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -10,8 +11,8 @@ from fastapi.security import APIKeyHeader
 
 from server_stub.api.state import relay_of
 from server_stub.errors import RelayError
-from server_stub.rate_limit import note_failed_token, refuse_if_locked_out
-from server_stub.store.records import Role
+from server_stub.rate_limit import caller_address, note_failed_token, refuse_if_locked_out
+from server_stub.store.records import Role, TokenRecord
 from server_stub.tokens import MAX_TOKEN_CHARS, token_hash
 
 token_header = APIKeyHeader(
@@ -23,12 +24,19 @@ token_header = APIKeyHeader(
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The provider and role a valid token belongs to."""
+    """The provider, role and desk a valid token belongs to."""
 
     provider_id: int
     role: Role
     # Identifies the token (its hash, never the value) for per-token limits.
     token_key: str = field(default="", repr=False)
+    token_id: int = 0
+    name: str = ""
+
+
+# `last_used` is written at most this often per token (DESIGN.md section 13), so a desk's
+# steady feed polling costs no writes.
+TOUCH_EVERY_S = 60.0
 
 
 async def authenticate(
@@ -53,7 +61,31 @@ async def authenticate(
         raise RelayError(
             "This token is not valid: it is wrong or was revoked.", code="invalid_token", status=401
         )
-    return Caller(provider_id=record.provider_id, role=record.role, token_key=key)
+    await _note_use(request, record)
+    return Caller(
+        provider_id=record.provider_id,
+        role=record.role,
+        token_id=record.id,
+        name=record.name,
+        token_key=key,
+    )
+
+
+async def still_valid(request: Request, caller: Caller) -> None:
+    """401 when the caller's token was revoked since the request began (a long poll)."""
+    record = await relay_of(request).store.find_token(caller.token_key)
+    if record is None or record.revoked:
+        raise RelayError(
+            "This desk's token was revoked: ask the owner for a new one.",
+            code="invalid_token",
+            status=401,
+        )
+
+
+async def _note_use(request: Request, record: TokenRecord) -> None:
+    now = time.time()
+    if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY_S:
+        await relay_of(request).store.touch_token(record.id, now, caller_address(request))
 
 
 async def any_role(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:

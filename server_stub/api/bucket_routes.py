@@ -27,7 +27,7 @@ from server_stub.api.schemas import (
 )
 from server_stub.api.state import RelayServices, relay_of
 from server_stub.errors import RelayError
-from server_stub.pushes import PushRequest
+from server_stub.pushes import PushRequest, Sender
 from server_stub.rate_limit import charge_stk_push
 
 router = APIRouter(prefix="/payments/bucket")
@@ -55,7 +55,8 @@ async def initiate(
         body.phone_number, body.amount, body.account_reference, body.transaction_desc
     )
     key = _idempotency_key(idempotency_key)
-    done = await relay.pushes.initiate(caller.provider_id, push, key)
+    sender = Sender(caller.token_id, caller.name)
+    done = await relay.pushes.initiate(caller.provider_id, push, key, sender=sender)
     return InitiateResponse(
         success=True,
         checkout_request_id=done.payment.checkout_request_id or "",
@@ -145,6 +146,7 @@ async def _summary(relay: RelayServices, provider_id: int) -> CredentialsSummary
         last_test=iso_time(provider.last_test) or None,
         test_status=provider.test_status,
         callback_url=relay.vault.callback_base(provider.id),
+        prompt_proven_at=iso_time(provider.prompt_proven_at) or None,
     )
 
 

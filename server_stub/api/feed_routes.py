@@ -8,7 +8,7 @@ import contextlib
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from server_stub.api.auth import authenticate
+from server_stub.api.auth import authenticate, still_valid
 from server_stub.api.errors import error_responses
 from server_stub.api.feed_json import page_json
 from server_stub.api.feed_query import FEED_PARAMETERS, check_feed_names, parse_feed_query
@@ -44,6 +44,8 @@ async def payments(request: Request) -> Response:
             while not rows and (remaining := deadline - loop.time()) > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(changed.wait(), remaining)
+                    # Revoking a desk wakes its provider's feed: the revoked desk hears at once.
+                    await still_valid(request, caller)
                 changed = relay.notifier.current(caller.provider_id)
                 rows = await relay.store.payments_after(
                     caller.provider_id, query.after, query.limit

@@ -80,3 +80,29 @@ class CredentialsPut(JsonRequest):
 
     sealed: str = Field(min_length=1, max_length=4096, pattern=r"^[A-Za-z0-9+/]+={0,2}$")
     key_fingerprint: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Fa-f-]+$")
+
+
+# Desk names: printable, at least one visible character, short enough for a list row.
+MAX_DESK_NAME = 60
+TEST_PROMPT_MAX_AMOUNT = 100
+
+
+class TestPromptRequest(JsonRequest):
+    """The owner's test prompt: a phone the owner holds, KES 1 unless told otherwise."""
+
+    phone_number: str = Field(max_length=32, pattern=PHONE_PATTERN, examples=["0712 345 678"])
+    amount: Annotated[int, BeforeValidator(_whole_number)] = Field(
+        default=1, ge=MIN_AMOUNT, le=TEST_PROMPT_MAX_AMOUNT
+    )
+
+
+class DeskCreate(JsonRequest):
+    """A new attendant desk and the name it is listed under."""
+
+    name: str = Field(min_length=1, max_length=MAX_DESK_NAME, pattern=_SHORT_TEXT)
+
+
+class DeskRename(JsonRequest):
+    """A desk's new name."""
+
+    name: str = Field(min_length=1, max_length=MAX_DESK_NAME, pattern=_SHORT_TEXT)

@@ -35,6 +35,13 @@ class InitiateResponse(BaseModel):
     status: str
 
 
+class SentBy(BaseModel):
+    """The desk (token) that sent a push, by the name it had then."""
+
+    token_id: int
+    name: str
+
+
 class PaymentItem(BaseModel):
     """One STK push and how it ended."""
 
@@ -52,6 +59,8 @@ class PaymentItem(BaseModel):
     created_at: str
     updated_at: str
     seq: int
+    purpose: Literal["sale", "test"] = "sale"
+    sent_by: SentBy | None = None
 
     @classmethod
     def of(cls, payment: PaymentRecord) -> PaymentItem:
@@ -76,6 +85,12 @@ def payment_fields(payment: PaymentRecord) -> dict[str, Any]:
         "created_at": iso_time(payment.created_at),
         "updated_at": iso_time(payment.updated_at),
         "seq": payment.seq or 0,
+        "purpose": payment.purpose.value,
+        "sent_by": (
+            {"token_id": payment.sent_by_token_id, "name": payment.sent_by_name or ""}
+            if payment.sent_by_token_id is not None
+            else None
+        ),
     }
 
 
@@ -112,6 +127,9 @@ class CredentialsSummary(BaseModel):
     last_test: str | None
     test_status: str | None
     callback_url: str
+    # When Daraja accepted the owner's test prompt with these credentials (null: the shortcode
+    # and passkey are not proven yet; Verify checks the consumer key and secret only).
+    prompt_proven_at: str | None = None
 
 
 class CheckResult(BaseModel):
@@ -163,3 +181,46 @@ def iso_time(epoch: float | None) -> str:
     if epoch is None:
         return ""
     return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds")
+
+
+class MeResponse(BaseModel):
+    """Who this token is: the desk uses it instead of guessing the role from a 403."""
+
+    role: Literal["owner", "attendant"]
+    provider_id: int
+    provider_name: str
+    token_id: int
+    name: str
+
+
+class DeskItem(BaseModel):
+    """One of the provider's tokens (a desk); never the token itself."""
+
+    token_id: int
+    name: str
+    role: Literal["owner", "attendant"]
+    created_at: str
+    last_used_at: str | None
+    last_address: str | None
+    this_desk: bool
+
+
+class DesksPage(BaseModel):
+    """The provider's desks that are not revoked, oldest first."""
+
+    items: list[DeskItem]
+
+
+class DeskCreated(DeskItem):
+    """A new desk with its token: shown once, never again."""
+
+    token: str
+
+
+class DeskChanged(BaseModel):
+    """The outcome of a rename or a revoke."""
+
+    success: bool
+    token_id: int
+    name: str
+    revoked: bool

@@ -98,6 +98,38 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        # Desks (DESIGN.md section 13, "Tokens and roles"): tokens get an id the owner can name
+        # a desk by, a name, and when and from where they were last used; each push records
+        # the desk that sent it and whether it was a sale or the owner's test prompt; a passed
+        # test prompt proves the shortcode and passkey of the credentials it was sent with.
+        4,
+        """
+        CREATE TABLE tokens_v4 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            token_hash TEXT NOT NULL UNIQUE,
+            provider_id INTEGER NOT NULL REFERENCES providers(id),
+            role TEXT NOT NULL CHECK (role IN ('owner', 'attendant')),
+            name TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            revoked_at REAL,
+            last_used_at REAL,
+            last_address TEXT
+        );
+        INSERT INTO tokens_v4 (token_hash, provider_id, role, name, created_at, revoked_at)
+            SELECT token_hash, provider_id, role,
+                   CASE role WHEN 'owner' THEN 'Owner' ELSE 'Attendant desk' END,
+                   created_at, revoked_at
+            FROM tokens ORDER BY created_at, token_hash;
+        DROP TABLE tokens;
+        ALTER TABLE tokens_v4 RENAME TO tokens;
+        CREATE INDEX tokens_provider ON tokens (provider_id);
+        ALTER TABLE payments ADD COLUMN purpose TEXT NOT NULL DEFAULT 'sale';
+        ALTER TABLE payments ADD COLUMN sent_by_token_id INTEGER;
+        ALTER TABLE payments ADD COLUMN sent_by_name TEXT;
+        ALTER TABLE providers ADD COLUMN prompt_proven_at REAL;
+        """,
+    ),
 )
 
 

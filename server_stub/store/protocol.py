@@ -67,12 +67,27 @@ class Store(Protocol):
         """Whether a push was made with this callback token."""
 
     async def add_token(
-        self, token_hash: str, provider_id: int, role: Role, created_at: float
-    ) -> None:
-        """Store a new token's hash."""
+        self, token_hash: str, provider_id: int, role: Role, created_at: float, name: str = ""
+    ) -> int:
+        """Store a new token's hash (an empty name becomes the role's); returns its id."""
 
     async def find_token(self, token_hash: str) -> TokenRecord | None:
         """The token with this hash, or None."""
+
+    async def provider_tokens(self, provider_id: int) -> list[TokenRecord]:
+        """The provider's tokens that are not revoked, oldest first."""
+
+    async def rename_token(self, provider_id: int, token_id: int, name: str) -> bool:
+        """Rename one of the provider's tokens; False when it has no such live token."""
+
+    async def revoke_token_id(self, provider_id: int, token_id: int, revoked_at: float) -> bool:
+        """Revoke one of the provider's tokens; False when it has no such live token."""
+
+    async def touch_token(self, token_id: int, used_at: float, address: str) -> None:
+        """Note when and from where a token was last used."""
+
+    async def mark_prompt_proven(self, provider_id: int, at: float) -> None:
+        """Daraja accepted a test prompt sent with the provider's current credentials."""
 
     async def revoke_token(self, token_hash: str, revoked_at: float) -> bool:
         """Revoke a token; False when no such token exists."""

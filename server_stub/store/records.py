@@ -15,6 +15,13 @@ class Role(StrEnum):
     ATTENDANT = "attendant"
 
 
+class Purpose(StrEnum):
+    """Why a push was sent: a sale at the counter, or the owner's test of the credentials."""
+
+    SALE = "sale"
+    TEST = "test"
+
+
 class ResolvedBy(StrEnum):
     """Which source settled a push."""
 
@@ -47,15 +54,23 @@ class ProviderRecord:
     credentials_verified: bool
     last_test: float | None
     test_status: str | None
+    # When Daraja last accepted a test prompt sent with the credentials stored now: the only
+    # proof that the shortcode and passkey match (Daraja checks them on an STK push alone).
+    prompt_proven_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class TokenRecord:
-    """An API token, found by the SHA-256 of its value."""
+    """An API token (a desk), found by the SHA-256 of its value or by its id."""
 
     provider_id: int
     role: Role
     revoked: bool
+    id: int = 0
+    name: str = ""
+    created_at: float = 0.0
+    last_used_at: float | None = None
+    last_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +96,9 @@ class PaymentRecord:
     idempotency_key: str | None
     query_attempts: int
     next_query_at: float | None
+    purpose: Purpose = Purpose.SALE
+    sent_by_token_id: int | None = None
+    sent_by_name: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -100,6 +118,9 @@ class NewPush:
     account_reference: str
     transaction_desc: str
     created_at: float
+    purpose: Purpose = Purpose.SALE
+    sent_by_token_id: int | None = None
+    sent_by_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

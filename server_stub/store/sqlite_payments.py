@@ -17,6 +17,7 @@ from server_stub.store.records import (
     UNMATCHED_BODY_PREFIX,
     NewPush,
     PaymentRecord,
+    Purpose,
     RawCallback,
     Reservation,
     ResolvedBy,
@@ -25,7 +26,8 @@ from server_stub.store.records import (
 PAYMENT_COLUMNS = (
     "id, provider_id, checkout_request_id, merchant_request_id, status, phone_number, amount, "
     "account_reference, transaction_desc, mpesa_receipt_number, result_code, result_desc, "
-    "resolved_by, created_at, updated_at, seq, idempotency_key, query_attempts, next_query_at"
+    "resolved_by, created_at, updated_at, seq, idempotency_key, query_attempts, next_query_at, "
+    "purpose, sent_by_token_id, sent_by_name"
 )
 
 
@@ -51,6 +53,9 @@ def payment_from_row(row: tuple[Any, ...]) -> PaymentRecord:
         idempotency_key=row[16],
         query_attempts=row[17],
         next_query_at=row[18],
+        purpose=Purpose(row[19]),
+        sent_by_token_id=row[20],
+        sent_by_name=row[21],
     )
 
 
@@ -79,8 +84,9 @@ def reserve_push(conn: sqlite3.Connection, push: NewPush, guard_since: float) ->
         return Reservation(recent_to_phone=recent)
     cursor = conn.execute(
         "INSERT INTO payments (provider_id, callback_token_hash, idempotency_key, status, "
-        "phone_number, amount, account_reference, transaction_desc, created_at, updated_at) "
-        "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
+        "phone_number, amount, account_reference, transaction_desc, created_at, updated_at, "
+        "purpose, sent_by_token_id, sent_by_name) "
+        "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             push.provider_id,
             push.callback_token_hash,
@@ -91,6 +97,9 @@ def reserve_push(conn: sqlite3.Connection, push: NewPush, guard_since: float) ->
             push.transaction_desc,
             push.created_at,
             push.created_at,
+            push.purpose.value,
+            push.sent_by_token_id,
+            push.sent_by_name,
         ),
     )
     return Reservation(created=select_payment(conn, "id = ?", cursor.lastrowid))

@@ -11,7 +11,7 @@ SECRET_COLUMNS = ("mpesa_consumer_key", "mpesa_consumer_secret", "mpesa_passkey"
 PROVIDER_COLUMNS = (
     "id, name, created_at, mpesa_consumer_key, mpesa_consumer_secret, mpesa_passkey, "
     "mpesa_shortcode, mpesa_environment, account_type, till_number, callback_url, "
-    "mpesa_credentials_verified, mpesa_last_test, mpesa_test_status"
+    "mpesa_credentials_verified, mpesa_last_test, mpesa_test_status, prompt_proven_at"
 )
 
 
@@ -43,6 +43,7 @@ def select_provider(conn: sqlite3.Connection, provider_id: int) -> ProviderRecor
         credentials_verified=bool(row[11]),
         last_test=row[12],
         test_status=row[13],
+        prompt_proven_at=row[14],
     )
 
 
@@ -55,7 +56,7 @@ def save_credentials(
         "mpesa_passkey = ?, mpesa_shortcode = ?, mpesa_environment = ?, "
         "account_type = ?, till_number = ?, callback_url = ?, "
         "mpesa_credentials_verified = 0, mpesa_last_test = NULL, "
-        "mpesa_test_status = NULL WHERE id = ?",
+        "mpesa_test_status = NULL, prompt_proven_at = NULL WHERE id = ?",
         (
             stored.consumer_key,
             stored.consumer_secret,

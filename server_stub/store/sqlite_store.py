@@ -11,6 +11,7 @@ from pathlib import Path
 from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store import sqlite_payments as payments
 from server_stub.store import sqlite_providers as providers
+from server_stub.store import sqlite_tokens as tokens
 from server_stub.store.identity import ensure_store_id
 from server_stub.store.migrations import migrate
 from server_stub.store.records import (
@@ -197,27 +198,45 @@ class SqliteStore:
         return row is not None
 
     async def add_token(
-        self, token_hash: str, provider_id: int, role: Role, created_at: float
-    ) -> None:
-        """Store a new token's hash."""
-
-        def insert(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO tokens (token_hash, provider_id, role, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (token_hash, provider_id, role.value, created_at),
-            )
-
-        await self._writer.run(insert)
+        self, token_hash: str, provider_id: int, role: Role, created_at: float, name: str = ""
+    ) -> int:
+        """Store a new token's hash; returns its id."""
+        name = name or ("Owner" if role is Role.OWNER else "Attendant desk")
+        return await self._writer.run(
+            lambda conn: tokens.insert_token(conn, token_hash, provider_id, role, name, created_at)
+        )
 
     async def find_token(self, token_hash: str) -> TokenRecord | None:
         """The token with this hash, or None."""
-        row = self._read.execute(
-            "SELECT provider_id, role, revoked_at FROM tokens WHERE token_hash = ?", (token_hash,)
-        ).fetchone()
-        if row is None:
-            return None
-        return TokenRecord(provider_id=row[0], role=Role(row[1]), revoked=row[2] is not None)
+        return tokens.select_by_hash(self._read, token_hash)
+
+    async def provider_tokens(self, provider_id: int) -> list[TokenRecord]:
+        """The provider's tokens that are not revoked, oldest first."""
+        return tokens.select_of_provider(self._read, provider_id)
+
+    async def rename_token(self, provider_id: int, token_id: int, name: str) -> bool:
+        """Rename one of the provider's tokens; False when it has no such live token."""
+        return await self._writer.run(lambda conn: tokens.rename(conn, provider_id, token_id, name))
+
+    async def revoke_token_id(self, provider_id: int, token_id: int, revoked_at: float) -> bool:
+        """Revoke one of the provider's tokens; False when it has no such live token."""
+        return await self._writer.run(
+            lambda conn: tokens.revoke_by_id(conn, provider_id, token_id, revoked_at)
+        )
+
+    async def touch_token(self, token_id: int, used_at: float, address: str) -> None:
+        """Note when and from where a token was last used."""
+        await self._writer.run(lambda conn: tokens.touch(conn, token_id, used_at, address))
+
+    async def mark_prompt_proven(self, provider_id: int, at: float) -> None:
+        """Daraja accepted a test prompt sent with the provider's current credentials."""
+
+        def update(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE providers SET prompt_proven_at = ? WHERE id = ?", (at, provider_id)
+            )
+
+        await self._writer.run(update)
 
     async def token_revoked_at(self, token_hash: str) -> float | None:
         """When a token was revoked, or None (never revoked, or no such token)."""

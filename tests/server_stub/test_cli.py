@@ -45,6 +45,8 @@ def test_create_provider_issue_and_revoke(tmp_path: Path) -> None:
         "relay_key_fingerprint",
     }
     assert len(str(created["owner_token"])) >= 43
+    # The operator sends the fingerprint with the tokens; the relay serves the same key.
+    assert cli_ok(env, "fingerprint") == {"relay_key_fingerprint": created["relay_key_fingerprint"]}
     issued = cli_ok(
         env, "issue-token", "--provider", str(created["provider_id"]), "--role", "owner"
     )

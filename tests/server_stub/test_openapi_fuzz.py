@@ -63,6 +63,12 @@ OPERATIONS = [
     ("/payments/bucket/credentials/", "PUT"),
     ("/payments/bucket/relay-key/", "GET"),
     ("/payments/bucket/payments/", "GET"),
+    ("/payments/bucket/me/", "GET"),
+    ("/payments/bucket/desks/", "GET"),
+    ("/payments/bucket/desks/", "POST"),
+    ("/payments/bucket/desks/{token_id}/", "PUT"),
+    ("/payments/bucket/desks/{token_id}/", "DELETE"),
+    ("/payments/bucket/test-prompt/", "POST"),
     ("/payments/callback/{provider_id}/{token}/", "POST"),
     ("/healthz", "GET"),
 ]
@@ -117,6 +123,10 @@ def test_openapi_document_lists_every_route(tmp_path: Path) -> None:
         "/payments/bucket/credentials/",
         "/payments/bucket/relay-key/",
         "/payments/bucket/payments/",
+        "/payments/bucket/me/",
+        "/payments/bucket/desks/",
+        "/payments/bucket/desks/{token_id}/",
+        "/payments/bucket/test-prompt/",
         "/payments/callback/{provider_id}/{token}/",
         "/healthz",
     }

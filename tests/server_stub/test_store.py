@@ -152,3 +152,45 @@ async def test_an_existing_readable_database_is_made_private(tmp_path: Path) -> 
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
+
+
+async def test_tokens_of_an_old_database_keep_working_with_names(tmp_path: Path) -> None:
+    path = tmp_path / "relay.db"
+    with sqlite3.connect(path) as conn:  # a database made before desks had ids and names
+        conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at REAL)")
+        for statement in MIGRATIONS[0][1].split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("INSERT INTO schema_version VALUES (1, 0)")
+        conn.execute("INSERT INTO providers (name, created_at) VALUES ('Old shop', 0)")
+        conn.execute("INSERT INTO tokens VALUES ('owner-hash', 1, 'owner', 1.0, NULL)")
+        conn.execute("INSERT INTO tokens VALUES ('desk-hash', 1, 'attendant', 2.0, NULL)")
+        conn.execute("INSERT INTO tokens VALUES ('gone-hash', 1, 'attendant', 3.0, 4.0)")
+    store = SqliteStore(path, clock=lambda: 5.0)
+    owner = await store.find_token("owner-hash")
+    gone = await store.find_token("gone-hash")
+    desks = await store.provider_tokens(1)
+    await store.close()
+    assert owner is not None and owner.role is Role.OWNER and owner.name == "Owner"
+    assert gone is not None and gone.revoked
+    assert [(desk.name, desk.role) for desk in desks] == [
+        ("Owner", Role.OWNER),
+        ("Attendant desk", Role.ATTENDANT),
+    ]
+
+
+async def test_desks_are_renamed_revoked_and_touched_per_provider(store: SqliteStore) -> None:
+    mine = await store.create_provider("Mine", 0.0)
+    theirs = await store.create_provider("Theirs", 0.0)
+    desk = await store.add_token("desk", mine, Role.ATTENDANT, 1.0, "Counter 2")
+    assert not await store.rename_token(theirs, desk, "Stolen")  # another provider's desk
+    assert await store.rename_token(mine, desk, "Back room")
+    await store.touch_token(desk, 9.0, "192.0.2.7")
+    found = await store.find_token("desk")
+    assert found is not None
+    assert (found.name, found.last_used_at, found.last_address) == ("Back room", 9.0, "192.0.2.7")
+    assert not await store.revoke_token_id(theirs, desk, 10.0)
+    assert await store.revoke_token_id(mine, desk, 10.0)
+    assert not await store.revoke_token_id(mine, desk, 11.0)  # already revoked
+    assert await store.provider_tokens(mine) == []
+    await store.close()
