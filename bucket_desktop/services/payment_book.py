@@ -168,10 +168,10 @@ class PaymentBook:
         return None
 
     def day_summary(self, day: date) -> DayTotal:
-        """Paid total and count on one day."""
+        """Paid total and count on one day (the owner's test prompts are not sales)."""
         amount = count = 0
         for row in self._rows_of_day(day):
-            if row.status is PaymentStatus.PAID:
+            if row.is_sale:
                 amount += row.amount
                 count += 1
         return DayTotal(day, amount, count)
@@ -184,7 +184,7 @@ class PaymentBook:
         start = bisect.bisect_left(self._rows, first, key=lambda row: row.day)
         for row in self._rows[start:]:
             bucket = sums.get(row.day)
-            if bucket is not None and row.status is PaymentStatus.PAID:
+            if bucket is not None and row.is_sale:
                 bucket[0] += row.amount
                 bucket[1] += 1
         return [DayTotal(day, amount, count) for day, (amount, count) in sums.items()]

@@ -18,17 +18,18 @@ from typing import Any
 from bucket_desktop.services.payment_rows import LocalDays, PaymentRow, make_haystack, parse_status
 
 # 2: the relay's store identity is kept with the cursor (a restored relay is seen as one).
-SCHEMA_VERSION = 2
+# 3: each payment's purpose (sale or the owner's test) and the desk that sent it.
+SCHEMA_VERSION = 3
 _COLUMNS = (
     "checkout_request_id, seq, status, phone_number, amount, account_reference, "
-    "transaction_desc, receipt, result_code, result_desc, resolved_by, created"
+    "transaction_desc, receipt, result_code, result_desc, resolved_by, created, is_test, sent_by"
 )
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS payments (
     checkout_request_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, status TEXT NOT NULL,
     phone_number TEXT NOT NULL, amount INTEGER NOT NULL, account_reference TEXT NOT NULL,
     transaction_desc TEXT NOT NULL, receipt TEXT NOT NULL, result_code TEXT, result_desc TEXT,
-    resolved_by TEXT, created REAL NOT NULL
+    resolved_by TEXT, created REAL NOT NULL, is_test INTEGER NOT NULL, sent_by TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value NOT NULL);
 PRAGMA user_version = {SCHEMA_VERSION};
@@ -61,7 +62,7 @@ class PaymentCache:
         if not self.path.exists():
             return [], 0, None
         if _version_of(self.path) != SCHEMA_VERSION:
-            # Damaged, or older with no store identity to compare: one full reload instead.
+            # Damaged, or older (no store identity, purpose or desk): one full reload instead.
             self.discard()
             return [], 0, None
         try:
@@ -85,7 +86,7 @@ class PaymentCache:
         with contextlib.closing(self._connect()) as conn, conn:
             conn.executemany(
                 f"INSERT OR REPLACE INTO payments ({_COLUMNS}) "  # noqa: S608 - constant
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 records,
             )
             conn.execute(
@@ -107,7 +108,7 @@ class PaymentCache:
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and _version_of(self.path) != SCHEMA_VERSION:
-            # An older cache has no store identity to compare: start afresh from the relay.
+            # An older cache lacks what this version keeps: start afresh from the relay.
             self.discard()
         new = not self.path.exists()
         conn = sqlite3.connect(self.path)
@@ -144,14 +145,17 @@ def _values(row: PaymentRow) -> Record:
         row.result_desc,
         row.resolved_by,
         row.created,
+        int(row.is_test),
+        row.sent_by,
     )
 
 
 def _row(values: Record, days: LocalDays) -> PaymentRow:
     # Positional and without conversions: this runs 100,000 times at start-up.
     (checkout, seq, status, phone, amount, reference, desc, receipt, code, text, by, created) = (
-        values
+        values[:12]
     )
+    is_test, sent_by = values[12], values[13]
     # Plan texts, result texts and "callback"/"query" repeat: one shared copy of each.
     reference, desc = sys.intern(reference), sys.intern(desc)
     code = None if code is None else sys.intern(code)
@@ -172,4 +176,6 @@ def _row(values: Record, days: LocalDays) -> PaymentRow:
         days(created),
         seq,
         make_haystack(phone, receipt, reference, desc, amount, checkout),
+        bool(is_test),
+        sys.intern(sent_by),
     )

@@ -24,6 +24,8 @@ CSV_HEADER = (
     "Result code",
     "Result",
     "Checkout ID",
+    "Purpose",
+    "Desk",
 )
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
@@ -50,6 +52,8 @@ def csv_record(row: PaymentRow, tz: tzinfo | None) -> list[str]:
         row.result_code or "",
         row.result_desc or "",
         row.checkout_request_id,
+        "Test prompt" if row.is_test else "Sale",
+        row.sent_by,
     )
     return [neutralise(cell) for cell in cells]
 

@@ -29,6 +29,13 @@ class PaymentRow:
     day: date  # local calendar day of `created`, for date filters and daily totals
     seq: int  # 0 until the relay's feed has delivered this payment
     haystack: str  # lower-case text that a search looks in
+    is_test: bool = False  # the owner's test prompt: shown, never counted as a sale
+    sent_by: str = ""  # the name of the desk that sent the push
+
+    @property
+    def is_sale(self) -> bool:
+        """A paid sale (what totals count)."""
+        return self.status is PaymentStatus.PAID and not self.is_test
 
     @property
     def is_pending(self) -> bool:
@@ -53,6 +60,8 @@ _MUTABLE_FIELDS = (
     "resolved_by",
     "seq",
     "haystack",
+    "is_test",
+    "sent_by",
 )
 
 
@@ -81,6 +90,8 @@ def row_from_item(item: PaymentItem, *, received_at: float, days: LocalDays) -> 
         day=days(created),
         seq=item.seq or 0,
         haystack=make_haystack(phone, receipt, reference, desc, amount, item.checkout_request_id),
+        is_test=item.is_test,
+        sent_by=sys.intern(item.sent_by or ""),
     )
 
 
@@ -147,6 +158,11 @@ class LocalDays:
 
 def status_sentence(row: PaymentRow) -> str:
     """What happened to the push, in one plain sentence for the attendant."""
+    sentence = _status_sentence(row)
+    return f"Owner's test prompt (not a sale). {sentence}" if row.is_test else sentence
+
+
+def _status_sentence(row: PaymentRow) -> str:
     if row.status is PaymentStatus.PAID:
         if row.receipt:
             return f"Paid: M-PESA receipt {row.receipt}."

@@ -18,8 +18,10 @@ from bucket_desktop.services.relay_errors import (
 )
 from bucket_desktop.services.relay_models import (
     CredentialsSummary,
+    Desk,
     Identity,
     InitiatedPush,
+    NewDesk,
     PaymentItem,
     PaymentsPage,
     RelayKey,
@@ -69,7 +71,17 @@ class RelayClient:
         return f"RelayClient(base_url={self.base_url!r}, token=<hidden>)"
 
     async def identify(self) -> Identity:
-        """Who the token belongs to: the owner sees the credentials summary, an attendant not."""
+        """Who the token belongs to, as the relay's /me/ says."""
+        try:
+            data = await self._request("GET", "/payments/bucket/me/")
+        except RelayRequestError as error:
+            if error.http_status != 404:
+                raise
+            return await self._guess_identity()
+        return Identity.from_json(data)
+
+    async def _guess_identity(self) -> Identity:
+        # A relay from before /me/: the owner sees the credentials summary, an attendant not.
         try:
             summary = await self.credentials()
         except RelayForbidden:
@@ -77,6 +89,33 @@ class RelayClient:
         return Identity(
             role="owner", provider_name=summary.provider_name, provider_id=summary.provider_id
         )
+
+    async def desks(self) -> list[Desk]:
+        """The provider's desks that are not revoked (owner only)."""
+        data = await self._request("GET", "/payments/bucket/desks/")
+        raw = data.get("items")
+        return [Desk.from_json(item) for item in (raw or []) if isinstance(item, dict)]
+
+    async def add_desk(self, name: str) -> NewDesk:
+        """A new attendant desk and its token (shown once)."""
+        data = await self._request("POST", "/payments/bucket/desks/", json_body={"name": name})
+        return NewDesk(desk=Desk.from_json(data), token=_field(data, "token", str))
+
+    async def rename_desk(self, token_id: int, name: str) -> None:
+        """Give a desk another name."""
+        await self._request("PUT", f"/payments/bucket/desks/{token_id}/", json_body={"name": name})
+
+    async def revoke_desk(self, token_id: int) -> None:
+        """Revoke a desk at once."""
+        await self._request("DELETE", f"/payments/bucket/desks/{token_id}/")
+
+    async def test_prompt(self, phone_number: str, amount: int = 1) -> InitiatedPush:
+        """The owner's test prompt: Daraja accepting it proves the shortcode and passkey."""
+        body = {"phone_number": phone_number, "amount": amount}
+        data = await self._request(
+            "POST", "/payments/bucket/test-prompt/", json_body=body, timeout_s=60.0
+        )
+        return InitiatedPush.from_json(data)
 
     async def relay_key(self) -> RelayKey:
         """The relay's public key; refuses a fingerprint that does not match the key."""

@@ -3,7 +3,7 @@ missing optional ones become None, and anything unreadable raises one readable e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
@@ -16,11 +16,64 @@ class Identity:
     role: str  # "owner" or "attendant"
     provider_name: str | None
     provider_id: str | None
+    token_id: int | None = None
+    name: str | None = None  # the desk's name, as the owner gave it
 
     @property
     def is_owner(self) -> bool:
         """True for the owner's token."""
         return self.role == "owner"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Identity:
+        """Read the answer to /me/."""
+        role = _text(data, "role")
+        if role not in ("owner", "attendant"):
+            raise _unreadable("The relay did not say what this token may do.")
+        return cls(
+            role=role,
+            provider_name=_text(data, "provider_name"),
+            provider_id=_text(data, "provider_id"),
+            token_id=_int(data.get("token_id")),
+            name=_text(data, "name"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """One of the provider's desks (an API token), as the owner sees it; never the token."""
+
+    token_id: int
+    name: str
+    role: str
+    created_at: str | None
+    last_used_at: str | None
+    last_address: str | None
+    this_desk: bool
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Desk:
+        """Read one desk."""
+        token_id = _int(data.get("token_id"))
+        if token_id is None:
+            raise _unreadable("A desk from the relay has no ID.")
+        return cls(
+            token_id=token_id,
+            name=_text(data, "name") or "",
+            role=_text(data, "role") or "attendant",
+            created_at=_text(data, "created_at"),
+            last_used_at=_text(data, "last_used_at"),
+            last_address=_text(data, "last_address"),
+            this_desk=data.get("this_desk") is True,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewDesk:
+    """A desk just added, with its token: shown once, never again."""
+
+    desk: Desk
+    token: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +99,7 @@ class CredentialsSummary:
     callback_url: str | None
     provider_name: str | None
     provider_id: str | None
+    prompt_proven_at: str | None = None  # when a test prompt proved shortcode and passkey
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CredentialsSummary:
@@ -66,6 +120,7 @@ class CredentialsSummary:
             callback_url=_text(body, "callback_url") or _text(data, "callback_url"),
             provider_name=_text(body, "provider_name") or _text(data, "provider_name"),
             provider_id=_text(body, "provider_id") or _text(data, "provider_id"),
+            prompt_proven_at=_text(body, "prompt_proven_at"),
         )
 
 
@@ -151,6 +206,13 @@ class PaymentItem:
     created_at: str | None
     updated_at: str | None
     seq: int | None
+    purpose: str = "sale"  # "test": the owner's test prompt, never counted as a sale
+    sent_by: str | None = None  # the name of the desk that sent the push
+
+    @property
+    def is_test(self) -> bool:
+        """The owner's test prompt, not a sale."""
+        return self.purpose == "test"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PaymentItem:
@@ -175,6 +237,10 @@ class PaymentItem:
             created_at=_text(data, "created_at"),
             updated_at=_text(data, "updated_at"),
             seq=_int(data.get("seq")),
+            purpose="test" if data.get("purpose") == "test" else "sale",
+            sent_by=_text(sender, "name")
+            if isinstance(sender := data.get("sent_by"), dict)
+            else None,
         )
 
 

@@ -19,7 +19,8 @@ COL_RECEIPT = 3
 COL_REFERENCE = 4
 COL_STATUS = 5
 COL_SETTLED_BY = 6
-HEADERS = ("Time", "Phone", "Amount", "Receipt", "Reference", "Status", "Settled by")
+COL_DESK = 7
+HEADERS = ("Time", "Phone", "Amount", "Receipt", "Reference", "Status", "Settled by", "Desk")
 
 STATUS_WORDS = {
     PaymentStatus.PENDING: "Waiting for PIN",
@@ -118,7 +119,10 @@ class PaymentsTableModel(QAbstractTableModel):
         if column == COL_REFERENCE:
             return row.account_reference
         if column == COL_STATUS:
-            return status_word(row)
+            word = status_word(row)
+            return f"{word} · test" if row.is_test else word
+        if column == COL_DESK:
+            return row.sent_by
         return SETTLED_WORDS.get(row.resolved_by or "", "")
 
     def set_rows(self, rows: list[PaymentRow]) -> None:

@@ -20,6 +20,7 @@ from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.live_payments import LivePayments
 from bucket_desktop.ui.payments_model import (
     COL_AMOUNT,
+    COL_DESK,
     COL_PHONE,
     COL_RECEIPT,
     COL_REFERENCE,
@@ -57,6 +58,7 @@ COLUMN_WIDTHS = {
     COL_REFERENCE: 130,
     COL_STATUS: 130,
     COL_SETTLED_BY: 130,
+    COL_DESK: 120,
 }
 CONNECTION_WORDS = {
     FeedState.CONNECTING: "Connecting…",

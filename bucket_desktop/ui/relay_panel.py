@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
@@ -22,6 +21,15 @@ from bucket_desktop.services.relay_models import (
 )
 from bucket_desktop.services.sealing import SealingError, seal
 from bucket_desktop.ui.main_window import RelaySession
+from bucket_desktop.ui.prompt_check_dialog import PromptCheckDialog
+from bucket_desktop.ui.prompt_check_dialog_view import PromptCheckDialogView
+from bucket_desktop.ui.relay_texts import (
+    first_key_question,
+    friendly_time,
+    prompt_line,
+    proven_text,
+    verification_text,
+)
 from bucket_desktop.ui.settings_page_view import SettingsPageView
 from bucket_desktop.ui.widgets import StatusKind, busy
 
@@ -66,11 +74,13 @@ class RelayPanel:
         self._local_callbacks_ok = local_callbacks_ok
         self._session: RelaySession | None = None
         self._offered_key: RelayKey | None = None
+        self.prompt_dialog: PromptCheckDialog | None = None  # while open (tests reach it)
         self._tasks: set[asyncio.Task[None]] = set()
         view.push_button.clicked.connect(self.push)
         view.verify_button.clicked.connect(self.verify)
         view.copy_button.clicked.connect(self.copy_callback_url)
         view.trust_key_button.clicked.connect(self.trust_new_key)
+        view.test_prompt_button.clicked.connect(self.send_test_prompt)
         self._set_enabled(False)
 
     def set_session(self, session: RelaySession | None) -> None:
@@ -144,7 +154,19 @@ class RelayPanel:
                 status.show_status(str(error), StatusKind.ERROR)
                 return
         self._show_summary(summary)
-        self._show_verification(result)
+        self._show_verification(result, proven=summary.prompt_proven_at is not None)
+
+    @asyncSlot()
+    async def send_test_prompt(self) -> None:
+        """Open the test-prompt dialog; show the relay's state again once it closes."""
+        session = self._session
+        if session is None:
+            return
+        dialog = PromptCheckDialog(PromptCheckDialogView(self.view), session.client)
+        self.prompt_dialog = dialog
+        await dialog.ask()
+        self.prompt_dialog = None
+        await self.refresh()
 
     def copy_callback_url(self) -> None:
         """Put the callback URL on the clipboard."""
@@ -174,8 +196,7 @@ class RelayPanel:
     def _key_is_trusted(self, session: RelaySession, key: RelayKey) -> bool:
         pinned = self._settings.pinned_fingerprints.get(session.client.base_url)
         if pinned is None:
-            self._pin(session, key)
-            return True
+            return self._first_key_confirmed(session, key)
         if pinned == key.fingerprint:
             self.view.fingerprint.setText(f"{key.fingerprint} (pinned)")
             return True
@@ -190,19 +211,31 @@ class RelayPanel:
         )
         return False
 
+    def _first_key_confirmed(self, session: RelaySession, key: RelayKey) -> bool:
+        # The demo's relay runs on this PC: there is no operator to compare with.
+        if not self._local_callbacks_ok and not self._confirm(
+            "Compare the relay key", first_key_question(session.client.base_url, key.fingerprint)
+        ):
+            self.view.fingerprint.setText(f"{key.fingerprint} (not confirmed)")
+            self.view.relay_status.show_status(
+                "Nothing was sent: the relay key was not confirmed. Ask your relay operator for "
+                "the relay key fingerprint, then press Push to relay again and compare.",
+                StatusKind.ERROR,
+            )
+            return False
+        self._pin(session, key)
+        return True
+
     def _pin(self, session: RelaySession, key: RelayKey) -> None:
         self._settings.pinned_fingerprints[session.client.base_url] = key.fingerprint
         self._settings_file.save(self._settings)
         self.view.fingerprint.setText(f"{key.fingerprint} (pinned)")
 
     def _show_summary(self, summary: CredentialsSummary) -> None:
-        if not summary.configured:
-            self.view.verified.setText("No credentials on the relay yet")
-        elif summary.verified:
-            self.view.verified.setText("Verified")
-        else:
-            self.view.verified.setText("Not verified yet")
+        self.view.verified.setText(verification_text(summary))
         self.view.verified.setProperty("ok", summary.verified)
+        self.view.proven.setText(proven_text(summary))
+        self.view.proven.setProperty("ok", summary.prompt_proven_at is not None)
         self.view.last_test.setText(self._last_test_text(summary))
         url = summary.callback_url or ""
         self.view.callback_url.setText(url)
@@ -215,7 +248,7 @@ class RelayPanel:
             problems = [p for p in problems if "cannot reach" not in p and "HTTPS" not in p]
         self.view.callback_warnings.show_status(" ".join(problems), StatusKind.WARNING)
 
-    def _show_verification(self, result: VerificationResult) -> None:
+    def _show_verification(self, result: VerificationResult, *, proven: bool) -> None:
         lines, failed = [], False
         for check in result.checks:
             if not check.ok and self._local_callbacks_ok and check.name == "callback_url":
@@ -223,9 +256,11 @@ class RelayPanel:
                 continue
             failed = failed or not check.ok
             lines.append(f"{'✔' if check.ok else '✘'}  {check.message or check.name}")
+        if result.success:
+            lines.append(f"{'✔' if proven else '–'}  {prompt_line(proven)}")
         message = result.message or "The relay finished the test."
         if result.success and not failed:
-            message = "The relay's test passed: Daraja accepted the credentials."
+            message = "The relay's test passed: Daraja accepted the consumer key and secret."
         kind = StatusKind.OK if result.success else StatusKind.ERROR
         self.view.relay_status.show_status(message, kind)
         self.view.checks.show_status(
@@ -247,14 +282,4 @@ class RelayPanel:
     def _set_enabled(self, enabled: bool) -> None:
         for button in (self.view.push_button, self.view.verify_button):
             button.setEnabled(enabled)
-
-
-def friendly_time(iso: str) -> str:
-    """'26 Nov 2026, 14:02' in this PC's time zone, or the text as given if unreadable."""
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return iso
-    if moment.tzinfo is not None:
-        moment = moment.astimezone()
-    return moment.strftime("%d %b %Y, %H:%M")
+        self.view.test_prompt_button.setEnabled(enabled)

@@ -105,8 +105,8 @@ class SettingsPage:
                 status.show_status(f"{error} ({_seconds(started)})", StatusKind.ERROR)
                 return
         status.show_status(
-            f"Daraja accepted the consumer key and secret ({_seconds(started)}). "
-            "The shortcode and passkey are checked by Verify on relay.",
+            f"Daraja accepted the consumer key and secret ({_seconds(started)}). The shortcode "
+            "and passkey are proven only by a test prompt to your phone, after Push to relay.",
             StatusKind.OK,
         )
 

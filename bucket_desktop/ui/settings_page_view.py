@@ -65,6 +65,8 @@ class SettingsPageView(QWidget):
         self.fingerprint = _value_label()
         self.verified = _value_label()
         self.last_test = _value_label()
+        self.proven = _value_label()
+        self.test_prompt_button = QPushButton("Send a test prompt to my phone…")
         # Long and of little use to read in full: shortened in the middle, whole on hover,
         # copied whole by Copy.
         self.callback_url = ElidedLabel("Shown after the first push")
@@ -184,12 +186,14 @@ class SettingsPageView(QWidget):
             ("Relay key", self.fingerprint),
             ("Verification", self.verified),
             ("Last relay test", self.last_test),
+            ("Shortcode and passkey", self.proven),
         ]
         for index, (text, widget) in enumerate(rows):
             grid.addWidget(_right_label(text), index, 0)
             grid.addWidget(widget, index, 1)
-        grid.addWidget(_right_label("Callback URL"), len(rows), 0)
-        grid.addLayout(copy_row, len(rows), 1)
+        grid.addWidget(self.test_prompt_button, len(rows), 1, Qt.AlignmentFlag.AlignLeft)
+        grid.addWidget(_right_label("Callback URL"), len(rows) + 1, 0)
+        grid.addLayout(copy_row, len(rows) + 1, 1)
         grid.setColumnStretch(1, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.trust_key_button)
@@ -217,6 +221,7 @@ class SettingsPageView(QWidget):
             self.copy_button,
             self.verify_button,
             self.push_button,
+            self.test_prompt_button,
         ]
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)

@@ -27,6 +27,8 @@ def item(
     reference: str = "WIFI1D",
     created: float = NOW,
     result_code: str | None = None,
+    purpose: str = "sale",
+    sent_by: str | None = None,
 ) -> PaymentItem:
     """A relay payment item as the feed delivers it."""
     return PaymentItem(
@@ -44,6 +46,8 @@ def item(
         created_at=datetime.fromtimestamp(created, UTC).isoformat(),
         updated_at=None,
         seq=seq,
+        purpose=purpose,
+        sent_by=sent_by,
     )
 
 
@@ -141,6 +145,7 @@ def test_day_summary_and_daily_totals_count_paid_only() -> None:
             item("c", 3, amount=999, status="cancelled"),
             item("d", 4, amount=20, created=NOW - 2 * 86_400),
             item("e", 5, amount=70, created=NOW - 40 * 86_400),
+            item("t", 6, amount=1, purpose="test"),  # the owner's test prompt: not a sale
         ]
     )
     summary = payments.day_summary(date(2026, 11, 26))
@@ -166,7 +171,7 @@ def test_csv_export_writes_the_filtered_rows_and_neutralises_formulas(tmp_path: 
         [
             item("a", 1, reference="=HYPERLINK()", receipt="SKL1"),
             item("b", 2, status="failed", result_code="1"),
-            item("c", 3, reference="@SUM(A1)", receipt="SKL2"),
+            item("c", 3, reference="@SUM(A1)", receipt="SKL2", purpose="test", sent_by="Owner"),
         ]
     )
     rows = payments.newest_first(PaymentFilter(statuses=frozenset({PaymentStatus.PAID})))
@@ -175,7 +180,7 @@ def test_csv_export_writes_the_filtered_rows_and_neutralises_formulas(tmp_path: 
     with target.open(encoding="utf-8-sig", newline="") as handle:
         records = list(csv.reader(handle))
     assert tuple(records[0]) == CSV_HEADER
-    assert [r[-1] for r in records[1:]] == ["c", "a"]
+    assert [r[-3:] for r in records[1:]] == [["c", "Test prompt", "Owner"], ["a", "Sale", ""]]
     assert [r[4] for r in records[1:]] == ["'@SUM(A1)", "'=HYPERLINK()"]
     assert records[1][0] == "2026-11-26 12:00:00+00:00"
     # Phone numbers and receipts: readable by this user only.

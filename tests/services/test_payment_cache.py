@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+from contextlib import closing
 from datetime import UTC
 from pathlib import Path
 
@@ -64,3 +65,29 @@ def test_keeps_the_relay_store_identity_and_drops_an_older_schema(tmp_path: Path
     conn.close()
     assert cache.load(LocalDays(UTC)) == ([], 0, None)
     assert not cache.path.exists()
+
+
+def test_test_prompts_and_desks_survive_a_restart(tmp_path: Path) -> None:
+    book = PaymentBook(tz=UTC, clock=lambda: NOW)
+    change = book.apply(
+        [item("t", 1, purpose="test", sent_by="Owner"), item("s", 2, sent_by="Counter 2")]
+    )
+    cache = PaymentCache(cache_file(tmp_path, "https://relay.example.com"))
+    cache.save(records_of(change.added), 2, "store-1")
+    rows, _, _ = PaymentCache(cache.path).load(LocalDays(UTC))
+    assert sorted((r.checkout_request_id, r.is_test, r.sent_by) for r in rows) == [
+        ("s", False, "Counter 2"),
+        ("t", True, "Owner"),
+    ]
+
+
+def test_a_cache_without_purpose_and_desk_is_fetched_again(tmp_path: Path) -> None:
+    path = cache_file(tmp_path, "https://relay.example.com")
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("CREATE TABLE payments (checkout_request_id TEXT PRIMARY KEY)")
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL)")
+        conn.execute("INSERT INTO meta VALUES ('cursor', 40)")
+        conn.execute("PRAGMA user_version = 2")  # store identity, but no purpose or desk
+    # Cursor 0: the relay sends everything again, with purpose and desk.
+    assert PaymentCache(path).load(LocalDays(UTC)) == ([], 0, None)
+    assert not path.exists()

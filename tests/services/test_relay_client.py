@@ -132,3 +132,36 @@ def test_relay_addresses_are_normalised() -> None:
     for bad in ("", "ftp://x", "https://x/?a=1"):
         with pytest.raises(ValueError):
             normalise_relay_url(bad)
+
+
+async def test_owner_manages_desks_and_sends_a_test_prompt(
+    http: httpx.AsyncClient, relay: RunningRelay, provider: dict[str, Any]
+) -> None:
+    relay.cli("set-credentials", "--provider", str(provider["provider_id"]), input=CREDS.to_json())
+    owner = RelayClient(http, relay.base_url, provider["owner_token"])
+    me = await owner.identify()
+    assert (me.role, me.name) == ("owner", "Owner") and me.token_id
+    added = await owner.add_desk("Counter 2")
+    relay.secrets.add(added.token)
+    assert added.desk.name == "Counter 2" and added.token not in repr(added)
+    desk = RelayClient(http, relay.base_url, added.token)
+    assert (await desk.identify()).name == "Counter 2"
+    await owner.rename_desk(added.desk.token_id, "Gate")
+    desks = await owner.desks()
+    assert [(d.name, d.this_desk) for d in desks] == [
+        ("Owner", True),
+        ("Attendant desk", False),
+        ("Gate", False),
+    ]
+    push = await desk.initiate(
+        phone_number="254708374149", amount=10, account_reference="HOUR1", transaction_desc="WiFi"
+    )
+    assert (await owner.status(push.checkout_request_id)).sent_by == "Gate"
+    await owner.revoke_desk(added.desk.token_id)
+    with pytest.raises(RelayAuthError):
+        await desk.identify()
+
+    prompt = await owner.test_prompt("0712 000 111")
+    tested = await owner.status(prompt.checkout_request_id)
+    assert tested.is_test and tested.amount == 1 and tested.sent_by == "Owner"
+    assert (await owner.credentials()).prompt_proven_at

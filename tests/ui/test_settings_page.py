@@ -73,6 +73,7 @@ def test_fill_test_save_restart_push_and_verify(
     data_dir: Path,
     http: Any,
 ) -> None:
+    questions: list[str] = []
     desktop = make_desktop()
     signed_in(run, desktop, relay, provider["owner_token"])
     assert desktop.window.show_page(SETTINGS_PAGE)
@@ -96,7 +97,7 @@ def test_fill_test_save_restart_push_and_verify(
     assert GOOD.consumer_secret not in vault_text and GOOD.passkey not in vault_text
 
     desktop.window.view.close()
-    again = make_desktop()
+    again = make_desktop(confirm=lambda _title, question: questions.append(question) or True)
     run(again.settings_page.load_saved())
     view = again.settings_page.view
     assert view.consumer_key.text() == GOOD.consumer_key
@@ -111,14 +112,20 @@ def test_fill_test_save_restart_push_and_verify(
     assert click(qtbot, relay_status, view.push_button) is StatusKind.OK
     pins = SettingsFile(AppPaths.portable(data_dir).settings_file).load().pinned_fingerprints
     assert view.fingerprint.text() == f"{pins[relay.base_url]} (pinned)"
+    # The first Push showed the fingerprint the operator printed, to compare.
+    assert pins[relay.base_url] == relay.cli("fingerprint")["relay_key_fingerprint"]
+    assert len(questions) == 1 and pins[relay.base_url] in questions[0]
     assert f"/payments/callback/{provider['provider_id']}/" in view.callback_url.text()
     summary = run(RelayClient(http, relay.base_url, provider["owner_token"]).credentials())
     assert summary.configured and summary.shortcode == GOOD.shortcode
 
     assert click(qtbot, relay_status, view.verify_button) is StatusKind.OK
-    assert view.verified.text() == "Verified"
+    # Verify checked the key and secret only, and says no more.
+    assert view.verified.text() == "Consumer key and secret accepted"
+    assert view.proven.text().startswith("Not yet proven")
     assert not view.last_test.text().startswith("Not yet")
     assert "✔" in view.checks.text()
+    assert "shortcode and passkey are proven only by a test prompt" in view.checks.text()
 
     qtbot.mouseClick(view.copy_button, Qt.MouseButton.LeftButton)
     assert QApplication.clipboard().text() == view.callback_url.text()

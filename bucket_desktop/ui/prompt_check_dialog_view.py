@@ -1,0 +1,72 @@
+"""Layout of the test-prompt dialog: the owner's phone, a small amount, and what it proves."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bucket_desktop.ui.widgets import StatusLabel
+
+TEST_PROMPT_MAX_AMOUNT = 100  # the relay refuses more (server_stub.api.requests)
+
+EXPLANATION = (
+    "Daraja checks the shortcode and passkey only when it sends a payment prompt, so Test and "
+    "Verify cannot. Send a small prompt to your own phone: if Daraja accepts it, they match.\n\n"
+    "You may pay it (the money goes to your own paybill or till) or cancel it on the phone: "
+    "either way the test has passed. A test prompt never counts in your sales."
+)
+
+
+class PromptCheckDialogView(QDialog):
+    """Widgets only; `PromptCheckDialog` wires them."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Send a test prompt to my phone")
+        self.setMinimumWidth(480)
+        heading = QLabel("Prove the shortcode and passkey")
+        heading.setObjectName("cardTitle")
+        intro = QLabel(EXPLANATION)
+        intro.setWordWrap(True)
+        intro.setObjectName("hint")
+        self.phone = QLineEdit()
+        self.phone.setPlaceholderText("Your M-PESA phone, like 0712 345 678")
+        self.amount = QSpinBox()
+        self.amount.setRange(1, TEST_PROMPT_MAX_AMOUNT)
+        self.amount.setValue(1)
+        self.amount.setPrefix("KES ")
+        self.status = StatusLabel()
+        self.outcome = StatusLabel()
+        self.close_button = QPushButton("Close")
+        self.send_button = QPushButton("Send test prompt")
+        self.send_button.setObjectName("primaryButton")
+        self.send_button.setDefault(True)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        form.addRow("Phone", self.phone)
+        form.addRow("Amount", self.amount)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        buttons.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(heading)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(self.outcome)
+        layout.addStretch(1)
+        layout.addLayout(buttons)

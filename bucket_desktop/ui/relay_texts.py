@@ -1,0 +1,60 @@
+"""Sentences of the relay panel: what Verify and a test prompt proved, the first-key question."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bucket_desktop.services.relay_models import CredentialsSummary
+
+
+def first_key_question(relay_url: str, fingerprint: str) -> str:
+    """The question at the first Push: compare the key with the one the operator sent."""
+    return (
+        f"This is the first time this PC sends your M-PESA credentials to {relay_url}. "
+        f"The relay's key fingerprint is:\n\n        {fingerprint}\n\n"
+        "Your relay operator should have sent you a fingerprint with your tokens. Does it "
+        "match this one exactly, every letter and digit?\n\n"
+        "Press Yes only if it matches. If it differs, or you have none, press No and ask your "
+        "relay operator: someone could be pretending to be your relay."
+    )
+
+
+def verification_text(summary: CredentialsSummary) -> str:
+    """What Verify proved, and no more: it checks the consumer key and secret only."""
+    if not summary.configured:
+        return "No credentials on the relay yet"
+    if not summary.verified:
+        return "Not verified yet"
+    if summary.prompt_proven_at is None:
+        return "Consumer key and secret accepted"
+    return "Verified: key, secret, shortcode and passkey"
+
+
+def proven_text(summary: CredentialsSummary) -> str:
+    """Whether a test prompt has proven the shortcode and passkey the relay holds."""
+    if not summary.configured:
+        return "—"
+    if summary.prompt_proven_at is None:
+        return "Not yet proven: send a test prompt to your phone"
+    return f"Proven by a test prompt on {friendly_time(summary.prompt_proven_at)}"
+
+
+def friendly_time(iso: str) -> str:
+    """'26 Nov 2026, 14:02' in this PC's time zone, or the text as given if unreadable."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%d %b %Y, %H:%M")
+
+
+def prompt_line(proven: bool) -> str:
+    """The line under Verify's checks about what Verify cannot check."""
+    if proven:
+        return "A test prompt proved the shortcode and passkey."
+    return (
+        "The shortcode and passkey are proven only by a test prompt to your phone (Daraja "
+        "checks them on a payment prompt and nowhere else): press “Send a test prompt to my phone”."
+    )
