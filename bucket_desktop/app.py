@@ -75,6 +75,11 @@ def main(argv: Sequence[str] | None = None, *, on_window_shown: ShownHook | None
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+        # qasync keeps the Qt timers of cancelled callbacks registered after close and kills
+        # each when it fires; if that callback held the last reference to the loop, the loop
+        # and its timer object would be freed inside that very timer event (a crash). Keep the
+        # closed loop as long as the application object.
+        app.destroyed.connect(lambda *_args: loop)
         for handler in handlers:
             logging.getLogger().removeHandler(handler)
             handler.close()

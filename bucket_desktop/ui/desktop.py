@@ -18,6 +18,7 @@ import httpx
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.keystore import RELAY_TOKEN, KeystoreError, SecretStore
+from bucket_desktop.services.payment_feed import FeedState
 from bucket_desktop.services.payment_rows import PaymentRow, format_phone
 from bucket_desktop.services.plans import PlansError, PlanStore, default_plans
 from bucket_desktop.services.relay_client import RelayClient
@@ -26,6 +27,8 @@ from bucket_desktop.services.vault import Vault
 from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
 from bucket_desktop.ui.credentials_form import CredentialsForm
 from bucket_desktop.ui.demo_help import demo_phones
+from bucket_desktop.ui.desks_page import DesksPage
+from bucket_desktop.ui.desks_page_view import DesksPageView
 from bucket_desktop.ui.main_window import MainWindow, Page, RelaySession
 from bucket_desktop.ui.main_window_view import MainWindowView
 from bucket_desktop.ui.relay_panel import Confirm, RelayPanel, ask_with_message_box
@@ -39,6 +42,11 @@ SETTINGS_PAGE = "settings"
 CHARGE_PAGE = "charge"
 STATUS_PAGE = "stk-status"
 PAYMENTS_PAGE = "payments"
+DESKS_PAGE = "desks"
+SIGNED_OUT_BY_RELAY = (
+    "This desk was signed out: {reason} The payments kept on this PC stay hidden until it "
+    "signs in again with “Change relay…” and a token from the owner."
+)
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Desktop:
     secrets: SecretStore
     http: httpx.AsyncClient
     counter: CounterPages
+    desks: DesksPage
 
     async def sign_in(self, relay_url: str, token: str, *, remember: bool = True) -> Identity:
         """Check the token with the relay and use it; RelayError when the relay refuses."""
@@ -78,6 +87,8 @@ class Desktop:
 
     async def close(self) -> None:
         """Stop the pages' background work (the live feed, timers); the window is closing."""
+        await self.desks.close()
+        await self.settings_page.relay_panel.close()
         await self.counter.close()
 
     async def saved_token(self) -> str | None:
@@ -118,7 +129,24 @@ def build_desktop(
     window.add_page(Page(STATUS_PAGE, "STK status", scrollable(counter.stk_status_view)))
     window.add_page(Page(PAYMENTS_PAGE, "Payments", scrollable(counter.payments_view)))
     counter.live.payment_disputed.connect(lambda row: window.show_alert(dispute_alert(row)))
-    return Desktop(window, settings_page, settings, settings_file, secrets, http, counter)
+    desks = DesksPage(DesksPageView(), confirm=confirm)
+    window.add_page(
+        Page(DESKS_PAGE, "Desks", desks.view, owner_only=True, on_session=desks.set_session)
+    )
+    counter.live.connection_changed.connect(
+        lambda state, message: _sign_out_if_refused(window, state, message)
+    )
+    return Desktop(window, settings_page, settings, settings_file, secrets, http, counter, desks)
+
+
+def _sign_out_if_refused(window: MainWindow, state: str, message: str) -> None:
+    # The relay refused this desk's token mid-session (revoked by the owner): sign out at once,
+    # which also hides the payments kept on this PC until someone signs in again.
+    if state != FeedState.REFUSED.value or window.session is None:
+        return
+    log.warning("The relay refused this desk's token; signing out.")
+    window.set_session(None)
+    window.show_message(SIGNED_OUT_BY_RELAY.format(reason=message), StatusKind.ERROR)
 
 
 def dispute_alert(row: PaymentRow) -> str:

@@ -96,6 +96,13 @@ class RelayPanel:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def close(self) -> None:
+        """Stop a fetch in flight: the window is closing, and a request left pending would
+        keep a timer of the closed event loop alive."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def refresh(self) -> None:
         """Show what the relay holds now."""
         if self._session is None:

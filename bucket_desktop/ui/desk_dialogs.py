@@ -1,0 +1,125 @@
+"""The Desks page's two dialogs: a desk's name, and a new desk's token (shown once)."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bucket_desktop.services.relay_models import NewDesk
+from bucket_desktop.ui.dialog_helpers import run_dialog
+from bucket_desktop.ui.widgets import StatusKind, StatusLabel
+
+MAX_DESK_NAME = 60  # the relay's limit (server_stub.api.requests)
+
+
+class DeskNameDialog(QDialog):
+    """Asks for a desk's name; `name()` after it was accepted."""
+
+    def __init__(self, title: str, current: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(420)
+        self.name_edit = QLineEdit(current)
+        self.name_edit.setMaxLength(MAX_DESK_NAME)
+        self.name_edit.setPlaceholderText("Like “Counter 2” or “Mary's laptop”")
+        self.status = StatusLabel()
+        self.ok_button = QPushButton("OK")
+        self.ok_button.setObjectName("primaryButton")
+        self.ok_button.setDefault(True)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        self.ok_button.clicked.connect(self._check)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.ok_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.addWidget(QLabel("A name you will recognise in the list and in the payments:"))
+        layout.addWidget(self.name_edit)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+    def name(self) -> str:
+        """The name as typed, without surrounding spaces."""
+        return self.name_edit.text().strip()
+
+    def _check(self) -> None:
+        if not self.name() or not self.name().isprintable():
+            self.status.show_status("Type a name for the desk.", StatusKind.ERROR)
+            return
+        self.accept()
+
+
+async def ask_desk_name(parent: QWidget, title: str, current: str = "") -> str | None:
+    """The name typed, or None when cancelled."""
+    dialog = DeskNameDialog(title, current, parent)
+    accepted = await run_dialog(dialog) == QDialog.DialogCode.Accepted
+    dialog.deleteLater()
+    return dialog.name() if accepted else None
+
+
+def sign_in_text(relay_url: str, token: str) -> str:
+    """What the attendant types into “Connect to your relay” on the new desk's PC."""
+    return f"Relay address: {relay_url}\nToken: {token}"
+
+
+class DeskTokenDialog(QDialog):
+    """Shows a new desk's sign-in details once, with a Copy button."""
+
+    def __init__(self, created: NewDesk, relay_url: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New desk added")
+        self.setMinimumWidth(560)
+        heading = QLabel(f"“{created.desk.name}” can now sign in")
+        heading.setObjectName("cardTitle")
+        hint = QLabel(
+            "On the attendant's PC, start Payment Bucket and enter these in “Connect to your "
+            "relay”. This token is shown only now: copy it before closing. Anyone who has it can "
+            "charge customers for your shop, so send it privately; if it leaks, revoke the desk."
+        )
+        hint.setWordWrap(True)
+        hint.setObjectName("hint")
+        self.details = QPlainTextEdit(sign_in_text(relay_url, created.token))
+        self.details.setReadOnly(True)
+        self.details.setFixedHeight(64)
+        self.status = StatusLabel()
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.clicked.connect(self.copy)
+        done = QPushButton("Done")
+        done.setObjectName("primaryButton")
+        done.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.copy_button)
+        buttons.addStretch(1)
+        buttons.addWidget(done)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(heading)
+        layout.addWidget(hint)
+        layout.addWidget(self.details)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+    def copy(self) -> None:
+        """Put the sign-in details on the clipboard."""
+        QGuiApplication.clipboard().setText(self.details.toPlainText())
+        self.status.show_status("Copied.", StatusKind.OK)
+
+
+async def show_desk_token(parent: QWidget, created: NewDesk, relay_url: str) -> None:
+    """Show the new desk's sign-in details until the owner closes the dialog."""
+    dialog = DeskTokenDialog(created, relay_url, parent)
+    await run_dialog(dialog)
+    dialog.details.clear()  # the token lives no longer than the dialog
+    dialog.deleteLater()
