@@ -105,8 +105,8 @@ class DesksPage:
                 self.view.status.show_status(str(error), StatusKind.ERROR)
                 return
             await self.refresh()
-            self.view.status.show_status(f"Desk “{created.desk.name}” added.", StatusKind.OK)
-            await self._show_token(created, session.client.base_url)
+        self.view.status.show_status(f"Desk “{created.desk.name}” added.", StatusKind.OK)
+        await self._show_token(created, session.client.base_url)
 
     @asyncSlot()
     async def rename(self) -> None:

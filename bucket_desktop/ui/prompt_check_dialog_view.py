@@ -21,9 +21,9 @@ TEST_PROMPT_MAX_AMOUNT = 100  # the relay refuses more (server_stub.api.requests
 
 EXPLANATION = (
     "Daraja checks the shortcode and passkey only when it sends a payment prompt, so Test and "
-    "Verify cannot. Send a small prompt to your own phone: if Daraja accepts it, they match.\n\n"
+    "Verify cannot. Send a small prompt to your own phone: if Daraja accepts it, they match.",
     "You may pay it (the money goes to your own paybill or till) or cancel it on the phone: "
-    "either way the test has passed. A test prompt never counts in your sales."
+    "either way the test has passed. A test prompt never counts in your sales.",
 )
 
 
@@ -33,12 +33,13 @@ class PromptCheckDialogView(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Send a test prompt to my phone")
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(520)
         heading = QLabel("Prove the shortcode and passkey")
         heading.setObjectName("cardTitle")
-        intro = QLabel(EXPLANATION)
-        intro.setWordWrap(True)
-        intro.setObjectName("hint")
+        paragraphs = [QLabel(text) for text in EXPLANATION]
+        for paragraph in paragraphs:
+            paragraph.setWordWrap(True)
+            paragraph.setObjectName("hint")
         self.phone = QLineEdit()
         self.phone.setPlaceholderText("Your M-PESA phone, like 0712 345 678")
         self.amount = QSpinBox()
@@ -64,9 +65,13 @@ class PromptCheckDialogView(QDialog):
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
         layout.addWidget(heading)
-        layout.addWidget(intro)
+        for paragraph in paragraphs:
+            layout.addWidget(paragraph)
         layout.addLayout(form)
         layout.addWidget(self.status)
         layout.addWidget(self.outcome)
         layout.addStretch(1)
         layout.addLayout(buttons)
+        # Wrapped labels get their height only for a width: room for both paragraphs and
+        # the two outcome lines at the dialog's width.
+        self.setMinimumHeight(440)

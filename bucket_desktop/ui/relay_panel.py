@@ -171,9 +171,16 @@ class RelayPanel:
             return
         dialog = PromptCheckDialog(PromptCheckDialogView(self.view), session.client)
         self.prompt_dialog = dialog
-        await dialog.ask()
+        proven = await dialog.ask()
         self.prompt_dialog = None
         await self.refresh()
+        if proven:
+            self.view.checks.show_status("")  # Verify's list said the proof was still missing
+            self.view.relay_status.show_status(
+                "A test prompt proved the shortcode and passkey: the relay is ready to charge "
+                "customers.",
+                StatusKind.OK,
+            )
 
     def copy_callback_url(self) -> None:
         """Put the callback URL on the clipboard."""

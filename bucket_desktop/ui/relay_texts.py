@@ -56,5 +56,5 @@ def prompt_line(proven: bool) -> str:
         return "A test prompt proved the shortcode and passkey."
     return (
         "The shortcode and passkey are proven only by a test prompt to your phone (Daraja "
-        "checks them on a payment prompt and nowhere else): press “Send a test prompt to my phone”."
+        "checks them on a payment prompt and nowhere else): press “Send a test prompt…”."
     )

@@ -66,7 +66,8 @@ class SettingsPageView(QWidget):
         self.verified = _value_label()
         self.last_test = _value_label()
         self.proven = _value_label()
-        self.test_prompt_button = QPushButton("Send a test prompt to my phone…")
+        self.test_prompt_button = QPushButton("Send a test prompt…")
+        self.test_prompt_button.setToolTip("Send a small payment prompt to my phone")
         # Long and of little use to read in full: shortened in the middle, whole on hover,
         # copied whole by Copy.
         self.callback_url = ElidedLabel("Shown after the first push")
@@ -189,7 +190,9 @@ class SettingsPageView(QWidget):
             ("Shortcode and passkey", self.proven),
         ]
         for index, (text, widget) in enumerate(rows):
-            grid.addWidget(_right_label(text), index, 0)
+            label = _right_label(text)
+            label.setWordWrap(True)  # "Shortcode and passkey" on two lines on small screens
+            grid.addWidget(label, index, 0)
             grid.addWidget(widget, index, 1)
         grid.addWidget(self.test_prompt_button, len(rows), 1, Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(_right_label("Callback URL"), len(rows) + 1, 0)
