@@ -30,8 +30,11 @@ def saved_store_id(folder: Path) -> str | None:
     caches = list(folder.glob("payments-*.sqlite3"))
     if not caches:
         return None
-    with contextlib.closing(sqlite3.connect(caches[0])) as conn:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
+    try:
+        with contextlib.closing(sqlite3.connect(caches[0])) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
+    except sqlite3.OperationalError:
+        return None  # caught between the file's creation and its tables
     return str(row[0]) if row else None
 
 
