@@ -42,6 +42,7 @@ class CredentialVault:
             environment=credentials.environment.value,
             account_type=credentials.account_type.value,
             till_number=credentials.till_number,
+            digest=credentials.digest(),
         )
         saved = await self._store.save_credentials(
             provider_id, encrypted, self.callback_base(provider_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from enum import StrEnum
@@ -91,6 +92,11 @@ class DarajaCredentials:
         if self.account_type is AccountType.TILL and self.till_number:
             data["till_number"] = self.till_number
         return data
+
+    def digest(self) -> str:
+        """SHA-256 of the credentials JSON: the same credentials give the same digest on the
+        desk and the relay, so the desk can tell whether the relay holds what its form shows."""
+        return hashlib.sha256(b"pb-credentials-v1:" + self.to_json()).hexdigest()
 
     def to_json(self) -> bytes:
         """UTF-8 JSON of `to_dict`, for encryption or sealing."""

@@ -100,6 +100,8 @@ class CredentialsSummary:
     provider_name: str | None
     provider_id: str | None
     prompt_proven_at: str | None = None  # when a test prompt proved shortcode and passkey
+    pushed_at: str | None = None
+    credentials_digest: str | None = None  # `DarajaCredentials.digest` of what the relay holds
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CredentialsSummary:
@@ -121,6 +123,8 @@ class CredentialsSummary:
             provider_name=_text(body, "provider_name") or _text(data, "provider_name"),
             provider_id=_text(body, "provider_id") or _text(data, "provider_id"),
             prompt_proven_at=_text(body, "prompt_proven_at"),
+            pushed_at=_text(body, "pushed_at"),
+            credentials_digest=_text(body, "credentials_digest"),
         )
 
 

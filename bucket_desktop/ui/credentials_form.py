@@ -73,6 +73,13 @@ class CredentialsForm:
         self.fill(credentials)
         return credentials
 
+    def peek(self) -> DarajaCredentials | None:
+        """The fields as credentials if they are valid, marking nothing."""
+        try:
+            return DarajaCredentials.from_dict(self.values())
+        except CredentialsError:
+            return None
+
     def fill(self, credentials: DarajaCredentials) -> None:
         """Put saved credentials into the fields."""
         _select(self.view.environment, credentials.environment.value)

@@ -178,6 +178,7 @@ def _build_settings_page(
         settings_file=settings_file,
         confirm=confirm,
         local_callbacks_ok=demo,
+        peek_credentials=form.peek,
     )
     return SettingsPage(
         view,

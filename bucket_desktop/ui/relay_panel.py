@@ -28,6 +28,7 @@ from bucket_desktop.ui.relay_texts import (
     friendly_time,
     prompt_line,
     proven_text,
+    relay_holds_text,
     verification_text,
 )
 from bucket_desktop.ui.settings_page_view import SettingsPageView
@@ -65,6 +66,7 @@ class RelayPanel:
         settings_file: SettingsFile,
         confirm: Confirm = ask_with_message_box,
         local_callbacks_ok: bool = False,
+        peek_credentials: Callable[[], DarajaCredentials | None] | None = None,
     ) -> None:
         self.view = view
         self._read_credentials = read_credentials
@@ -73,6 +75,8 @@ class RelayPanel:
         self._confirm = confirm
         self._local_callbacks_ok = local_callbacks_ok
         self._session: RelaySession | None = None
+        self._peek = peek_credentials
+        self._summary: CredentialsSummary | None = None
         self._offered_key: RelayKey | None = None
         self.prompt_dialog: PromptCheckDialog | None = None  # while open (tests reach it)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -81,6 +85,12 @@ class RelayPanel:
         view.copy_button.clicked.connect(self.copy_callback_url)
         view.trust_key_button.clicked.connect(self.trust_new_key)
         view.test_prompt_button.clicked.connect(self.send_test_prompt)
+        for line in (view.consumer_key, view.shortcode, view.till_number):
+            line.textChanged.connect(self.show_unpushed)
+        for secret in (view.consumer_secret, view.passkey):
+            secret.line_edit.textChanged.connect(self.show_unpushed)
+        for combo in (view.environment, view.account_type):
+            combo.currentIndexChanged.connect(self.show_unpushed)
         self._set_enabled(False)
 
     def set_session(self, session: RelaySession | None) -> None:
@@ -182,6 +192,20 @@ class RelayPanel:
                 StatusKind.OK,
             )
 
+    def show_unpushed(self, *_args: object) -> None:
+        """Mark the form's changes that the relay does not have yet (after Save too)."""
+        summary, text = self._summary, ""
+        if self._session is not None and summary is not None and self._peek is not None:
+            form = self._peek()
+            if not summary.configured:
+                text = "Nothing on the relay yet: press Push to relay."
+            elif form is None or form.digest() != summary.credentials_digest:
+                text = (
+                    "Unpushed changes: the relay still charges customers with the credentials "
+                    "it holds. Press Push to relay to send this form's."
+                )
+        self.view.unpushed.show_status(text, StatusKind.WARNING)
+
     def copy_callback_url(self) -> None:
         """Put the callback URL on the clipboard."""
         url = self.view.callback_url.text()
@@ -246,6 +270,9 @@ class RelayPanel:
         self.view.fingerprint.setText(f"{key.fingerprint} (pinned)")
 
     def _show_summary(self, summary: CredentialsSummary) -> None:
+        self._summary = summary
+        self.view.relay_holds.setText(relay_holds_text(summary))
+        self.show_unpushed()
         self.view.verified.setText(verification_text(summary))
         self.view.verified.setProperty("ok", summary.verified)
         self.view.proven.setText(proven_text(summary))

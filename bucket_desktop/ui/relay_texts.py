@@ -19,6 +19,19 @@ def first_key_question(relay_url: str, fingerprint: str) -> str:
     )
 
 
+def relay_holds_text(summary: CredentialsSummary) -> str:
+    """What the relay holds: account, number, environment and when it was pushed."""
+    if not summary.configured:
+        return "Nothing yet"
+    if summary.account_type == "till":
+        account = f"Till {summary.till_number or '?'} (store {summary.shortcode})"
+    else:
+        account = f"Paybill {summary.shortcode}"
+    environment = "Production" if summary.environment == "production" else "Sandbox"
+    pushed = f" · pushed {friendly_time(summary.pushed_at)}" if summary.pushed_at else ""
+    return f"{account} · {environment}{pushed}"
+
+
 def verification_text(summary: CredentialsSummary) -> str:
     """What Verify proved, and no more: it checks the consumer key and secret only."""
     if not summary.configured:

@@ -66,6 +66,8 @@ class SettingsPageView(QWidget):
         self.verified = _value_label()
         self.last_test = _value_label()
         self.proven = _value_label()
+        self.relay_holds = _value_label()
+        self.unpushed = StatusLabel()
         self.test_prompt_button = QPushButton("Send a test prompt…")
         self.test_prompt_button.setToolTip("Send a small payment prompt to my phone")
         # Long and of little use to read in full: shortened in the middle, whole on hover,
@@ -185,6 +187,7 @@ class SettingsPageView(QWidget):
         copy_row.addWidget(self.copy_button)
         rows = [
             ("Relay key", self.fingerprint),
+            ("On the relay", self.relay_holds),
             ("Verification", self.verified),
             ("Last relay test", self.last_test),
             ("Shortcode and passkey", self.proven),
@@ -207,7 +210,7 @@ class SettingsPageView(QWidget):
             "Relay",
             "The relay starts payments with these credentials and receives Safaricom's callbacks.",
             [grid, buttons],
-            [self.callback_warnings, self.relay_status, self.checks],
+            [self.unpushed, self.callback_warnings, self.relay_status, self.checks],
         )
 
     def _set_tab_order(self) -> None:

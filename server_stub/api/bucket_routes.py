@@ -147,6 +147,8 @@ async def _summary(relay: RelayServices, provider_id: int) -> CredentialsSummary
         test_status=provider.test_status,
         callback_url=relay.vault.callback_base(provider.id),
         prompt_proven_at=iso_time(provider.prompt_proven_at) or None,
+        pushed_at=iso_time(provider.credentials_saved_at) or None,
+        credentials_digest=(stored.digest or None) if stored else None,
     )
 
 

@@ -130,6 +130,9 @@ class CredentialsSummary(BaseModel):
     # When Daraja accepted the owner's test prompt with these credentials (null: the shortcode
     # and passkey are not proven yet; Verify checks the consumer key and secret only).
     prompt_proven_at: str | None = None
+    # When these credentials reached the relay, and their digest (`DarajaCredentials.digest`).
+    pushed_at: str | None = None
+    credentials_digest: str | None = None
 
 
 class CheckResult(BaseModel):

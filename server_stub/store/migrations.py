@@ -128,6 +128,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE payments ADD COLUMN sent_by_token_id INTEGER;
         ALTER TABLE payments ADD COLUMN sent_by_name TEXT;
         ALTER TABLE providers ADD COLUMN prompt_proven_at REAL;
+        ALTER TABLE providers ADD COLUMN credentials_saved_at REAL;
+        ALTER TABLE providers ADD COLUMN credentials_digest TEXT;
         """,
     ),
 )

@@ -40,6 +40,9 @@ class EncryptedCredentials:
     environment: str
     account_type: str
     till_number: str | None
+    # `credentials_digest` of what was stored: the desk compares it with its form to show
+    # unpushed changes (the secrets themselves never leave the relay).
+    digest: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,7 @@ class ProviderRecord:
     # When Daraja last accepted a test prompt sent with the credentials stored now: the only
     # proof that the shortcode and passkey match (Daraja checks them on an STK push alone).
     prompt_proven_at: float | None = None
+    credentials_saved_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ SECRET_COLUMNS = ("mpesa_consumer_key", "mpesa_consumer_secret", "mpesa_passkey"
 PROVIDER_COLUMNS = (
     "id, name, created_at, mpesa_consumer_key, mpesa_consumer_secret, mpesa_passkey, "
     "mpesa_shortcode, mpesa_environment, account_type, till_number, callback_url, "
-    "mpesa_credentials_verified, mpesa_last_test, mpesa_test_status, prompt_proven_at"
+    "mpesa_credentials_verified, mpesa_last_test, mpesa_test_status, prompt_proven_at, "
+    "credentials_saved_at, credentials_digest"
 )
 
 
@@ -33,6 +34,7 @@ def select_provider(conn: sqlite3.Connection, provider_id: int) -> ProviderRecor
             environment=row[7],
             account_type=row[8],
             till_number=row[9],
+            digest=row[16] or "",
         )
     return ProviderRecord(
         id=row[0],
@@ -44,11 +46,16 @@ def select_provider(conn: sqlite3.Connection, provider_id: int) -> ProviderRecor
         last_test=row[12],
         test_status=row[13],
         prompt_proven_at=row[14],
+        credentials_saved_at=row[15],
     )
 
 
 def save_credentials(
-    conn: sqlite3.Connection, provider_id: int, stored: EncryptedCredentials, callback_url: str
+    conn: sqlite3.Connection,
+    provider_id: int,
+    stored: EncryptedCredentials,
+    callback_url: str,
+    saved_at: float,
 ) -> bool:
     """Replace the credentials and clear the verification fields; False if no such provider."""
     cursor = conn.execute(
@@ -56,7 +63,8 @@ def save_credentials(
         "mpesa_passkey = ?, mpesa_shortcode = ?, mpesa_environment = ?, "
         "account_type = ?, till_number = ?, callback_url = ?, "
         "mpesa_credentials_verified = 0, mpesa_last_test = NULL, "
-        "mpesa_test_status = NULL, prompt_proven_at = NULL WHERE id = ?",
+        "mpesa_test_status = NULL, prompt_proven_at = NULL, credentials_digest = ?, "
+        "credentials_saved_at = ? WHERE id = ?",
         (
             stored.consumer_key,
             stored.consumer_secret,
@@ -66,6 +74,8 @@ def save_credentials(
             stored.account_type,
             stored.till_number,
             callback_url,
+            stored.digest,
+            saved_at,
             provider_id,
         ),
     )

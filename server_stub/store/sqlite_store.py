@@ -146,7 +146,9 @@ class SqliteStore:
     ) -> bool:
         """Replace a provider's credentials and clear the verification fields."""
         return await self._writer.run(
-            lambda conn: providers.save_credentials(conn, provider_id, credentials, callback_url)
+            lambda conn: providers.save_credentials(
+                conn, provider_id, credentials, callback_url, self._clock()
+            )
         )
 
     async def record_credentials_test(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bucket_desktop.services.credentials import DarajaCredentials
 from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.testing import RunningRelay
 from tests.server_stub.helpers import (
@@ -100,3 +101,12 @@ def test_only_the_owner_sends_test_prompts_and_amounts_stay_small(shop: Provider
         "/payments/bucket/test-prompt/", json={"phone_number": phone, "amount": 500}
     )
     assert big.status_code == 400 and big.json()["error"]["field"] == "amount"
+
+
+def test_the_summary_says_what_the_relay_holds_and_when_it_came(shop: Provider) -> None:
+    held = summary(shop)
+    creds = DarajaCredentials.from_dict(PAYBILL_CREDENTIALS)
+    assert held["pushed_at"] and held["credentials_digest"] == creds.digest()
+    other = DarajaCredentials.from_dict({**PAYBILL_CREDENTIALS, "passkey": "1" * 64})
+    assert other.digest() != creds.digest()
+    assert PAYBILL_CREDENTIALS["passkey"] not in json.dumps(held)

@@ -132,3 +132,27 @@ def test_the_first_push_stops_unless_the_owner_confirms_the_fingerprint(
     client = RelayClient(desktop.http, relay.base_url, provider["owner_token"])
     assert not run(client.credentials()).configured
     assert relay.base_url not in desktop.settings.pinned_fingerprints
+
+
+def test_changes_not_yet_on_the_relay_are_marked_until_pushed(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+) -> None:
+    desktop = pushed_desktop(qtbot, run, make_desktop, relay, provider["owner_token"])
+    view = desktop.settings_page.view
+    assert view.relay_holds.text().startswith(f"Paybill {GOOD.shortcode} · Sandbox · pushed ")
+    assert not view.unpushed.isVisible()
+
+    type_into(qtbot, view.passkey, "e" * 64)  # a secret: compared by digest, never sent back
+    assert view.unpushed.isVisible() and "Unpushed changes" in view.unpushed.text()
+    assert click(qtbot, view.local_status, view.save_button) is StatusKind.OK
+    assert view.unpushed.isVisible()  # saved on this PC is not on the relay
+
+    type_into(qtbot, view.passkey, GOOD.passkey)  # back to what the relay holds
+    assert not view.unpushed.isVisible()
+    type_into(qtbot, view.passkey, "e" * 64)
+    assert click(qtbot, view.relay_status, view.push_button) is StatusKind.OK
+    assert not view.unpushed.isVisible()
