@@ -63,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     issue = commands.add_parser("issue-token", help="issue another token for a provider")
     issue.add_argument("--provider", type=int, required=True)
     issue.add_argument("--role", choices=[role.value for role in Role], required=True)
-    revoke = commands.add_parser("revoke-token", help="revoke a token at once")
+    revoke = commands.add_parser(
+        "revoke-token", help="revoke a token at once (write -- before one starting with -)"
+    )
     revoke.add_argument("token")
     creds = commands.add_parser(
         "set-credentials", help="store a provider's credentials JSON read from stdin"

@@ -9,8 +9,14 @@ MAX_TOKEN_CHARS = 128
 
 
 def new_token() -> str:
-    """A fresh 256-bit token, URL-safe (it also goes into callback paths)."""
-    return secrets.token_urlsafe(32)
+    """A fresh 256-bit token, URL-safe (it also goes into callback paths).
+
+    Never starting with "-": one in 64 did, and `bucket-relay revoke-token -Ab3...` then reads
+    the token as an option (seen as a flaky CLI test).
+    """
+    while (token := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return token
 
 
 def token_hash(token: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -9,9 +10,11 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from server_stub import tokens
 from server_stub.atrest import load_secret_box
 from server_stub.relay_key import load_relay_key
 from server_stub.settings import load_settings
+from server_stub.store.records import Role
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.testing import relay_environment, run_cli
 from server_stub.vault import CredentialVault
@@ -154,3 +157,29 @@ def test_set_push_limit_per_provider_and_back_to_the_default(tmp_path: Path) -> 
     assert "RELAY_PUSHES_PER_MINUTE must be a whole number" in cli_fails(
         bad_setting, "set-push-limit", "--provider", provider, "--default"
     )
+
+
+def test_new_tokens_never_look_like_an_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = iter(["-looks-like-an-option", "A-fine-token"])
+    monkeypatch.setattr(tokens.secrets, "token_urlsafe", lambda _n: next(drawn))
+    assert tokens.new_token() == "A-fine-token"
+
+
+def test_a_token_starting_with_a_dash_is_revoked_after_double_dash(tmp_path: Path) -> None:
+    env = relay_environment(tmp_path)
+    provider = cli_ok(env, "create-provider", "--name", "Older Shop")["provider_id"]
+    # Tokens issued before new_token avoided a leading dash still exist on relays.
+    store_token = "-older-token-000000000000000000000000000000"
+
+    async def add_old_token() -> None:
+        store = SqliteStore(load_settings(env).database_path, time.time)
+        try:
+            await store.add_token(
+                tokens.token_hash(store_token), int(provider), Role.ATTENDANT, 0.0
+            )
+        finally:
+            await store.close()
+
+    asyncio.run(add_old_token())
+    revoked = cli_ok(env, "revoke-token", "--", store_token)
+    assert revoked["revoked"] is True
