@@ -156,6 +156,7 @@ def _relay_env(demo: DemoEnvironment, relay_url: str) -> dict[str, str]:
         "MPESA_ENVIRONMENT": "sandbox",
         "RELAY_RECONCILE_FIRST_S": "5",
         "RELAY_RECONCILE_UNTIL_S": "60",
+        "RELAY_CONFIRM_FIRST_S": "1",
     }
 
 

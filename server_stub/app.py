@@ -13,12 +13,15 @@ import httpx
 from fastapi import FastAPI
 
 from bucket_desktop.services.daraja_client import DarajaClient
+from server_stub.access.keys import AccessKeyring
 from server_stub.api import (
+    access_routes,
     bucket_routes,
     callback_routes,
     desk_routes,
     feed_routes,
     health_routes,
+    plan_routes,
 )
 from server_stub.api.callback_schema import SAFE_JSON
 from server_stub.api.errors import install_error_handlers
@@ -81,7 +84,15 @@ def create_app(
     install_error_handlers(app)
     _publish_shared_schemas(app)
     install_rate_limits(app, settings.pushes_per_minute)
-    for module in (bucket_routes, desk_routes, feed_routes, callback_routes, health_routes):
+    for module in (
+        bucket_routes,
+        desk_routes,
+        plan_routes,
+        access_routes,
+        feed_routes,
+        callback_routes,
+        health_routes,
+    ):
         app.include_router(module.router)
     app.add_middleware(RequestIds, trusted_proxies=settings.trusted_proxies)
     return app
@@ -121,7 +132,7 @@ async def _running_services(
     settings: RelaySettings, clock: Callable[[], float], metrics: RelayMetrics
 ) -> AsyncIterator[RelayServices]:
     box = load_secret_box(settings)
-    store = SqliteStore(settings.database_path, clock)
+    store = SqliteStore(settings.database_path, clock, access_keys=AccessKeyring(box))
     try:
         async with httpx.AsyncClient() as http:
             relay_key = await load_relay_key(store, box)
@@ -170,10 +181,11 @@ def _compose(
             store,
             notifier,
             settings.callback_allowed_ips,
-            settings.reconcile_until_s,
+            settings.confirm_first_s,
             clock,
             settings.unknown_callbacks_per_minute,
             metrics,
         ),
         waiters=waiters,
+        clock=clock,
     )

@@ -53,13 +53,13 @@ class CallbackInbox:
         store: Store,
         notifier: FeedNotifier,
         allowed_sources: tuple[IpNetwork, ...],
-        verify_after_s: float,
+        confirm_after_s: float,
         clock: Callable[[], float],
         unmatched_per_minute: int = 20,
         metrics: RelayMetrics | None = None,
     ) -> None:
         self._metrics = metrics
-        self._verify_after_s = verify_after_s
+        self._confirm_after_s = confirm_after_s
         self._unmatched = SlidingWindow(unmatched_per_minute)
         self._store = store
         self._notifier = notifier
@@ -113,7 +113,7 @@ class CallbackInbox:
             provider_id=_provider_id(provider_ref),
             result=result,
             rejection=_refusal_outcome(refusal),
-            verify_after_s=self._verify_after_s,
+            confirm_after_s=self._confirm_after_s,
         )
         if changed is not None:
             self._notifier.notify(changed)

@@ -25,9 +25,10 @@ from bucket_desktop.services.mpesa_rules import (
 from server_stub.errors import RelayError
 from server_stub.feed import FeedNotifier
 from server_stub.metrics import RelayMetrics
+from server_stub.plans.charging import plan_terms
 from server_stub.reconcile import Reconciler
 from server_stub.store.protocol import Store
-from server_stub.store.records import NewPush, PaymentRecord, Purpose
+from server_stub.store.records import NewPush, PaymentRecord, PlanRecord, Purpose
 from server_stub.tokens import new_token, token_hash
 from server_stub.vault import CredentialVault
 
@@ -44,10 +45,17 @@ class PushRequest:
     amount: int
     account_reference: str
     transaction_desc: str
+    plan_id: int | None = None
+    plan_terms: str | None = None
 
     @classmethod
     def validate(
-        cls, phone_number: str, amount: object, account_reference: str, transaction_desc: str
+        cls,
+        phone_number: str,
+        amount: object,
+        account_reference: str,
+        transaction_desc: str,
+        plan: PlanRecord | None = None,
     ) -> PushRequest:
         """Apply the M-PESA rules; RelayError 400 naming the field on any refusal."""
         try:
@@ -56,6 +64,8 @@ class PushRequest:
                 amount=validate_amount(amount),
                 account_reference=validate_account_reference(account_reference),
                 transaction_desc=validate_transaction_desc(transaction_desc),
+                plan_id=plan.id if plan else None,
+                plan_terms=plan_terms(plan),
             )
         except RuleError as error:
             raise RelayError(error.message, code="invalid", field=error.field) from None
@@ -139,6 +149,8 @@ class PushService:
                 purpose=purpose,
                 sent_by_token_id=sender.token_id if sender else None,
                 sent_by_name=sender.name if sender else None,
+                plan_id=request.plan_id,
+                plan_terms=request.plan_terms,
             ),
             guard_since=now - SAME_PHONE_GUARD_S,
         )

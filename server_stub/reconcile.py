@@ -1,7 +1,8 @@
 """Reconciliation: ask Daraja about pushes whose callback has not come (DARAJA.md, "Timing").
 
 The first query goes out `first_s` after the push, then with doubling gaps, the last one at
-`until_s`. "Being processed" keeps the push pending; Daraja errors simply reschedule.
+`until_s`. "Being processed" keeps the push pending; Daraja errors simply reschedule. The same sweep
+confirms paid callbacks (`server_stub.access.confirmation` gives their schedule).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable
 
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.daraja_errors import DarajaError
+from bucket_desktop.services.mpesa_rules import PaymentStatus
+from server_stub.access.confirmation import GAVE_UP, next_confirm_at, permanent_problem
 from server_stub.errors import RelayError
 from server_stub.feed import FeedNotifier
 from server_stub.metrics import RelayMetrics
@@ -104,28 +107,46 @@ class Reconciler:
         return await self.query(payment)
 
     async def query(self, payment: PaymentRecord) -> PaymentRecord | None:
-        """One STK query for a push; returns the payment when it changed."""
-        result = await self._ask_daraja(payment)
-        next_at = self.next_query_at(payment.created_at, payment.query_attempts + 1)
+        """One STK query for a push (pending, or paid and awaiting confirmation)."""
+        result, permanent = await self._ask_daraja(payment)
+        now = self._clock()
+        problem = None
+        if payment.status is PaymentStatus.PENDING:
+            next_at = self.next_query_at(payment.created_at, payment.query_attempts + 1)
+        else:
+            next_at = next_confirm_at(
+                payment.confirm_from or payment.updated_at, payment.confirm_attempts + 1, now
+            )
+            if result is None and (permanent or next_at is None):
+                problem = permanent_problem(permanent) if permanent else GAVE_UP
+                log.warning("Push %s flagged: not confirmed", payment.checkout_request_id)
         changed = await self._store.apply_query(
-            payment.id, result, next_query_at=next_at, now=self._clock()
+            payment.id, result, next_query_at=next_at, now=now, problem=problem
         )
         if changed is not None:
-            log.info("Push %s settled by query: %s", payment.checkout_request_id, changed.status)
+            log.info(
+                "Push %s after query: %s, confirmation %s",
+                payment.checkout_request_id,
+                changed.status,
+                changed.confirmation,
+            )
             self._notifier.notify(payment.provider_id)
         return changed
 
-    async def _ask_daraja(self, payment: PaymentRecord) -> StkResult | None:
+    async def _ask_daraja(self, payment: PaymentRecord) -> tuple[StkResult | None, str | None]:
+        """Daraja's final answer, or None and (for an error retrying cannot fix) its reason."""
         if payment.checkout_request_id is None:
-            return None
+            return None, None
         provider = await self._store.get_provider(payment.provider_id)
         if provider is None:
-            return None
+            return None, "the provider no longer exists"
         try:
             credentials = self._vault.open(provider)
             async with self._limit:
                 answer = await self._daraja.stk_query(credentials, payment.checkout_request_id)
-        except (DarajaError, RelayError) as error:
+        except RelayError as error:
+            return None, error.message.rstrip(".")
+        except DarajaError as error:
             if self.metrics is not None:
                 self.metrics.daraja_errors.labels("stk_query", error.code).inc()
             log.warning(
@@ -133,12 +154,12 @@ class Reconciler:
                 payment.checkout_request_id,
                 error.code,
             )
-            return None
+            return None, None if error.retryable else f"Daraja error {error.code}"
         if answer.pending or answer.result_code is None:
-            return None
+            return None, None
         return StkResult(
             result_code=answer.result_code,
             result_desc=answer.result_desc,
             checkout_request_id=payment.checkout_request_id,
             merchant_request_id=answer.merchant_request_id,
-        )
+        ), None

@@ -39,6 +39,8 @@ class RelaySettings:
     trusted_proxies: tuple[IpNetwork, ...] = ()
     reconcile_first_s: float = 20.0
     reconcile_until_s: float = 180.0
+    # The STK query confirming a paid callback goes out this long after it (DESIGN.md 13).
+    confirm_first_s: float = 2.0
     callback_max_bytes: int = DEFAULT_CALLBACK_CAP
     json_max_bytes: int = DEFAULT_JSON_CAP
     log_level: str = "INFO"
@@ -94,6 +96,7 @@ def load_settings(environ: Mapping[str, str]) -> RelaySettings:
         trusted_proxies=_networks(environ, "TRUSTED_PROXIES"),
         reconcile_first_s=first,
         reconcile_until_s=until,
+        confirm_first_s=_seconds(environ, "RELAY_CONFIRM_FIRST_S", 2.0),
         log_level=_log_level(environ.get("RELAY_LOG_LEVEL", "INFO")),
         log_format=_log_format(environ.get("RELAY_LOG_FORMAT", "text")),
         metrics_address=_metrics_address(environ.get("RELAY_METRICS_ADDRESS", "")),

@@ -18,7 +18,7 @@ class CallbackOutcome(StrEnum):
     """What happened to a stored callback; kept with the raw body."""
 
     APPLIED = "applied"
-    CONFIRMED = "confirmed"
+    RECEIPT_ADDED = "receipt_added"
     DUPLICATE = "duplicate"
     DISPUTED = "disputed"
     IGNORED_DISPUTED = "ignored_disputed"
@@ -34,7 +34,7 @@ class CallbackOutcome(StrEnum):
     @property
     def changed_payment(self) -> bool:
         """The payment row changed, so the feed must wake."""
-        return self in (self.APPLIED, self.CONFIRMED, self.DISPUTED)
+        return self in (self.APPLIED, self.RECEIPT_ADDED, self.DISPUTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ def decide_callback(
     ):
         # The query settled it first; the late callback adds what a query cannot: the receipt.
         # A second receipt for the same push is no confirmation: it falls through to a dispute.
-        return _settle(payment, result, ResolvedBy.QUERY), CallbackOutcome.CONFIRMED
+        return _settle(payment, result, ResolvedBy.QUERY), CallbackOutcome.RECEIPT_ADDED
     sources = (
         "two callbacks"
         if payment.resolved_by is ResolvedBy.CALLBACK or payment.mpesa_receipt_number

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Depends, Header, Request
 from server_stub.api.auth import Caller, any_role, owner_only
 from server_stub.api.bodies import json_body
 from server_stub.api.errors import error_responses
+from server_stub.api.plan_routes import plan_not_found
 from server_stub.api.requests import (
     CredentialsPut,
     InitiateRequest,
     StatusRequest,
+    initiate_body,
     request_body,
 )
 from server_stub.api.schemas import (
@@ -27,6 +29,7 @@ from server_stub.api.schemas import (
 )
 from server_stub.api.state import RelayServices, relay_of
 from server_stub.errors import RelayError
+from server_stub.plans.charging import plan_charge
 from server_stub.pushes import PushRequest, Sender
 from server_stub.rate_limit import charge_stk_push
 
@@ -39,7 +42,7 @@ BODY_ERRORS = (400, 401, 413, 415)
 @router.post(
     "/initiate/",
     response_model=InitiateResponse,
-    openapi_extra=request_body(InitiateRequest),
+    openapi_extra=initiate_body(),
     responses=error_responses(*BODY_ERRORS, 404, 409, 429, 502, 503),
 )
 async def initiate(
@@ -51,9 +54,15 @@ async def initiate(
     relay = relay_of(request)
     await charge_stk_push(request, caller.provider_id)
     body = await json_body(request, InitiateRequest, relay.settings.json_max_bytes)
-    push = PushRequest.validate(
-        body.phone_number, body.amount, body.account_reference, body.transaction_desc
+    plan = None
+    if body.plan_id is not None:
+        plan = await relay.store.plans.get(caller.provider_id, body.plan_id)
+        if plan is None or plan.archived:
+            raise plan_not_found()
+    amount, reference, description = plan_charge(
+        plan, body.amount, body.account_reference, body.transaction_desc
     )
+    push = PushRequest.validate(body.phone_number, amount, reference, description, plan)
     key = _idempotency_key(idempotency_key)
     sender = Sender(caller.token_id, caller.name)
     done = await relay.pushes.initiate(caller.provider_id, push, key, sender=sender)

@@ -1,8 +1,9 @@
 """The feed's JSON, built from per-payment fragments cached by their full stored state.
 
 Every desktop long-polls the same few latest changes, so the same rows are encoded again and
-again. A fragment is keyed by the whole `PaymentRecord` (frozen, hashable): any change to a
-payment makes a new key, so a cached fragment can never be stale.
+again. A fragment is keyed by the whole `PaymentRecord` (frozen, hashable), its access and
+deliveries included: any change to a payment or its access makes a new key, so a cached
+fragment can never be stale.
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ def payment_json(payment: PaymentRecord) -> bytes:
     ).encode("utf-8")
 
 
-def page_json(payments: Sequence[PaymentRecord], cursor: int, store_id: str, head: int) -> bytes:
-    """`{"items": [...], "cursor": N, "store_id": "...", "head": H}` for the feed."""
+def page_json(
+    payments: Sequence[PaymentRecord], cursor: int, store_id: str, head: int, plans_version: int
+) -> bytes:
+    """`{"items": [...], "cursor": N, "store_id": "...", "head": H, "plans_version": V}`."""
     items = b",".join(payment_json(payment) for payment in payments)
-    tail = json.dumps({"store_id": store_id, "head": head}, separators=(",", ":")).encode()
+    tail = json.dumps(
+        {"store_id": store_id, "head": head, "plans_version": plans_version},
+        separators=(",", ":"),
+    ).encode()
     return b'{"items":[' + items + b'],"cursor":' + str(cursor).encode() + b"," + tail[1:]

@@ -35,18 +35,23 @@ async def payments(request: Request) -> Response:
     deadline = loop.time() + query.wait
     # Take the event before reading, so a commit between the read and the wait still wakes.
     changed = relay.notifier.current(caller.provider_id)
+    plans_version = first_version = await relay.store.plans.version(caller.provider_id)
     rows = await relay.store.payments_after(caller.provider_id, query.after, query.limit)
     head = await relay.store.feed_head(caller.provider_id)
     # A cursor above head comes from history this store never had (a restore): answer at once,
     # the desk starts again from zero.
     if not rows and query.wait > 0 and query.after <= head:
         with relay.waiters.holding(caller.token_key):
-            while not rows and (remaining := deadline - loop.time()) > 0:
+            # A plan write also ends the wait, so every desk reloads the plans at once.
+            while not rows and plans_version == first_version:
+                if (remaining := deadline - loop.time()) <= 0:
+                    break
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(changed.wait(), remaining)
                     # Revoking a desk wakes its provider's feed: the revoked desk hears at once.
                     await still_valid(request, caller)
                 changed = relay.notifier.current(caller.provider_id)
+                plans_version = await relay.store.plans.version(caller.provider_id)
                 rows = await relay.store.payments_after(
                     caller.provider_id, query.after, query.limit
                 )
@@ -54,5 +59,5 @@ async def payments(request: Request) -> Response:
         head = await relay.store.feed_head(caller.provider_id)
     cursor = rows[-1].seq if rows and rows[-1].seq is not None else query.after
     # The hottest read route: cached per-payment JSON, no pydantic pass (see feed_json).
-    body = page_json(rows, cursor, relay.store.store_id, head)
+    body = page_json(rows, cursor, relay.store.store_id, head, plans_version)
     return Response(body, media_type="application/json")

@@ -26,7 +26,7 @@ PHONE_PATTERN = (
     rf"[71]{_SEP}*(?:[0-9]{_SEP}*){{8}}$"
 )
 # Printable text with at least one visible character (Daraja shows it to the customer).
-_SHORT_TEXT = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+SHORT_TEXT = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 _IDENTIFIER = r"^[!-~]+$"
 
 
@@ -43,11 +43,15 @@ def request_body(model: type[BaseModel], *, required: bool = True) -> dict[str, 
     }
 
 
-def _whole_number(value: object) -> object:
+def whole_number(value: object) -> object:
     """JSON integers, and numbers like 10.0 (JSON Schema counts them as integers)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+# An integer field that also takes JSON numbers like 10.0 (JSON Schema counts them as integers).
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
 
 
 class JsonRequest(BaseModel):
@@ -57,16 +61,40 @@ class JsonRequest(BaseModel):
 
 
 class InitiateRequest(JsonRequest):
-    """Charge a customer: the phone in any common Kenyan form, whole shillings."""
+    """Charge a customer: the phone in any common Kenyan form, whole shillings.
+
+    With `plan_id`, the amount and texts come from the plan (an amount that differs from its
+    price is refused); without one, all three are required.
+    """
 
     phone_number: str = Field(max_length=32, pattern=PHONE_PATTERN, examples=["0712 345 678"])
-    amount: Annotated[int, BeforeValidator(_whole_number)] = Field(ge=MIN_AMOUNT, le=MAX_AMOUNT)
-    account_reference: str = Field(
-        min_length=1, max_length=MAX_ACCOUNT_REFERENCE, pattern=_SHORT_TEXT
+    amount: (
+        Annotated[int, Field(ge=MIN_AMOUNT, le=MAX_AMOUNT), BeforeValidator(whole_number)] | None
+    ) = None
+    account_reference: str | None = Field(
+        default=None, min_length=1, max_length=MAX_ACCOUNT_REFERENCE, pattern=SHORT_TEXT
     )
-    transaction_desc: str = Field(
-        min_length=1, max_length=MAX_TRANSACTION_DESC, pattern=_SHORT_TEXT
+    transaction_desc: str | None = Field(
+        default=None, min_length=1, max_length=MAX_TRANSACTION_DESC, pattern=SHORT_TEXT
     )
+    plan_id: int | None = Field(default=None, ge=1, le=2**53)
+
+
+def initiate_body() -> dict[str, Any]:
+    """InitiateRequest's published body: the charge's three fields, or a plan."""
+    extra = request_body(InitiateRequest)
+    schema = extra["requestBody"]["content"]["application/json"]["schema"]
+    for name, field in schema["properties"].items():
+        # Optional means "may be left out", not "may be null": publish the value's own type.
+        options = [option for option in field.pop("anyOf", []) if option.get("type") != "null"]
+        if options:
+            field.pop("default", None)
+            schema["properties"][name] = {**options[0], **field}
+    schema["anyOf"] = [
+        {"required": ["amount", "account_reference", "transaction_desc"]},
+        {"required": ["plan_id"]},
+    ]
+    return extra
 
 
 class StatusRequest(JsonRequest):
@@ -91,7 +119,7 @@ class TestPromptRequest(JsonRequest):
     """The owner's test prompt: a phone the owner holds, KES 1 unless told otherwise."""
 
     phone_number: str = Field(max_length=32, pattern=PHONE_PATTERN, examples=["0712 345 678"])
-    amount: Annotated[int, BeforeValidator(_whole_number)] = Field(
+    amount: Annotated[int, BeforeValidator(whole_number)] = Field(
         default=1, ge=MIN_AMOUNT, le=TEST_PROMPT_MAX_AMOUNT
     )
 
@@ -99,10 +127,10 @@ class TestPromptRequest(JsonRequest):
 class DeskCreate(JsonRequest):
     """A new attendant desk and the name it is listed under."""
 
-    name: str = Field(min_length=1, max_length=MAX_DESK_NAME, pattern=_SHORT_TEXT)
+    name: str = Field(min_length=1, max_length=MAX_DESK_NAME, pattern=SHORT_TEXT)
 
 
 class DeskRename(JsonRequest):
     """A desk's new name."""
 
-    name: str = Field(min_length=1, max_length=MAX_DESK_NAME, pattern=_SHORT_TEXT)
+    name: str = Field(min_length=1, max_length=MAX_DESK_NAME, pattern=SHORT_TEXT)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from server_stub.store.records import PaymentRecord
+from server_stub.store.records import AccessRecord, PaymentRecord
 
 
 class ErrorDetail(BaseModel):
@@ -42,6 +43,40 @@ class SentBy(BaseModel):
     name: str
 
 
+class DeliveryItem(BaseModel):
+    """One mechanism's delivery of an access (RADIUS, MikroTik)."""
+
+    mechanism: str
+    state: str
+    attempts: int
+    last_error: str | None
+    next_try_at: str | None
+
+
+class AccessItem(BaseModel):
+    """What the payment gives the customer: a code or a voucher, and how long it lasts."""
+
+    code: str
+    plan_id: int | None
+    starts_at: str
+    expires_at: str | None
+    state: Literal["issued", "delivered", "failed", "revoked"]
+    voucher: bool
+    deliveries: list[DeliveryItem]
+
+
+class PlanTerms(BaseModel):
+    """The plan's terms as they were when the payment was made."""
+
+    id: int
+    name: str
+    price: int
+    duration_minutes: int
+    data_cap_mb: int | None
+    speed: str | None
+    router_profile: str | None
+
+
 class PaymentItem(BaseModel):
     """One STK push and how it ended."""
 
@@ -61,6 +96,12 @@ class PaymentItem(BaseModel):
     seq: int
     purpose: Literal["sale", "test"] = "sale"
     sent_by: SentBy | None = None
+    plan_id: int | None = None
+    plan: PlanTerms | None = None
+    confirmation: Literal["pending", "confirmed", "not_needed"] | None = None
+    # Why a paid payment could not be confirmed (a person must look), or null.
+    confirmation_problem: str | None = None
+    access: AccessItem | None = None
 
     @classmethod
     def of(cls, payment: PaymentRecord) -> PaymentItem:
@@ -91,6 +132,33 @@ def payment_fields(payment: PaymentRecord) -> dict[str, Any]:
             if payment.sent_by_token_id is not None
             else None
         ),
+        "plan_id": payment.plan_id,
+        "plan": json.loads(payment.plan_terms) if payment.plan_terms else None,
+        "confirmation": payment.confirmation.value if payment.confirmation else None,
+        "confirmation_problem": payment.confirm_problem,
+        "access": access_fields(payment.access) if payment.access else None,
+    }
+
+
+def access_fields(access: AccessRecord) -> dict[str, Any]:
+    """An AccessItem as plain JSON data."""
+    return {
+        "code": access.code,
+        "plan_id": access.plan_id,
+        "starts_at": iso_time(access.starts_at),
+        "expires_at": iso_time(access.expires_at) or None,
+        "state": access.state.value,
+        "voucher": access.voucher,
+        "deliveries": [
+            {
+                "mechanism": delivery.mechanism,
+                "state": delivery.state,
+                "attempts": delivery.attempts,
+                "last_error": delivery.last_error,
+                "next_try_at": iso_time(delivery.next_try_at) or None,
+            }
+            for delivery in access.deliveries
+        ],
     }
 
 
@@ -107,9 +175,10 @@ class PaymentsPage(BaseModel):
     cursor: int
     # The store's identity and the provider's last seq: a desk whose store_id differs, or whose
     # cursor is above head, reloads from zero (the relay's database was restored or replaced).
-    # `plans_version` (DESIGN.md section 13) joins these when plans live on the relay.
     store_id: str
     head: int
+    # Changes with every plan write: reload the plans when it differs from the last seen.
+    plans_version: int = 0
 
 
 class CredentialsSummary(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -33,6 +35,7 @@ class RelayServices:
     nonces: NonceBook
     inbox: CallbackInbox
     waiters: WaiterLimit
+    clock: Callable[[], float] = time.time
 
 
 def relay_of(request: Request) -> RelayServices:

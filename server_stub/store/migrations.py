@@ -132,6 +132,85 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE providers ADD COLUMN credentials_digest TEXT;
         """,
     ),
+    (
+        # Plans, confirmation, access codes, voucher pools and the delivery outbox (DESIGN.md
+        # sections 9 and 13). Payments paid before this version need no confirmation and get no
+        # access rows: an upgrade must not flood routers or receivers.
+        5,
+        """
+        CREATE TABLE plans (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            provider_id INTEGER NOT NULL REFERENCES providers(id),
+            name TEXT NOT NULL,
+            price INTEGER NOT NULL CHECK (price > 0),
+            duration_minutes INTEGER NOT NULL CHECK (duration_minutes > 0),
+            data_cap_mb INTEGER,
+            speed TEXT,
+            router_profile TEXT,
+            account_reference TEXT NOT NULL,
+            transaction_desc TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            archived_at REAL
+        );
+        CREATE INDEX plans_provider ON plans (provider_id, archived_at);
+        ALTER TABLE providers ADD COLUMN plans_version INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE providers ADD COLUMN access_at_callback INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE payments ADD COLUMN plan_id INTEGER REFERENCES plans(id);
+        ALTER TABLE payments ADD COLUMN plan_terms TEXT;
+        ALTER TABLE payments ADD COLUMN confirmation TEXT CHECK (confirmation IS NULL OR
+            confirmation IN ('pending', 'confirmed', 'not_needed'));
+        ALTER TABLE payments ADD COLUMN confirm_attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE payments ADD COLUMN confirm_from REAL;
+        ALTER TABLE payments ADD COLUMN confirm_problem TEXT;
+        UPDATE payments SET confirmation = 'not_needed', next_query_at = NULL
+            WHERE status = 'paid';
+        CREATE TABLE access (
+            id INTEGER PRIMARY KEY,
+            provider_id INTEGER NOT NULL REFERENCES providers(id),
+            payment_id INTEGER NOT NULL UNIQUE REFERENCES payments(id),
+            plan_id INTEGER REFERENCES plans(id),
+            code TEXT NOT NULL,
+            voucher_id INTEGER,
+            starts_at REAL NOT NULL,
+            expires_at REAL,
+            state TEXT NOT NULL
+                CHECK (state IN ('issued', 'delivered', 'failed', 'revoked')),
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            UNIQUE (provider_id, code)
+        );
+        CREATE TABLE vouchers (
+            id INTEGER PRIMARY KEY,
+            provider_id INTEGER NOT NULL REFERENCES providers(id),
+            plan_id INTEGER NOT NULL REFERENCES plans(id),
+            code TEXT NOT NULL,
+            password TEXT,
+            imported_at REAL NOT NULL,
+            access_id INTEGER UNIQUE REFERENCES access(id),
+            UNIQUE (provider_id, code)
+        );
+        CREATE INDEX vouchers_unused ON vouchers (plan_id, id) WHERE access_id IS NULL;
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            access_id INTEGER NOT NULL REFERENCES access(id),
+            mechanism TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('add', 'remove')),
+            state TEXT NOT NULL
+                CHECK (state IN ('pending', 'leased', 'delivered', 'failed', 'revoked')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_try_at REAL,
+            lease_id TEXT,
+            lease_until REAL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            UNIQUE (access_id, mechanism, action)
+        );
+        CREATE INDEX deliveries_due ON deliveries (mechanism, next_try_at)
+            WHERE state IN ('pending', 'failed', 'leased');
+        """,
+    ),
 )
 
 

@@ -9,17 +9,47 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from server_stub.plans.rules import PlanFields
 from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store.records import (
     EncryptedCredentials,
     NewPush,
     PaymentRecord,
+    PlanRecord,
     ProviderRecord,
     RawCallback,
+    Removal,
     Reservation,
     Role,
     TokenRecord,
 )
+
+
+class PlanStore(Protocol):
+    """A provider's plans; every write bumps its plans version."""
+
+    async def list(self, provider_id: int, *, archived: bool) -> list[PlanRecord]:
+        """The provider's plans, oldest first: current ones, or archived ones."""
+
+    async def get(self, provider_id: int, plan_id: int) -> PlanRecord | None:
+        """One plan of this provider, or None."""
+
+    async def version(self, provider_id: int) -> int:
+        """Bumped by every plan write."""
+
+    async def vouchers_left(self, provider_id: int) -> dict[int, tuple[int, int]]:
+        """(unused, imported) vouchers per plan id; plans without a pool are absent."""
+
+    async def create(self, provider_id: int, fields: PlanFields, now: float) -> PlanRecord:
+        """A new plan."""
+
+    async def update(
+        self, provider_id: int, plan_id: int, fields: PlanFields, archived: bool | None, now: float
+    ) -> PlanRecord | None:
+        """Change a plan; None if not found."""
+
+    async def remove(self, provider_id: int, plan_id: int, now: float) -> Removal | None:
+        """Archive a plan in use, delete one never used; None if not found."""
 
 
 class Store(Protocol):
@@ -28,6 +58,10 @@ class Store(Protocol):
     # The identity (a uuid4, changed by a restore) and schema version of the open database.
     store_id: str
     schema_version: int
+
+    @property
+    def plans(self) -> PlanStore:
+        """The providers' plans."""
 
     async def close(self) -> None:
         """Finish pending writes and release the database."""
@@ -62,6 +96,12 @@ class Store(Protocol):
 
     async def set_push_limit(self, provider_id: int, per_minute: int | None) -> bool:
         """Set (None: clear) the provider's push limit; False when there is no such provider."""
+
+    async def access_at_callback(self, provider_id: int) -> bool:
+        """Whether the provider gives access at the callback, before confirmation."""
+
+    async def set_access_at_callback(self, provider_id: int, enabled: bool) -> None:
+        """Switch access at the callback on or off for the provider."""
 
     async def callback_token_known(self, token_hash: str) -> bool:
         """Whether a push was made with this callback token."""
@@ -133,12 +173,12 @@ class Store(Protocol):
         provider_id: int | None,
         result: StkResult | None,
         rejection: CallbackOutcome | None,
-        verify_after_s: float,
+        confirm_after_s: float,
     ) -> tuple[CallbackOutcome, int | None]:
         """Store a raw callback and apply it; returns the outcome and the provider it changed.
 
-        A push a callback settles as paid gets one verifying query `verify_after_s` after it
-        was created.
+        A push a callback settles as paid is confirmed by a query from `confirm_after_s` after
+        the callback (and gets its access at once when the provider chose so).
         """
 
     async def due_for_query(self, now: float, limit: int) -> list[PaymentRecord]:
@@ -148,6 +188,16 @@ class Store(Protocol):
         """When the earliest scheduled query is due, or None."""
 
     async def apply_query(
-        self, payment_id: int, result: StkResult | None, *, next_query_at: float | None, now: float
+        self,
+        payment_id: int,
+        result: StkResult | None,
+        *,
+        next_query_at: float | None,
+        now: float,
+        problem: str | None = None,
     ) -> PaymentRecord | None:
-        """Record a query (None: still pending) and reschedule; returns the row if it changed."""
+        """Record a query (None: no answer yet) and reschedule; returns the row if it changed.
+
+        A pending push is settled; a paid one awaiting confirmation is confirmed (with its
+        access) or disputed; `problem` flags a confirmation that cannot go on.
+        """

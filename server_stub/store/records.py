@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 
@@ -20,6 +21,23 @@ class Purpose(StrEnum):
 
     SALE = "sale"
     TEST = "test"
+
+
+class Confirmation(StrEnum):
+    """Whether a paid callback was confirmed by an STK query (DESIGN.md section 13)."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    NOT_NEEDED = "not_needed"
+
+
+class AccessState(StrEnum):
+    """Where a payment's access stands."""
+
+    ISSUED = "issued"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    REVOKED = "revoked"
 
 
 class ResolvedBy(StrEnum):
@@ -78,6 +96,66 @@ class TokenRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One attempt line of the outbox: a mechanism delivering (or removing) an access."""
+
+    id: int
+    mechanism: str
+    action: str
+    state: str
+    attempts: int
+    last_error: str | None
+    next_try_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRecord:
+    """What a paid payment gives: a code (or a voucher), its plan and validity."""
+
+    id: int
+    code: str
+    plan_id: int | None
+    starts_at: float
+    expires_at: float | None
+    state: AccessState
+    voucher: bool
+    deliveries: tuple[DeliveryRecord, ...] = ()
+
+
+# What removing a plan did: a plan in use is archived, one never used is deleted.
+Removal = Literal["archived", "deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRecord:
+    """A provider's plan; a plan in use is archived, never deleted."""
+
+    id: int
+    provider_id: int
+    name: str
+    price: int
+    duration_minutes: int
+    data_cap_mb: int | None
+    speed: str | None
+    router_profile: str | None
+    account_reference: str
+    transaction_desc: str
+    archived: bool
+
+    def terms(self) -> dict[str, object]:
+        """What a payment keeps of the plan it was sold on."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "price": self.price,
+            "duration_minutes": self.duration_minutes,
+            "data_cap_mb": self.data_cap_mb,
+            "speed": self.speed,
+            "router_profile": self.router_profile,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentRecord:
     """One STK push and how it ended."""
 
@@ -103,6 +181,15 @@ class PaymentRecord:
     purpose: Purpose = Purpose.SALE
     sent_by_token_id: int | None = None
     sent_by_name: str | None = None
+    plan_id: int | None = None
+    # The plan's terms as sold (JSON text, so the record stays hashable for the feed's cache).
+    plan_terms: str | None = None
+    confirmation: Confirmation | None = None
+    confirm_attempts: int = 0
+    confirm_problem: str | None = None
+    confirm_from: float | None = None
+    # Part of the record, so the feed's cache key changes whenever the access does.
+    access: AccessRecord | None = None
 
     @property
     def accepted(self) -> bool:
@@ -125,6 +212,8 @@ class NewPush:
     purpose: Purpose = Purpose.SALE
     sent_by_token_id: int | None = None
     sent_by_name: str | None = None
+    plan_id: int | None = None
+    plan_terms: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

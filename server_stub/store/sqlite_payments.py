@@ -6,15 +6,16 @@ import sqlite3
 from typing import Any
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
+from server_stub.access.keys import AccessKeyring
 from server_stub.settlement import (
     CallbackOutcome,
     Change,
     StkResult,
     decide_callback,
-    decide_query,
 )
 from server_stub.store.records import (
     UNMATCHED_BODY_PREFIX,
+    Confirmation,
     NewPush,
     PaymentRecord,
     Purpose,
@@ -22,12 +23,14 @@ from server_stub.store.records import (
     Reservation,
     ResolvedBy,
 )
+from server_stub.store.sqlite_access import issue_access, revoke_access, with_access
 
 PAYMENT_COLUMNS = (
     "id, provider_id, checkout_request_id, merchant_request_id, status, phone_number, amount, "
     "account_reference, transaction_desc, mpesa_receipt_number, result_code, result_desc, "
     "resolved_by, created_at, updated_at, seq, idempotency_key, query_attempts, next_query_at, "
-    "purpose, sent_by_token_id, sent_by_name"
+    "purpose, sent_by_token_id, sent_by_name, "
+    "plan_id, plan_terms, confirmation, confirm_attempts, confirm_problem, confirm_from"
 )
 
 
@@ -56,13 +59,19 @@ def payment_from_row(row: tuple[Any, ...]) -> PaymentRecord:
         purpose=Purpose(row[19]),
         sent_by_token_id=row[20],
         sent_by_name=row[21],
+        plan_id=row[22],
+        plan_terms=row[23],
+        confirmation=Confirmation(row[24]) if row[24] else None,
+        confirm_attempts=row[25],
+        confirm_problem=row[26],
+        confirm_from=row[27],
     )
 
 
 def select_payment(conn: sqlite3.Connection, where: str, *args: Any) -> PaymentRecord | None:
-    """The first payment matching a WHERE clause, or None."""
+    """The first payment matching a WHERE clause (with its access), or None."""
     row = conn.execute(f"SELECT {PAYMENT_COLUMNS} FROM payments WHERE {where}", args).fetchone()  # noqa: S608 - fixed clauses
-    return payment_from_row(row) if row else None
+    return with_access(conn, [payment_from_row(row)])[0] if row else None
 
 
 def reserve_push(conn: sqlite3.Connection, push: NewPush, guard_since: float) -> Reservation:
@@ -85,8 +94,8 @@ def reserve_push(conn: sqlite3.Connection, push: NewPush, guard_since: float) ->
     cursor = conn.execute(
         "INSERT INTO payments (provider_id, callback_token_hash, idempotency_key, status, "
         "phone_number, amount, account_reference, transaction_desc, created_at, updated_at, "
-        "purpose, sent_by_token_id, sent_by_name) "
-        "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "purpose, sent_by_token_id, sent_by_name, plan_id, plan_terms) "
+        "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             push.provider_id,
             push.callback_token_hash,
@@ -100,6 +109,8 @@ def reserve_push(conn: sqlite3.Connection, push: NewPush, guard_since: float) ->
             push.purpose.value,
             push.sent_by_token_id,
             push.sent_by_name,
+            push.plan_id,
+            push.plan_terms,
         ),
     )
     return Reservation(created=select_payment(conn, "id = ?", cursor.lastrowid))
@@ -131,7 +142,7 @@ def confirm_push(
         ),
     )
     if payment.seq is None:
-        _assign_seq(conn, payment.provider_id, payment_id)
+        assign_seq(conn, payment.provider_id, payment_id)
     confirmed = select_payment(conn, "id = ?", payment_id)
     assert confirmed is not None
     return confirmed
@@ -144,7 +155,8 @@ def ingest_callback(
     result: StkResult | None,
     rejection: CallbackOutcome | None,
     now: float,
-    verify_after_s: float,
+    confirm_after_s: float,
+    keyring: AccessKeyring,
 ) -> tuple[CallbackOutcome, int | None]:
     """Insert the raw callback, then (inside a savepoint) apply it; returns the outcome."""
     payment = select_payment(conn, "callback_token_hash = ?", raw.token_hash)
@@ -160,11 +172,11 @@ def ingest_callback(
         conn.execute("SAVEPOINT apply_callback")
         try:
             outcome, changed = _apply_callback(
-                conn, payment, provider_id, result, now, verify_after_s
+                conn, payment, provider_id, result, now, confirm_after_s, keyring
             )
         except sqlite3.Error:
             conn.execute("ROLLBACK TO apply_callback")
-            outcome = CallbackOutcome.APPLY_FAILED
+            outcome, changed = CallbackOutcome.APPLY_FAILED, None
         conn.execute("RELEASE apply_callback")
     conn.execute(
         "UPDATE raw_callbacks SET outcome = ?, payment_id = ? WHERE id = ?",
@@ -179,7 +191,8 @@ def _apply_callback(
     provider_id: int | None,
     result: StkResult | None,
     now: float,
-    verify_after_s: float,
+    confirm_after_s: float,
+    keyring: AccessKeyring,
 ) -> tuple[CallbackOutcome, int | None]:
     if payment is None or result is None:
         return CallbackOutcome.UNKNOWN_PUSH, None
@@ -194,34 +207,36 @@ def _apply_callback(
         return outcome, None
     write_change(conn, payment, change, now)
     if outcome is CallbackOutcome.APPLIED and change.status is PaymentStatus.PAID:
-        # Callbacks are not signed: one final query confirms every payment a callback settled.
+        # Callbacks are not signed: an STK query confirms every payment a callback settled.
         conn.execute(
-            "UPDATE payments SET next_query_at = ? WHERE id = ?",
-            (max(now, payment.created_at + verify_after_s), payment.id),
+            "UPDATE payments SET confirmation = 'pending', confirm_from = ?, "
+            "confirm_attempts = 0, next_query_at = ? WHERE id = ?",
+            (now, now + confirm_after_s, payment.id),
         )
+        if access_at_callback(conn, payment.provider_id):
+            paid = select_payment(conn, "id = ?", payment.id)
+            assert paid is not None
+            issue_access(conn, paid, keyring, now)
+    elif change.status is PaymentStatus.DISPUTED:
+        dispute(conn, payment.id, now)
     return outcome, payment.provider_id
 
 
-def apply_query(
-    conn: sqlite3.Connection,
-    payment_id: int,
-    result: StkResult | None,
-    next_query_at: float | None,
-    now: float,
-) -> PaymentRecord | None:
-    """Record one reconciliation query; returns the payment when its result changed."""
-    payment = select_payment(conn, "id = ?", payment_id)
-    if payment is None:
-        return None
+def access_at_callback(conn: sqlite3.Connection, provider_id: int) -> bool:
+    """The provider's "give access at the callback" switch."""
+    row = conn.execute(
+        "SELECT access_at_callback FROM providers WHERE id = ?", (provider_id,)
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def dispute(conn: sqlite3.Connection, payment_id: int, now: float) -> None:
+    """A disputed payment needs no confirmation any more and loses its access."""
     conn.execute(
-        "UPDATE payments SET query_attempts = query_attempts + 1, next_query_at = ? WHERE id = ?",
-        (next_query_at if payment.status is PaymentStatus.PENDING else None, payment_id),
+        "UPDATE payments SET confirmation = NULL, next_query_at = NULL WHERE id = ?",
+        (payment_id,),
     )
-    change = decide_query(payment, result) if result is not None else None
-    if change is None:
-        return None
-    write_change(conn, payment, change, now)
-    return select_payment(conn, "id = ?", payment_id)
+    revoke_access(conn, payment_id, now)
 
 
 def write_change(
@@ -246,10 +261,10 @@ def write_change(
             payment.id,
         ),
     )
-    _assign_seq(conn, payment.provider_id, payment.id)
+    assign_seq(conn, payment.provider_id, payment.id)
 
 
-def _assign_seq(conn: sqlite3.Connection, provider_id: int, payment_id: int) -> None:
+def assign_seq(conn: sqlite3.Connection, provider_id: int, payment_id: int) -> None:
     row = conn.execute(
         "UPDATE providers SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
         (provider_id,),

@@ -8,9 +8,11 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from server_stub.access.keys import AccessKeyring
 from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store import sqlite_payments as payments
 from server_stub.store import sqlite_providers as providers
+from server_stub.store import sqlite_queries as queries
 from server_stub.store import sqlite_tokens as tokens
 from server_stub.store.identity import ensure_store_id
 from server_stub.store.migrations import migrate
@@ -24,6 +26,8 @@ from server_stub.store.records import (
     Role,
     TokenRecord,
 )
+from server_stub.store.sqlite_access import with_access
+from server_stub.store.sqlite_plans import SqlitePlans
 from server_stub.store.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
@@ -85,8 +89,17 @@ def _private_database_file(path: Path) -> None:
 class SqliteStore:
     """Store backed by one SQLite file; see `server_stub.store.protocol.Store`."""
 
-    def __init__(self, path: Path, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        clock: Callable[[], float],
+        *,
+        access_keys: AccessKeyring | None = None,
+    ) -> None:
         _private_database_file(path)
+        # Needed only by the operations that confirm payments (they issue access codes); the
+        # administration commands open the store without it.
+        self._keys = access_keys
         writer_conn = _connect(path)
         try:
             self.schema_version = migrate(writer_conn, path)
@@ -102,6 +115,7 @@ class SqliteStore:
         self._read = _connect(path)
         self._read.execute("PRAGMA query_only = ON")
         self._writer = GroupCommitWriter(writer_conn)
+        self.plans = SqlitePlans(self._writer, self._read)
         self._clock = clock
         self.path = path
 
@@ -191,6 +205,21 @@ class SqliteStore:
             return cursor.rowcount == 1
 
         return await self._writer.run(update)
+
+    async def access_at_callback(self, provider_id: int) -> bool:
+        """Whether the provider gives access at the callback, before confirmation."""
+        return payments.access_at_callback(self._read, provider_id)
+
+    async def set_access_at_callback(self, provider_id: int, enabled: bool) -> None:
+        """Switch access at the callback on or off for the provider."""
+
+        def update(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE providers SET access_at_callback = ? WHERE id = ?",
+                (int(enabled), provider_id),
+            )
+
+        await self._writer.run(update)
 
     async def callback_token_known(self, token_hash: str) -> bool:
         """Whether a push was made with this callback token."""
@@ -323,7 +352,7 @@ class SqliteStore:
             "WHERE provider_id = ? AND seq > ? ORDER BY seq LIMIT ?",
             (provider_id, after_seq, limit),
         ).fetchall()
-        return [payments.payment_from_row(row) for row in rows]
+        return with_access(self._read, [payments.payment_from_row(row) for row in rows])
 
     async def ingest_callback(
         self,
@@ -332,13 +361,14 @@ class SqliteStore:
         provider_id: int | None,
         result: StkResult | None,
         rejection: CallbackOutcome | None,
-        verify_after_s: float,
+        confirm_after_s: float,
     ) -> tuple[CallbackOutcome, int | None]:
         """Store the raw callback and apply it in the same durable commit."""
         now = self._clock()
+        keys = self._access_keys()
         return await self._writer.run(
             lambda conn: payments.ingest_callback(
-                conn, raw, provider_id, result, rejection, now, verify_after_s
+                conn, raw, provider_id, result, rejection, now, confirm_after_s, keys
             )
         )
 
@@ -358,12 +388,26 @@ class SqliteStore:
         return float(row[0]) if row and row[0] is not None else None
 
     async def apply_query(
-        self, payment_id: int, result: StkResult | None, *, next_query_at: float | None, now: float
+        self,
+        payment_id: int,
+        result: StkResult | None,
+        *,
+        next_query_at: float | None,
+        now: float,
+        problem: str | None = None,
     ) -> PaymentRecord | None:
-        """Record a query and reschedule; returns the payment if its result changed."""
+        """Record a query and reschedule; returns the payment if it changed."""
+        keys = self._access_keys()
         return await self._writer.run(
-            lambda conn: payments.apply_query(conn, payment_id, result, next_query_at, now)
+            lambda conn: queries.apply_query(
+                conn, payment_id, result, next_query_at, now, keys, problem
+            )
         )
+
+    def _access_keys(self) -> AccessKeyring:
+        if self._keys is None:
+            raise RuntimeError("This store was opened without access keys: it cannot settle.")
+        return self._keys
 
     def raw_callback_outcomes(self) -> list[tuple[str, str]]:
         """(provider_ref, outcome) of every stored callback, oldest first (for checks)."""

@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 
 from server_stub import admin
+from server_stub.access.keys import AccessKeyring
 from server_stub.api.state import RelayServices
 from server_stub.app import create_app
+from server_stub.atrest import SecretBox
 from server_stub.settings import RelaySettings
 from server_stub.store.records import NewPush
 from server_stub.store.sqlite_store import SqliteStore
@@ -28,6 +31,11 @@ from server_stub.tokens import new_token, token_hash
 # Reconciliation far in the future: these tests are about callbacks, and Daraja is not there.
 QUIET = {"reconcile_first_s": 3600.0, "reconcile_until_s": 3600.0}
 CALLBACK_PATH = "/payments/callback/{provider}/{token}/"
+
+
+def keyring_for_tests() -> AccessKeyring:
+    """Access-code keys encrypted with a throwaway at-rest key (for stores opened directly)."""
+    return AccessKeyring(SecretBox([Fernet.generate_key()]))
 
 
 def relay_settings(tmp_path: Path, **overrides: Any) -> RelaySettings:

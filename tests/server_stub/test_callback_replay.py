@@ -98,7 +98,7 @@ async def test_replaying_the_raw_log_three_times_changes_nothing(tmp_path: Path)
         assert _table(db, "SELECT id, last_seq FROM providers ORDER BY id") == cursors_before
         replayed = _table(db, f"SELECT outcome FROM raw_callbacks WHERE id > {log[-1][0]}")
     assert len(replayed) == 3 * len(log)
-    assert {"applied", "confirmed", "disputed"}.isdisjoint(o for (o,) in replayed)
+    assert {"applied", "receipt_added", "disputed"}.isdisjoint(o for (o,) in replayed)
     original = {
         o for (o,) in _table(db, f"SELECT outcome FROM raw_callbacks WHERE id <= {log[-1][0]}")
     }
@@ -111,7 +111,7 @@ async def test_replaying_the_raw_log_three_times_changes_nothing(tmp_path: Path)
         "checkout_mismatch",
         "unknown_push",
         "malformed",
-        "confirmed",
+        "receipt_added",
     }
     statuses = {status for (status,) in _table(db, "SELECT status FROM payments")}
     assert {"paid", "cancelled", "disputed", "pending", "expired"} <= statuses

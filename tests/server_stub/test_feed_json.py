@@ -7,8 +7,8 @@ import json
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.api.feed_json import page_json, payment_json
-from server_stub.api.schemas import PaymentsPage, payment_fields
-from server_stub.store.records import PaymentRecord, ResolvedBy
+from server_stub.api.schemas import PaymentItem, PaymentsPage, payment_fields
+from server_stub.store.records import AccessRecord, AccessState, PaymentRecord, ResolvedBy
 
 PENDING = PaymentRecord(
     id=7,
@@ -35,16 +35,28 @@ PENDING = PaymentRecord(
 
 def test_page_is_the_published_shape() -> None:
     store_id = "0b0e3c55-6f0e-4c43-9d0e-6f5b1c1d2e3f"
-    page = json.loads(page_json([PENDING], 3, store_id, 7))
+    page = json.loads(page_json([PENDING], 3, store_id, 7, 2))
     assert page == {
         "items": [payment_fields(PENDING)],
         "cursor": 3,
         "store_id": store_id,
         "head": 7,
+        "plans_version": 2,
     }
     assert PaymentsPage.model_validate(page).items[0].checkout_request_id == "ws_CO_1"
-    empty = {"items": [], "cursor": 9, "store_id": store_id, "head": 9}
-    assert json.loads(page_json([], 9, store_id, 9)) == empty
+    empty = {"items": [], "cursor": 9, "store_id": store_id, "head": 9, "plans_version": 0}
+    assert json.loads(page_json([], 9, store_id, 9, 0)) == empty
+
+
+def test_an_access_state_change_gets_a_new_fragment() -> None:
+    access = AccessRecord(1, "ABCD2345", None, 1_790_000_001.0, None, AccessState.DELIVERED, False)
+    paid = dataclasses.replace(PENDING, status=PaymentStatus.PAID, seq=4, access=access)
+    revoked = dataclasses.replace(
+        paid, access=dataclasses.replace(access, state=AccessState.REVOKED)
+    )
+    assert json.loads(payment_json(paid))["access"]["state"] == "delivered"
+    assert json.loads(payment_json(revoked))["access"]["state"] == "revoked"
+    assert PaymentItem.model_validate(json.loads(payment_json(revoked))).access is not None
 
 
 def test_a_changed_payment_gets_a_new_fragment() -> None:

@@ -71,6 +71,12 @@ OPERATIONS = [
     ("/payments/bucket/test-prompt/", "POST"),
     ("/payments/callback/{provider_id}/{token}/", "POST"),
     ("/healthz", "GET"),
+    ("/payments/bucket/plans/", "GET"),
+    ("/payments/bucket/plans/", "POST"),
+    ("/payments/bucket/plans/{plan_id}/", "PUT"),
+    ("/payments/bucket/plans/{plan_id}/", "DELETE"),
+    ("/payments/bucket/access-settings/", "GET"),
+    ("/payments/bucket/access-settings/", "PUT"),
 ]
 
 
@@ -116,17 +122,4 @@ def _valid_wait(value: Any) -> bool:
 
 def test_openapi_document_lists_every_route(tmp_path: Path) -> None:
     document = create_app(relay_settings(tmp_path)).openapi()
-    assert set(document["paths"]) == {
-        "/payments/bucket/initiate/",
-        "/payments/bucket/status/",
-        "/payments/bucket/test-credentials/",
-        "/payments/bucket/credentials/",
-        "/payments/bucket/relay-key/",
-        "/payments/bucket/payments/",
-        "/payments/bucket/me/",
-        "/payments/bucket/desks/",
-        "/payments/bucket/desks/{token_id}/",
-        "/payments/bucket/test-prompt/",
-        "/payments/callback/{provider_id}/{token}/",
-        "/healthz",
-    }
+    assert set(document["paths"]) == {path for path, _ in OPERATIONS}

@@ -26,7 +26,7 @@ from server_stub.settlement import StkResult
 from server_stub.store.records import PaymentRecord, RawCallback, ResolvedBy
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.tokens import token_hash
-from tests.server_stub.inprocess import SeededPush, seed_pushes
+from tests.server_stub.inprocess import SeededPush, keyring_for_tests, seed_pushes
 
 PUSHES = 3
 AMOUNT = 10
@@ -45,7 +45,9 @@ class SettlementMachine(RuleBasedStateMachine):
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="settle-"))
         self.loop = asyncio.new_event_loop()
-        self.store = SqliteStore(self.folder / "relay.db", time.time)
+        self.store = SqliteStore(
+            self.folder / "relay.db", time.time, access_keys=keyring_for_tests()
+        )
         self.pushes, self.other = self._run(self._seed())
         self.seen: dict[int, PaymentRecord] = {}
         self.valid_receipts: set[tuple[str, str]] = set()
@@ -99,7 +101,7 @@ class SettlementMachine(RuleBasedStateMachine):
         raw = RawCallback(time.time(), str(provider_id), token_hash(push.token), "127.0.0.1", b"{}")
         self._run(
             self.store.ingest_callback(
-                raw, provider_id=provider_id, result=result, rejection=None, verify_after_s=1.0
+                raw, provider_id=provider_id, result=result, rejection=None, confirm_after_s=1.0
             )
         )
 

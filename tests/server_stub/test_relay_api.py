@@ -257,6 +257,7 @@ def test_feed_cursor_misses_nothing_and_repeats_nothing(
     assert {item["phone_number"] for item in seen} == set(phones)
     last = provider.attendant.get("/payments/bucket/payments/", params={"after": cursor}).json()
     assert (last["items"], last["cursor"], last["head"]) == ([], cursor, cursor)
+    assert last["plans_version"] == 0
 
 
 def test_long_poll_wakes_on_commit(sim: RunningSimulator, provider: Provider) -> None:

@@ -57,13 +57,21 @@ def test_paid_push_is_settled_by_its_callback(
     assert item["amount"] == 25
     assert item["mpesa_receipt_number"]
     assert outcomes_for(relay, checkout) == ["applied"]
+    # The STK query ~2 s later confirms it, and the same commit gives the customer a code.
+    confirmed = wait_for_payment(
+        provider.attendant, checkout, lambda item: item["confirmation"] == "confirmed"
+    )
+    assert confirmed["seq"] > item["seq"]
+    assert (len(confirmed["access"]["code"]), confirmed["access"]["state"]) == (8, "delivered")
 
 
 def test_duplicate_callback_changes_nothing(
     sim: RunningSimulator, relay: RunningRelay, provider: Provider
 ) -> None:
     checkout = push(sim, provider, "duplicate_callback")
-    paid = wait_for_payment(provider.attendant, checkout, status_is(*FINAL))
+    paid = wait_for_payment(
+        provider.attendant, checkout, lambda item: item["confirmation"] == "confirmed"
+    )
     wait_until_outcomes(relay, checkout, 2)
     assert outcomes_for(relay, checkout) == ["applied", "duplicate"]
     now = provider.attendant.post(
@@ -93,7 +101,7 @@ def test_late_callback_after_query_adds_the_receipt(
         provider.attendant, checkout, lambda item: item["mpesa_receipt_number"] is not None
     )
     assert (confirmed["status"], confirmed["resolved_by"]) == ("paid", "query")
-    assert outcomes_for(relay, checkout) == ["confirmed"]
+    assert outcomes_for(relay, checkout) == ["receipt_added"]
 
 
 def test_query_disagreeing_with_the_callback_marks_the_push_disputed(

@@ -75,7 +75,7 @@ def test_second_callback_that_disagrees_disputes() -> None:
 def test_late_callback_confirms_a_query_result_and_adds_the_receipt() -> None:
     by_query = settled(StkResult("0", "ok", "ws_CO_1"), ResolvedBy.QUERY)
     change, outcome = decide_callback(by_query, PAID_CALLBACK)
-    assert outcome is CallbackOutcome.CONFIRMED
+    assert outcome is CallbackOutcome.RECEIPT_ADDED
     assert change is not None
     assert (change.status, change.receipt, change.resolved_by) == (
         PaymentStatus.PAID,

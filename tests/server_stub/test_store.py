@@ -14,6 +14,7 @@ from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store.migrations import MIGRATIONS
 from server_stub.store.records import NewPush, RawCallback, Role
 from server_stub.store.sqlite_store import SqliteStore
+from tests.server_stub.inprocess import keyring_for_tests
 
 
 def push(provider_id: int, phone: str, token: str, at: float, key: str | None = None) -> NewPush:
@@ -24,7 +25,7 @@ def push(provider_id: int, phone: str, token: str, at: float, key: str | None = 
 @pytest.fixture
 async def store(tmp_path: Path) -> SqliteStore:
     """A store on a fresh file (closed by the test)."""
-    return SqliteStore(tmp_path / "relay.db", clock=lambda: 5.0)
+    return SqliteStore(tmp_path / "relay.db", clock=lambda: 5.0, access_keys=keyring_for_tests())
 
 
 async def test_opens_in_wal_with_full_sync_and_current_schema(tmp_path: Path) -> None:
@@ -96,7 +97,7 @@ async def test_callbacks_are_stored_raw_and_applied_once_in_feed_order(
     raw = RawCallback(3.0, str(provider), "tok", "127.0.0.1", b"{}")
     outcomes = [
         await store.ingest_callback(
-            raw, provider_id=provider, result=paid, rejection=None, verify_after_s=180.0
+            raw, provider_id=provider, result=paid, rejection=None, confirm_after_s=2.0
         )
         for _ in range(2)
     ]
@@ -107,7 +108,8 @@ async def test_callbacks_are_stored_raw_and_applied_once_in_feed_order(
         (str(provider), "applied"),
         (str(provider), "duplicate"),
     ]
-    assert feed[0].next_query_at == 181.0  # the verifying query
+    # The confirming query, from the callback's time (the store's clock says 5.0).
+    assert (feed[0].confirmation, feed[0].next_query_at) == ("pending", 7.0)
     await store.close()
 
 

@@ -1,0 +1,1 @@
+"""Paid -> online: access codes, voucher pools, confirmation timing and the delivery outbox."""

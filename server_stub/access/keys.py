@@ -1,0 +1,44 @@
+"""Per-provider secrets for access codes: made on first use, stored encrypted like credentials.
+
+They live in the store's relay secrets, so `rotate-key` re-encrypts them with the rest; the
+secret itself is never rotated (a code must stay the same for the same payment).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+
+from server_stub.atrest import SecretBox
+
+KEY_BYTES = 32
+
+# Given a maker of a new encrypted value, the stored encrypted value (made on first use).
+StoredSecret = Callable[[Callable[[], bytes]], bytes]
+
+
+def secret_name(provider_id: int) -> str:
+    """The relay-secret name of a provider's access-code key."""
+    return f"access_code_key/{provider_id}"
+
+
+class AccessKeyring:
+    """Opens providers' access-code keys; used inside the store's writer transaction."""
+
+    def __init__(self, box: SecretBox) -> None:
+        self._box = box
+        self._open: dict[int, bytes] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"AccessKeyring({len(self._open)} keys open)"
+
+    def key(self, provider_id: int, stored: StoredSecret) -> bytes:
+        """The provider's key, read (or created) through `stored` the first time."""
+        with self._lock:
+            key = self._open.get(provider_id)
+            if key is None:
+                encrypted = stored(lambda: self._box.encrypt(os.urandom(KEY_BYTES)))
+                key = self._open[provider_id] = self._box.decrypt(encrypted)
+            return key

@@ -1,0 +1,1 @@
+"""Plans per provider, kept on the relay so every desk sells at the same prices."""

@@ -1,0 +1,176 @@
+"""Access rows of the SQLite store, written inside the commit that confirms a payment.
+
+One row per payment (UNIQUE payment_id), so a duplicate callback, a late callback or a retried
+query can never make a second code; the code comes from an HMAC of the CheckoutRequestID, so a
+retry after a crash reproduces it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from server_stub.access.codes import access_code
+from server_stub.access.keys import AccessKeyring, secret_name
+from server_stub.store.records import (
+    AccessRecord,
+    AccessState,
+    DeliveryRecord,
+    PaymentRecord,
+    Purpose,
+)
+from server_stub.store.sqlite_providers import secret_setting
+
+MAX_REHASH = 64
+ACCESS_COLUMNS = "id, payment_id, code, plan_id, starts_at, expires_at, state, voucher_id"
+
+
+class AccessCodeExhausted(sqlite3.Error):
+    """No free code after many rehashes (never seen: 31^8 codes per provider)."""
+
+
+def issue_access(
+    conn: sqlite3.Connection, payment: PaymentRecord, keyring: AccessKeyring, now: float
+) -> None:
+    """Give a paid sale its access: the next unused voucher of its plan, else its code."""
+    if payment.purpose is not Purpose.SALE or payment.checkout_request_id is None:
+        return  # the owner's test prompt never gives access (DESIGN.md section 13)
+    if conn.execute("SELECT 1 FROM access WHERE payment_id = ?", (payment.id,)).fetchone():
+        return
+    voucher = _next_voucher(conn, payment)
+    if voucher is not None:
+        access_id = _insert(conn, payment, voucher[1], now, None, voucher_id=voucher[0])
+        taken = conn.execute(
+            "UPDATE vouchers SET access_id = ? WHERE id = ? AND access_id IS NULL",
+            (access_id, voucher[0]),
+        )
+        if taken.rowcount != 1:
+            raise sqlite3.IntegrityError("The voucher was taken twice.")
+        return
+    terms = json.loads(payment.plan_terms) if payment.plan_terms else None
+    expires = now + 60.0 * int(terms["duration_minutes"]) if terms else None
+    _insert(conn, payment, _free_code(conn, payment, keyring), now, expires, voucher_id=None)
+
+
+def revoke_access(conn: sqlite3.Connection, payment_id: int, now: float) -> None:
+    """A dispute revokes the payment's access; a voucher is never returned to its pool."""
+    row = conn.execute("SELECT id FROM access WHERE payment_id = ?", (payment_id,)).fetchone()
+    if row is None:
+        return
+    conn.execute("UPDATE access SET state = 'revoked', updated_at = ? WHERE id = ?", (now, row[0]))
+    conn.execute(
+        "UPDATE deliveries SET state = 'revoked', lease_id = NULL, lease_until = NULL, "
+        "next_try_at = NULL, updated_at = ? WHERE access_id = ? AND action = 'add' "
+        "AND state IN ('pending', 'failed', 'leased')",
+        (now, row[0]),
+    )
+
+
+def with_access(conn: sqlite3.Connection, payments: Sequence[PaymentRecord]) -> list[PaymentRecord]:
+    """The payments with their access rows (and deliveries) attached."""
+    if not payments:
+        return []
+    ids = [payment.id for payment in payments]
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        f"SELECT {ACCESS_COLUMNS} FROM access WHERE payment_id IN ({marks})",  # noqa: S608
+        ids,
+    ).fetchall()
+    if not rows:
+        return list(payments)
+    deliveries = _deliveries(conn, [row[0] for row in rows])
+    by_payment = {row[1]: _access_from_row(row, deliveries.get(row[0], ())) for row in rows}
+    return [
+        replace(payment, access=by_payment[payment.id]) if payment.id in by_payment else payment
+        for payment in payments
+    ]
+
+
+def _insert(
+    conn: sqlite3.Connection,
+    payment: PaymentRecord,
+    code: str,
+    now: float,
+    expires_at: float | None,
+    *,
+    voucher_id: int | None,
+) -> int:
+    # No network mechanism exists yet, so an access is delivered the moment it is issued
+    # (DESIGN.md section 13, "Delivery"); mechanisms will enqueue deliveries and start at
+    # `issued` instead.
+    cursor = conn.execute(
+        "INSERT INTO access (provider_id, payment_id, plan_id, code, voucher_id, starts_at, "
+        "expires_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            payment.provider_id,
+            payment.id,
+            payment.plan_id,
+            code,
+            voucher_id,
+            now,
+            expires_at,
+            AccessState.DELIVERED.value,
+            now,
+            now,
+        ),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def _next_voucher(conn: sqlite3.Connection, payment: PaymentRecord) -> tuple[int, str] | None:
+    if payment.plan_id is None:
+        return None
+    row = conn.execute(
+        "SELECT v.id, v.code FROM vouchers v WHERE v.plan_id = ? AND v.access_id IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM access a WHERE a.provider_id = v.provider_id "
+        "AND a.code = v.code) ORDER BY v.id LIMIT 1",
+        (payment.plan_id,),
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def _free_code(conn: sqlite3.Connection, payment: PaymentRecord, keyring: AccessKeyring) -> str:
+    assert payment.checkout_request_id is not None
+    key = keyring.key(
+        payment.provider_id,
+        lambda make: secret_setting(conn, secret_name(payment.provider_id), make),
+    )
+    for collision in range(MAX_REHASH):
+        code = access_code(key, payment.checkout_request_id, collision)
+        clash = conn.execute(
+            "SELECT 1 FROM access WHERE provider_id = ? AND code = ?", (payment.provider_id, code)
+        ).fetchone()
+        if clash is None:
+            return code
+    raise AccessCodeExhausted("No free access code.")
+
+
+def _deliveries(
+    conn: sqlite3.Connection, access_ids: list[int]
+) -> dict[int, tuple[DeliveryRecord, ...]]:
+    marks = ",".join("?" * len(access_ids))
+    rows = conn.execute(
+        "SELECT access_id, id, mechanism, action, state, attempts, last_error, next_try_at "  # noqa: S608
+        f"FROM deliveries WHERE access_id IN ({marks}) ORDER BY id",
+        access_ids,
+    ).fetchall()
+    found: dict[int, list[DeliveryRecord]] = {}
+    for row in rows:
+        found.setdefault(row[0], []).append(DeliveryRecord(*row[1:]))
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def _access_from_row(row: tuple[Any, ...], deliveries: tuple[DeliveryRecord, ...]) -> AccessRecord:
+    return AccessRecord(
+        id=row[0],
+        code=row[2],
+        plan_id=row[3],
+        starts_at=row[4],
+        expires_at=row[5],
+        state=AccessState(row[6]),
+        voucher=row[7] is not None,
+        deliveries=deliveries,
+    )
