@@ -22,6 +22,7 @@ from server_stub.api import (
     feed_routes,
     health_routes,
     plan_routes,
+    voucher_routes,
 )
 from server_stub.api.callback_schema import SAFE_JSON
 from server_stub.api.errors import install_error_handlers
@@ -88,6 +89,7 @@ def create_app(
         bucket_routes,
         desk_routes,
         plan_routes,
+        voucher_routes,
         access_routes,
         feed_routes,
         callback_routes,

@@ -6,9 +6,10 @@ Writes return only after they are durable. Payment changes go through the pure d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from server_stub.access.voucher_csv import Voucher
 from server_stub.plans.rules import PlanFields
 from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store.records import (
@@ -22,6 +23,7 @@ from server_stub.store.records import (
     Reservation,
     Role,
     TokenRecord,
+    VoucherImport,
 )
 
 
@@ -47,6 +49,11 @@ class PlanStore(Protocol):
         self, provider_id: int, plan_id: int, fields: PlanFields, archived: bool | None, now: float
     ) -> PlanRecord | None:
         """Change a plan; None if not found."""
+
+    async def add_vouchers(
+        self, provider_id: int, plan_id: int, vouchers: Sequence[Voucher], now: float
+    ) -> VoucherImport | None:
+        """Add vouchers to a plan's pool in one transaction; None if the plan is not found."""
 
     async def remove(self, provider_id: int, plan_id: int, now: float) -> Removal | None:
         """Archive a plan in use, delete one never used; None if not found."""

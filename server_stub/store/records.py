@@ -156,6 +156,15 @@ class PlanRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class VoucherImport:
+    """How many vouchers were added, skipped as already in a pool, and are left unused."""
+
+    added: int
+    duplicates: int
+    remaining: int
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentRecord:
     """One STK push and how it ended."""
 

@@ -7,10 +7,12 @@ their own copy of its terms, and the history keeps its name.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
+from server_stub.access.voucher_csv import Voucher
 from server_stub.plans.rules import PlanFields
-from server_stub.store.records import PlanRecord, Removal
+from server_stub.store.records import PlanRecord, Removal, VoucherImport
 from server_stub.store.writer import GroupCommitWriter
 
 PLAN_COLUMNS = (
@@ -45,7 +47,7 @@ def select_plan(conn: sqlite3.Connection, provider_id: int, plan_id: int) -> Pla
     return plan_from_row(row) if row else None
 
 
-def _bump(conn: sqlite3.Connection, provider_id: int) -> None:
+def bump_plans_version(conn: sqlite3.Connection, provider_id: int) -> None:
     conn.execute(
         "UPDATE providers SET plans_version = plans_version + 1 WHERE id = ?", (provider_id,)
     )
@@ -97,7 +99,7 @@ class SqlitePlans:
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (provider_id, *_values(fields), now, now),
             )
-            _bump(conn, provider_id)
+            bump_plans_version(conn, provider_id)
             plan = select_plan(conn, provider_id, int(cursor.lastrowid or 0))
             assert plan is not None
             return plan
@@ -119,10 +121,18 @@ class SqlitePlans:
             )
             if cursor.rowcount != 1:
                 return None
-            _bump(conn, provider_id)
+            bump_plans_version(conn, provider_id)
             return select_plan(conn, provider_id, plan_id)
 
         return await self._writer.run(update)
+
+    async def add_vouchers(
+        self, provider_id: int, plan_id: int, vouchers: Sequence[Voucher], now: float
+    ) -> VoucherImport | None:
+        """Add vouchers to a plan's pool in one transaction; None if the plan is not found."""
+        return await self._writer.run(
+            lambda conn: import_vouchers(conn, provider_id, plan_id, vouchers, now)
+        )
 
     async def remove(self, provider_id: int, plan_id: int, now: float) -> Removal | None:
         """Archive a plan in use, delete one never used; None if not found."""
@@ -136,7 +146,7 @@ class SqlitePlans:
                 "OR EXISTS (SELECT 1 FROM access WHERE plan_id = ?)",
                 (plan_id, plan_id, plan_id),
             ).fetchone()[0]
-            _bump(conn, provider_id)
+            bump_plans_version(conn, provider_id)
             if used:
                 conn.execute(
                     "UPDATE plans SET archived_at = COALESCE(archived_at, ?), updated_at = ? "
@@ -148,6 +158,9 @@ class SqlitePlans:
             return "deleted"
 
         return await self._writer.run(remove)
+
+
+from server_stub.store.sqlite_vouchers import import_vouchers  # noqa: E402 - uses the above
 
 
 def _values(fields: PlanFields) -> tuple[object, ...]:

@@ -23,8 +23,9 @@ from server_stub.access.keys import AccessKeyring
 from server_stub.api.state import RelayServices
 from server_stub.app import create_app
 from server_stub.atrest import SecretBox
+from server_stub.plans.charging import plan_terms
 from server_stub.settings import RelaySettings
-from server_stub.store.records import NewPush
+from server_stub.store.records import NewPush, PlanRecord
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.tokens import new_token, token_hash
 
@@ -105,7 +106,13 @@ class SeededPush:
 
 
 async def seed_pushes(
-    store: SqliteStore, provider_id: int, count: int, *, amount: int = 10, tag: str = "ws_CO"
+    store: SqliteStore,
+    provider_id: int,
+    count: int,
+    *,
+    amount: int = 10,
+    tag: str = "ws_CO",
+    plan: PlanRecord | None = None,
 ) -> list[SeededPush]:
     """`count` accepted, pending pushes recorded through the store."""
     seeded = []
@@ -122,6 +129,8 @@ async def seed_pushes(
                 account_reference="HOTSPOT1",
                 transaction_desc="WiFi 1 hour",
                 created_at=now,
+                plan_id=plan.id if plan else None,
+                plan_terms=plan_terms(plan),
             ),
             guard_since=now + 1,  # the one-minute guard is the push service's business
         )

@@ -122,4 +122,7 @@ def _valid_wait(value: Any) -> bool:
 
 def test_openapi_document_lists_every_route(tmp_path: Path) -> None:
     document = create_app(relay_settings(tmp_path)).openapi()
-    assert set(document["paths"]) == {path for path, _ in OPERATIONS}
+    # The voucher import takes a CSV file, not JSON: its bad files are tested one by one in
+    # test_voucher_csv and test_voucher_pools instead of being fuzzed here.
+    files = {"/payments/bucket/plans/{plan_id}/vouchers/"}
+    assert set(document["paths"]) == {path for path, _ in OPERATIONS} | files
