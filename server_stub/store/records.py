@@ -109,6 +109,22 @@ class DeliveryRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    """A delivery leased to one worker until `lease_until`."""
+
+    delivery_id: int
+    lease_id: str = field(repr=False)
+    lease_until: float
+    action: str
+    access_id: int
+    provider_id: int
+    code: str
+    plan_id: int | None
+    expires_at: float | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
 class AccessRecord:
     """What a paid payment gives: a code (or a voucher), its plan and validity."""
 

@@ -61,6 +61,15 @@ def revoke_access(conn: sqlite3.Connection, payment_id: int, now: float) -> None
     if row is None:
         return
     conn.execute("UPDATE access SET state = 'revoked', updated_at = ? WHERE id = ?", (now, row[0]))
+    # What a mechanism already put on the network is taken off again (RADIUS rows deleted, the
+    # MikroTik user removed); what it has not delivered yet is never delivered.
+    conn.execute(
+        "INSERT INTO deliveries (access_id, mechanism, action, state, next_try_at, created_at, "
+        "updated_at) SELECT access_id, mechanism, 'remove', 'pending', ?, ?, ? FROM deliveries "
+        "WHERE access_id = ? AND action = 'add' AND state = 'delivered' "
+        "ON CONFLICT (access_id, mechanism, action) DO NOTHING",
+        (now, now, now, row[0]),
+    )
     conn.execute(
         "UPDATE deliveries SET state = 'revoked', lease_id = NULL, lease_until = NULL, "
         "next_try_at = NULL, updated_at = ? WHERE access_id = ? AND action = 'add' "

@@ -27,6 +27,7 @@ from server_stub.store.records import (
     TokenRecord,
 )
 from server_stub.store.sqlite_access import with_access
+from server_stub.store.sqlite_outbox import SqliteOutbox
 from server_stub.store.sqlite_plans import SqlitePlans
 from server_stub.store.writer import GroupCommitWriter
 
@@ -116,6 +117,7 @@ class SqliteStore:
         self._read.execute("PRAGMA query_only = ON")
         self._writer = GroupCommitWriter(writer_conn)
         self.plans = SqlitePlans(self._writer, self._read)
+        self.outbox = SqliteOutbox(self._writer, clock)
         self._clock = clock
         self.path = path
 

@@ -1,0 +1,175 @@
+"""The delivery outbox of the SQLite store: rows claimed with a lease, retried with backoff.
+
+A worker claims due rows (one writer transaction), does its network call with no transaction
+open, then reports; a worker killed mid-call leaves a lease that simply runs out, and the row is
+claimed again (DESIGN.md section 9, "Outbox"). Each report recomputes the access's state.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from server_stub.store.records import ClaimedDelivery
+from server_stub.store.sqlite_payments import assign_seq
+from server_stub.store.writer import GroupCommitWriter
+
+MAX_ERROR = 300
+
+
+class SqliteOutbox:
+    """The outbox operations, run through the store's group-commit writer."""
+
+    def __init__(self, writer: GroupCommitWriter, clock: Callable[[], float]) -> None:
+        self._writer = writer
+        self._clock = clock
+
+    async def enqueue_delivery(self, access_id: int, mechanism: str, action: str) -> None:
+        """Queue a delivery of an access (once per access, mechanism and action)."""
+        now = self._clock()
+        await self._writer.run(lambda conn: enqueue(conn, access_id, mechanism, action, now))
+
+    async def claim_deliveries(
+        self, mechanism: str, provider_id: int | None, limit: int, lease_id: str, lease_s: float
+    ) -> list[ClaimedDelivery]:
+        """Lease up to `limit` due deliveries of a mechanism."""
+        now = self._clock()
+        return await self._writer.run(
+            lambda conn: claim(conn, mechanism, provider_id, limit, lease_id, lease_s, now)
+        )
+
+    async def report_delivery(
+        self,
+        delivery_id: int,
+        lease_id: str,
+        outcome: str,
+        error: str | None,
+        next_try_at: float | None,
+    ) -> bool:
+        """Record a worker's result; False when the report is not taken."""
+        now = self._clock()
+        return await self._writer.run(
+            lambda conn: report(conn, delivery_id, lease_id, outcome, error, next_try_at, now)
+        )
+
+
+def enqueue(
+    conn: sqlite3.Connection,
+    access_id: int,
+    mechanism: str,
+    action: str,
+    now: float,
+    due_at: float | None = None,
+) -> None:
+    """Add a delivery (once per access, mechanism and action)."""
+    conn.execute(
+        "INSERT INTO deliveries (access_id, mechanism, action, state, next_try_at, created_at, "
+        "updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?) "
+        "ON CONFLICT (access_id, mechanism, action) DO NOTHING",
+        (access_id, mechanism, action, now if due_at is None else due_at, now, now),
+    )
+
+
+def claim(
+    conn: sqlite3.Connection,
+    mechanism: str,
+    provider_id: int | None,
+    limit: int,
+    lease_id: str,
+    lease_s: float,
+    now: float,
+) -> list[ClaimedDelivery]:
+    """Lease up to `limit` due deliveries of a mechanism (optionally of one provider)."""
+    rows = conn.execute(
+        "SELECT d.id FROM deliveries d JOIN access a ON a.id = d.access_id "
+        "WHERE d.mechanism = ? AND (? IS NULL OR a.provider_id = ?) AND ("
+        "(d.state IN ('pending', 'failed') AND d.next_try_at <= ?) "
+        "OR (d.state = 'leased' AND d.lease_until <= ?)) "
+        "ORDER BY d.next_try_at, d.id LIMIT ?",
+        (mechanism, provider_id, provider_id, now, now, limit),
+    ).fetchall()
+    claimed = []
+    for (delivery_id,) in rows:
+        conn.execute(
+            "UPDATE deliveries SET state = 'leased', lease_id = ?, lease_until = ?, "
+            "updated_at = ? WHERE id = ?",
+            (lease_id, now + lease_s, now, delivery_id),
+        )
+        row = conn.execute(
+            "SELECT d.id, d.lease_id, d.lease_until, d.action, a.id, a.provider_id, a.code, "
+            "a.plan_id, a.expires_at, d.attempts FROM deliveries d "
+            "JOIN access a ON a.id = d.access_id WHERE d.id = ?",
+            (delivery_id,),
+        ).fetchone()
+        claimed.append(ClaimedDelivery(*row))
+    return claimed
+
+
+def report(
+    conn: sqlite3.Connection,
+    delivery_id: int,
+    lease_id: str,
+    outcome: str,
+    error: str | None,
+    next_try_at: float | None,
+    now: float,
+) -> bool:
+    """Record a worker's result: `delivered`, `failed` (counts an attempt) or `unreachable`.
+
+    An unreachable target releases the lease without counting an attempt. A report on a lease
+    that ran out (another worker may hold the row now) is accepted only when it says delivered.
+    Returns whether the report was taken.
+    """
+    row = conn.execute(
+        "SELECT state, lease_id, lease_until, access_id FROM deliveries WHERE id = ?",
+        (delivery_id,),
+    ).fetchone()
+    if row is None or row[0] in ("delivered", "revoked"):
+        return False
+    own_lease = row[0] == "leased" and row[1] == lease_id and row[2] > now
+    if outcome == "delivered":
+        conn.execute(
+            "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, "
+            "last_error = NULL, next_try_at = NULL, lease_id = NULL, lease_until = NULL, "
+            "updated_at = ? WHERE id = ?",
+            (now, delivery_id),
+        )
+    elif not own_lease:
+        return False
+    elif outcome == "unreachable":
+        conn.execute(
+            "UPDATE deliveries SET state = 'failed', last_error = ?, next_try_at = ?, "
+            "lease_id = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+            ((error or "")[:MAX_ERROR], next_try_at, now, delivery_id),
+        )
+    else:
+        conn.execute(
+            "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?, "
+            "next_try_at = ?, lease_id = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+            ((error or "")[:MAX_ERROR], next_try_at, now, delivery_id),
+        )
+    settle_access_state(conn, int(row[3]), now)
+    return True
+
+
+def settle_access_state(conn: sqlite3.Connection, access_id: int, now: float) -> None:
+    """`delivered` once every add delivery succeeded, `failed` while any is retrying."""
+    states = {
+        state
+        for (state,) in conn.execute(
+            "SELECT state FROM deliveries WHERE access_id = ? AND action = 'add'", (access_id,)
+        )
+    }
+    if not states or states == {"delivered"}:
+        new = "delivered"
+    elif "failed" in states:
+        new = "failed"
+    else:
+        new = "issued"
+    changed = conn.execute(
+        "UPDATE access SET state = ?, updated_at = ? WHERE id = ? AND state NOT IN ('revoked', ?) "
+        "RETURNING provider_id, payment_id",
+        (new, now, access_id, new),
+    ).fetchone()
+    if changed is not None:  # desks see the new state through the feed
+        assign_seq(conn, int(changed[0]), int(changed[1]))
