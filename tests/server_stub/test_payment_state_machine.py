@@ -5,13 +5,19 @@ A hypothesis state machine drives the real store (a fresh SQLite file per run) t
 and checks after every step:
 - a final status never changes, except to `disputed`, and `disputed` never changes;
 - a push is paid at most once: its receipt, once set, never changes;
-- a receipt number belongs to one payment, and only to a push a valid callback carried it for.
+- a receipt number belongs to one payment, and only to a push a valid callback carried it for;
+- confirmation: `pending` after a paid callback until a query agrees (`confirmed`), `not_needed`
+  when a query settled the push, null otherwise; a disputed push has none;
+- access: at most one row per payment, whose code never changes; a confirmed (or query-settled)
+  paid push has one, a disputed push's access is revoked; with the provider's "access at the
+  callback" switch on, a paid callback gives it before confirmation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +29,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.settlement import StkResult
-from server_stub.store.records import PaymentRecord, RawCallback, ResolvedBy
+from server_stub.store.records import (
+    AccessState,
+    Confirmation,
+    PaymentRecord,
+    RawCallback,
+    ResolvedBy,
+)
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.tokens import token_hash
 from tests.server_stub.inprocess import SeededPush, keyring_for_tests, seed_pushes
@@ -105,6 +117,11 @@ class SettlementMachine(RuleBasedStateMachine):
             )
         )
 
+    @rule(on=st.booleans())
+    def switch_access_at_callback(self, on: bool) -> None:
+        """The owner flips "give access at the callback"."""
+        self._run(self.store.set_access_at_callback(self.pushes[0].provider_id, on))
+
     @rule(target_push=push_index, code=st.sampled_from((*CODES, None)))
     def query(self, target_push: int, code: str | None) -> None:
         """The reconciler's STK query answers (None: still being processed)."""
@@ -148,6 +165,13 @@ class SettlementMachine(RuleBasedStateMachine):
             self.store.get_payment(self.other.provider_id, self.other.checkout_request_id)
         )
         assert other is not None and other.status is PaymentStatus.PENDING
+        assert other.access is None
+        with sqlite3.connect(self.folder / "relay.db") as conn:
+            most = conn.execute(
+                "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM access "
+                "GROUP BY payment_id)"
+            ).fetchone()[0]
+        assert most <= 1, "two access rows for one payment"
 
 
 def _check_transition(before: PaymentRecord, after: PaymentRecord) -> None:
@@ -164,6 +188,27 @@ def _check_transition(before: PaymentRecord, after: PaymentRecord) -> None:
         assert after.mpesa_receipt_number == before.mpesa_receipt_number, "paid twice"
     if after.status is PaymentStatus.PAID and after.resolved_by is not None:
         assert after.result_code == "0"
+    if before.access is not None:
+        assert after.access is not None and after.access.code == before.access.code
+    _check_access(after)
+
+
+def _check_access(payment: PaymentRecord) -> None:
+    confirmation, access = payment.confirmation, payment.access
+    if payment.status is PaymentStatus.PAID:
+        expected = Confirmation.NOT_NEEDED if payment.resolved_by is ResolvedBy.QUERY else None
+        if expected is not None:
+            assert confirmation is expected
+        else:
+            assert confirmation in (Confirmation.PENDING, Confirmation.CONFIRMED)
+        if confirmation is not Confirmation.PENDING:
+            assert access is not None and access.state is AccessState.DELIVERED
+    else:
+        assert confirmation is None, f"{payment.status} with confirmation {confirmation}"
+        if payment.status is PaymentStatus.DISPUTED:
+            assert access is None or access.state is AccessState.REVOKED
+        else:
+            assert access is None, f"{payment.status} payment with access"
 
 
 SettlementMachine.TestCase.settings = settings(
