@@ -48,6 +48,10 @@ class Scenario:
     waits_for_prompt_expiry: bool = False
     # STK query answers this (code, text) instead of the callback's outcome.
     query_says: tuple[int, str] | None = None
+    # After the customer answered, STK query still says "being processed" this long (s) ...
+    query_processing_s: float = 0.0
+    # ... and then fails this many times with HTTP 500 before it answers.
+    query_errors: int = 0
     push_failure: PushFailure | None = None
 
     @property
@@ -111,6 +115,16 @@ _ALL = (
         query_says=(1032, "Request cancelled by user"),
     ),
     Scenario(
+        "query_processing",
+        'paid, but the STK query says "being processed" for 5 s after the callback',
+        query_processing_s=5.0,
+    ),
+    Scenario(
+        "query_errors",
+        "paid, but the first two STK queries after the callback fail with HTTP 500",
+        query_errors=2,
+    ),
+    Scenario(
         "server_error_after_prompt",
         "push answers HTTP 500 (500.003.1001) but the prompt went out: customer pays, "
         "callback comes",
@@ -140,6 +154,8 @@ SCENARIO_PHONES: dict[str, Scenario] = {
     "254700000010": SCENARIOS["query_disagrees"],
     "254700000011": SCENARIOS["server_error_after_prompt"],
     "254700000012": SCENARIOS["spike_arrest"],
+    "254700000013": SCENARIOS["query_processing"],
+    "254700000014": SCENARIOS["query_errors"],
 }
 
 

@@ -105,6 +105,7 @@ class SimState:
         self._tokens: dict[str, _Token] = {}
         self._token_of_app: dict[str, str] = {}
         self._last_query: dict[str, float] = {}
+        self._query_failures: dict[str, int] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -116,6 +117,7 @@ class SimState:
         self._tokens.clear()
         self._token_of_app.clear()
         self._last_query.clear()
+        self._query_failures.clear()
         self.log.clear()
 
     def issue_token(self, app: SimApp) -> str:
@@ -154,6 +156,14 @@ class SimState:
         return next(
             (p for p in self.pushes.values() if p.phone == phone and not p.decided(now)), None
         )
+
+    def query_fails(self, push: Push) -> bool:
+        """Whether this decided push's query fails once more (its scenario's query_errors)."""
+        failed = self._query_failures.get(push.checkout_request_id, 0)
+        if failed >= push.scenario.query_errors:
+            return False
+        self._query_failures[push.checkout_request_id] = failed + 1
+        return True
 
     def query_too_soon(self, checkout_request_id: str) -> bool:
         """Note a query; True when it follows the previous one faster than allowed."""

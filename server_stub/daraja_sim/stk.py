@@ -116,9 +116,13 @@ class StkEndpoints:
         details["checkout_request_id"] = push.checkout_request_id
         if self._state.query_too_soon(push.checkout_request_id):
             raise DarajaFault.of(SPIKE_ARREST)
-        if not push.decided(self._state.clock()):
+        now = self._state.clock()
+        if not push.decided(now) or now < push.decided_at + push.scenario.query_processing_s:
             details["pending"] = True
             raise DarajaFault.of(STILL_PROCESSING)
+        if self._state.query_fails(push):
+            details["failed"] = True
+            raise DarajaFault.of(INTERNAL_ERROR)
         code, text = push.query_outcome()
         details["result_code"] = str(code)
         return {

@@ -205,3 +205,26 @@ def wait_until_outcomes(relay: RunningRelay, checkout: str, count: int) -> None:
     while len(outcomes_for(relay, checkout)) < count:
         assert time.monotonic() < deadline, outcomes_for(relay, checkout)
         time.sleep(0.05)
+
+
+@pytest.mark.parametrize("scenario", ["query_processing", "query_errors"])
+def test_confirmation_waits_out_being_processed_and_query_errors(
+    sim: RunningSimulator, provider: Provider, scenario: str
+) -> None:
+    checkout = push(sim, provider, scenario)
+    paid = wait_for_payment(provider.attendant, checkout, status_is(*FINAL))
+    assert (paid["status"], paid["confirmation"], paid["access"]) == ("paid", "pending", None)
+    confirmed = wait_for_payment(
+        provider.attendant,
+        checkout,
+        lambda item: item["confirmation"] == "confirmed",
+        timeout_s=30.0,
+    )
+    assert confirmed["access"]["state"] == "delivered"
+    queries = [
+        entry
+        for entry in sim.request_log("stk_query")
+        if entry.get("checkout_request_id") == checkout
+    ]
+    retried = [entry for entry in queries if entry.get("pending") or entry.get("failed")]
+    assert len(retried) >= (2 if scenario == "query_errors" else 1)
