@@ -5,6 +5,11 @@ through the store. The relay, a real subprocess, is killed at a random moment, r
 same store, and the senders carry on with what was not acknowledged. At the end the store must
 hold every acknowledged callback and have applied each push's result exactly once.
 
+The provider gives access at the callback, and half of the pushes are sold on a plan with a
+voucher pool smaller than its sales: every paid push must end with exactly one access row, no
+voucher may be given twice, and every code must be the one its HMAC gives (a retry after a
+kill reproduces it).
+
 CI runs a few rounds; `RUN_SLOW=1 .venv/bin/python -m pytest -m slow tests/server_stub` runs the
 long one (25 rounds).
 """
@@ -23,7 +28,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server_stub.settings import load_settings
+from server_stub.access.codes import access_code
+from server_stub.access.keys import secret_name
+from server_stub.access.voucher_csv import Voucher
+from server_stub.atrest import load_secret_box
+from server_stub.plans.rules import PlanFields
+from server_stub.settings import RelaySettings, load_settings
+from server_stub.store.records import PlanRecord
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.testing import RunningRelay, relay_environment, start_relay
 from tests.server_stub.inprocess import (
@@ -131,7 +142,9 @@ async def run_crash_rounds(tmp_path: Path, rounds: int, pushes: int, seed: int) 
     settings = load_settings(env)
     provider = await new_provider(settings, "Crash Net")
     store = SqliteStore(settings.database_path, time.time)
-    seeded = await seed_pushes(store, provider["provider_id"], pushes)
+    plan, vouchers = await _plan_with_pool(store, provider["provider_id"], pushes // 4)
+    seeded = await seed_pushes(store, provider["provider_id"], pushes // 2, plan=plan)
+    seeded += await seed_pushes(store, provider["provider_id"], pushes - len(seeded), tag="ws_NP")
     await store.close()
     ledger = Ledger([_delivery(push, n) for n, push in enumerate(seeded)])
     rng.shuffle(ledger.to_send)
@@ -155,12 +168,61 @@ async def run_crash_rounds(tmp_path: Path, rounds: int, pushes: int, seed: int) 
     assert not lost, f"{len(lost)} acknowledged callbacks missing, e.g. {lost[:3]}"
     twice = [checkout for checkout, count in applied.items() if count != 1]
     assert not twice and len(applied) == pushes, f"applied other than once: {twice[:3]}"
+    _check_access(settings, provider["provider_id"], payments, vouchers)
     return {
         "acknowledged": sum(ledger.acked.values()),
         "found": sum(min(raw[c], ledger.acked[c]) for c in ledger.acked),
         "kills": rounds,
         "cut_off_by_kills": ledger.cut_off,
     }
+
+
+async def _plan_with_pool(
+    store: SqliteStore, provider_id: int, count: int
+) -> tuple[PlanRecord, set[str]]:
+    await store.set_access_at_callback(provider_id, True)
+    fields = PlanFields.validate(
+        name="1 hour",
+        price=10,
+        duration_minutes=60,
+        data_cap_mb=None,
+        speed=None,
+        router_profile=None,
+        account_reference="HOTSPOT",
+        transaction_desc="WiFi 1 hour",
+    )
+    plan = await store.plans.create(provider_id, fields, time.time())
+    codes = {f"VC{number:05d}" for number in range(count)}
+    pool = [Voucher(line, code) for line, code in enumerate(sorted(codes), start=2)]
+    assert await store.plans.add_vouchers(provider_id, plan.id, pool, time.time()) is not None
+    return plan, codes
+
+
+def _check_access(
+    settings: RelaySettings,
+    provider_id: int,
+    payments: dict[str, tuple[str, str | None]],
+    vouchers: set[str],
+) -> None:
+    """One access per paid push, each voucher given once, every other code its HMAC."""
+    with sqlite3.connect(settings.database_path) as conn:
+        rows = conn.execute(
+            "SELECT p.checkout_request_id, a.code, a.voucher_id, v.code, v.access_id = a.id "
+            "FROM access a JOIN payments p ON p.id = a.payment_id "
+            "LEFT JOIN vouchers v ON v.id = a.voucher_id"
+        ).fetchall()
+        (encrypted,) = conn.execute(
+            "SELECT value FROM relay_secrets WHERE name = ?", (secret_name(provider_id),)
+        ).fetchone()
+    paid = {checkout for checkout, (status, _) in payments.items() if status == "paid"}
+    per_payment = Counter(row[0] for row in rows)
+    assert set(per_payment) == paid and set(per_payment.values()) == {1}
+    given = [row[3] for row in rows if row[2] is not None]
+    assert len(given) == len(set(given)) == len(vouchers), "a voucher given twice or lost"
+    assert all(row[1] == row[3] and row[4] for row in rows if row[2] is not None)
+    key = load_secret_box(settings).decrypt(bytes(encrypted))
+    coded = [(checkout, code) for checkout, code, voucher, _, _ in rows if voucher is None]
+    assert coded and all(code == access_code(key, checkout) for checkout, code in coded)
 
 
 async def test_sigkill_loses_no_acknowledged_callback(tmp_path: Path) -> None:
