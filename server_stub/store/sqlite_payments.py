@@ -131,15 +131,11 @@ def confirm_push(
     pending = payment.status is PaymentStatus.PENDING
     conn.execute(
         "UPDATE payments SET checkout_request_id = COALESCE(checkout_request_id, ?), "
-        "merchant_request_id = COALESCE(merchant_request_id, ?), next_query_at = ?, "
+        "merchant_request_id = COALESCE(merchant_request_id, ?), "
+        "next_query_at = CASE WHEN ? THEN ? ELSE next_query_at END, "
         "updated_at = ? WHERE id = ?",
-        (
-            checkout_request_id,
-            merchant_request_id,
-            first_query_at if pending else None,
-            now,
-            payment_id,
-        ),
+        # A callback that came first keeps the schedule it set (its confirming query).
+        (checkout_request_id, merchant_request_id, pending, first_query_at, now, payment_id),
     )
     if payment.seq is None:
         assign_seq(conn, payment.provider_id, payment_id)

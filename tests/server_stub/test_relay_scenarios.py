@@ -141,6 +141,11 @@ def test_callback_before_the_push_response_is_applied(
     checkout = push(sim, provider, "callback_before_response")
     item = wait_for_payment(provider.attendant, checkout, status_is(*FINAL))
     assert (item["status"], item["resolved_by"]) == ("paid", "callback")
+    # The push response, arriving second, keeps the confirming query the callback scheduled.
+    confirmed = wait_for_payment(
+        provider.attendant, checkout, lambda item: item["confirmation"] == "confirmed"
+    )
+    assert confirmed["access"]["state"] == "delivered"
 
 
 def test_server_error_after_prompt_still_records_the_payment(
