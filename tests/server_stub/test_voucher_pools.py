@@ -149,3 +149,33 @@ async def test_each_confirmed_payment_takes_one_voucher_then_codes_take_over(
     assert again == given[0]
     taken = _vouchers(settings.database_path)
     assert [access for _, access in taken] == [given[0].id, given[1].id]
+
+
+async def test_a_disputed_voucher_is_revoked_and_never_returned_to_the_pool(
+    tmp_path: Path,
+) -> None:
+    settings = relay_settings(tmp_path)
+    async with relay_in_process(settings) as relay:
+        made = await new_provider(settings)
+        plan_id = await _plan(relay, made)
+        await _upload(relay, made, plan_id, b"Username\nMK01\nMK02\n")
+        plan = await relay.store.plans.get(made["provider_id"], plan_id)
+        [push, later] = await seed_pushes(relay.store, made["provider_id"], 2, plan=plan)
+        given = await _confirm(relay, push, "RVD0000001")
+        record = await relay.store.get_payment(push.provider_id, push.checkout_request_id)
+        assert record is not None
+        # A second, different callback for the same push: two sources disagree.
+        answer = await relay.client.post(
+            push.callback_path,
+            content=as_bytes(paid_callback(push, "RVD0000009")),
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 200
+        disputed = await relay.store.get_payment(push.provider_id, push.checkout_request_id)
+        assert disputed is not None and disputed.status.value == "disputed"
+        assert disputed.access is not None
+        assert (disputed.access.code, disputed.access.state.value) == (given.code, "revoked")
+        next_one = await _confirm(relay, later, "RVD0000002")
+        plans = await relay.client.get("/payments/bucket/plans/", headers=_owner(made))
+    assert (given.code, next_one.code) == ("MK01", "MK02")
+    assert plans.json()["items"][0]["vouchers_remaining"] == 0
