@@ -14,6 +14,8 @@ from typing import Any
 from server_stub.access.codes import ALPHABET
 from server_stub.access.confirmation import GAVE_UP, next_confirm_at
 from server_stub.settlement import StkResult
+from server_stub.store.records import NewPush, Purpose
+from server_stub.tokens import new_token, token_hash
 from tests.server_stub.inprocess import (
     InProcessRelay,
     SeededPush,
@@ -164,3 +166,39 @@ def test_the_confirming_query_backs_off_then_slows_then_gives_up() -> None:
     assert gaps[:6] == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0]
     assert 600.0 in gaps and max(gaps) == 600.0
     assert now <= start + 24 * 3600 and now >= start + 24 * 3600 - 600
+
+
+async def test_the_owners_test_prompt_never_gets_access(tmp_path: Path) -> None:
+    settings = relay_settings(tmp_path)
+    async with relay_in_process(settings) as relay:
+        made = await new_provider(settings)
+        await relay.store.set_access_at_callback(made["provider_id"], True)
+        token = new_token()
+        reserved = await relay.store.reserve_push(
+            NewPush(
+                made["provider_id"],
+                token_hash(token),
+                None,
+                "254712000999",
+                1,
+                "TEST",
+                "Test",
+                time.time(),
+                purpose=Purpose.TEST,
+            ),
+            guard_since=time.time() + 1,
+        )
+        assert reserved.created is not None
+        await relay.store.confirm_push(
+            reserved.created.id,
+            checkout_request_id="ws_TEST_1",
+            merchant_request_id="MR",
+            first_query_at=time.time() + 3600,
+            now=time.time(),
+        )
+        push = SeededPush(made["provider_id"], "ws_TEST_1", 1, token)
+        await _callback(relay, push, "RCT0000001")
+        await _query(relay, push, "0")
+        item = (await _feed(relay, made["owner_token"]))["ws_TEST_1"]
+        assert (item["purpose"], item["status"], item["access"]) == ("test", "paid", None)
+    assert _access_rows(settings.database_path) == []
