@@ -110,11 +110,12 @@ class DarajaCredentials:
         values: dict[str, str] = {}
         for name in ("consumer_key", "consumer_secret", "shortcode", "passkey"):
             value = data.get(name)
-            if not isinstance(value, str) or not value.strip():
+            if not isinstance(value, str) or not _without_spaces(value):
                 raise CredentialsError(f"{_label(name)} is missing.", name)
-            if len(value) > 512 or any(ord(ch) < 32 or ch.isspace() for ch in value.strip()):
+            value = _without_spaces(value)
+            if len(value) > 512 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
                 raise CredentialsError(f"{_label(name)} has characters Daraja never uses.", name)
-            values[name] = value.strip()
+            values[name] = value
         if not values["shortcode"].isdigit() or not 5 <= len(values["shortcode"]) <= 7:
             raise CredentialsError(
                 "The shortcode must be the 5 to 7 digit paybill or store number.", "shortcode"
@@ -123,11 +124,15 @@ class DarajaCredentials:
         account_type = _enum(AccountType, data.get("account_type", "paybill"), "account_type")
         till = data.get("till_number")
         if account_type is AccountType.TILL:
-            if not isinstance(till, str) or not till.strip().isdigit() or len(till.strip()) > 10:
+            if not isinstance(till, str) or not _without_spaces(till).isdigit():
                 raise CredentialsError(
                     "A till account needs its till number (digits only).", "till_number"
                 )
-            till = till.strip()
+            till = _without_spaces(till)
+            if len(till) > 10:
+                raise CredentialsError(
+                    "A till account needs its till number (digits only).", "till_number"
+                )
         else:
             till = None
         return cls(
@@ -148,6 +153,15 @@ class DarajaCredentials:
         except (ValueError, UnicodeDecodeError):
             raise CredentialsError("The credentials are not valid JSON.") from None
         return cls.from_dict(data)
+
+
+def _without_spaces(value: str) -> str:
+    """The value with every space and line break taken out, wherever they are.
+
+    Keys, secrets, passkeys and numbers never contain any: they come from pasting out of the
+    Daraja portal, an e-mail or a PDF (`174 379`, a passkey broken over two lines).
+    """
+    return "".join(value.split())
 
 
 def _label(name: str) -> str:

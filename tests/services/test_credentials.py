@@ -43,7 +43,8 @@ def test_till_needs_its_till_number() -> None:
     [
         ({"consumer_key": ""}, "consumer_key", "consumer key is missing"),
         ({"consumer_secret": None}, "consumer_secret", "consumer secret is missing"),
-        ({"passkey": "pass key"}, "passkey", "characters Daraja never uses"),
+        ({"passkey": "pass\x00key"}, "passkey", "characters Daraja never uses"),
+        ({"passkey": " \n\t "}, "passkey", "passkey is missing"),
         ({"shortcode": "17a379"}, "shortcode", "5 to 7 digit"),
         ({"environment": "staging"}, "environment", "sandbox or production"),
         ({"account_type": "bank"}, "account_type", "paybill or till"),
@@ -57,8 +58,26 @@ def test_refusals_name_the_field_not_the_value(
         DarajaCredentials.from_dict(data)
     assert caught.value.field == field
     assert says in str(caught.value).lower() or says in str(caught.value)
-    for secret in ("key-abc", "secret-def", "passkey-ghi", "pass key"):
+    for secret in ("key-abc", "secret-def", "passkey-ghi", "pass\x00key"):
         assert secret not in str(caught.value)
+
+
+def test_pasted_spaces_and_line_breaks_are_taken_out() -> None:
+    pasted = dict(
+        GOOD,
+        shortcode="174 379",
+        passkey=GOOD["passkey"][:5] + "\r\n" + GOOD["passkey"][5:] + "\n",
+        consumer_key="\u00a0" + GOOD["consumer_key"] + " ",
+        consumer_secret=GOOD["consumer_secret"][:3] + "\t" + GOOD["consumer_secret"][3:],
+        account_type="till",
+        till_number="5 174 380",
+    )
+    creds = DarajaCredentials.from_dict(pasted)
+    assert creds.shortcode == "174379"
+    assert creds.passkey == GOOD["passkey"]
+    assert creds.consumer_key == GOOD["consumer_key"]
+    assert creds.consumer_secret == GOOD["consumer_secret"]
+    assert creds.till_number == "5174380"
 
 
 @pytest.mark.parametrize("raw", [b"", b"[]", b"not json", b"\xff\xfe"])

@@ -265,8 +265,16 @@ def test_pasted_spaces_are_gone_from_the_fields_after_save(
     view = make_desktop().settings_page.view
     fill(qtbot, view, GOOD)
     type_into(qtbot, view.consumer_key, f"  {GOOD.consumer_key}\t")
+    # Numbers copied from an e-mail keep their spaces; a passkey from a PDF breaks over lines.
+    type_into(qtbot, view.shortcode, f"{GOOD.shortcode[:3]} {GOOD.shortcode[3:]}")
+    passkey = view.passkey.line_edit
+    QApplication.clipboard().setText(f"{GOOD.passkey[:20]}\n{GOOD.passkey[20:]}")
+    passkey.selectAll()
+    qtbot.keyClick(passkey, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert click(qtbot, view.local_status, view.save_button) is StatusKind.OK
     assert view.consumer_key.text() == GOOD.consumer_key
+    assert view.shortcode.text() == GOOD.shortcode
+    assert passkey.text() == GOOD.passkey
 
 
 def test_secret_fields_are_masked_until_shown(
