@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,13 +52,43 @@ def normalise_relay_url(raw: str) -> str:
     if not text:
         raise ValueError("Enter the relay's address, like https://relay.example.com.")
     if "://" not in text:
-        text = "https://" + text
+        # A relay on this PC or the shop's network answers plain http (no certificate for an
+        # address); one on the internet sits behind HTTPS.
+        text = ("http://" if _is_local_host(urlsplit("//" + text).hostname) else "https://") + text
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not _is_host_name(parts.hostname):
         raise ValueError(f"{raw.strip()} is not a web address: it should look like https://host.")
     if parts.query or parts.fragment:
         raise ValueError("The relay address must not have a query string (?...) or fragment.")
     return text
+
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
+
+
+def _is_host_name(host: str | None) -> bool:
+    """A DNS name or an IP address ("kamau wifi relay" is neither)."""
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return _HOST_NAME.fullmatch(host) is not None
+    return True
+
+
+def _is_local_host(host: str | None) -> bool:
+    """localhost, or an IP address on this PC or a private network."""
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 class RelayClient:

@@ -129,7 +129,13 @@ async def test_unreachable_and_foreign_servers(
 def test_relay_addresses_are_normalised() -> None:
     assert normalise_relay_url(" relay.example.com/ ") == "https://relay.example.com"
     assert normalise_relay_url("http://127.0.0.1:8000") == "http://127.0.0.1:8000"
-    for bad in ("", "ftp://x", "https://x/?a=1"):
+    # A bare address on this PC or the shop's network is plain http, not a silent https://.
+    assert normalise_relay_url("127.0.0.1:18782") == "http://127.0.0.1:18782"
+    assert normalise_relay_url("localhost:8000") == "http://localhost:8000"
+    assert normalise_relay_url("192.168.1.10:8000") == "http://192.168.1.10:8000"
+    assert normalise_relay_url("relay.kamau.co.ke") == "https://relay.kamau.co.ke"
+    assert normalise_relay_url("https://[::1]:8000") == "https://[::1]:8000"
+    for bad in ("", "ftp://x", "https://x/?a=1", "kamau wifi relay", "https://kamau wifi"):
         with pytest.raises(ValueError):
             normalise_relay_url(bad)
 
