@@ -41,6 +41,7 @@ from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
 from server_stub.daraja_sim import scenarios
 from server_stub.daraja_sim.testing import running_simulator
+from server_stub.store.sqlite_feed import render_unrendered
 from server_stub.testing import RunningRelay, running_relay
 
 SEARCHES = ("0712 345", "SB000123", "wifi 1 day", "ws_co_bench_99999", "no such payment")
@@ -77,6 +78,8 @@ def seed(db: Path, provider_id: int, count: int) -> None:
             rows,
         )
         conn.execute("UPDATE providers SET last_seq = ? WHERE id = ?", (count, provider_id))
+        # What the relay does for rows it did not write itself when it next opens the file.
+        render_unrendered(conn)
     conn.close()
 
 

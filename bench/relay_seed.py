@@ -17,6 +17,7 @@ from relay_load import http_request
 
 from server_stub import admin
 from server_stub.settings import load_settings
+from server_stub.store.sqlite_feed import render_unrendered
 from server_stub.tokens import new_token, token_hash
 
 FEED_PAYMENTS = 100_000
@@ -51,6 +52,8 @@ async def seed(env: dict[str, str], pushes: int) -> Seeded:
             (feed["provider_id"], FEED_PAYMENTS),
         ):
             conn.execute("UPDATE providers SET last_seq = ? WHERE id = ?", (last, provider))
+        # What the relay does for rows it did not write itself when it next opens the file.
+        render_unrendered(conn)
     paths = [(n, f"/payments/callback/{ingest['provider_id']}/{t}/") for n, t in enumerate(tokens)]
     return Seeded(paths, feed["attendant_token"], FEED_PAYMENTS)
 

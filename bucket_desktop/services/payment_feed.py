@@ -12,7 +12,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bucket_desktop.services.relay_errors import (
     RelayAuthError,
@@ -23,6 +23,8 @@ from bucket_desktop.services.relay_models import PaymentItem, PaymentsPage
 
 LONG_POLL_WAIT_S = 25.0
 PAGE_LIMIT = 500
+# A snapshot's items are handed over in slices, so the window keeps painting between them.
+HANDOVER_SLICE = 5000
 
 
 class FeedSource(Protocol):
@@ -30,6 +32,15 @@ class FeedSource(Protocol):
 
     async def payments(self, *, after: int = 0, wait: float = 0, limit: int = 500) -> PaymentsPage:
         """Payment changes after cursor `after`, waiting up to `wait` seconds when none."""
+        ...
+
+
+@runtime_checkable
+class SnapshotSource(Protocol):
+    """A feed source that can also send the whole history in one answer (RelayClient can)."""
+
+    async def snapshot(self) -> PaymentsPage | None:
+        """Every payment and the cursor to follow on from; None when the relay cannot."""
         ...
 
 
@@ -97,6 +108,8 @@ class PaymentFeed:
         self._sleep = sleep
         self._state = FeedState.STOPPED
         self._stopping = False
+        # Starting from zero, one snapshot replaces hundreds of pages (relays that have it).
+        self._snapshots = source if isinstance(source, SnapshotSource) else None
 
     @property
     def cursor(self) -> int:
@@ -124,11 +137,8 @@ class PaymentFeed:
         failures = 0
         try:
             while not self._stopping:
-                wait = 0.0 if self._state is not FeedState.LIVE else self._wait_s
                 try:
-                    page = await self._source.payments(
-                        after=self._cursor, wait=wait, limit=PAGE_LIMIT
-                    )
+                    page = await self._next_page()
                 except (RelayAuthError, RelayForbidden) as error:
                     self._set_state(FeedState.REFUSED, str(error))
                     return
@@ -148,10 +158,19 @@ class PaymentFeed:
                     self._set_state(FeedState.CONNECTING, RESET_SENTENCE)
                     continue
                 self._store_id = page.store_id or self._store_id
-                self._deliver(page)
+                await self._deliver(page)
         finally:
             if self._state is not FeedState.REFUSED:
                 self._set_state(FeedState.STOPPED, "Not following live payments.")
+
+    async def _next_page(self) -> PaymentsPage:
+        if self._cursor == 0 and self._snapshots is not None:
+            page = await self._snapshots.snapshot()
+            if page is not None:
+                return page
+            self._snapshots = None  # a relay from before snapshots: read the feed page by page
+        wait = 0.0 if self._state is not FeedState.LIVE else self._wait_s
+        return await self._source.payments(after=self._cursor, wait=wait, limit=PAGE_LIMIT)
 
     def _history_reset(self, page: PaymentsPage) -> bool:
         """A restored or replaced relay store: another identity, or a head behind our cursor."""
@@ -161,9 +180,12 @@ class PaymentFeed:
         behind = page.head is not None and page.head < self._cursor
         return other_store or behind
 
-    def _deliver(self, page: PaymentsPage) -> None:
-        if page.items:
-            self._on_items(page.items)
+    async def _deliver(self, page: PaymentsPage) -> None:
+        items = page.items
+        for start in range(0, len(items), HANDOVER_SLICE):
+            if start:
+                await asyncio.sleep(0)  # let the window paint between slices of a snapshot
+            self._on_items(items[start : start + HANDOVER_SLICE])
         # Moving the cursor after the handler returns is what makes a crash in between safe.
         self._cursor = max(self._cursor, page.cursor)
         if len(page.items) >= PAGE_LIMIT:

@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT_S = 20.0
+SNAPSHOT_TIMEOUT_S = 120.0  # a large history on a slow shop line
 MAX_WAIT_S = 30
 
 
@@ -222,6 +223,21 @@ class RelayClient:
             "GET", "/payments/bucket/payments/", params=params, timeout_s=wait + DEFAULT_TIMEOUT_S
         )
         return PaymentsPage.from_json(data, after)
+
+    async def snapshot(self) -> PaymentsPage | None:
+        """Every payment in one gzip answer, and the cursor to follow on from.
+
+        None from a relay too old to have it: the caller reads the feed page by page instead.
+        """
+        try:
+            data = await self._request(
+                "GET", "/payments/bucket/payments/snapshot/", timeout_s=SNAPSHOT_TIMEOUT_S
+            )
+        except RelayError as error:
+            if error.http_status in (404, 405):
+                return None
+            raise
+        return PaymentsPage.from_json(data, 0)
 
     async def _request(
         self,

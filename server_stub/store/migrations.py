@@ -211,6 +211,18 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             WHERE state IN ('pending', 'failed', 'leased');
         """,
     ),
+    (
+        6,
+        # Each payment's feed item, rendered once per change when it commits: a feed page or a
+        # snapshot is then stored bytes joined, not rows turned into JSON on every read. NULL
+        # means "not rendered yet" (rows older than this version, or changed in an open
+        # transaction); the partial index finds them.
+        """
+        ALTER TABLE payments ADD COLUMN feed_json BLOB;
+        CREATE INDEX payments_unrendered ON payments (id)
+            WHERE feed_json IS NULL AND seq IS NOT NULL;
+        """,
+    ),
 )
 
 

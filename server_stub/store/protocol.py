@@ -168,6 +168,15 @@ class Store(Protocol):
     async def feed_head(self, provider_id: int) -> int:
         """The provider's last feed sequence number (0 before its first payment)."""
 
+    async def feed_items_after(
+        self, provider_id: int, after_seq: int, limit: int
+    ) -> list[tuple[int, bytes]]:
+        """`(seq, feed item JSON)` of the provider's changes after `after_seq`, oldest first.
+
+        The item is the payment as of its feed number: rendered when that change committed.
+        """
+        ...
+
     async def payments_after(
         self, provider_id: int, after_seq: int, limit: int
     ) -> list[PaymentRecord]:

@@ -153,7 +153,7 @@ def report(
 
 
 def settle_access_state(conn: sqlite3.Connection, access_id: int, now: float) -> None:
-    """`delivered` once every add delivery succeeded, `failed` while any is retrying."""
+    """`delivered` once every add delivery succeeded, `failed` while any is retrying; desks told."""
     states = {
         state
         for (state,) in conn.execute(
@@ -166,10 +166,13 @@ def settle_access_state(conn: sqlite3.Connection, access_id: int, now: float) ->
         new = "failed"
     else:
         new = "issued"
-    changed = conn.execute(
-        "UPDATE access SET state = ?, updated_at = ? WHERE id = ? AND state NOT IN ('revoked', ?) "
-        "RETURNING provider_id, payment_id",
+    conn.execute(
+        "UPDATE access SET state = ?, updated_at = ? WHERE id = ? AND state NOT IN ('revoked', ?)",
         (new, now, access_id, new),
+    )
+    # Desks see every delivery outcome through the feed (the state, attempts, last error and
+    # next try), not only a change of the access state.
+    owner = conn.execute(
+        "SELECT provider_id, payment_id FROM access WHERE id = ?", (access_id,)
     ).fetchone()
-    if changed is not None:  # desks see the new state through the feed
-        assign_seq(conn, int(changed[0]), int(changed[1]))
+    assign_seq(conn, int(owner[0]), int(owner[1]))

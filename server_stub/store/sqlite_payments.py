@@ -261,8 +261,11 @@ def write_change(
 
 
 def assign_seq(conn: sqlite3.Connection, provider_id: int, payment_id: int) -> None:
+    """Give the payment the provider's next feed number: every change desks must see calls this."""
     row = conn.execute(
         "UPDATE providers SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
         (provider_id,),
     ).fetchone()
-    conn.execute("UPDATE payments SET seq = ? WHERE id = ?", (row[0], payment_id))
+    # The feed item is rendered again when this transaction commits (`sqlite_feed`), so it
+    # shows everything else the transaction changes after this call too.
+    conn.execute("UPDATE payments SET seq = ?, feed_json = NULL WHERE id = ?", (row[0], payment_id))

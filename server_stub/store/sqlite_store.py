@@ -27,6 +27,7 @@ from server_stub.store.records import (
     TokenRecord,
 )
 from server_stub.store.sqlite_access import with_access
+from server_stub.store.sqlite_feed import feed_items_after, render_unrendered
 from server_stub.store.sqlite_outbox import SqliteOutbox
 from server_stub.store.sqlite_plans import SqlitePlans
 from server_stub.store.writer import GroupCommitWriter
@@ -87,6 +88,19 @@ def _private_database_file(path: Path) -> None:
             log.warning("%s can be read by other users: make it private with chmod 600.", file)
 
 
+def _render_feed_items(conn: sqlite3.Connection) -> None:
+    # Rows from before schema 6, or written straight into the file: rendered once, at open.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        count = render_unrendered(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    if count:
+        log.info("Rendered the feed items of %d payments", count)
+
+
 class SqliteStore:
     """Store backed by one SQLite file; see `server_stub.store.protocol.Store`."""
 
@@ -105,6 +119,7 @@ class SqliteStore:
         try:
             self.schema_version = migrate(writer_conn, path)
             self.store_id = ensure_store_id(writer_conn)
+            _render_feed_items(writer_conn)
         except sqlite3.Error as error:
             writer_conn.close()
             raise StoreOpenError(f"Cannot prepare the database {path}: {error}.") from None
@@ -116,6 +131,7 @@ class SqliteStore:
         self._read = _connect(path)
         self._read.execute("PRAGMA query_only = ON")
         self._writer = GroupCommitWriter(writer_conn)
+        self._writer.before_commit = render_unrendered
         self.plans = SqlitePlans(self._writer, self._read)
         self.outbox = SqliteOutbox(self._writer, clock)
         self._clock = clock
@@ -344,6 +360,12 @@ class SqliteStore:
             "SELECT last_seq FROM providers WHERE id = ?", (provider_id,)
         ).fetchone()
         return int(row[0]) if row else 0
+
+    async def feed_items_after(
+        self, provider_id: int, after_seq: int, limit: int
+    ) -> list[tuple[int, bytes]]:
+        """`(seq, item JSON)` of the provider's changes after `after_seq`, oldest first."""
+        return feed_items_after(self._read, provider_id, after_seq, limit)
 
     async def payments_after(
         self, provider_id: int, after_seq: int, limit: int

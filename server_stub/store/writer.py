@@ -50,6 +50,8 @@ class GroupCommitWriter:
         self.commits = 0
         # Told the seconds each durable commit took (the relay's metrics), from this thread.
         self.on_commit: Callable[[float], None] | None = None
+        # Runs last in every group, inside its transaction (the store renders feed items).
+        self.before_commit: Callable[[sqlite3.Connection], object] | None = None
         self._thread.start()
 
     async def run(self, operation: Operation[T]) -> T:
@@ -100,6 +102,7 @@ class GroupCommitWriter:
             conn.execute("BEGIN IMMEDIATE")
             for job in group:
                 outcomes.append(self._run_one(job))
+            self._finish_group()
             conn.execute("COMMIT")
             self.commits += 1
             if self.on_commit is not None:
@@ -116,6 +119,19 @@ class GroupCommitWriter:
                 job.loop.call_soon_threadsafe(_settle, job.future, outcome)
             except RuntimeError:  # the caller's loop has closed; nobody is waiting any more
                 continue
+
+    def _finish_group(self) -> None:
+        if self.before_commit is None:
+            return
+        conn = self._connection
+        conn.execute("SAVEPOINT finish")
+        try:
+            self.before_commit(conn)
+        except Exception:
+            # The group's own work still commits: what this step derives can be redone later.
+            log.exception("Finishing a store commit failed; its operations are kept")
+            conn.execute("ROLLBACK TO finish")
+        conn.execute("RELEASE finish")
 
     def _run_one(self, job: _Job) -> tuple[bool, Any]:
         conn = self._connection

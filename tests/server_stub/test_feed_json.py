@@ -1,4 +1,4 @@
-"""The feed's cached JSON fragments say exactly what the payment says, and never go stale."""
+"""A feed item's JSON says exactly what the payment says; a page joins items with its cursor."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import dataclasses
 import json
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
-from server_stub.api.feed_json import page_json, payment_json
+from server_stub.api.feed_json import page_json
 from server_stub.api.schemas import PaymentItem, PaymentsPage, payment_fields
+from server_stub.store.feed_items import payment_json
 from server_stub.store.records import AccessRecord, AccessState, PaymentRecord, ResolvedBy
 
 PENDING = PaymentRecord(
@@ -35,7 +36,7 @@ PENDING = PaymentRecord(
 
 def test_page_is_the_published_shape() -> None:
     store_id = "0b0e3c55-6f0e-4c43-9d0e-6f5b1c1d2e3f"
-    page = json.loads(page_json([PENDING], 3, store_id, 7, 2))
+    page = json.loads(page_json([payment_json(PENDING)], 3, store_id, 7, 2))
     assert page == {
         "items": [payment_fields(PENDING)],
         "cursor": 3,
@@ -48,7 +49,7 @@ def test_page_is_the_published_shape() -> None:
     assert json.loads(page_json([], 9, store_id, 9, 0)) == empty
 
 
-def test_an_access_state_change_gets_a_new_fragment() -> None:
+def test_the_access_state_is_in_the_item() -> None:
     access = AccessRecord(1, "ABCD2345", None, 1_790_000_001.0, None, AccessState.DELIVERED, False)
     paid = dataclasses.replace(PENDING, status=PaymentStatus.PAID, seq=4, access=access)
     revoked = dataclasses.replace(
@@ -59,8 +60,7 @@ def test_an_access_state_change_gets_a_new_fragment() -> None:
     assert PaymentItem.model_validate(json.loads(payment_json(revoked))).access is not None
 
 
-def test_a_changed_payment_gets_a_new_fragment() -> None:
-    before = payment_json(PENDING)
+def test_a_settled_payment_renders_its_outcome() -> None:
     paid = dataclasses.replace(
         PENDING,
         status=PaymentStatus.PAID,
@@ -70,12 +70,10 @@ def test_a_changed_payment_gets_a_new_fragment() -> None:
         seq=4,
     )
     after = json.loads(payment_json(paid))
-    assert payment_json(PENDING) is before  # cached
     assert (after["status"], after["mpesa_receipt_number"], after["seq"]) == (
         "paid",
         "NLJ7RT61SV",
         4,
     )
-    # Fields outside the feed (query bookkeeping) may change without a new seq: still correct.
-    queried = dataclasses.replace(PENDING, query_attempts=1)
-    assert json.loads(payment_json(queried)) == payment_fields(queried)
+    assert after == payment_fields(paid)
+    assert PaymentItem.model_validate(after).status == "paid"

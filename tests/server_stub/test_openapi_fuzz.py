@@ -63,6 +63,7 @@ OPERATIONS = [
     ("/payments/bucket/credentials/", "PUT"),
     ("/payments/bucket/relay-key/", "GET"),
     ("/payments/bucket/payments/", "GET"),
+    ("/payments/bucket/payments/snapshot/", "GET"),
     ("/payments/bucket/me/", "GET"),
     ("/payments/bucket/desks/", "GET"),
     ("/payments/bucket/desks/", "POST"),

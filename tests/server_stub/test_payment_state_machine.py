@@ -29,6 +29,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.settlement import StkResult
+from server_stub.store.feed_items import payment_json
 from server_stub.store.records import (
     AccessState,
     Confirmation,
@@ -172,6 +173,11 @@ class SettlementMachine(RuleBasedStateMachine):
                 "GROUP BY payment_id)"
             ).fetchone()[0]
         assert most <= 1, "two access rows for one payment"
+        # No delivery runs here, so every stored feed item is the payment as it is now.
+        provider = self.pushes[0].provider_id
+        stored = self._run(self.store.feed_items_after(provider, 0, 100))
+        live = self._run(self.store.payments_after(provider, 0, 100))
+        assert [item for _, item in stored] == [payment_json(p) for p in live], "stale feed item"
 
 
 def _check_transition(before: PaymentRecord, after: PaymentRecord) -> None:

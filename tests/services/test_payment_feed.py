@@ -10,6 +10,7 @@ import pytest
 
 from bucket_desktop.services.payment_book import PaymentBook
 from bucket_desktop.services.payment_feed import (
+    HANDOVER_SLICE,
     RESET_SENTENCE,
     Backoff,
     FeedState,
@@ -201,6 +202,60 @@ async def test_a_restored_relay_is_reloaded_from_zero(new_identity: str) -> None
     assert feed.store_id == new_identity
     assert seen.seen[-4:] == [1, 2, 3, 4]  # everything again, from zero
     assert relay.requests[-1][0] == 4
+    feed.stop()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+class SnapshotRelay(ScriptedRelay):
+    """A relay with the snapshot route: the whole log in one answer."""
+
+    def __init__(self, *, has_snapshot: bool = True) -> None:
+        super().__init__()
+        self.has_snapshot = has_snapshot
+        self.snapshots = 0
+
+    async def snapshot(self) -> PaymentsPage | None:
+        self.snapshots += 1
+        if not self.has_snapshot:
+            return None
+        head = self.log[-1].seq or 0 if self.log else 0
+        return PaymentsPage(items=tuple(self.log), cursor=head, head=head)
+
+
+async def test_a_new_desk_starts_from_one_snapshot_handed_over_in_slices() -> None:
+    relay, seen = SnapshotRelay(), Recorder()
+    relay.add(HANDOVER_SLICE * 2 + 7)
+    slices: list[int] = []
+
+    def on_items(items: tuple[PaymentItem, ...]) -> None:
+        slices.append(len(items))
+        seen.on_items(items)
+
+    feed = PaymentFeed(relay, on_items=on_items, on_state=seen.on_state, wait_s=5)
+    task = asyncio.create_task(feed.run())
+    await wait_for(lambda: feed.state is FeedState.LIVE)
+    assert slices == [HANDOVER_SLICE, HANDOVER_SLICE, 7]
+    assert seen.seen == list(range(1, HANDOVER_SLICE * 2 + 8))
+    assert relay.snapshots == 1 and all(after == feed.cursor for after, _ in relay.requests)
+    relay.add(2)  # then it follows the feed from the snapshot's cursor
+    await wait_for(lambda: len(seen.seen) == HANDOVER_SLICE * 2 + 9)
+    assert relay.snapshots == 1
+    feed.stop()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def test_a_relay_without_snapshots_is_read_page_by_page() -> None:
+    relay, seen = SnapshotRelay(has_snapshot=False), Recorder()
+    relay.add(1200)
+    feed = PaymentFeed(relay, on_items=seen.on_items, on_state=seen.on_state, wait_s=5)
+    task = asyncio.create_task(feed.run())
+    await wait_for(lambda: feed.state is FeedState.LIVE)
+    assert seen.seen == list(range(1, 1201))
+    assert relay.snapshots == 1 and [after for after, _ in relay.requests[:3]] == [0, 500, 1000]
     feed.stop()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

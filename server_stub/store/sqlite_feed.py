@@ -1,0 +1,68 @@
+"""Feed items stored as rendered JSON: written once per change, read as bytes.
+
+A payment's feed item changes only with its feed number (`assign_seq`), which clears
+`payments.feed_json`. Just before each group commit the writer renders every cleared row from
+its final state in that transaction, so a committed row with a number always has its item.
+Reads then join stored bytes: a full page or a whole history costs a few microseconds an item
+instead of building records and JSON every time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from server_stub.store.feed_items import payment_json
+from server_stub.store.sqlite_access import with_access
+from server_stub.store.sqlite_payments import PAYMENT_COLUMNS, payment_from_row
+
+RENDER_BATCH = 500
+
+
+def render_unrendered(conn: sqlite3.Connection) -> int:
+    """Render and store every numbered payment's missing feed item; returns how many."""
+    rendered = 0
+    while True:
+        rows = conn.execute(
+            f"SELECT {PAYMENT_COLUMNS} FROM payments "  # noqa: S608 - constant
+            "WHERE feed_json IS NULL AND seq IS NOT NULL LIMIT ?",
+            (RENDER_BATCH,),
+        ).fetchall()
+        if not rows:
+            return rendered
+        payments = with_access(conn, [payment_from_row(row) for row in rows])
+        conn.executemany(
+            "UPDATE payments SET feed_json = ? WHERE id = ?",
+            [(payment_json(payment), payment.id) for payment in payments],
+        )
+        rendered += len(payments)
+
+
+def feed_items_after(
+    conn: sqlite3.Connection, provider_id: int, after_seq: int, limit: int
+) -> list[tuple[int, bytes]]:
+    """`(seq, item JSON)` of the provider's changes after `after_seq`, oldest first."""
+    rows: list[tuple[int, bytes | None, int]] = conn.execute(
+        "SELECT seq, feed_json, id FROM payments WHERE provider_id = ? AND seq > ? "
+        "ORDER BY seq LIMIT ?",
+        (provider_id, after_seq, limit),
+    ).fetchall()
+    if all(row[1] is not None for row in rows):
+        return [(row[0], row[1]) for row in rows if row[1] is not None]
+    return _with_missing_rendered(conn, rows)
+
+
+def _with_missing_rendered(
+    conn: sqlite3.Connection, rows: list[tuple[int, bytes | None, int]]
+) -> list[tuple[int, bytes]]:
+    # Only when rendering at commit failed (it is logged there): render for this read alone.
+    missing = [row[2] for row in rows if row[1] is None]
+    marks = ",".join("?" * len(missing))
+    records = conn.execute(
+        f"SELECT {PAYMENT_COLUMNS} FROM payments WHERE id IN ({marks})",  # noqa: S608
+        missing,
+    ).fetchall()
+    rendered = {
+        payment.id: payment_json(payment)
+        for payment in with_access(conn, [payment_from_row(row) for row in records])
+    }
+    return [(row[0], row[1] if row[1] is not None else rendered[row[2]]) for row in rows]

@@ -1,0 +1,124 @@
+"""Feed items rendered at commit: always the payment's state as of its feed number.
+
+A real SQLite store; every check compares the stored bytes with a fresh render of the payment
+read back from its rows, so the stored item can never say something the payment does not.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from server_stub.access.outbox import DeliveryFailed, OutboxWorker
+from server_stub.settlement import StkResult
+from server_stub.store.feed_items import payment_json
+from server_stub.store.records import AccessState, ClaimedDelivery, RawCallback
+from server_stub.store.sqlite_store import SqliteStore
+from server_stub.tokens import token_hash
+from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
+
+
+class FailingOnce:
+    """A delivery mechanism whose first attempt fails."""
+
+    name = "router"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def deliver(self, delivery: ClaimedDelivery) -> None:
+        """Fail the first call, succeed after."""
+        self.calls += 1
+        if self.calls == 1:
+            raise DeliveryFailed("router busy")
+
+
+async def _stored_and_live(store: SqliteStore, provider: int) -> tuple[list[bytes], list[bytes]]:
+    stored = [item for _, item in await store.feed_items_after(provider, 0, 500)]
+    live = [payment_json(payment) for payment in await store.payments_after(provider, 0, 500)]
+    return stored, live
+
+
+async def test_every_change_desks_see_is_rendered_when_it_commits(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "relay.db", time.time, access_keys=keyring_for_tests())
+    provider = await store.create_provider("P", time.time())
+    await store.set_access_at_callback(provider, True)
+    pushes = await seed_pushes(store, provider, 4)
+    # One paid by callback (access issued in the same commit), one cancelled, one settled by a
+    # query, one left pending.
+    for number, (push, code) in enumerate(zip(pushes[:2], ("0", "1032"), strict=True)):
+        raw = RawCallback(time.time(), str(provider), token_hash(push.token), "127.0.0.1", b"{}")
+        receipt = f"RFI00000{number}" if code == "0" else None
+        result = StkResult(code, "ok", push.checkout_request_id, "MR", receipt, 10)
+        await store.ingest_callback(
+            raw, provider_id=provider, result=result, rejection=None, confirm_after_s=2.0
+        )
+    queried = await store.get_payment(provider, pushes[2].checkout_request_id)
+    assert queried is not None
+    await store.apply_query(
+        queried.id,
+        StkResult("0", "ok", queried.checkout_request_id),
+        next_query_at=None,
+        now=time.time(),
+    )
+    stored, live = await _stored_and_live(store, provider)
+    assert stored == live and len(stored) == 4
+    assert {json.loads(item)["status"] for item in stored} == {"paid", "cancelled", "pending"}
+
+    # A delivery's outcome (attempt, error, next try) reaches desks with a new feed number.
+    paid = await store.get_payment(provider, pushes[0].checkout_request_id)
+    assert paid is not None and paid.access is not None
+    head = await store.feed_head(provider)
+    await store.outbox.enqueue_delivery(paid.access.id, "router", "add")
+    worker = OutboxWorker(store.outbox, FailingOnce(), time.time)
+    assert await worker.run_once() == 1
+    [(seq, item)] = await store.feed_items_after(provider, head, 10)
+    access = json.loads(item)["access"]
+    assert seq > head and access["state"] == AccessState.FAILED.value
+    assert access["deliveries"][0]["last_error"] == "router busy"
+    stored, live = await _stored_and_live(store, provider)
+    assert stored == live
+    await store.close()
+
+
+async def test_items_missing_from_the_file_are_rendered_at_open_and_on_read(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "relay.db"
+    store = SqliteStore(path, time.time, access_keys=keyring_for_tests())
+    provider = await store.create_provider("P", time.time())
+    await seed_pushes(store, provider, 3)
+    expected, _ = await _stored_and_live(store, provider)
+    # As a database from before rendered items, or rows written straight into the file.
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE payments SET feed_json = NULL")
+    stored, live = await _stored_and_live(store, provider)
+    assert stored == live == expected  # rendered for the read alone
+    await store.close()
+
+    reopened = SqliteStore(path, time.time, access_keys=keyring_for_tests())
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM payments WHERE feed_json IS NULL").fetchone() == (
+            0,
+        )
+    assert (await _stored_and_live(reopened, provider))[0] == expected
+    await reopened.close()
+
+
+async def test_a_failed_render_keeps_the_change_and_the_read_still_answers(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "relay.db", time.time, access_keys=keyring_for_tests())
+    provider = await store.create_provider("P", time.time())
+
+    def broken(_: sqlite3.Connection) -> None:
+        raise ValueError("rendering broke")
+
+    store._writer.before_commit = broken
+    [push] = await seed_pushes(store, provider, 1)
+    assert await store.get_payment(provider, push.checkout_request_id) is not None
+    stored, live = await _stored_and_live(store, provider)
+    assert stored == live and len(stored) == 1
+    await store.close()
