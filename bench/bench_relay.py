@@ -1,6 +1,6 @@
 """Benchmark of the callback relay (issue 5): one relay worker on loopback, driven by raw HTTP.
 
-Usage: .venv/bin/python bench/bench_relay.py [--seconds 30] [--only ingest,burst,feed,e2e]
+Usage: .venv/bin/python bench/bench_relay.py [--seconds 30] [--only ingest,burst,feed,catchup,e2e]
 
 It starts the relay as a real process (`bucket-relay serve`, one uvicorn worker, SQLite in WAL
 with synchronous=FULL), seeds its store straight through SQL (pushes "accepted by Daraja" with
@@ -9,6 +9,9 @@ known callback tokens, and a 100,000-payment provider for the feed), and measure
   on a minimal ASGI app on the same uvicorn, and the ratio (the load generator's ceiling);
 - burst: 5,000 callbacks from 128 senders at once; none lost, server memory growth;
 - feed: GET /payments/bucket/payments/?after= over a 100,000-payment store;
+- catch-up: that store's whole history as a new desk reads it, by one snapshot and by 500-item
+  pages, alternated in the same run (fetch and JSON parse; the desk's own work is measured by
+  bench_payments_page.py);
 - end to end: simulator callback leaving -> long-polling client holding the update.
 Not a test: figures depend on the machine. Prints a table; BENCHMARKS.md keeps the last one.
 """
@@ -34,6 +37,7 @@ from relay_report import (
     BURST,
     Row,
     burst_row,
+    catch_up_rows,
     e2e_row,
     feed_row,
     ingest_rows,
@@ -137,6 +141,38 @@ async def feed(relay: RunningRelay, seeded: Seeded, seconds: float, page: bool) 
     )
 
 
+SNAPSHOT_PATH = "/payments/bucket/payments/snapshot/"
+FEED_PATH = "/payments/bucket/payments/"
+
+
+async def catch_up(relay: RunningRelay, seeded: Seeded, samples: int) -> tuple[Run, Run]:
+    """A new desk's whole history: one streamed snapshot, and 500-item pages, alternated."""
+    by_snapshot, by_pages = Run("snapshot"), Run("pages")
+    headers = {"Authorization": f"Token {seeded.feed_token}"}
+    async with httpx.AsyncClient(base_url=relay.base_url, headers=headers, timeout=120) as http:
+        for _ in range(samples):
+            started = time.perf_counter()
+            items = 0
+            # httpx asks for gzip and unpacks it; each line is parsed on arrival, as a desk does.
+            async with http.stream("GET", SNAPSHOT_PATH) as answer:
+                async for line in answer.aiter_lines():
+                    data = json.loads(line)
+                    items += len(data) if isinstance(data, list) else 0
+            by_snapshot.latencies.append(time.perf_counter() - started)
+            by_snapshot.errors += items != FEED_PAYMENTS
+            started = time.perf_counter()
+            cursor, items = 0, 0
+            while True:
+                params = {"after": cursor, "limit": 500}
+                page = json.loads((await http.get(FEED_PATH, params=params)).content)
+                if not page["items"]:
+                    break
+                items, cursor = items + len(page["items"]), page["cursor"]
+            by_pages.latencies.append(time.perf_counter() - started)
+            by_pages.errors += items != FEED_PAYMENTS
+    return by_snapshot, by_pages
+
+
 E2E_DELAY_S = 0.2
 SIM_CREDENTIALS = {
     "consumer_key": scenarios.DEFAULT_CONSUMER_KEY,
@@ -235,7 +271,9 @@ async def main_async(args: argparse.Namespace, data: Path) -> list[Row]:
             if "feed" in only:
                 feed_seconds = min(args.seconds, 15.0)
                 rows.append(feed_row(await feed(relay, seeded, feed_seconds, page=False), True))
-                rows.append(feed_row(await feed(relay, seeded, feed_seconds, page=True), False))
+                rows.append(feed_row(await feed(relay, seeded, feed_seconds, page=True), True))
+            if "catchup" in only:
+                rows += catch_up_rows(*await catch_up(relay, seeded, args.catch_ups))
             if "e2e" in only:
                 rows.append(e2e_row(await end_to_end(relay, sim, args.samples)))
         finally:
@@ -248,7 +286,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="ingest duration")
     parser.add_argument("--samples", type=int, default=50, help="end-to-end pushes")
-    parser.add_argument("--only", default="ingest,burst,feed,e2e")
+    parser.add_argument("--catch-ups", type=int, default=5, help="whole-history reads of each kind")
+    parser.add_argument("--only", default="ingest,burst,feed,catchup,e2e")
     parser.add_argument(
         "--expected-rate", type=float, default=6000, help="callbacks/s to seed pushes for"
     )

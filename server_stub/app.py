@@ -22,6 +22,7 @@ from server_stub.api import (
     feed_routes,
     health_routes,
     plan_routes,
+    snapshot_routes,
     voucher_routes,
 )
 from server_stub.api.callback_schema import SAFE_JSON
@@ -92,6 +93,7 @@ def create_app(
         voucher_routes,
         access_routes,
         feed_routes,
+        snapshot_routes,
         callback_routes,
         health_routes,
     ):

@@ -48,9 +48,8 @@ class WaiterLimit:
         """How many waits this token holds open now."""
         return self._open[token_key]
 
-    @contextlib.contextmanager
-    def holding(self, token_key: str) -> Iterator[None]:
-        """Count one open wait for the token while inside; 429 when it already holds its share."""
+    def check(self, token_key: str) -> None:
+        """429 when the token already holds its share of open waits."""
         if self._open[token_key] >= self.per_token:
             raise RelayError(
                 f"This token already has {self.per_token} live payment views waiting: close "
@@ -59,6 +58,17 @@ class WaiterLimit:
                 status=429,
                 retry_after_s=5,
             )
+
+    @contextlib.contextmanager
+    def holding(self, token_key: str) -> Iterator[None]:
+        """Count one open wait for the token while inside; 429 when it already holds its share."""
+        self.check(token_key)
+        with self.counted(token_key):
+            yield
+
+    @contextlib.contextmanager
+    def counted(self, token_key: str) -> Iterator[None]:
+        """Count one open wait without checking (the caller checked before answering)."""
         self._open[token_key] += 1
         self.total += 1
         try:

@@ -23,8 +23,6 @@ from bucket_desktop.services.relay_models import PaymentItem, PaymentsPage
 
 LONG_POLL_WAIT_S = 25.0
 PAGE_LIMIT = 500
-# A snapshot's items are handed over in slices, so the window keeps painting between them.
-HANDOVER_SLICE = 5000
 
 
 class FeedSource(Protocol):
@@ -39,8 +37,11 @@ class FeedSource(Protocol):
 class SnapshotSource(Protocol):
     """A feed source that can also send the whole history in one answer (RelayClient can)."""
 
-    async def snapshot(self) -> PaymentsPage | None:
-        """Every payment and the cursor to follow on from; None when the relay cannot."""
+    async def snapshot(
+        self, on_items: Callable[[tuple[PaymentItem, ...]], None]
+    ) -> PaymentsPage | None:
+        """Every payment, handed to `on_items` as it arrives; then the cursor to follow on
+        from (an empty page). None when the relay cannot."""
         ...
 
 
@@ -158,14 +159,16 @@ class PaymentFeed:
                     self._set_state(FeedState.CONNECTING, RESET_SENTENCE)
                     continue
                 self._store_id = page.store_id or self._store_id
-                await self._deliver(page)
+                self._deliver(page)
         finally:
             if self._state is not FeedState.REFUSED:
                 self._set_state(FeedState.STOPPED, "Not following live payments.")
 
     async def _next_page(self) -> PaymentsPage:
         if self._cursor == 0 and self._snapshots is not None:
-            page = await self._snapshots.snapshot()
+            # Items are shown as they arrive; the cursor moves only once the snapshot is
+            # complete, so one cut off part way is simply read again.
+            page = await self._snapshots.snapshot(self._on_items)
             if page is not None:
                 return page
             self._snapshots = None  # a relay from before snapshots: read the feed page by page
@@ -180,12 +183,9 @@ class PaymentFeed:
         behind = page.head is not None and page.head < self._cursor
         return other_store or behind
 
-    async def _deliver(self, page: PaymentsPage) -> None:
-        items = page.items
-        for start in range(0, len(items), HANDOVER_SLICE):
-            if start:
-                await asyncio.sleep(0)  # let the window paint between slices of a snapshot
-            self._on_items(items[start : start + HANDOVER_SLICE])
+    def _deliver(self, page: PaymentsPage) -> None:
+        if page.items:
+            self._on_items(page.items)
         # Moving the cursor after the handler returns is what makes a crash in between safe.
         self._cursor = max(self._cursor, page.cursor)
         if len(page.items) >= PAGE_LIMIT:

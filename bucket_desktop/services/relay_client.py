@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +31,7 @@ from bucket_desktop.services.relay_models import (
     RelayKey,
     VerificationResult,
 )
+from bucket_desktop.services.relay_snapshot import SNAPSHOT_PATH, ItemsSink, read_snapshot
 from bucket_desktop.services.sealing import SealingError, fingerprint
 
 __all__ = [
@@ -224,20 +227,22 @@ class RelayClient:
         )
         return PaymentsPage.from_json(data, after)
 
-    async def snapshot(self) -> PaymentsPage | None:
-        """Every payment in one gzip answer, and the cursor to follow on from.
+    async def snapshot(self, on_items: ItemsSink) -> PaymentsPage | None:
+        """Stream every payment to `on_items`; return the cursor to follow the feed from.
 
         None from a relay too old to have it: the caller reads the feed page by page instead.
         """
-        try:
-            data = await self._request(
-                "GET", "/payments/bucket/payments/snapshot/", timeout_s=SNAPSHOT_TIMEOUT_S
-            )
-        except RelayError as error:
-            if error.http_status in (404, 405):
-                return None
-            raise
-        return PaymentsPage.from_json(data, 0)
+        with _network_errors(self.base_url):
+            async with self._http.stream(
+                "GET", self.base_url + SNAPSHOT_PATH, headers=self._headers(),
+                timeout=SNAPSHOT_TIMEOUT_S,
+            ) as response:  # fmt: skip
+                if response.status_code in (404, 405):
+                    return None
+                if not response.is_success:
+                    await response.aread()
+                    _decode(response, self.base_url)  # raises the relay's own error
+                return await read_snapshot(response.aiter_lines(), on_items, self.base_url)
 
     async def _request(
         self,
@@ -249,28 +254,35 @@ class RelayClient:
         headers: dict[str, str] | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> dict[str, Any]:
-        all_headers = {"Authorization": f"Token {self._token}", "Accept": "application/json"}
-        all_headers.update(headers or {})
-        try:
+        with _network_errors(self.base_url):
             response = await self._http.request(
                 method,
                 self.base_url + path,
                 json=json_body,
                 params=params,
-                headers=all_headers,
+                headers={**self._headers(), **(headers or {})},
                 timeout=timeout_s,
             )
-        except httpx.TimeoutException:
-            raise RelayUnavailable(
-                f"The relay at {self.base_url} did not answer in time.", code="timeout"
-            ) from None
-        except httpx.HTTPError:
-            raise RelayUnavailable(
-                f"The relay at {self.base_url} cannot be reached: check the address and the "
-                "network.",
-                code="network",
-            ) from None
         return _decode(response, self.base_url)
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self._token}", "Accept": "application/json"}
+
+
+@contextlib.contextmanager
+def _network_errors(base_url: str) -> Iterator[None]:
+    """httpx's network failures as the sentence a person can act on."""
+    try:
+        yield
+    except httpx.TimeoutException:
+        raise RelayUnavailable(
+            f"The relay at {base_url} did not answer in time.", code="timeout"
+        ) from None
+    except httpx.HTTPError:
+        raise RelayUnavailable(
+            f"The relay at {base_url} cannot be reached: check the address and the network.",
+            code="network",
+        ) from None
 
 
 def _decode(response: httpx.Response, base_url: str) -> dict[str, Any]:

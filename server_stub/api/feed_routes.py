@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import zlib
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from server_stub.api.auth import authenticate, still_valid
 from server_stub.api.errors import error_responses
-from server_stub.api.feed_json import page_json, page_tail
+from server_stub.api.feed_json import page_json
 from server_stub.api.feed_query import FEED_PARAMETERS, check_feed_names, parse_feed_query
-from server_stub.api.query_guard import check_query_names
 from server_stub.api.schemas import PaymentsPage
 from server_stub.api.state import relay_of
 
@@ -63,63 +61,3 @@ async def payments(request: Request) -> Response:
     # The hottest read route: the store's rendered items, no pydantic pass (see feed_json).
     body = page_json([item for _, item in rows], cursor, relay.store.store_id, head, plans_version)
     return Response(body, media_type="application/json")
-
-
-SNAPSHOT_CHUNK = 2000
-GZIP_LEVEL = 1  # a catch-up is bound by time, not bytes: loopback and shop LANs are fast
-
-
-@router.get(
-    "/payments/snapshot/",
-    response_model=PaymentsPage,
-    responses=error_responses(400, 401, 429),
-    openapi_extra={"security": [{"APIKeyHeader": []}]},
-)
-async def snapshot(request: Request) -> Response:
-    """Every payment of the provider in one answer (gzip when accepted); then follow `cursor`.
-
-    A new desk, or one whose relay was restored, starts here instead of reading the feed 500 at
-    a time; the feed after `cursor` brings whatever changed while this was read.
-    """
-    check_query_names(request.query_params, ())
-    caller = await authenticate(request, request.headers.get("authorization"))
-    relay = relay_of(request)
-    provider_id = caller.provider_id
-    gzip = "gzip" in request.headers.get("accept-encoding", "").lower()
-    out = _Body(gzip)
-    # Counted like a long-poll: one token cannot start many of these at once.
-    with relay.waiters.holding(caller.token_key):
-        plans_version = await relay.store.plans.version(provider_id)
-        head = await relay.store.feed_head(provider_id)
-        out.write(b'{"items":[')
-        cursor, separator = 0, b""
-        while cursor < head:
-            rows = await relay.store.feed_items_after(provider_id, cursor, SNAPSHOT_CHUNK)
-            # A payment changed while this is read has moved past `head`: the feed brings it.
-            items = [item for seq, item in rows if seq <= head]
-            if items:
-                out.write(separator + b",".join(items))
-                separator = b","
-            if len(items) < SNAPSHOT_CHUNK:
-                break
-            cursor = rows[-1][0]
-            await asyncio.sleep(0)  # callbacks and other desks go in between chunks
-        out.write(b'],"cursor":' + page_tail(head, relay.store.store_id, head, plans_version))
-    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if gzip else None
-    return Response(out.finish(), media_type="application/json", headers=headers)
-
-
-class _Body:
-    """A response body built in pieces, gzip-compressed on the way when the client takes it."""
-
-    def __init__(self, gzip: bool) -> None:
-        self._compress = zlib.compressobj(GZIP_LEVEL, wbits=31) if gzip else None
-        self._parts: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self._parts.append(self._compress.compress(data) if self._compress else data)
-
-    def finish(self) -> bytes:
-        if self._compress:
-            self._parts.append(self._compress.flush())
-        return b"".join(self._parts)

@@ -177,6 +177,15 @@ class Store(Protocol):
         """
         ...
 
+    async def feed_chunk(
+        self, provider_id: int, after_seq: int, upto_seq: int, limit: int
+    ) -> tuple[int, int, bytes]:
+        """Up to `limit` items with `after_seq < seq <= upto_seq`, comma-joined, in any order.
+
+        Returns (last seq read, how many, the joined items): the snapshot's building block.
+        """
+        ...
+
     async def payments_after(
         self, provider_id: int, after_seq: int, limit: int
     ) -> list[PaymentRecord]:

@@ -27,7 +27,7 @@ from server_stub.store.records import (
     TokenRecord,
 )
 from server_stub.store.sqlite_access import with_access
-from server_stub.store.sqlite_feed import feed_items_after, render_unrendered
+from server_stub.store.sqlite_feed import feed_chunk, feed_items_after, render_unrendered
 from server_stub.store.sqlite_outbox import SqliteOutbox
 from server_stub.store.sqlite_plans import SqlitePlans
 from server_stub.store.writer import GroupCommitWriter
@@ -366,6 +366,12 @@ class SqliteStore:
     ) -> list[tuple[int, bytes]]:
         """`(seq, item JSON)` of the provider's changes after `after_seq`, oldest first."""
         return feed_items_after(self._read, provider_id, after_seq, limit)
+
+    async def feed_chunk(
+        self, provider_id: int, after_seq: int, upto_seq: int, limit: int
+    ) -> tuple[int, int, bytes]:
+        """(last seq, count, comma-joined items) after `after_seq` up to `upto_seq`."""
+        return feed_chunk(self._read, provider_id, after_seq, upto_seq, limit)
 
     async def payments_after(
         self, provider_id: int, after_seq: int, limit: int

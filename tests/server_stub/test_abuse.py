@@ -256,15 +256,19 @@ async def test_one_token_holds_a_bounded_number_of_long_polls(tmp_path: Path) ->
             while waiters.held(key) < 2:  # noqa: ASYNC110 - the limit exposes no event
                 await asyncio.sleep(0.01)
         third = await relay.client.get(feed, headers=desk)
+        # A snapshot counts like a long-poll: refused while the token holds its share.
+        snapshot = await relay.client.get("/payments/bucket/payments/snapshot/", headers=desk)
         # A quick read (no wait) and another token of the same provider are not affected.
         quick = await relay.client.get("/payments/bucket/payments/?after=0", headers=desk)
         other = await relay.client.get("/payments/bucket/payments/?after=0&wait=1", headers=owner)
         answers = await asyncio.gather(*held)
         after = await relay.client.get("/payments/bucket/payments/?after=0&wait=1", headers=desk)
+        whole = await relay.client.get("/payments/bucket/payments/snapshot/", headers=desk)
     assert third.status_code == 429
     assert third.json()["error"]["code"] == "too_many_waits"
     assert third.headers["Retry-After"] == "5"
+    assert snapshot.status_code == 429 and snapshot.json()["error"]["code"] == "too_many_waits"
     assert quick.status_code == other.status_code == 200
     assert [answer.status_code for answer in answers] == [200, 200]
-    assert after.status_code == 200
-    assert waiters.held(key) == 0
+    assert after.status_code == whole.status_code == 200
+    assert waiters.held(key) == 0  # the snapshot's hold ended with its body

@@ -122,3 +122,31 @@ async def test_a_failed_render_keeps_the_change_and_the_read_still_answers(
     stored, live = await _stored_and_live(store, provider)
     assert stored == live and len(stored) == 1
     await store.close()
+
+
+async def test_snapshot_chunks_hold_each_item_once_up_to_the_head(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "relay.db", time.time, access_keys=keyring_for_tests())
+    provider = await store.create_provider("P", time.time())
+    await seed_pushes(store, provider, 7)
+    by_seq = {seq: json.loads(item) for seq, item in await store.feed_items_after(provider, 0, 99)}
+    assert sorted(by_seq) == [1, 2, 3, 4, 5, 6, 7]
+
+    async def read_up_to(head: int, limit: int) -> list[dict[str, object]]:
+        items: list[dict[str, object]] = []
+        cursor = 0
+        while True:
+            cursor, count, joined = await store.feed_chunk(provider, cursor, head, limit)
+            items += json.loads(b"[" + joined + b"]")
+            if count < limit:
+                return items
+
+    chunked = await read_up_to(6, 4)  # chunks of 4, stopping at the head 6
+    assert sorted(int(str(item["seq"])) for item in chunked) == [1, 2, 3, 4, 5, 6]
+    assert all(item == by_seq[int(str(item["seq"]))] for item in chunked)
+    # A render that failed at commit: the chunk renders on the read instead, the same items.
+    with sqlite3.connect(tmp_path / "relay.db") as raw:
+        raw.execute("UPDATE payments SET feed_json = NULL WHERE seq = 2")
+    assert sorted(await read_up_to(7, 10), key=lambda item: str(item["seq"])) == [
+        by_seq[seq] for seq in sorted(by_seq, key=str)
+    ]
+    await store.close()

@@ -1,16 +1,29 @@
-"""The snapshot: a new desk's whole history in one answer, then the cursor feed from its end."""
+"""The snapshot: a new desk's whole history in one streamed answer, then the feed from its end."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
-from server_stub.api.schemas import PaymentsPage
+import httpx
+
+from server_stub.api.schemas import PaymentItem
 from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.testing import RunningRelay
 from tests.server_stub.helpers import client_for, initiate, new_provider, unique_phone
 
 SNAPSHOT = "/payments/bucket/payments/snapshot/"
+
+
+def _read(answer: httpx.Response) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The items of every array line, and the closing object (which must be the last line)."""
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/x-ndjson"
+    lines = [json.loads(line) for line in answer.text.splitlines()]
+    *chunks, end = lines
+    assert all(isinstance(chunk, list) for chunk in chunks) and isinstance(end, dict)
+    return [item for chunk in chunks for item in chunk], end
 
 
 def _whole_feed(client: Any) -> list[dict[str, Any]]:
@@ -41,23 +54,24 @@ def test_the_snapshot_is_the_whole_feed_and_its_cursor_is_the_head(
             time.sleep(0.1)
 
         answer = provider.attendant.get(SNAPSHOT)  # httpx asks for gzip and unpacks it
-        assert answer.status_code == 200
         assert answer.headers["content-encoding"] == "gzip"
-        snapshot = answer.json()
-        PaymentsPage.model_validate(snapshot)
+        items, end = _read(answer)
+        for item in items:
+            PaymentItem.model_validate(item)
         feed = _whole_feed(provider.attendant)
-        assert snapshot["items"] == feed
-        assert {item["phone_number"] for item in snapshot["items"]} == set(phones)
-        assert snapshot["cursor"] == snapshot["head"] == feed[-1]["seq"]
+        assert sorted(items, key=lambda item: item["seq"]) == feed
+        assert {item["phone_number"] for item in items} == set(phones)
+        assert end["cursor"] == end["head"] == feed[-1]["seq"]
+        assert set(end) == {"cursor", "store_id", "head", "plans_version"}
         after = provider.attendant.get(
-            "/payments/bucket/payments/", params={"after": snapshot["cursor"]}
+            "/payments/bucket/payments/", params={"after": end["cursor"]}
         ).json()
-        assert after["items"] == [] and after["store_id"] == snapshot["store_id"]
+        assert after["items"] == [] and after["store_id"] == end["store_id"]
 
         plain = provider.owner.get(SNAPSHOT, headers={"Accept-Encoding": "identity"})
         assert "content-encoding" not in plain.headers
-        assert plain.json() == snapshot
-        assert len(other.owner.get(SNAPSHOT).json()["items"]) == 1  # its own payment only
+        assert _read(plain) == (items, end)
+        assert len(_read(other.owner.get(SNAPSHOT))[0]) == 1  # its own payment only
     finally:
         provider.close()
         other.close()
@@ -66,8 +80,8 @@ def test_the_snapshot_is_the_whole_feed_and_its_cursor_is_the_head(
 def test_the_snapshot_refuses_strangers_and_parameters(relay: RunningRelay) -> None:
     provider = new_provider(relay, "Quiet Net")
     try:
-        empty = provider.owner.get(SNAPSHOT).json()
-        assert (empty["items"], empty["cursor"], empty["head"]) == ([], 0, 0)
+        items, end = _read(provider.owner.get(SNAPSHOT))
+        assert (items, end["cursor"], end["head"]) == ([], 0, 0)
         refused = provider.owner.get(SNAPSHOT, params={"after": "5"})
         assert refused.status_code == 400 and refused.json()["error"]["field"] == "after"
         with client_for(relay, None) as anonymous:

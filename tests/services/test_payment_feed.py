@@ -10,7 +10,6 @@ import pytest
 
 from bucket_desktop.services.payment_book import PaymentBook
 from bucket_desktop.services.payment_feed import (
-    HANDOVER_SLICE,
     RESET_SENTENCE,
     Backoff,
     FeedState,
@@ -209,39 +208,61 @@ async def test_a_restored_relay_is_reloaded_from_zero(new_identity: str) -> None
 
 
 class SnapshotRelay(ScriptedRelay):
-    """A relay with the snapshot route: the whole log in one answer."""
+    """A relay with the snapshot route: the whole log streamed in chunks of `chunk`."""
 
-    def __init__(self, *, has_snapshot: bool = True) -> None:
+    def __init__(self, *, has_snapshot: bool = True, chunk: int = 2000) -> None:
         super().__init__()
         self.has_snapshot = has_snapshot
+        self.chunk = chunk
         self.snapshots = 0
+        self.cut_after: int | None = None  # chunks sent before the connection drops
 
-    async def snapshot(self) -> PaymentsPage | None:
+    async def snapshot(
+        self, on_items: Callable[[tuple[PaymentItem, ...]], None]
+    ) -> PaymentsPage | None:
         self.snapshots += 1
         if not self.has_snapshot:
             return None
         head = self.log[-1].seq or 0 if self.log else 0
-        return PaymentsPage(items=tuple(self.log), cursor=head, head=head)
+        for number, start in enumerate(range(0, len(self.log), self.chunk)):
+            if number == self.cut_after:
+                self.cut_after = None
+                raise RelayUnavailable("The relay stopped part way.", code="network")
+            on_items(tuple(self.log[start : start + self.chunk]))
+            await asyncio.sleep(0)
+        return PaymentsPage(items=(), cursor=head, head=head)
 
 
-async def test_a_new_desk_starts_from_one_snapshot_handed_over_in_slices() -> None:
-    relay, seen = SnapshotRelay(), Recorder()
-    relay.add(HANDOVER_SLICE * 2 + 7)
-    slices: list[int] = []
-
-    def on_items(items: tuple[PaymentItem, ...]) -> None:
-        slices.append(len(items))
-        seen.on_items(items)
-
-    feed = PaymentFeed(relay, on_items=on_items, on_state=seen.on_state, wait_s=5)
+async def test_a_new_desk_starts_from_one_streamed_snapshot() -> None:
+    relay, seen = SnapshotRelay(chunk=2000), Recorder()
+    relay.add(4007)
+    feed = PaymentFeed(relay, on_items=seen.on_items, on_state=seen.on_state, wait_s=5)
     task = asyncio.create_task(feed.run())
     await wait_for(lambda: feed.state is FeedState.LIVE)
-    assert slices == [HANDOVER_SLICE, HANDOVER_SLICE, 7]
-    assert seen.seen == list(range(1, HANDOVER_SLICE * 2 + 8))
-    assert relay.snapshots == 1 and all(after == feed.cursor for after, _ in relay.requests)
+    assert seen.seen == list(range(1, 4008))
+    assert relay.snapshots == 1 and all(after == 4007 for after, _ in relay.requests)
     relay.add(2)  # then it follows the feed from the snapshot's cursor
-    await wait_for(lambda: len(seen.seen) == HANDOVER_SLICE * 2 + 9)
+    await wait_for(lambda: len(seen.seen) == 4009)
     assert relay.snapshots == 1
+    feed.stop()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def test_a_snapshot_cut_off_part_way_is_read_again_without_moving_the_cursor() -> None:
+    relay, seen = SnapshotRelay(chunk=100), Recorder()
+    relay.add(350)
+    relay.cut_after = 2
+    feed = PaymentFeed(
+        relay, on_items=seen.on_items, on_state=seen.on_state, wait_s=5, backoff=FAST
+    )
+    task = asyncio.create_task(feed.run())
+    await wait_for(lambda: feed.state is FeedState.LIVE)
+    assert relay.snapshots == 2 and feed.cursor == 350
+    assert seen.seen == list(range(1, 201)) + list(range(1, 351))  # shown again: harmless
+    assert len(seen.book) == 350
+    assert FeedState.RECONNECTING in seen.states
     feed.stop()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

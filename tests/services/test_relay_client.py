@@ -19,6 +19,7 @@ from bucket_desktop.services.relay_client import (
     RelayUnexpectedResponse,
     normalise_relay_url,
 )
+from bucket_desktop.services.relay_models import PaymentItem
 from bucket_desktop.services.sealing import seal
 from server_stub.daraja_sim import scenarios
 from server_stub.daraja_sim.testing import FAST_TIMINGS, RunningSimulator, running_simulator
@@ -100,6 +101,15 @@ async def test_attendant_pushes_and_follows_the_payment(
     status = await attendant.status(push.checkout_request_id)
     assert status.status == "paid" and status.resolved_by == "callback"
 
+    # A new desk reads the same history in one streamed snapshot, then follows on from its end.
+    streamed: list[PaymentItem] = []
+    end = await attendant.snapshot(streamed.extend)
+    assert end is not None and end.items == () and end.cursor == end.head
+    assert [item.checkout_request_id for item in streamed] == [push.checkout_request_id]
+    assert streamed[0].status == "paid" and end.cursor == streamed[0].seq
+    with pytest.raises(RelayAuthError):
+        await RelayClient(http, relay.base_url, "not-a-token").snapshot(streamed.extend)
+
 
 async def test_refusals_are_typed_sentences(
     http: httpx.AsyncClient, relay: RunningRelay, provider: dict[str, Any]
@@ -124,6 +134,8 @@ async def test_unreachable_and_foreign_servers(
         await RelayClient(http, "http://127.0.0.1:9", "t").credentials()
     with pytest.raises(RelayUnexpectedResponse, match="not like a Payment Bucket relay"):
         await RelayClient(http, simulator.base_url, "t").relay_key()
+    # A server without the snapshot route (an older relay): the desk pages through the feed.
+    assert await RelayClient(http, simulator.base_url, "t").snapshot(lambda items: None) is None
 
 
 def test_relay_addresses_are_normalised() -> None:

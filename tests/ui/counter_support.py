@@ -16,6 +16,7 @@ from bucket_desktop.services.payment_feed import Backoff
 from bucket_desktop.services.plans import default_plans
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_models import PaymentsPage
+from bucket_desktop.services.relay_snapshot import ItemsSink
 from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
 from server_stub.daraja_sim import scenarios
 from server_stub.daraja_sim.testing import RunningSimulator
@@ -63,7 +64,7 @@ class Answers:
 
 
 class RecordingClient(RelayClient):
-    """The real relay client, noting the cursor of every feed request."""
+    """The real relay client, noting the cursor of every feed request (a snapshot reads from 0)."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -72,6 +73,10 @@ class RecordingClient(RelayClient):
     async def payments(self, *, after: int = 0, wait: float = 0, limit: int = 500) -> PaymentsPage:
         self.cursors.append(after)
         return await super().payments(after=after, wait=wait, limit=limit)
+
+    async def snapshot(self, on_items: ItemsSink) -> PaymentsPage | None:
+        self.cursors.append(0)
+        return await super().snapshot(on_items)
 
 
 @contextmanager

@@ -1,0 +1,52 @@
+"""Reading the relay's snapshot: a provider's whole payment history as newline-delimited JSON.
+
+Lines that are arrays of feed items come first (each handed over as it arrives, so the first
+rows show while the rest is on its way), then one object with the cursor to follow on from.
+Without that last line the history is incomplete, and the caller starts again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+
+from bucket_desktop.services.relay_errors import RelayUnavailable, RelayUnexpectedResponse
+from bucket_desktop.services.relay_models import PaymentItem, PaymentsPage
+
+SNAPSHOT_PATH = "/payments/bucket/payments/snapshot/"
+
+ItemsSink = Callable[[tuple[PaymentItem, ...]], None]
+
+
+async def read_snapshot(
+    lines: AsyncIterator[str], on_items: ItemsSink, base_url: str
+) -> PaymentsPage:
+    """Hand each line's items to `on_items`; return the closing cursor (as an empty page)."""
+    end: dict[str, object] | None = None
+    async for line in lines:
+        if not line.strip():
+            continue
+        if end is not None:
+            raise _unreadable(base_url)  # nothing may follow the closing line
+        try:
+            data = json.loads(line)
+        except ValueError:
+            raise _unreadable(base_url) from None
+        if isinstance(data, list):
+            on_items(tuple(PaymentItem.from_json(item) for item in data if isinstance(item, dict)))
+        elif isinstance(data, dict):
+            end = data
+        else:
+            raise _unreadable(base_url)
+    if end is None:
+        raise RelayUnavailable(
+            "The relay stopped part way through sending the payment history.", code="network"
+        )
+    return PaymentsPage.from_json({**end, "items": []}, 0)
+
+
+def _unreadable(base_url: str) -> RelayUnexpectedResponse:
+    return RelayUnexpectedResponse(
+        f"The server at {base_url} sent a payment history this app cannot read.",
+        code="bad_response",
+    )

@@ -1,0 +1,55 @@
+"""Reading a snapshot: items as they arrive, complete only with the closing line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bucket_desktop.services.relay_errors import RelayUnavailable, RelayUnexpectedResponse
+from bucket_desktop.services.relay_models import PaymentItem
+from bucket_desktop.services.relay_snapshot import read_snapshot
+
+ITEM = {
+    "checkout_request_id": "ws_CO_1",
+    "status": "paid",
+    "phone_number": "254712345678",
+    "amount": 10,
+    "seq": 1,
+}
+END = {"cursor": 2, "store_id": "s-1", "head": 2, "plans_version": 0}
+
+
+async def lines(*texts: str) -> AsyncIterator[str]:
+    for text in texts:
+        yield text
+
+
+async def test_items_are_handed_over_line_by_line_and_the_end_gives_the_cursor() -> None:
+    second = {**ITEM, "checkout_request_id": "ws_CO_2", "seq": 2}
+    handed: list[tuple[PaymentItem, ...]] = []
+    end = await read_snapshot(
+        lines(json.dumps([ITEM]), "", json.dumps([second]), json.dumps(END)),
+        handed.append,
+        "http://relay",
+    )
+    assert [[item.seq for item in chunk] for chunk in handed] == [[1], [2]]
+    assert (end.items, end.cursor, end.head, end.store_id) == ((), 2, 2, "s-1")
+
+
+@pytest.mark.parametrize(
+    ("texts", "error"),
+    [
+        ((json.dumps([ITEM]),), RelayUnavailable),  # cut off before the closing line
+        (('[{"seq": 1',), RelayUnexpectedResponse),  # not JSON
+        (("42",), RelayUnexpectedResponse),  # neither items nor the end
+        ((json.dumps(END), json.dumps([ITEM])), RelayUnexpectedResponse),  # items after the end
+    ],
+)
+async def test_an_incomplete_or_unreadable_snapshot_is_an_error(
+    texts: tuple[str, ...], error: type[Exception]
+) -> None:
+    with pytest.raises(error) as raised:
+        await read_snapshot(lines(*texts), lambda items: None, "http://relay")
+    assert str(raised.value)
