@@ -143,6 +143,8 @@ class PaymentsTableModel(QAbstractTableModel):
 
     def refresh(self, rows: Sequence[PaymentRow]) -> None:
         """Repaint rows whose state changed in place; rows not shown are ignored."""
+        if not rows:  # a catch-up brings only new rows: no position map to build each time
+            return
         if self._position is None:
             self._position = {r.checkout_request_id: i for i, r in enumerate(self._rows)}
         last = self.columnCount() - 1
