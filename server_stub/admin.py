@@ -13,6 +13,7 @@ from typing import Any
 
 from bucket_desktop.services.credentials import CredentialsError, DarajaCredentials
 from server_stub.atrest import SecretBox, load_secret_box
+from server_stub.audit.entries import Action, cli_entry
 from server_stub.errors import RelayError
 from server_stub.relay_key import load_relay_key
 from server_stub.settings import RelaySettings
@@ -63,8 +64,10 @@ async def create_provider(settings: RelaySettings, name: str) -> dict[str, Any]:
     try:
         relay_key = await load_relay_key(store, box)
         provider_id = await store.create_provider(name, time.time())
-        owner = await _issue(store, provider_id, Role.OWNER)
-        attendant = await _issue(store, provider_id, Role.ATTENDANT)
+        owner, owner_id = await _issue(store, provider_id, Role.OWNER)
+        attendant, attendant_id = await _issue(store, provider_id, Role.ATTENDANT)
+        detail = f"“{name}” with owner token {owner_id} and attendant token {attendant_id}"
+        await store.audit.append(cli_entry(provider_id, Action.PROVIDER_CREATED, detail))
     finally:
         await store.close()
     return {
@@ -92,9 +95,28 @@ async def issue_token(settings: RelaySettings, provider_id: int, role: Role) -> 
     try:
         if await store.get_provider(provider_id) is None:
             raise AdminError(f"There is no provider {provider_id}.")
-        return {"token": await _issue(store, provider_id, role)}
+        token, token_id = await _issue(store, provider_id, role)
+        detail = f"{role.value} token {token_id}"
+        await store.audit.append(cli_entry(provider_id, Action.TOKEN_ISSUED, detail))
+        return {"token": token, "token_id": token_id}
     finally:
         await store.close()
+
+
+async def create_admin(settings: RelaySettings, name: str) -> dict[str, Any]:
+    """A platform administrator's token (DESIGN.md section 12), printed this once."""
+    name = name.strip()
+    if not name or len(name) > MAX_NAME or not name.isprintable():
+        raise AdminError(f"The administrator's name must be 1 to {MAX_NAME} printable characters.")
+    store = open_store(settings)
+    try:
+        token = new_token()
+        admin_id = await store.platform.add_admin_token(token_hash(token), name, time.time())
+        detail = f"admin token {admin_id} “{name}”"
+        await store.audit.append(cli_entry(None, Action.ADMIN_CREATED, detail))
+    finally:
+        await store.close()
+    return {"admin_id": admin_id, "token": token}
 
 
 async def revoke_token(settings: RelaySettings, token: str, say: Say = _quiet) -> dict[str, Any]:
@@ -103,12 +125,15 @@ async def revoke_token(settings: RelaySettings, token: str, say: Say = _quiet) -
     store = open_store(settings)
     try:
         revoked_at = await store.token_revoked_at(hashed)
+        record = await store.find_token(hashed)
         if revoked_at is not None:
             when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(revoked_at))
             say(f"This token was already revoked on {when}; nothing changed.")
             return {"revoked": True, "already_revoked": True}
-        if not await store.revoke_token(hashed, time.time()):
+        if record is None or not await store.revoke_token(hashed, time.time()):
             raise AdminError("No such token: nothing was revoked.")
+        detail = f"{record.role.value} token {record.id} “{record.name}”"
+        await store.audit.append(cli_entry(record.provider_id, Action.TOKEN_REVOKED, detail))
     finally:
         await store.close()
     return {"revoked": True, "already_revoked": False}
@@ -125,6 +150,12 @@ async def set_credentials(settings: RelaySettings, provider_id: int, raw: bytes)
             await vault.save(provider_id, credentials)
         except RelayError as error:
             raise AdminError(error.message) from None
+        till = f", till {credentials.till_number}" if credentials.till_number else ""
+        detail = (
+            f"shortcode {credentials.shortcode}, {credentials.environment.value}, "
+            f"{credentials.account_type.value}{till}"
+        )
+        await store.audit.append(cli_entry(provider_id, Action.CREDENTIALS_SAVED, detail))
         return {
             "provider_id": provider_id,
             "shortcode": credentials.shortcode,
@@ -149,6 +180,8 @@ async def set_push_limit(
     try:
         if not await store.set_push_limit(provider_id, per_minute):
             raise AdminError(f"There is no provider {provider_id}.")
+        detail = f"{per_minute} a minute" if per_minute else "the relay's default"
+        await store.audit.append(cli_entry(provider_id, Action.PUSH_LIMIT_CHANGED, detail))
     finally:
         await store.close()
     return {
@@ -187,6 +220,8 @@ async def rotate_key(settings: RelaySettings, say: Say = _quiet) -> dict[str, An
     store = open_store(settings)
     try:
         count = await store.reencrypt_secrets(box.rotate)
+        detail = f"{count} secrets re-encrypted with the newest of {box.key_count} keys"
+        await store.audit.append(cli_entry(None, Action.KEYS_ROTATED, detail))
     finally:
         await store.close()
     if box.key_count == 1:
@@ -212,7 +247,7 @@ def _store_facts(settings: RelaySettings, store: SqliteStore) -> dict[str, Any]:
     }
 
 
-async def _issue(store: SqliteStore, provider_id: int, role: Role) -> str:
+async def _issue(store: SqliteStore, provider_id: int, role: Role) -> tuple[str, int]:
     token = new_token()
-    await store.add_token(token_hash(token), provider_id, role, time.time())
-    return token
+    token_id = await store.add_token(token_hash(token), provider_id, role, time.time())
+    return token, token_id

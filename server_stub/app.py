@@ -33,6 +33,7 @@ from server_stub.atrest import load_secret_box
 from server_stub.callbacks import CallbackInbox
 from server_stub.feed import FeedNotifier, WaiterLimit
 from server_stub.metrics import RelayMetrics
+from server_stub.platform import routes as platform_routes
 from server_stub.pushes import PushService
 from server_stub.rate_limit import install_rate_limits
 from server_stub.reconcile import Reconciler
@@ -96,6 +97,7 @@ def create_app(
         snapshot_routes,
         callback_routes,
         health_routes,
+        platform_routes,
     ):
         app.include_router(module.router)
     app.add_middleware(RequestIds, trusted_proxies=settings.trusted_proxies)

@@ -60,9 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("init", help="create the database and relay key (production first run)")
     create = commands.add_parser("create-provider", help="add a provider; prints its tokens")
     create.add_argument("--name", required=True)
-    issue = commands.add_parser("issue-token", help="issue another token for a provider")
-    issue.add_argument("--provider", type=int, required=True)
-    issue.add_argument("--role", choices=[role.value for role in Role], required=True)
+    issue = commands.add_parser(
+        "issue-token", help="issue another token for a provider (or, with --admin, an admin)"
+    )
+    issue.add_argument("--provider", type=int)
+    issue.add_argument("--role", choices=[Role.OWNER.value, Role.ATTENDANT.value])
+    issue.add_argument("--admin", metavar="NAME", help="a platform administrator's token")
+    make_admin = commands.add_parser(
+        "create-admin", help="a platform administrator's token (prints it once)"
+    )
+    make_admin.add_argument("--name", required=True)
     revoke = commands.add_parser(
         "revoke-token", help="revoke a token at once (write -- before one starting with -)"
     )
@@ -129,7 +136,15 @@ def _admin_command(settings: RelaySettings, args: argparse.Namespace) -> Corouti
         return admin.init_store(settings)
     if args.command == "create-provider":
         return admin.create_provider(settings, args.name)
+    if args.command == "create-admin":
+        return admin.create_admin(settings, args.name)
     if args.command == "issue-token":
+        if args.admin is not None:
+            if args.provider is not None or args.role is not None:
+                raise admin.AdminError("--admin takes no --provider or --role.")
+            return admin.create_admin(settings, args.admin)
+        if args.provider is None or args.role is None:
+            raise admin.AdminError("issue-token needs --provider ID and --role, or --admin NAME.")
         return admin.issue_token(settings, args.provider, Role(args.role))
     if args.command == "revoke-token":
         return admin.revoke_token(settings, args.token, _say)

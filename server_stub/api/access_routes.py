@@ -12,6 +12,8 @@ from server_stub.api.bodies import json_body
 from server_stub.api.errors import error_responses
 from server_stub.api.requests import JsonRequest, request_body
 from server_stub.api.state import relay_of
+from server_stub.audit.entries import Action
+from server_stub.audit.record import audit
 
 router = APIRouter(prefix="/payments/bucket")
 Owner = Annotated[Caller, Depends(owner_only)]
@@ -51,4 +53,6 @@ async def put_access_settings(request: Request, caller: Owner) -> AccessSettings
     relay = relay_of(request)
     body = await json_body(request, AccessSettingsPut, relay.settings.json_max_bytes)
     await relay.store.set_access_at_callback(caller.provider_id, body.access_at_callback)
+    switch = "on" if body.access_at_callback else "off"
+    await audit(request, caller, Action.ACCESS_SETTINGS_CHANGED, f"access at the callback {switch}")
     return AccessSettings(access_at_callback=body.access_at_callback)

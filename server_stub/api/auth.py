@@ -24,7 +24,7 @@ token_header = APIKeyHeader(
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The provider, role and desk a valid token belongs to."""
+    """The provider, role and desk a valid token belongs to (an admin's provider_id is 0)."""
 
     provider_id: int
     role: Role
@@ -63,7 +63,7 @@ async def authenticate(
         )
     await _note_use(request, record)
     return Caller(
-        provider_id=record.provider_id,
+        provider_id=record.provider_id or 0,
         role=record.role,
         token_id=record.id,
         name=record.name,
@@ -88,17 +88,45 @@ async def _note_use(request: Request, record: TokenRecord) -> None:
         await relay_of(request).store.touch_token(record.id, now, caller_address(request))
 
 
-async def any_role(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
-    """Owners and attendants."""
+def desk_caller(caller: Caller) -> Caller:
+    """The caller if it is a provider's desk (owner or attendant); 403 for an admin."""
+    if caller.role is Role.ADMIN:
+        raise RelayError(
+            "A platform administrator's token cannot charge customers, see payments or act for "
+            "a provider: sign in with one of the provider's own tokens for that.",
+            code="forbidden",
+            status=403,
+        )
     return caller
+
+
+async def any_role(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
+    """Owners and attendants (a provider's desks; never a platform administrator)."""
+    return desk_caller(caller)
 
 
 async def owner_only(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
     """Owners only: credentials are theirs alone."""
-    if caller.role is not Role.OWNER:
+    if desk_caller(caller).role is not Role.OWNER:
         raise RelayError(
             "Only the owner's token may see, change or test the M-PESA credentials.",
             code="forbidden",
             status=403,
         )
+    return caller
+
+
+async def admin_only(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
+    """Platform administrators only."""
+    if caller.role is not Role.ADMIN:
+        raise RelayError(
+            "Only a platform administrator's token may use the platform routes.",
+            code="forbidden",
+            status=403,
+        )
+    return caller
+
+
+async def me_caller(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
+    """Any valid token, admin included (for `/me/`)."""
     return caller

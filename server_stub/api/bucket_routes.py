@@ -28,8 +28,11 @@ from server_stub.api.schemas import (
     iso_time,
 )
 from server_stub.api.state import RelayServices, relay_of
+from server_stub.audit.entries import Action
+from server_stub.audit.record import audit
 from server_stub.errors import RelayError
 from server_stub.plans.charging import plan_charge
+from server_stub.platform.disabled import refuse_if_disabled
 from server_stub.pushes import PushRequest, Sender
 from server_stub.rate_limit import charge_stk_push
 
@@ -43,7 +46,7 @@ BODY_ERRORS = (400, 401, 413, 415)
     "/initiate/",
     response_model=InitiateResponse,
     openapi_extra=initiate_body(),
-    responses=error_responses(*BODY_ERRORS, 404, 409, 429, 502, 503),
+    responses=error_responses(*BODY_ERRORS, 403, 404, 409, 429, 502, 503),
 )
 async def initiate(
     request: Request,
@@ -52,6 +55,7 @@ async def initiate(
 ) -> InitiateResponse:
     """Send an STK push (payment prompt) to the customer's phone."""
     relay = relay_of(request)
+    await refuse_if_disabled(relay.store, caller.provider_id)
     await charge_stk_push(request, caller.provider_id)
     body = await json_body(request, InitiateRequest, relay.settings.json_max_bytes)
     plan = None
@@ -79,7 +83,7 @@ async def initiate(
     "/status/",
     response_model=StatusResponse,
     openapi_extra=request_body(StatusRequest),
-    responses=error_responses(*BODY_ERRORS, 404),
+    responses=error_responses(*BODY_ERRORS, 403, 404),
 )
 async def status(request: Request, caller: AnyRole) -> StatusResponse:
     """The state of one push; asks Daraja first when it is pending and stale."""
@@ -97,6 +101,7 @@ async def status(request: Request, caller: AnyRole) -> StatusResponse:
 async def test_credentials(request: Request, caller: Owner) -> TestCredentialsResponse:
     """Test the stored credentials against Daraja and check that BASE_URL reaches this relay."""
     report = await relay_of(request).tester.run(caller.provider_id)
+    await audit(request, caller, Action.CREDENTIALS_TESTED, f"result: {report.status}")
     return TestCredentialsResponse(
         success=report.success,
         message=report.message,
@@ -127,7 +132,9 @@ async def put_credentials(request: Request, caller: Owner) -> CredentialsSummary
     relay = relay_of(request)
     body = await json_body(request, CredentialsPut, relay.settings.json_max_bytes)
     await relay.vault.save_sealed(caller.provider_id, body.sealed, body.key_fingerprint)
-    return await _summary(relay, caller.provider_id)
+    summary = await _summary(relay, caller.provider_id)
+    await audit(request, caller, Action.CREDENTIALS_SAVED, credentials_detail(summary))
+    return summary
 
 
 @router.get("/relay-key/", response_model=RelayKeyResponse)
@@ -159,6 +166,12 @@ async def _summary(relay: RelayServices, provider_id: int) -> CredentialsSummary
         pushed_at=iso_time(provider.credentials_saved_at) or None,
         credentials_digest=(stored.digest or None) if stored else None,
     )
+
+
+def credentials_detail(summary: CredentialsSummary) -> str:
+    """What an audit entry says of stored credentials: the public parts, never a secret."""
+    till = f", till {summary.till_number}" if summary.till_number else ""
+    return f"shortcode {summary.shortcode}, {summary.environment}, {summary.account_type}{till}"
 
 
 def _idempotency_key(raw: str | None) -> str | None:

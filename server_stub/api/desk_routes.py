@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from server_stub.api.auth import Caller, any_role, owner_only
+from server_stub.api.auth import Caller, any_role, me_caller, owner_only
 from server_stub.api.bodies import json_body
 from server_stub.api.errors import error_responses
 from server_stub.api.requests import DeskCreate, DeskRename, TestPromptRequest, request_body
@@ -21,7 +21,10 @@ from server_stub.api.schemas import (
     iso_time,
 )
 from server_stub.api.state import relay_of
+from server_stub.audit.entries import Action
+from server_stub.audit.record import audit
 from server_stub.errors import RelayError
+from server_stub.platform.disabled import refuse_if_disabled
 from server_stub.pushes import PushRequest, Sender
 from server_stub.rate_limit import charge_stk_push
 from server_stub.store.records import Purpose, Role, TokenRecord
@@ -29,6 +32,7 @@ from server_stub.tokens import new_token, token_hash
 
 router = APIRouter(prefix="/payments/bucket")
 AnyRole = Annotated[Caller, Depends(any_role)]
+AnyToken = Annotated[Caller, Depends(me_caller)]
 Owner = Annotated[Caller, Depends(owner_only)]
 BODY_ERRORS = (400, 401, 403, 413, 415)
 # SQLite integers are 64-bit: a larger id is refused as bad input, not an overflow.
@@ -38,13 +42,21 @@ TEST_DESCRIPTION = "Test prompt"
 
 
 @router.get("/me/", response_model=MeResponse, responses=error_responses(401, 404))
-async def me(request: Request, caller: AnyRole) -> MeResponse:
-    """The role, provider and desk name of this token."""
+async def me(request: Request, caller: AnyToken) -> MeResponse:
+    """The role, provider and desk name of this token (no provider for an administrator)."""
+    if caller.role is Role.ADMIN:
+        return MeResponse(
+            role="admin",
+            provider_id=None,
+            provider_name=None,
+            token_id=caller.token_id,
+            name=caller.name,
+        )
     provider = await relay_of(request).store.get_provider(caller.provider_id)
     if provider is None:
         raise RelayError("This provider no longer exists.", code="not_found", status=404)
     return MeResponse(
-        role=caller.role.value,
+        role="owner" if caller.role is Role.OWNER else "attendant",
         provider_id=provider.id,
         provider_name=provider.name,
         token_id=caller.token_id,
@@ -76,6 +88,7 @@ async def add_desk(request: Request, caller: Owner) -> DeskCreated:
         token_hash(token), caller.provider_id, Role.ATTENDANT, now, name
     )
     record = TokenRecord(caller.provider_id, Role.ATTENDANT, False, token_id, name, now)
+    await audit(request, caller, Action.TOKEN_ISSUED, f"attendant token {token_id} “{name}”")
     return DeskCreated(token=token, **_item(record, caller).model_dump())
 
 
@@ -92,6 +105,7 @@ async def rename_desk(request: Request, caller: Owner, token_id: DeskId) -> Desk
     name = body.name.strip()
     if not await relay.store.rename_token(caller.provider_id, token_id, name):
         raise _no_such_desk()
+    await audit(request, caller, Action.TOKEN_RENAMED, f"token {token_id} is now “{name}”")
     return DeskChanged(success=True, token_id=token_id, name=name, revoked=False)
 
 
@@ -116,6 +130,10 @@ async def revoke_desk(request: Request, caller: Owner, token_id: DeskId) -> Desk
     ):
         raise _no_such_desk()
     relay.notifier.notify(caller.provider_id)  # wakes the revoked desk's long poll
+    revoked = desks[token_id]
+    await audit(
+        request, caller, Action.TOKEN_REVOKED, f"{revoked.role} token {token_id} “{revoked.name}”"
+    )
     return DeskChanged(success=True, token_id=token_id, name=desks[token_id].name, revoked=True)
 
 
@@ -128,6 +146,7 @@ async def revoke_desk(request: Request, caller: Owner, token_id: DeskId) -> Desk
 async def test_prompt(request: Request, caller: Owner) -> InitiateResponse:
     """Send a small prompt to the owner's phone: Daraja accepting it proves shortcode+passkey."""
     relay = relay_of(request)
+    await refuse_if_disabled(relay.store, caller.provider_id)
     await charge_stk_push(request, caller.provider_id)
     body = await json_body(request, TestPromptRequest, relay.settings.json_max_bytes)
     push = PushRequest.validate(body.phone_number, body.amount, TEST_REFERENCE, TEST_DESCRIPTION)
@@ -151,7 +170,7 @@ def _item(record: TokenRecord, caller: Caller) -> DeskItem:
     return DeskItem(
         token_id=record.id,
         name=record.name,
-        role=record.role.value,
+        role=record.role.value,  # type: ignore[arg-type] # a provider's desks are never admin
         created_at=iso_time(record.created_at),
         last_used_at=iso_time(record.last_used_at) or None,
         last_address=record.last_address,

@@ -8,7 +8,7 @@ import contextlib
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from server_stub.api.auth import authenticate, still_valid
+from server_stub.api.auth import authenticate, desk_caller, still_valid
 from server_stub.api.errors import error_responses
 from server_stub.api.feed_json import page_json
 from server_stub.api.feed_query import FEED_PARAMETERS, check_feed_names, parse_feed_query
@@ -21,14 +21,14 @@ router = APIRouter(prefix="/payments/bucket")
 @router.get(
     "/payments/",
     response_model=PaymentsPage,
-    responses=error_responses(400, 401, 429),
+    responses=error_responses(400, 401, 403, 429),
     openapi_extra={"parameters": FEED_PARAMETERS, "security": [{"APIKeyHeader": []}]},
 )
 async def payments(request: Request) -> Response:
     """The provider's payment changes after `after`, oldest first, waiting up to `wait` s."""
     # Checked in the order FastAPI would: parameter names, then the token, then the values.
     check_feed_names(request.query_params)
-    caller = await authenticate(request, request.headers.get("authorization"))
+    caller = desk_caller(await authenticate(request, request.headers.get("authorization")))
     query = parse_feed_query(request.query_params)
     relay = relay_of(request)
     loop = asyncio.get_running_loop()

@@ -24,6 +24,8 @@ from server_stub.api.requests import (
     whole_number,
 )
 from server_stub.api.state import RelayServices, relay_of
+from server_stub.audit.entries import Action
+from server_stub.audit.record import audit
 from server_stub.errors import RelayError
 from server_stub.plans.rules import (
     MAX_DATA_CAP_MB,
@@ -106,7 +108,7 @@ class PlanRemoved(BaseModel):
     outcome: str
 
 
-@router.get("/plans/", response_model=PlansPage, responses=error_responses(400, 401))
+@router.get("/plans/", response_model=PlansPage, responses=error_responses(400, 401, 403))
 async def list_plans(
     request: Request, caller: AnyRole, archived: Annotated[int, Query(ge=0, le=1)] = 0
 ) -> PlansPage:
@@ -132,6 +134,7 @@ async def create_plan(request: Request, caller: Owner) -> PlanAnswer:
     body = await json_body(request, PlanBody, relay.settings.json_max_bytes)
     plan = await relay.store.plans.create(caller.provider_id, _fields(body), relay.clock())
     _changed(relay, caller)
+    await audit(request, caller, Action.PLAN_CREATED, _plan_detail(plan))
     return PlanAnswer(**_item(plan, None))
 
 
@@ -151,6 +154,7 @@ async def update_plan(request: Request, caller: Owner, plan_id: PlanId) -> PlanA
     if plan is None:
         raise plan_not_found()
     _changed(relay, caller)
+    await audit(request, caller, Action.PLAN_CHANGED, _plan_detail(plan))
     left = await relay.store.plans.vouchers_left(caller.provider_id)
     return PlanAnswer(**_item(plan, left.get(plan.id)))
 
@@ -165,6 +169,7 @@ async def remove_plan(request: Request, caller: Owner, plan_id: PlanId) -> PlanR
     if outcome is None:
         raise plan_not_found()
     _changed(relay, caller)
+    await audit(request, caller, Action.PLAN_REMOVED, f"plan {plan_id} {outcome}")
     return PlanRemoved(id=plan_id, outcome=outcome)
 
 
@@ -181,6 +186,11 @@ def plan_not_found() -> RelayError:
 def _changed(relay: RelayServices, caller: Caller) -> None:
     # Wakes every long-polling desk of the provider: the feed answers with the new version.
     relay.notifier.notify(caller.provider_id)
+
+
+def _plan_detail(plan: PlanRecord) -> str:
+    archived = ", archived" if plan.archived else ""
+    return f"plan {plan.id} “{plan.name}”: KES {plan.price}, {plan.duration_minutes} min{archived}"
 
 
 def _fields(body: PlanBody) -> PlanFields:

@@ -199,9 +199,10 @@ class CallbackAck(BaseModel):
 class MeResponse(BaseModel):
     """Who this token is: the desk uses it instead of guessing the role from a 403."""
 
-    role: Literal["owner", "attendant"]
-    provider_id: int
-    provider_name: str
+    role: Literal["owner", "attendant", "admin"]
+    # Null for a platform administrator, who belongs to no provider.
+    provider_id: int | None
+    provider_name: str | None
     token_id: int
     name: str
 

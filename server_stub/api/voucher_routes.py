@@ -13,6 +13,8 @@ from server_stub.api.bodies import read_capped, too_large
 from server_stub.api.errors import error_responses
 from server_stub.api.plan_routes import PlanId, plan_not_found
 from server_stub.api.state import relay_of
+from server_stub.audit.entries import Action
+from server_stub.audit.record import audit
 from server_stub.errors import RelayError
 
 router = APIRouter(prefix="/payments/bucket")
@@ -74,6 +76,13 @@ async def import_vouchers(request: Request, caller: Owner, plan_id: PlanId) -> V
     if done is None:
         raise plan_not_found()
     relay.notifier.notify(caller.provider_id)
+    await audit(
+        request,
+        caller,
+        Action.VOUCHERS_IMPORTED,
+        f"plan {plan_id}: {done.added} added, {done.duplicates + parsed.repeated} duplicates, "
+        f"{len(parsed.refused)} refused ({parsed.source})",
+    )
     return VoucherImportAnswer(
         source=parsed.source,
         added=done.added,

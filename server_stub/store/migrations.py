@@ -223,6 +223,63 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             WHERE feed_json IS NULL AND seq IS NOT NULL;
         """,
     ),
+    (
+        # Platform administrators and the audit log (DESIGN.md section 12): admin tokens belong
+        # to no provider; a provider can be disabled; the audit log refuses UPDATE and DELETE,
+        # so no route, command or bug can rewrite history; the health list's 30-day totals read
+        # payments by creation time.
+        7,
+        """
+        CREATE TABLE tokens_v6 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            token_hash TEXT NOT NULL UNIQUE,
+            provider_id INTEGER REFERENCES providers(id),
+            role TEXT NOT NULL CHECK (role IN ('owner', 'attendant', 'admin')),
+            name TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            revoked_at REAL,
+            last_used_at REAL,
+            last_address TEXT,
+            CHECK ((role = 'admin') = (provider_id IS NULL))
+        );
+        INSERT INTO tokens_v6 (id, token_hash, provider_id, role, name, created_at, revoked_at,
+                               last_used_at, last_address)
+            SELECT id, token_hash, provider_id, role, name, created_at, revoked_at,
+                   last_used_at, last_address
+            FROM tokens;
+        DROP TABLE tokens;
+        ALTER TABLE tokens_v6 RENAME TO tokens;
+        CREATE INDEX tokens_provider ON tokens (provider_id);
+        ALTER TABLE providers ADD COLUMN disabled_at REAL;
+        ALTER TABLE providers ADD COLUMN last_callback_at REAL;
+        UPDATE providers SET last_callback_at = (
+            SELECT MAX(r.received_at) FROM raw_callbacks r JOIN payments p ON p.id = r.payment_id
+            WHERE p.provider_id = providers.id AND r.provider_ref = CAST(providers.id AS TEXT)
+        );
+        CREATE INDEX payments_created ON payments (created_at);
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            actor_token_id INTEGER,
+            actor_name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            address TEXT NOT NULL,
+            provider_id INTEGER,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        CREATE INDEX audit_provider ON audit_log (provider_id, id);
+        CREATE INDEX audit_action ON audit_log (action, id);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit log is append-only');
+        END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit log is append-only');
+        END;
+        """,
+    ),
 )
 
 
@@ -269,9 +326,8 @@ def _apply(connection: sqlite3.Connection, number: int, script: str) -> bool:
     try:
         if _version(connection) < number:
             applied = True
-            for statement in script.split(";"):
-                if statement.strip():
-                    connection.execute(statement)
+            for statement in _statements(script):
+                connection.execute(statement)
             connection.execute(
                 "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                 (number, time.time()),
@@ -281,3 +337,18 @@ def _apply(connection: sqlite3.Connection, number: int, script: str) -> bool:
         connection.execute("ROLLBACK")
         raise MigrationError(f"Schema migration {number} failed: {error}.") from None
     return applied
+
+
+def _statements(script: str) -> list[str]:
+    """The script's statements; a trigger's body (with its own semicolons) stays whole."""
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending)
+            pending = ""
+    if pending.strip(" \n;"):
+        statements.append(pending)
+    return statements

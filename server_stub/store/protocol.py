@@ -10,7 +10,9 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from server_stub.access.voucher_csv import Voucher
+from server_stub.audit.entries import AuditEntry
 from server_stub.plans.rules import PlanFields
+from server_stub.platform.health import HealthWindow, ProviderHealth
 from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store.records import (
     EncryptedCredentials,
@@ -59,6 +61,43 @@ class PlanStore(Protocol):
         """Archive a plan in use, delete one never used; None if not found."""
 
 
+class AuditStore(Protocol):
+    """The append-only audit log."""
+
+    async def append(self, entry: AuditEntry) -> int:
+        """Store one entry durably; returns its id."""
+
+    async def entries(
+        self,
+        *,
+        provider_id: int | None = None,
+        action: str | None = None,
+        after: int = 0,
+        before: int | None = None,
+        limit: int = 100,
+    ) -> list[AuditEntry]:
+        """Entries matching the filters, newest first; `action` "plan" matches "plan.*"."""
+
+
+class PlatformStore(Protocol):
+    """What platform administrators read and change across providers."""
+
+    async def health(self, window: HealthWindow) -> list[ProviderHealth]:
+        """Every provider's health in a fixed number of queries."""
+
+    async def disabled_at(self, provider_id: int) -> float | None:
+        """When the provider was disabled, or None while it may take payments."""
+
+    async def set_disabled(self, provider_id: int, at: float | None) -> bool | None:
+        """Disable or enable (None); None if no such provider, else whether it changed."""
+
+    async def add_admin_token(self, token_hash: str, name: str, created_at: float) -> int:
+        """Store a platform administrator's token hash; returns its id."""
+
+    async def token(self, token_id: int) -> TokenRecord | None:
+        """Any token by its id (revoked ones too), or None."""
+
+
 class Store(Protocol):
     """Providers, tokens, payments and raw callbacks."""
 
@@ -69,6 +108,14 @@ class Store(Protocol):
     @property
     def plans(self) -> PlanStore:
         """The providers' plans."""
+
+    @property
+    def audit(self) -> AuditStore:
+        """The audit log."""
+
+    @property
+    def platform(self) -> PlatformStore:
+        """Platform administration across providers."""
 
     async def close(self) -> None:
         """Finish pending writes and release the database."""

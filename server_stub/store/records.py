@@ -10,10 +10,12 @@ from bucket_desktop.services.mpesa_rules import PaymentStatus
 
 
 class Role(StrEnum):
-    """What a token may do: owners manage credentials, attendants charge customers."""
+    """What a token may do: owners manage credentials, attendants charge customers, platform
+    administrators look after every provider (and act as none of them)."""
 
     OWNER = "owner"
     ATTENDANT = "attendant"
+    ADMIN = "admin"
 
 
 class Purpose(StrEnum):
@@ -83,9 +85,9 @@ class ProviderRecord:
 
 @dataclass(frozen=True, slots=True)
 class TokenRecord:
-    """An API token (a desk), found by the SHA-256 of its value or by its id."""
+    """An API token (a desk, or a platform administrator), found by its hash or its id."""
 
-    provider_id: int
+    provider_id: int | None  # None only for an admin
     role: Role
     revoked: bool
     id: int = 0

@@ -178,6 +178,13 @@ def ingest_callback(
         "UPDATE raw_callbacks SET outcome = ?, payment_id = ? WHERE id = ?",
         (outcome.value, payment.id if payment else None, raw_id),
     )
+    if payment is not None and payment.provider_id == provider_id:
+        # For the platform's health list: Safaricom reaches this provider's callback address.
+        conn.execute(
+            "UPDATE providers SET last_callback_at = MAX(COALESCE(last_callback_at, 0), ?) "
+            "WHERE id = ?",
+            (raw.received_at, provider_id),
+        )
     return outcome, changed
 
 

@@ -27,9 +27,11 @@ from server_stub.store.records import (
     TokenRecord,
 )
 from server_stub.store.sqlite_access import with_access
+from server_stub.store.sqlite_audit import SqliteAudit
 from server_stub.store.sqlite_feed import feed_chunk, feed_items_after, render_unrendered
 from server_stub.store.sqlite_outbox import SqliteOutbox
 from server_stub.store.sqlite_plans import SqlitePlans
+from server_stub.store.sqlite_platform import SqlitePlatform
 from server_stub.store.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
@@ -134,6 +136,8 @@ class SqliteStore:
         self._writer.before_commit = render_unrendered
         self.plans = SqlitePlans(self._writer, self._read)
         self.outbox = SqliteOutbox(self._writer, clock)
+        self.audit = SqliteAudit(self._writer, self._read)
+        self.platform = SqlitePlatform(self._writer, self._read)
         self._clock = clock
         self.path = path
 

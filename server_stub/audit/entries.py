@@ -1,0 +1,81 @@
+"""Audit entries and the actions they name (DESIGN.md section 12).
+
+An entry says who acted (a token's id and role, never the token itself, or "cli" on the relay
+host), from which address, on which provider, what they did and a short detail that never holds
+a secret. Other features add their own action names (e.g. `webhook.created`): an action is any
+short dotted text, and `Action` lists the ones the relay itself writes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+MAX_DETAIL = 500
+MAX_ACTION = 64
+
+
+class Action(StrEnum):
+    """The changes the relay records."""
+
+    PROVIDER_CREATED = "provider.created"
+    PROVIDER_DISABLED = "provider.disabled"
+    PROVIDER_ENABLED = "provider.enabled"
+    PUSH_LIMIT_CHANGED = "provider.push_limit_changed"
+    CREDENTIALS_SAVED = "credentials.saved"
+    CREDENTIALS_TESTED = "credentials.tested"
+    TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
+    TOKEN_RENAMED = "token.renamed"  # noqa: S105
+    TOKEN_REVOKED = "token.revoked"  # noqa: S105
+    ADMIN_CREATED = "admin.created"
+    PLAN_CREATED = "plan.created"
+    PLAN_CHANGED = "plan.changed"
+    PLAN_REMOVED = "plan.removed"
+    VOUCHERS_IMPORTED = "plan.vouchers_imported"
+    ACCESS_SETTINGS_CHANGED = "access_settings.changed"
+    KEYS_ROTATED = "relay.keys_rotated"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who made a change: a token (by id and role) from an address, or the relay host's CLI."""
+
+    token_id: int | None
+    name: str
+    role: str
+    address: str
+
+
+# The operator's commands run on the relay host itself, with no token.
+CLI_ACTOR = Actor(token_id=None, name="cli", role="cli", address="relay host")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit log (`id` is 0 until it is stored)."""
+
+    at: float
+    actor: Actor
+    provider_id: int | None
+    action: str
+    detail: str = ""
+    id: int = 0
+
+    def trimmed(self) -> AuditEntry:
+        """The entry with its action and detail cut to the stored sizes."""
+        return AuditEntry(
+            at=self.at,
+            actor=self.actor,
+            provider_id=self.provider_id,
+            action=self.action[:MAX_ACTION],
+            detail=self.detail[:MAX_DETAIL],
+            id=self.id,
+        )
+
+
+def cli_entry(provider_id: int | None, action: str, detail: str = "") -> AuditEntry:
+    """An entry for a change made by an operator's command on the relay host."""
+    return AuditEntry(
+        at=time.time(), actor=CLI_ACTOR, provider_id=provider_id, action=action, detail=detail
+    )
