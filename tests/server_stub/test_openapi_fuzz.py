@@ -47,6 +47,22 @@ def relay_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             shutdown_lifespans()
 
 
+@pytest.fixture(scope="module")
+def admin_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The same schema bound to a relay of its own, with a platform administrator's token."""
+    settings_ = relay_settings(tmp_path_factory.mktemp("fuzz-admin"))
+    asyncio.run(_provider(settings_))
+    made = asyncio.run(admin.create_admin(settings_, "Fuzz admin"))
+    app = create_app(settings_)
+    token = {"api_key": f"Token {made['token']}"}
+    config = SchemathesisConfig.from_dict({"auth": {"openapi": {"APIKeyHeader": token}}})
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+    try:
+        yield schema
+    finally:
+        shutdown_lifespans()
+
+
 async def _provider(settings_: Any) -> dict[str, Any]:
     provider = await admin.create_provider(settings_, "Fuzz Net")
     await admin.set_credentials(
@@ -79,6 +95,16 @@ OPERATIONS = [
     ("/payments/bucket/access-settings/", "GET"),
     ("/payments/bucket/access-settings/", "PUT"),
 ]
+ADMIN_OPERATIONS = [
+    ("/payments/bucket/admin/providers/", "GET"),
+    ("/payments/bucket/admin/providers/", "POST"),
+    ("/payments/bucket/admin/providers/{provider_id}/disable/", "POST"),
+    ("/payments/bucket/admin/providers/{provider_id}/enable/", "POST"),
+    ("/payments/bucket/admin/providers/{provider_id}/tokens/", "GET"),
+    ("/payments/bucket/admin/providers/{provider_id}/tokens/", "POST"),
+    ("/payments/bucket/admin/tokens/{token_id}/", "DELETE"),
+    ("/payments/bucket/admin/audit/", "GET"),
+]
 
 
 # The relay key takes no input at all: there is nothing to make invalid.
@@ -95,7 +121,25 @@ CASES = [
 def test_relay_api_conforms_to_its_schema(
     relay_schema: Any, path: str, method: str, mode: GenerationMode
 ) -> None:
-    operation = relay_schema[path][method]
+    _fuzz(relay_schema, path, method, mode)
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "mode"),
+    [
+        (path, method, mode)
+        for path, method in ADMIN_OPERATIONS
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    ],
+)
+def test_admin_api_conforms_to_its_schema(
+    admin_schema: Any, path: str, method: str, mode: GenerationMode
+) -> None:
+    _fuzz(admin_schema, path, method, mode)
+
+
+def _fuzz(schema: Any, path: str, method: str, mode: GenerationMode) -> None:
+    operation = schema[path][method]
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -126,4 +170,5 @@ def test_openapi_document_lists_every_route(tmp_path: Path) -> None:
     # The voucher import takes a CSV file, not JSON: its bad files are tested one by one in
     # test_voucher_csv and test_voucher_pools instead of being fuzzed here.
     files = {"/payments/bucket/plans/{plan_id}/vouchers/"}
-    assert set(document["paths"]) == {path for path, _ in OPERATIONS} | files
+    listed = {path for path, _ in OPERATIONS + ADMIN_OPERATIONS}
+    assert set(document["paths"]) == listed | files
