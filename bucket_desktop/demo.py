@@ -89,6 +89,7 @@ class DemoEnvironment:
     provider_id: str = ""
     owner_token: str = field(default="", repr=False)
     attendant_token: str = field(default="", repr=False)
+    admin_token: str = field(default="", repr=False)  # made by `add_platform_admin`
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list, repr=False)
 
     def stop(self) -> None:
@@ -222,6 +223,18 @@ async def _create_provider(demo: DemoEnvironment, python: str) -> None:
         ["set-credentials", "--provider", demo.provider_id],
         stdin=credentials,
     )
+
+
+async def add_platform_admin(demo: DemoEnvironment, *, python: str = sys.executable) -> str:
+    """A platform administrator's token for the demo relay (the Platform page's demo)."""
+    relay_env = _relay_env(demo, demo.relay_url)
+    args = ["create-admin", "--name", "Demo platform"]
+    created = await _admin(python, relay_env, demo.folder, args)
+    try:
+        demo.admin_token = str(json.loads(created)["token"])
+    except (ValueError, KeyError, TypeError):
+        raise DemoError("The demo relay did not report the administrator's token.") from None
+    return demo.admin_token
 
 
 async def _admin(

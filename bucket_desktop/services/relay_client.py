@@ -244,6 +244,17 @@ class RelayClient:
                     _decode(response, self.base_url)  # raises the relay's own error
                 return await read_snapshot(response.aiter_lines(), on_items, self.base_url)
 
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """One authenticated call to a relay route (for feature clients built on this one)."""
+        return await self._request(method, path, json_body=json_body, params=params)
+
     async def _request(
         self,
         method: str,

@@ -13,7 +13,7 @@ from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
 class Identity:
     """Who a token signs in as."""
 
-    role: str  # "owner" or "attendant"
+    role: str  # "owner", "attendant" or "admin" (a platform administrator, no provider)
     provider_name: str | None
     provider_id: str | None
     token_id: int | None = None
@@ -24,11 +24,16 @@ class Identity:
         """True for the owner's token."""
         return self.role == "owner"
 
+    @property
+    def is_admin(self) -> bool:
+        """True for a platform administrator's token."""
+        return self.role == "admin"
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Identity:
         """Read the answer to /me/."""
         role = _text(data, "role")
-        if role not in ("owner", "attendant"):
+        if role not in ("owner", "attendant", "admin"):
             raise _unreadable("The relay did not say what this token may do.")
         return cls(
             role=role,

@@ -31,6 +31,8 @@ from bucket_desktop.ui.desks_page import DesksPage
 from bucket_desktop.ui.desks_page_view import DesksPageView
 from bucket_desktop.ui.main_window import MainWindow, Page, RelaySession
 from bucket_desktop.ui.main_window_view import MainWindowView
+from bucket_desktop.ui.platform.platform_page import PlatformPage
+from bucket_desktop.ui.platform.platform_page_view import PlatformPageView
 from bucket_desktop.ui.relay_panel import Confirm, RelayPanel, ask_with_message_box
 from bucket_desktop.ui.settings_page import SettingsPage
 from bucket_desktop.ui.settings_page_view import SettingsPageView
@@ -43,6 +45,7 @@ CHARGE_PAGE = "charge"
 STATUS_PAGE = "stk-status"
 PAYMENTS_PAGE = "payments"
 DESKS_PAGE = "desks"
+PLATFORM_PAGE = "platform"
 SIGNED_OUT_BY_RELAY = (
     "This desk was signed out: {reason} The payments kept on this PC stay hidden until it "
     "signs in again with “Change relay…” and a token from the owner."
@@ -61,6 +64,7 @@ class Desktop:
     http: httpx.AsyncClient
     counter: CounterPages
     desks: DesksPage
+    platform: PlatformPage
 
     async def sign_in(self, relay_url: str, token: str, *, remember: bool = True) -> Identity:
         """Check the token with the relay and use it; RelayError when the relay refuses."""
@@ -88,6 +92,7 @@ class Desktop:
     async def close(self) -> None:
         """Stop the pages' background work (the live feed, timers); the window is closing."""
         await self.desks.close()
+        await self.platform.close()
         await self.settings_page.relay_panel.close()
         await self.counter.close()
 
@@ -133,10 +138,22 @@ def build_desktop(
     window.add_page(
         Page(DESKS_PAGE, "Desks", desks.view, owner_only=True, on_session=desks.set_session)
     )
+    platform = PlatformPage(PlatformPageView(), confirm=confirm)
+    window.add_page(
+        Page(
+            PLATFORM_PAGE,
+            "Platform",
+            platform.view,
+            admin_only=True,
+            on_session=platform.set_session,
+        )
+    )
     counter.live.connection_changed.connect(
         lambda state, message: _sign_out_if_refused(window, state, message)
     )
-    return Desktop(window, settings_page, settings, settings_file, secrets, http, counter, desks)
+    return Desktop(
+        window, settings_page, settings, settings_file, secrets, http, counter, desks, platform
+    )
 
 
 def _sign_out_if_refused(window: MainWindow, state: str, message: str) -> None:

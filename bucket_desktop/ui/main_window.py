@@ -37,6 +37,8 @@ class Page:
     title: str
     widget: QWidget
     owner_only: bool = False
+    # Shown only to a platform administrator, who sees no other page (they act for no shop).
+    admin_only: bool = False
     on_session: Callable[[RelaySession | None], None] | None = None
 
 
@@ -182,13 +184,24 @@ class MainWindow(QObject):
             self.view.relay_label.setText("")
             return
         who = session.identity
+        if who.is_admin:
+            self.view.identity_label.setText(
+                f"Platform administrator · {who.name or ''}".strip(" ·")
+            )
+            self.view.relay_label.setText(session.client.base_url)
+            return
         role = "Owner" if who.is_owner else "Attendant"
         provider = who.provider_name or (f"provider {who.provider_id}" if who.provider_id else "")
         self.view.identity_label.setText(f"{role} · {provider}" if provider else role)
         self.view.relay_label.setText(session.client.base_url)
 
     def _allowed(self, page: Page) -> bool:
-        return not page.owner_only or (self.session is not None and self.session.identity.is_owner)
+        identity = self.session.identity if self.session is not None else None
+        if identity is not None and identity.is_admin:
+            return page.admin_only
+        if page.admin_only:
+            return False
+        return not page.owner_only or (identity is not None and identity.is_owner)
 
     def _apply_visibility(self) -> None:
         for row, page in enumerate(self._pages):

@@ -1,0 +1,158 @@
+"""The Platform page's dialogs: a new provider's name, a new token's role and name, and new
+tokens shown once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bucket_desktop.ui.dialog_helpers import run_dialog
+from bucket_desktop.ui.widgets import StatusKind, StatusLabel
+
+MAX_NAME = 60  # the relay's limit for token names (provider names may be longer)
+ROLES = (("Attendant desk", "attendant"), ("Owner", "owner"))
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRequest:
+    """What the administrator asked for."""
+
+    role: str
+    name: str
+
+
+class NameDialog(QDialog):
+    """One name, or a role and a name (for a token)."""
+
+    def __init__(self, title: str, prompt: str, *, with_role: bool, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(440)
+        self.name_edit = QLineEdit()
+        self.name_edit.setMaxLength(MAX_NAME if with_role else 100)
+        self.role = QComboBox()
+        for label, value in ROLES:
+            self.role.addItem(label, value)
+        self.status = StatusLabel()
+        ok = QPushButton("OK")
+        ok.setObjectName("primaryButton")
+        ok.setDefault(True)
+        ok.clicked.connect(self._check)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        form = QFormLayout()
+        if with_role:
+            form.addRow("Role", self.role)
+        form.addRow("Name", self.name_edit)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(ok)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        hint = QLabel(prompt)
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+    def name(self) -> str:
+        """The name typed, without surrounding spaces."""
+        return self.name_edit.text().strip()
+
+    def _check(self) -> None:
+        if not self.name() or not self.name().isprintable():
+            self.status.show_status("Type a name.", StatusKind.ERROR)
+            return
+        self.accept()
+
+
+async def ask_provider_name(parent: QWidget) -> str | None:
+    """A new provider's name, or None when cancelled."""
+    dialog = NameDialog(
+        "New provider",
+        "The hotspot business's name, as its owner and you will recognise it. It gets an owner "
+        "token and an attendant token, shown once.",
+        with_role=False,
+        parent=parent,
+    )
+    accepted = await run_dialog(dialog) == QDialog.DialogCode.Accepted
+    dialog.deleteLater()
+    return dialog.name() if accepted else None
+
+
+async def ask_token(parent: QWidget, provider_name: str) -> TokenRequest | None:
+    """The role and name of a new token for a provider, or None when cancelled."""
+    dialog = NameDialog(
+        f"New token for {provider_name}",
+        "An owner token can change the M-PESA credentials and desks; an attendant token can "
+        "only charge customers and see payments.",
+        with_role=True,
+        parent=parent,
+    )
+    accepted = await run_dialog(dialog) == QDialog.DialogCode.Accepted
+    dialog.deleteLater()
+    if not accepted:
+        return None
+    return TokenRequest(role=str(dialog.role.currentData()), name=dialog.name())
+
+
+class TokensShownOnce(QDialog):
+    """New sign-in details, shown this once, with a Copy button."""
+
+    def __init__(self, title: str, text: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(600)
+        hint = QLabel(
+            "Send these to the provider privately. The tokens are shown only now: copy them "
+            "before closing. Anyone who has a token can act for that provider; if one leaks, "
+            "revoke it."
+        )
+        hint.setWordWrap(True)
+        self.details = QPlainTextEdit(text)
+        self.details.setReadOnly(True)
+        self.details.setFixedHeight(110)
+        self.status = StatusLabel()
+        copy = QPushButton("Copy")
+        copy.clicked.connect(self.copy)
+        done = QPushButton("Done")
+        done.setObjectName("primaryButton")
+        done.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(copy)
+        buttons.addStretch(1)
+        buttons.addWidget(done)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.addWidget(hint)
+        layout.addWidget(self.details)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+    def copy(self) -> None:
+        """Put the details on the clipboard."""
+        QGuiApplication.clipboard().setText(self.details.toPlainText())
+        self.status.show_status("Copied.", StatusKind.OK)
+
+
+async def show_tokens(parent: QWidget, title: str, text: str) -> None:
+    """Show new sign-in details until the administrator closes the dialog."""
+    dialog = TokensShownOnce(title, text, parent)
+    await run_dialog(dialog)
+    dialog.details.clear()  # the tokens live no longer than the dialog
+    dialog.deleteLater()

@@ -1,0 +1,337 @@
+"""Platform page controller: every provider's health for a platform administrator, a provider's
+tokens and recent changes, and creating, disabling, enabling and issuing or revoking tokens."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+from qasync import asyncSlot
+
+from bucket_desktop.services.platform.admin_client import PlatformClient
+from bucket_desktop.services.platform.models import ProviderHealth, ProviderToken
+from bucket_desktop.services.relay_errors import RelayError
+from bucket_desktop.ui.main_window import RelaySession
+from bucket_desktop.ui.platform.dialogs import (
+    TokenRequest,
+    ask_provider_name,
+    ask_token,
+    show_tokens,
+)
+from bucket_desktop.ui.platform.platform_page_view import PlatformPageView
+from bucket_desktop.ui.platform.providers_model import (
+    COL_STATE,
+    ProvidersFilter,
+    ProvidersModel,
+    ago,
+)
+from bucket_desktop.ui.relay_texts import friendly_time
+from bucket_desktop.ui.widgets import StatusKind, busy
+
+Confirm = Callable[[str, str], bool]
+AskName = Callable[[], Awaitable[str | None]]
+AskToken = Callable[[str], Awaitable[TokenRequest | None]]  # the provider's name
+ShowTokens = Callable[[str, str], Awaitable[None]]  # title, sign-in text
+ROLE_WORDS = {"owner": "Owner", "attendant": "Attendant"}
+
+
+class PlatformPage:
+    """Wires the Platform page to the relay's admin routes (admin tokens only)."""
+
+    def __init__(
+        self,
+        view: PlatformPageView,
+        *,
+        confirm: Confirm,
+        ask_name: AskName | None = None,
+        ask_token_for: AskToken | None = None,
+        show_new_tokens: ShowTokens | None = None,
+    ) -> None:
+        self.view = view
+        self._confirm = confirm
+        self._ask_name = ask_name or (lambda: ask_provider_name(view))
+        self._ask_token = ask_token_for or (lambda name: ask_token(view, name))
+        self._show_tokens = show_new_tokens or (lambda t, text: show_tokens(view, t, text))
+        self._client: PlatformClient | None = None
+        self._relay_url = ""
+        self.model = ProvidersModel(view)
+        self.filter = ProvidersFilter(view)
+        self.filter.setSourceModel(self.model)
+        view.table.setModel(self.filter)
+        view.fit_columns()
+        view.table.sortByColumn(COL_STATE, Qt.SortOrder.AscendingOrder)
+        self.chosen: ProviderHealth | None = None
+        self.tokens: list[ProviderToken] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
+        view.search.textChanged.connect(self._filter_changed)
+        view.attention_only.toggled.connect(self._filter_changed)
+        view.refresh_button.clicked.connect(self.refresh_now)
+        view.new_button.clicked.connect(self.create_provider)
+        view.disable_button.clicked.connect(self.toggle_disabled)
+        view.issue_button.clicked.connect(self.issue_token)
+        view.revoke_button.clicked.connect(self.revoke_token)
+        view.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.set_session(None)
+
+    def set_session(self, session: RelaySession | None) -> None:
+        """Main window hook: an administrator's session, or None."""
+        self._client = PlatformClient(session.client) if session is not None else None
+        self._relay_url = session.client.base_url if session is not None else ""
+        for button in (self.view.new_button, self.view.refresh_button):
+            button.setEnabled(session is not None)
+        if session is None:
+            self.model.set_rows([])
+            self._show_detail(None)
+            return
+        self._start(self.refresh())
+
+    async def close(self) -> None:
+        """Stop fetches in flight (the window is closing)."""
+        self._closing = True
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def refresh(self) -> None:
+        """Fetch every provider's health and show it, keeping the chosen provider."""
+        if self._client is None:
+            return
+        try:
+            providers = await self._client.providers()
+        except RelayError as error:
+            self.view.status.show_status(str(error), StatusKind.ERROR)
+            return
+        chosen = self.chosen.id if self.chosen else None
+        self.model.set_rows(providers)
+        self._summarise()
+        if chosen is not None:
+            self.choose(chosen)
+
+    def choose(self, provider_id: int) -> None:
+        """Select the provider with this id (if the filter shows it)."""
+        for row in range(self.filter.rowCount()):
+            source = self.filter.mapToSource(self.filter.index(row, 0))
+            if self.model.rows[source.row()].id == provider_id:
+                self.view.table.selectRow(row)
+                return
+
+    def visible(self) -> list[ProviderHealth]:
+        """The providers in the table as shown (filtered and sorted)."""
+        return [
+            self.model.rows[self.filter.mapToSource(self.filter.index(row, 0)).row()]
+            for row in range(self.filter.rowCount())
+        ]
+
+    @asyncSlot()
+    async def refresh_now(self) -> None:
+        """The Refresh button."""
+        self.view.status.show_status("")
+        with busy(self.view.refresh_button):
+            await self.refresh()
+
+    @asyncSlot()
+    async def create_provider(self) -> None:
+        """Name a new provider, create it, and show its two tokens once."""
+        client = self._client
+        if client is None:
+            return
+        name = await self._ask_name()
+        if not name:
+            return
+        try:
+            made = await client.create_provider(name)
+        except RelayError as error:
+            self.view.status.show_status(str(error), StatusKind.ERROR)
+            return
+        await self.refresh()
+        self.choose(made.provider_id)
+        self.view.status.show_status(f"“{name}” created.", StatusKind.OK)
+        text = (
+            f"Relay address: {self._relay_url}\nOwner token: {made.owner_token}\n"
+            f"Attendant token: {made.attendant_token}"
+        )
+        await self._show_tokens(f"{name}: sign-in details", text)
+
+    @asyncSlot()
+    async def toggle_disabled(self) -> None:
+        """After a confirmation, switch the chosen provider's payments off or on."""
+        client, chosen = self._client, self.chosen
+        if client is None or chosen is None:
+            return
+        if chosen.disabled:
+            title, question = (
+                "Enable provider",
+                (
+                    f"Let “{chosen.name}” take M-PESA payments again? Its desks can send prompts "
+                    "at once."
+                ),
+            )
+        else:
+            title, question = (
+                "Disable provider",
+                (
+                    f"Switch off “{chosen.name}”? Its desks can no longer send payment prompts and "
+                    "are told the platform administrator switched them off. Payments already "
+                    "prompted still complete, and nothing is deleted; you can enable it again."
+                ),
+            )
+        if not self._confirm(title, question):
+            return
+        try:
+            await client.set_disabled(chosen.id, not chosen.disabled)
+        except RelayError as error:
+            self.view.status.show_status(str(error), StatusKind.ERROR)
+            return
+        state = "enabled" if chosen.disabled else "disabled"
+        await self.refresh()
+        self.view.status.show_status(f"“{chosen.name}” is {state}.", StatusKind.OK)
+
+    @asyncSlot()
+    async def issue_token(self) -> None:
+        """Ask for a role and a name, issue the token, and show it once."""
+        client, chosen = self._client, self.chosen
+        if client is None or chosen is None:
+            return
+        wanted = await self._ask_token(chosen.name)
+        if wanted is None:
+            return
+        try:
+            issued = await client.issue_token(chosen.id, wanted.role, wanted.name)
+        except RelayError as error:
+            self.view.status.show_status(str(error), StatusKind.ERROR)
+            return
+        await self._load_detail(chosen)
+        role = ROLE_WORDS.get(issued.role, issued.role)
+        self.view.status.show_status(f"{role} token “{issued.name}” issued.", StatusKind.OK)
+        text = f"Relay address: {self._relay_url}\nToken: {issued.token}"
+        await self._show_tokens(f"{chosen.name}: new {role.lower()} token", text)
+
+    @asyncSlot()
+    async def revoke_token(self) -> None:
+        """After a confirmation, revoke the token chosen in the Tokens tab."""
+        client, chosen = self._client, self.chosen
+        rows = self.view.tokens.selectionModel().selectedRows()
+        if client is None or chosen is None:
+            return
+        if not rows or not 0 <= rows[0].row() < len(self.tokens):
+            self.view.tabs.setCurrentWidget(self.view.tokens)
+            self.view.status.show_status(
+                "Select a token in the Tokens tab first.", StatusKind.ERROR
+            )
+            return
+        token = self.tokens[rows[0].row()]
+        question = (
+            f"Revoke “{token.name}” ({ROLE_WORDS.get(token.role, token.role).lower()}) of "
+            f"“{chosen.name}”? The PC using it is signed out within a moment."
+        )
+        if not self._confirm("Revoke token", question):
+            return
+        try:
+            await client.revoke_token(token.token_id)
+        except RelayError as error:
+            self.view.status.show_status(str(error), StatusKind.ERROR)
+            return
+        await self._load_detail(chosen)
+        self.view.status.show_status(f"“{token.name}” was revoked.", StatusKind.OK)
+
+    def _filter_changed(self, *_args: object) -> None:
+        self.filter.set_search(self.view.search.text())
+        self.filter.set_attention_only(self.view.attention_only.isChecked())
+        self._summarise()
+
+    def _summarise(self) -> None:
+        rows = self.model.rows
+        attention = sum(1 for row in rows if row.needs_attention)
+        disabled = sum(1 for row in rows if row.disabled)
+        shown = self.filter.rowCount()
+        text = f"{len(rows)} providers · {attention} need attention · {disabled} disabled"
+        self.view.summary.setText(text if shown == len(rows) else f"{shown} shown of {text}")
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        # Guarded: Qt also reports a change while it destroys the table at exit.
+        if self._closing or not current.isValid():
+            return
+        row = self.filter.mapToSource(current).row()
+        if 0 <= row < len(self.model.rows):
+            provider = self.model.rows[row]
+            if self.chosen is None or provider.id != self.chosen.id or provider != self.chosen:
+                self._show_detail(provider)
+                self._start(self._load_detail(provider))
+
+    def _show_detail(self, provider: ProviderHealth | None) -> None:
+        self.chosen = provider
+        view = self.view
+        for button in (view.disable_button, view.issue_button, view.revoke_button):
+            button.setEnabled(provider is not None)
+        if provider is None:
+            view.detail_title.setText("Choose a provider")
+            view.detail_facts.setText("")
+            self._fill(view.tokens, [])
+            self._fill(view.audit, [])
+            return
+        view.disable_button.setText("Enable…" if provider.disabled else "Disable…")
+        view.detail_title.setText(f"{provider.name}  #{provider.id}")
+        test = (
+            f"last test {friendly_time(provider.last_test_at)}: {provider.last_test_status}"
+            if provider.last_test_at
+            else "never tested"
+        )
+        state = "Disabled: its desks cannot send prompts. " if provider.disabled else ""
+        attention = provider.attention_text()
+        view.detail_facts.setText(
+            f"{state}Created {friendly_time(provider.created_at)} · credentials {test} · last "
+            f"callback {ago(provider.last_callback_at)}."
+            + (f"\nNeeds attention: {attention}." if attention else "")
+        )
+
+    async def _load_detail(self, provider: ProviderHealth) -> None:
+        if self._client is None:
+            return
+        try:
+            tokens = await self._client.tokens(provider.id)
+            entries = await self._client.audit(provider_id=provider.id, limit=50)
+        except RelayError as error:
+            self.view.status.show_status(str(error), StatusKind.ERROR)
+            return
+        if self.chosen is None or self.chosen.id != provider.id:
+            return  # another provider was chosen meanwhile
+        self.tokens = tokens
+        self._fill(
+            self.view.tokens,
+            [
+                (
+                    t.name,
+                    ROLE_WORDS.get(t.role, t.role),
+                    friendly_time(t.last_used_at) if t.last_used_at else "Never",
+                    t.last_address or "—",
+                )
+                for t in tokens
+            ],
+        )
+        self._fill(
+            self.view.audit,
+            [
+                (friendly_time(e.at), f"{e.actor} ({e.role})", e.address, e.action, e.detail)
+                for e in entries
+            ],
+        )
+
+    @staticmethod
+    def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+        table.clearSelection()
+        table.setRowCount(len(rows))
+        for row, cells in enumerate(rows):
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                table.setItem(row, column, item)
+        table.resizeColumnsToContents()
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
