@@ -315,7 +315,7 @@ class PlatformPage:
         self._fill(
             self.view.audit,
             [
-                (friendly_time(e.at), f"{e.actor} ({e.role})", e.address, e.action, e.detail)
+                (friendly_time(e.at), _who(e.actor, e.role), e.address, e.action, e.detail)
                 for e in entries
             ],
         )
@@ -335,3 +335,8 @@ class PlatformPage:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _who(actor: str, role: str) -> str:
+    """'Mary (owner)'; the relay host's commands are just 'cli'."""
+    return actor if actor == role else f"{actor} ({role})"

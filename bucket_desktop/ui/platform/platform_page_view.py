@@ -88,10 +88,12 @@ class PlatformPageView(QWidget):
         layout.addWidget(splitter, 1)
 
     def fit_columns(self) -> None:
-        """Columns as wide as their contents, the name taking what is left."""
+        """Columns as wide as their contents (the name first, never squeezed away: on a small
+        screen the last columns scroll instead), the last one taking what is left."""
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
 
     def _providers_card(self) -> QFrame:
         card = QFrame()
