@@ -24,6 +24,7 @@ from bucket_desktop.services.private_log import PrivateRotatingFileHandler
 from bucket_desktop.ui.session import DesktopSession, ShownHook, demo_paths
 
 log = logging.getLogger(__name__)
+MAX_DEMO_PROVIDERS = 500
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Options:
 
     demo: bool
     data_dir: Path | None
+    demo_providers: int = 0
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
@@ -50,8 +52,18 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         help="keep settings, credentials and logs in this folder instead of the usual ones "
         "(with --demo: make the demo's throwaway folder in it)",
     )
+    parser.add_argument(
+        "--demo-providers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --demo: also a platform administrator and N more providers, for the "
+        "Platform page (“View as …” switches to it)",
+    )
     args = parser.parse_args(argv)
-    return Options(demo=args.demo, data_dir=args.data_dir)
+    if not 0 <= args.demo_providers <= MAX_DEMO_PROVIDERS:
+        parser.error(f"--demo-providers must be 0 to {MAX_DEMO_PROVIDERS}")
+    return Options(demo=args.demo, data_dir=args.data_dir, demo_providers=args.demo_providers)
 
 
 def main(argv: Sequence[str] | None = None, *, on_window_shown: ShownHook | None = None) -> int:
@@ -91,7 +103,9 @@ def main(argv: Sequence[str] | None = None, *, on_window_shown: ShownHook | None
 async def run(options: Options, paths: AppPaths, on_window_shown: ShownHook | None) -> int:
     """Open the secrets, show the window, sign in (or start the demo), wait for the close."""
     async with httpx.AsyncClient(timeout=20.0) as http:
-        session = DesktopSession(options.demo, paths, http, on_window_shown)
+        session = DesktopSession(
+            options.demo, paths, http, on_window_shown, demo_providers=options.demo_providers
+        )
         try:
             return await session.run()
         finally:

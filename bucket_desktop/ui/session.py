@@ -18,7 +18,14 @@ import httpx
 from PySide6.QtCore import QSettings, QTimer
 from qasync import asyncSlot
 
-from bucket_desktop.demo import DemoEnvironment, DemoError, demo_credentials, start_demo
+from bucket_desktop.demo import (
+    DemoEnvironment,
+    DemoError,
+    add_platform_admin,
+    demo_credentials,
+    start_demo,
+)
+from bucket_desktop.demo_platform import seed_demo_providers
 from bucket_desktop.services.app_settings import AppPaths, SettingsFile
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.keystore import (
@@ -43,6 +50,7 @@ log = logging.getLogger(__name__)
 
 ShownHook = Callable[[MainWindowView], None]
 RETRY_DELAYS_S = (2.0, 5.0, 10.0, 20.0, 30.0)
+DEMO_ROLE_WORDS = {"owner": "owner", "attendant": "attendant", "admin": "platform admin"}
 DEMO_STARTING = (
     "Starting the demo: an offline M-PESA simulator and a local relay on this PC. "
     "This takes a few seconds; nothing real is charged."
@@ -77,9 +85,17 @@ class DesktopSession:
     """Drives one run of the app from the first dialog to the closed window."""
 
     def __init__(
-        self, demo: bool, paths: AppPaths, http: httpx.AsyncClient, on_shown: ShownHook | None
+        self,
+        demo: bool,
+        paths: AppPaths,
+        http: httpx.AsyncClient,
+        on_shown: ShownHook | None,
+        *,
+        demo_providers: int = 0,
     ) -> None:
         self.demo = demo
+        # With --demo-providers N the demo also has a platform administrator and N providers.
+        self.demo_providers = demo_providers
         self.paths = paths
         self.http = http
         self.desktop: Desktop | None = None
@@ -192,6 +208,8 @@ class DesktopSession:
             await desktop.sign_in(
                 self.demo_environment.relay_url, self.demo_environment.owner_token, remember=False
             )
+            if self.demo_providers:
+                await self._add_demo_platform(self.demo_environment)
         except (DemoError, RelayError, OSError) as error:
             window.finish_starting()
             window.show_message(f"The demo could not start: {error}", StatusKind.ERROR)
@@ -231,22 +249,33 @@ class DesktopSession:
             return
         desktop.window.clear_message()
 
+    async def _add_demo_platform(self, demo: DemoEnvironment) -> None:
+        await add_platform_admin(demo)
+        await seed_demo_providers(
+            self.http, demo.relay_url, demo.admin_token, demo_credentials(), self.demo_providers
+        )
+
     async def _switch_demo_role(self, desktop: Desktop) -> None:
+        """Owner -> attendant (-> platform administrator, when the demo has one) -> owner."""
         demo, session = self.demo_environment, desktop.window.session
         if demo is None or session is None:
             return
-        to_owner = not session.identity.is_owner
-        token = demo.owner_token if to_owner else demo.attendant_token
+        tokens = {"owner": demo.owner_token, "attendant": demo.attendant_token}
+        if demo.admin_token:
+            tokens["admin"] = demo.admin_token
+        roles = list(tokens)
+        after = roles[(roles.index(session.identity.role) + 1) % len(roles)]
         button = desktop.window.view.connection_button
         button.setEnabled(False)
         try:
-            await desktop.sign_in(demo.relay_url, token, remember=False)
+            await desktop.sign_in(demo.relay_url, tokens[after], remember=False)
         except RelayError as error:
             desktop.window.show_message(str(error), StatusKind.ERROR)
         finally:
             button.setEnabled(True)
-        owner_now = desktop.window.session is not None and desktop.window.session.identity.is_owner
-        button.setText("View as attendant" if owner_now else "View as owner")
+        now = desktop.window.session.identity.role if desktop.window.session else "owner"
+        upcoming = roles[(roles.index(now) + 1) % len(roles)]
+        button.setText(f"View as {DEMO_ROLE_WORDS[upcoming]}")
 
     def _close_on_interrupt(self, desktop: Desktop) -> None:
         # Ctrl+C in the terminal of `make run` closes the window like the close button. Python

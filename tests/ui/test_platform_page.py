@@ -4,7 +4,9 @@ creates, disables and enables providers and issues and revokes tokens, each conf
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,8 +16,10 @@ from pytestqt.qtbot import QtBot
 from bucket_desktop.demo import demo_credentials
 from bucket_desktop.demo_platform import seed_demo_providers
 from bucket_desktop.ui.desktop import DESKS_PAGE, PLATFORM_PAGE, Desktop
+from bucket_desktop.ui.main_window_view import MainWindowView
 from bucket_desktop.ui.platform.dialogs import TokenRequest
 from bucket_desktop.ui.platform.providers_model import COL_MONTH, COL_NAME
+from bucket_desktop.ui.session import DesktopSession, demo_paths
 from server_stub.testing import RunningRelay
 
 
@@ -129,3 +133,30 @@ def test_an_owner_never_sees_the_platform_page(
     run(desktop.sign_in(relay.base_url, provider["owner_token"]))
     assert PLATFORM_PAGE not in desktop.window.visible_keys()
     assert DESKS_PAGE in desktop.window.visible_keys()
+
+
+def test_the_demo_with_providers_switches_to_the_platform_view(
+    qtbot: QtBot, run: Callable[..., Any], http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    session = DesktopSession(True, demo_paths(tmp_path / "demos"), http, None, demo_providers=4)
+    shown: list[MainWindowView] = []
+    session._on_shown = shown.append
+    running = asyncio.ensure_future(session.run())
+    qtbot.waitUntil(lambda: bool(shown))
+    view = shown[0]
+    # The demo's providers are added before the start is over (the busy bar goes).
+    qtbot.waitUntil(lambda: view.connection_button.isVisible(), timeout=90_000)
+    assert view.identity_label.text() == "Owner · Demo"
+    for expected in ("Attendant", "Platform administrator"):
+        qtbot.mouseClick(view.connection_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda expected=expected: view.identity_label.text().startswith(expected))
+    assert view.connection_button.text() == "View as owner"
+    assert session.desktop is not None
+    assert session.desktop.window.visible_keys() == [PLATFORM_PAGE]
+    qtbot.waitUntil(lambda: len(session.desktop.platform.model.rows) == 5)  # with "Demo"
+    qtbot.mouseClick(view.connection_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.identity_label.text() == "Owner · Demo")
+    assert PLATFORM_PAGE not in session.desktop.window.visible_keys()
+    view.close()
+    assert run(running) == 0
+    run(session.shutdown())
