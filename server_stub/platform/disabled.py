@@ -14,8 +14,8 @@ async def refuse_if_disabled(store: Store, provider_id: int) -> None:
     """
     if await store.platform.disabled_at(provider_id) is not None:
         raise RelayError(
-            "M-PESA payments for this hotspot are switched off by the platform administrator, "
-            "so no prompt was sent. Ask the owner to contact the platform administrator.",
+            "M-PESA payments for this hotspot are switched off by the platform administrator: "
+            "ask the owner to contact them.",
             code="provider_disabled",
             status=403,
         )

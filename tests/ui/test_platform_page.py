@@ -15,12 +15,16 @@ from pytestqt.qtbot import QtBot
 
 from bucket_desktop.demo import demo_credentials
 from bucket_desktop.demo_platform import seed_demo_providers
+from bucket_desktop.services.plans import default_plans
+from bucket_desktop.services.platform.admin_client import PlatformClient
+from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.ui.desktop import DESKS_PAGE, PLATFORM_PAGE, Desktop
 from bucket_desktop.ui.main_window_view import MainWindowView
 from bucket_desktop.ui.platform.dialogs import TokenRequest
 from bucket_desktop.ui.platform.providers_model import COL_MONTH, COL_NAME
 from bucket_desktop.ui.session import DesktopSession, demo_paths
 from server_stub.testing import RunningRelay
+from tests.ui.counter_support import counter_pages, new_provider
 
 
 class Answers:
@@ -160,3 +164,22 @@ def test_the_demo_with_providers_switches_to_the_platform_view(
     view.close()
     assert run(running) == 0
     run(session.shutdown())
+
+
+def test_the_attendant_of_a_disabled_provider_reads_why_nothing_was_sent(
+    qtbot: QtBot, run: Callable[..., Any], http: httpx.AsyncClient, relay: RunningRelay
+) -> None:
+    shop = new_provider(relay)
+    boss = relay.cli("create-admin", "--name", "Platform team")
+    with counter_pages(qtbot, run, http, relay, shop["attendant_token"]) as pages:
+        platform = PlatformClient(RelayClient(http, relay.base_url, boss["token"]))
+        run(platform.set_disabled(shop["provider_id"], True))
+        view = pages.charge_view
+        pages.charge.use_plan(default_plans()[0])
+        view.phone_edit.setText("0712 345 678")
+        view.send_button.click()
+        qtbot.waitUntil(lambda: view.status.text().startswith("The prompt was not sent"))
+        assert view.status.text() == (
+            "The prompt was not sent. M-PESA payments for this hotspot are switched off by the "
+            "platform administrator: ask the owner to contact them."
+        )
