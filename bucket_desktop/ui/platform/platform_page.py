@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from qasync import asyncSlot
 
 from bucket_desktop.services.platform.admin_client import PlatformClient
@@ -22,20 +21,25 @@ from bucket_desktop.ui.platform.dialogs import (
     show_tokens,
 )
 from bucket_desktop.ui.platform.platform_page_view import PlatformPageView
+from bucket_desktop.ui.platform.provider_detail import (
+    ROLE_WORDS,
+    audit_rows,
+    facts_text,
+    fill,
+    title_text,
+    token_rows,
+)
 from bucket_desktop.ui.platform.providers_model import (
     COL_STATE,
     ProvidersFilter,
     ProvidersModel,
-    ago,
 )
-from bucket_desktop.ui.relay_texts import friendly_time
 from bucket_desktop.ui.widgets import StatusKind, busy
 
 Confirm = Callable[[str, str], bool]
 AskName = Callable[[], Awaitable[str | None]]
 AskToken = Callable[[str], Awaitable[TokenRequest | None]]  # the provider's name
 ShowTokens = Callable[[str, str], Awaitable[None]]  # title, sign-in text
-ROLE_WORDS = {"owner": "Owner", "attendant": "Attendant"}
 
 
 class PlatformPage:
@@ -267,26 +271,12 @@ class PlatformPage:
         view = self.view
         for button in (view.disable_button, view.issue_button, view.revoke_button):
             button.setEnabled(provider is not None)
+        view.detail_title.setText(title_text(provider))
+        view.detail_facts.setText(facts_text(provider) if provider else "")
+        view.disable_button.setText("Enable…" if provider and provider.disabled else "Disable…")
         if provider is None:
-            view.detail_title.setText("Choose a provider")
-            view.detail_facts.setText("")
-            self._fill(view.tokens, [])
-            self._fill(view.audit, [])
-            return
-        view.disable_button.setText("Enable…" if provider.disabled else "Disable…")
-        view.detail_title.setText(f"{provider.name}  #{provider.id}")
-        test = (
-            f"last test {friendly_time(provider.last_test_at)}: {provider.last_test_status}"
-            if provider.last_test_at
-            else "never tested"
-        )
-        state = "Disabled: its desks cannot send prompts. " if provider.disabled else ""
-        attention = provider.attention_text()
-        view.detail_facts.setText(
-            f"{state}Created {friendly_time(provider.created_at)} · credentials {test} · last "
-            f"callback {ago(provider.last_callback_at)}."
-            + (f"\nNeeds attention: {attention}." if attention else "")
-        )
+            fill(view.tokens, [])
+            fill(view.audit, [])
 
     async def _load_detail(self, provider: ProviderHealth) -> None:
         if self._client is None:
@@ -300,43 +290,10 @@ class PlatformPage:
         if self.chosen is None or self.chosen.id != provider.id:
             return  # another provider was chosen meanwhile
         self.tokens = tokens
-        self._fill(
-            self.view.tokens,
-            [
-                (
-                    t.name,
-                    ROLE_WORDS.get(t.role, t.role),
-                    friendly_time(t.last_used_at) if t.last_used_at else "Never",
-                    t.last_address or "—",
-                )
-                for t in tokens
-            ],
-        )
-        self._fill(
-            self.view.audit,
-            [
-                (friendly_time(e.at), _who(e.actor, e.role), e.address, e.action, e.detail)
-                for e in entries
-            ],
-        )
-
-    @staticmethod
-    def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
-        table.clearSelection()
-        table.setRowCount(len(rows))
-        for row, cells in enumerate(rows):
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                table.setItem(row, column, item)
-        table.resizeColumnsToContents()
+        fill(self.view.tokens, token_rows(tokens))
+        fill(self.view.audit, audit_rows(entries))
 
     def _start(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _who(actor: str, role: str) -> str:
-    """'Mary (owner)'; the relay host's commands are just 'cli'."""
-    return actor if actor == role else f"{actor} ({role})"
