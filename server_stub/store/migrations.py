@@ -226,8 +226,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
         # Platform administrators and the audit log (DESIGN.md section 12): admin tokens belong
         # to no provider; a provider can be disabled; the audit log refuses UPDATE and DELETE,
-        # so no route, command or bug can rewrite history; the health list's 30-day totals read
-        # payments by creation time.
+        # so no route, command or bug can rewrite history; the health list reads each
+        # provider's last 30 days of payments from one covering index (never the table).
         7,
         """
         CREATE TABLE tokens_v6 (
@@ -256,7 +256,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             SELECT MAX(r.received_at) FROM raw_callbacks r JOIN payments p ON p.id = r.payment_id
             WHERE p.provider_id = providers.id AND r.provider_ref = CAST(providers.id AS TEXT)
         );
-        CREATE INDEX payments_created ON payments (created_at);
+        CREATE INDEX payments_recent ON payments
+            (provider_id, created_at, status, amount, purpose, seq);
         CREATE TABLE audit_log (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             at REAL NOT NULL,
