@@ -183,6 +183,9 @@ async def test_the_log_is_append_only_and_kept_through_a_restart(tmp_path: Path)
     settings = relay_settings(tmp_path)
     made = await admin.create_provider(settings, "Kept Net")
     await admin.issue_token(settings, made["provider_id"], Role.ATTENDANT)
+    await admin.set_credentials(
+        settings, made["provider_id"], json.dumps(PAYBILL_CREDENTIALS).encode()
+    )
     await admin.set_push_limit(settings, made["provider_id"], 30)
     await admin.revoke_token(settings, made["attendant_token"])
     await admin.rotate_key(settings)
@@ -196,10 +199,12 @@ async def test_the_log_is_append_only_and_kept_through_a_restart(tmp_path: Path)
     assert [item["action"] for item in reversed(log["items"])] == [
         "provider.created",
         "token.issued",
+        "credentials.saved",
         "provider.push_limit_changed",
         "token.revoked",
         "relay.keys_rotated",
         "admin.created",
     ]
     assert all(item["role"] == "cli" for item in log["items"])
-    assert made["attendant_token"] not in json.dumps(log) and boss not in json.dumps(log)
+    text = json.dumps(log)
+    assert all(secret not in text for secret in [*SECRETS, made["attendant_token"], boss])
