@@ -51,7 +51,9 @@ async def shoot(out_dir: Path, providers: int) -> int:
             page = desktop.platform
             while len(page.model.rows) < providers:  # noqa: ASYNC110 - a Qt model, no event
                 await asyncio.sleep(0.1)
-            attention = next(row for row in page.visible() if row.attention and not row.disabled)
+            # A provider in trouble with some history shows the detail best.
+            troubled = [row for row in page.visible() if row.attention and not row.disabled]
+            attention = max(troubled, key=lambda row: (row.disputed, row.payments_30d))
             page.choose(attention.id)
             while page.view.audit.rowCount() == 0:  # noqa: ASYNC110 - a Qt table
                 await asyncio.sleep(0.1)
@@ -84,6 +86,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setStyleSheet(load_style_sheet())
+    app.setQuitOnLastWindowClosed(False)  # the script ends the loop itself
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:

@@ -65,7 +65,6 @@ class PlatformPage:
         self.filter = ProvidersFilter(view)
         self.filter.setSourceModel(self.model)
         view.table.setModel(self.filter)
-        view.fit_columns()
         view.table.sortByColumn(COL_STATE, Qt.SortOrder.AscendingOrder)
         self.chosen: ProviderHealth | None = None
         self.tokens: list[ProviderToken] = []
@@ -111,6 +110,7 @@ class PlatformPage:
             return
         chosen = self.chosen.id if self.chosen else None
         self.model.set_rows(providers)
+        self.view.table.fit_columns()
         self._summarise()
         if chosen is not None:
             self.choose(chosen)

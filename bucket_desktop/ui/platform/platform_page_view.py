@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -38,6 +39,30 @@ def _table(headers: tuple[str, ...]) -> QTableWidget:
     return table
 
 
+class ProvidersTable(QTableView):
+    """The providers table: the name column takes the spare width on a large screen, and keeps
+    its own width on a small one (the last columns then scroll instead of the names vanishing).
+    """
+
+    def fit_columns(self) -> None:
+        """Columns as wide as their contents; the name stretches when everything fits."""
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        model = self.model()
+        columns = model.columnCount() if model is not None else 0
+        needed = sum(
+            max(self.sizeHintForColumn(column), header.sectionSizeHint(column))
+            for column in range(columns)
+        )
+        if columns and needed <= self.viewport().width():
+            header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Fit the columns to the new width."""
+        super().resizeEvent(event)
+        self.fit_columns()
+
+
 class PlatformPageView(QWidget):
     """Widgets only; `PlatformPage` wires them."""
 
@@ -52,7 +77,7 @@ class PlatformPageView(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.new_button = QPushButton("New provider…")
         self.new_button.setObjectName("primaryButton")
-        self.table = QTableView()
+        self.table = ProvidersTable()
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -86,14 +111,6 @@ class PlatformPageView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter, 1)
-
-    def fit_columns(self) -> None:
-        """Columns as wide as their contents (the name first, never squeezed away: on a small
-        screen the last columns scroll instead), the last one taking what is left."""
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
 
     def _providers_card(self) -> QFrame:
         card = QFrame()
