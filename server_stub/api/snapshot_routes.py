@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from server_stub.api.auth import Caller, authenticate
+from server_stub.api.auth import Caller, authenticate, desk_caller
 from server_stub.api.errors import error_responses
 from server_stub.api.feed_json import page_tail
 from server_stub.api.query_guard import check_query_names
@@ -41,14 +41,14 @@ _DESCRIPTION = (
     response_class=StreamingResponse,
     responses={
         200: {"description": _DESCRIPTION, "content": {MEDIA_TYPE: {"schema": {"type": "string"}}}},
-        **error_responses(400, 401, 429),
+        **error_responses(400, 401, 403, 429),
     },
     openapi_extra={"security": [{"APIKeyHeader": []}]},
 )
 async def snapshot(request: Request) -> StreamingResponse:
     """Every payment of the provider, streamed; then follow the feed from the last line's cursor."""
     check_query_names(request.query_params, ())
-    caller = await authenticate(request, request.headers.get("authorization"))
+    caller = desk_caller(await authenticate(request, request.headers.get("authorization")))
     relay = relay_of(request)
     # Counted like a long-poll, so one token cannot start many; checked here, while a 429 can
     # still be answered, and held while the body streams.

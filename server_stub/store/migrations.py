@@ -230,7 +230,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         # provider's last 30 days of payments from one covering index (never the table).
         7,
         """
-        CREATE TABLE tokens_v6 (
+        CREATE TABLE tokens_v7 (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             token_hash TEXT NOT NULL UNIQUE,
             provider_id INTEGER REFERENCES providers(id),
@@ -242,13 +242,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             last_address TEXT,
             CHECK ((role = 'admin') = (provider_id IS NULL))
         );
-        INSERT INTO tokens_v6 (id, token_hash, provider_id, role, name, created_at, revoked_at,
+        INSERT INTO tokens_v7 (id, token_hash, provider_id, role, name, created_at, revoked_at,
                                last_used_at, last_address)
             SELECT id, token_hash, provider_id, role, name, created_at, revoked_at,
                    last_used_at, last_address
             FROM tokens;
         DROP TABLE tokens;
-        ALTER TABLE tokens_v6 RENAME TO tokens;
+        ALTER TABLE tokens_v7 RENAME TO tokens;
         CREATE INDEX tokens_provider ON tokens (provider_id);
         ALTER TABLE providers ADD COLUMN disabled_at REAL;
         ALTER TABLE providers ADD COLUMN last_callback_at REAL;

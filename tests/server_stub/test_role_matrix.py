@@ -43,6 +43,7 @@ WHO_MAY = {
     ("GET", "/payments/bucket/access-settings/"): {OWNER},
     ("PUT", "/payments/bucket/access-settings/"): {OWNER},
     ("GET", "/payments/bucket/payments/"): DESKS,
+    ("GET", "/payments/bucket/payments/snapshot/"): DESKS,
     ("POST", "/payments/callback/{provider_id}/{token}/"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/payments/bucket/admin/providers/"): {ADMIN},
