@@ -29,7 +29,7 @@ from server_stub.api.callback_schema import SAFE_JSON
 from server_stub.api.errors import install_error_handlers
 from server_stub.api.request_ids import RequestIds
 from server_stub.api.state import RelayServices
-from server_stub.atrest import load_secret_box
+from server_stub.atrest import SecretBox, load_secret_box
 from server_stub.callbacks import CallbackInbox
 from server_stub.feed import FeedNotifier, WaiterLimit
 from server_stub.metrics import RelayMetrics
@@ -43,6 +43,11 @@ from server_stub.setup_checks import NonceBook, SetupTester
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.vault import CredentialVault
 from server_stub.version import relay_version
+from server_stub.webhooks import routes as webhook_routes
+from server_stub.webhooks.addresses import Resolver, system_resolver
+from server_stub.webhooks.dispatcher import WebhookDispatcher
+from server_stub.webhooks.sender import make_client
+from server_stub.webhooks.service import WebhookService
 
 BACKLOG_EVERY_S = 10.0
 
@@ -53,17 +58,22 @@ def create_app(
     clock: Callable[[], float] = time.time,
     on_ready: Callable[[], None] | None = None,
     metrics: RelayMetrics | None = None,
+    resolve: Resolver = system_resolver,
 ) -> FastAPI:
-    """The relay app for these settings; nothing is opened until the lifespan starts."""
+    """The relay app for these settings; nothing is opened until the lifespan starts.
+
+    `resolve` looks up webhook receivers' names (tests give a table instead of DNS).
+    """
     counted = metrics if metrics is not None else RelayMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with _running_services(settings, clock, counted) as services:
+        async with _running_services(settings, clock, counted, resolve) as services:
             app.state.relay = services
             tasks = (
                 asyncio.create_task(services.reconciler.run(), name="reconciler"),
                 asyncio.create_task(_watch_backlog(services, counted, clock), name="backlog"),
+                asyncio.create_task(services.webhook_dispatcher.run(), name="webhooks"),
             )
             if on_ready is not None:
                 on_ready()
@@ -98,6 +108,7 @@ def create_app(
         callback_routes,
         health_routes,
         platform_routes,
+        webhook_routes,
     ):
         app.include_router(module.router)
     app.add_middleware(RequestIds, trusted_proxies=settings.trusted_proxies)
@@ -135,18 +146,40 @@ async def _watch_backlog(
 
 @asynccontextmanager
 async def _running_services(
-    settings: RelaySettings, clock: Callable[[], float], metrics: RelayMetrics
+    settings: RelaySettings,
+    clock: Callable[[], float],
+    metrics: RelayMetrics,
+    resolve: Resolver,
 ) -> AsyncIterator[RelayServices]:
     box = load_secret_box(settings)
     store = SqliteStore(settings.database_path, clock, access_keys=AccessKeyring(box))
     try:
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient() as http, make_client() as webhook_http:
             relay_key = await load_relay_key(store, box)
             vault = CredentialVault(store, box, relay_key, settings.base_url)
             store.observe_commits(metrics.commit_seconds.observe)
-            yield _compose(settings, store, vault, relay_key, http, clock, metrics)
+            webhooks = _webhooks(settings, store, box, webhook_http, resolve, clock)
+            yield _compose(settings, store, vault, relay_key, http, clock, metrics, webhooks)
     finally:
         await store.close()
+
+
+def _webhooks(
+    settings: RelaySettings,
+    store: SqliteStore,
+    box: SecretBox,
+    http: httpx.AsyncClient,
+    resolve: Resolver,
+    clock: Callable[[], float],
+) -> tuple[WebhookService, WebhookDispatcher]:
+    production = settings.production
+    dispatcher = WebhookDispatcher(
+        store.webhooks, box, http, production=production, resolve=resolve, clock=clock
+    )
+    service = WebhookService(
+        store.webhooks, box, production=production, resolve=resolve, wake=dispatcher.wake
+    )
+    return service, dispatcher
 
 
 def _compose(
@@ -157,6 +190,7 @@ def _compose(
     http: httpx.AsyncClient,
     clock: Callable[[], float],
     metrics: RelayMetrics,
+    webhooks: tuple[WebhookService, WebhookDispatcher],
 ) -> RelayServices:
     daraja = DarajaClient(http, base_url_override=settings.daraja_base_url)
     notifier = FeedNotifier()
@@ -193,5 +227,7 @@ def _compose(
             metrics,
         ),
         waiters=waiters,
+        webhooks=webhooks[0],
+        webhook_dispatcher=webhooks[1],
         clock=clock,
     )

@@ -127,7 +127,10 @@ def _check_strings(data: Any) -> None:
         if isinstance(item, dict):
             for key, value in item.items():
                 _check_text(key, _field_name(key))
-                stack.append(value)
+                if isinstance(value, str):  # a text value is refused naming its field
+                    _check_text(value, _field_name(key))
+                else:
+                    stack.append(value)
         elif isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, str):

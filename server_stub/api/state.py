@@ -18,6 +18,8 @@ from server_stub.settings import RelaySettings
 from server_stub.setup_checks import NonceBook, SetupTester
 from server_stub.store.protocol import Store
 from server_stub.vault import CredentialVault
+from server_stub.webhooks.dispatcher import WebhookDispatcher
+from server_stub.webhooks.service import WebhookService
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,8 @@ class RelayServices:
     nonces: NonceBook
     inbox: CallbackInbox
     waiters: WaiterLimit
+    webhooks: WebhookService
+    webhook_dispatcher: WebhookDispatcher
     clock: Callable[[], float] = time.time
 
 

@@ -281,6 +281,67 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         END;
         """,
     ),
+    (
+        # Signed webhooks (DESIGN.md sections 10 and 13): endpoints with their encrypted
+        # secrets, events rendered once when they happen, one leased delivery per endpoint and
+        # event, and every attempt kept for the owner's delivery log.
+        8,
+        """
+        CREATE TABLE webhook_endpoints (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            provider_id INTEGER NOT NULL REFERENCES providers(id),
+            url TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            events TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            disabled_reason TEXT,
+            secret BLOB NOT NULL,
+            old_secret BLOB,
+            old_secret_until REAL,
+            failing_since REAL,
+            last_success_at REAL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX webhook_endpoints_provider ON webhook_endpoints (provider_id);
+        CREATE TABLE webhook_events (
+            id TEXT PRIMARY KEY,
+            provider_id INTEGER NOT NULL REFERENCES providers(id),
+            type TEXT NOT NULL,
+            payment_id INTEGER REFERENCES payments(id),
+            body BLOB NOT NULL,
+            created_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE webhook_deliveries (
+            id INTEGER PRIMARY KEY,
+            endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+            event_id TEXT NOT NULL REFERENCES webhook_events(id),
+            state TEXT NOT NULL
+                CHECK (state IN ('pending', 'leased', 'delivered', 'failed', 'exhausted')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at REAL,
+            lease_id TEXT,
+            lease_until REAL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            UNIQUE (endpoint_id, event_id)
+        );
+        CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_try_at)
+            WHERE state IN ('pending', 'failed', 'leased');
+        CREATE TABLE webhook_attempts (
+            id INTEGER PRIMARY KEY,
+            delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+            attempt INTEGER NOT NULL,
+            at REAL NOT NULL,
+            status_code INTEGER,
+            duration_ms INTEGER NOT NULL,
+            error TEXT,
+            response_body TEXT,
+            next_try_at REAL
+        );
+        CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id);
+        """,
+    ),
 )
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from server_stub.store.records import ClaimedDelivery
-from server_stub.store.sqlite_payments import assign_seq
+from server_stub.store.feed_items import payment_fields
+from server_stub.store.records import ClaimedDelivery, Purpose
+from server_stub.store.sqlite_payments import assign_seq, select_payment
 from server_stub.store.writer import GroupCommitWriter
+from server_stub.webhooks.events import ACCESS_DELIVERED, emit
 
 MAX_ERROR = 300
 
@@ -166,13 +168,22 @@ def settle_access_state(conn: sqlite3.Connection, access_id: int, now: float) ->
         new = "failed"
     else:
         new = "issued"
-    conn.execute(
+    changed = conn.execute(
         "UPDATE access SET state = ?, updated_at = ? WHERE id = ? AND state NOT IN ('revoked', ?)",
         (new, now, access_id, new),
-    )
+    ).rowcount
     # Desks see every delivery outcome through the feed (the state, attempts, last error and
     # next try), not only a change of the access state.
     owner = conn.execute(
         "SELECT provider_id, payment_id FROM access WHERE id = ?", (access_id,)
     ).fetchone()
     assign_seq(conn, int(owner[0]), int(owner[1]))
+    if changed and new == "delivered":
+        announce_delivered(conn, int(owner[1]), now)
+
+
+def announce_delivered(conn: sqlite3.Connection, payment_id: int, now: float) -> None:
+    """The `access.delivered` webhook event, in the commit that delivers the access."""
+    payment = select_payment(conn, "id = ?", payment_id)
+    if payment is not None and payment.purpose is Purpose.SALE:
+        emit(conn, payment.provider_id, ACCESS_DELIVERED, payment_fields(payment), now, payment_id)

@@ -24,6 +24,7 @@ from server_stub.store.records import (
     ResolvedBy,
 )
 from server_stub.store.sqlite_access import issue_access, revoke_access, with_access
+from server_stub.webhooks.events import emit_payment_changes
 
 PAYMENT_COLUMNS = (
     "id, provider_id, checkout_request_id, merchant_request_id, status, phone_number, amount, "
@@ -222,7 +223,15 @@ def _apply_callback(
             issue_access(conn, paid, keyring, now)
     elif change.status is PaymentStatus.DISPUTED:
         dispute(conn, payment.id, now)
+    announce(conn, payment, now)
     return outcome, payment.provider_id
+
+
+def announce(conn: sqlite3.Connection, before: PaymentRecord, now: float) -> None:
+    """Write the webhook events of a payment's change, in the commit that makes it."""
+    after = select_payment(conn, "id = ?", before.id)
+    if after is not None:
+        emit_payment_changes(conn, before, after, now)
 
 
 def access_at_callback(conn: sqlite3.Connection, provider_id: int) -> bool:

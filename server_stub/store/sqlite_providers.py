@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Callable
 
 from server_stub.store.records import EncryptedCredentials, ProviderRecord
+from server_stub.webhooks.sqlite_endpoints import reencrypt_endpoint_secrets
 
 SECRET_COLUMNS = ("mpesa_consumer_key", "mpesa_consumer_secret", "mpesa_passkey")
 PROVIDER_COLUMNS = (
@@ -98,7 +99,7 @@ def reencrypt_secrets(conn: sqlite3.Connection, rotate: Callable[[bytes], bytes]
     for name, value in conn.execute("SELECT name, value FROM relay_secrets").fetchall():
         conn.execute("UPDATE relay_secrets SET value = ? WHERE name = ?", (rotate(value), name))
         count += 1
-    return count
+    return count + reencrypt_endpoint_secrets(conn, rotate)
 
 
 def secret_setting(conn: sqlite3.Connection, name: str, make: Callable[[], bytes]) -> bytes:

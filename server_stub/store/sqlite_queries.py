@@ -13,7 +13,13 @@ from server_stub.access.keys import AccessKeyring
 from server_stub.settlement import StkResult, decide_query
 from server_stub.store.records import Confirmation, PaymentRecord
 from server_stub.store.sqlite_access import issue_access
-from server_stub.store.sqlite_payments import assign_seq, dispute, select_payment, write_change
+from server_stub.store.sqlite_payments import (
+    announce,
+    assign_seq,
+    dispute,
+    select_payment,
+    write_change,
+)
 
 
 def apply_query(
@@ -33,12 +39,16 @@ def apply_query(
     payment = select_payment(conn, "id = ?", payment_id)
     if payment is None:
         return None
+    changed = None
     if payment.status is PaymentStatus.PENDING:
-        return _settle_pending(conn, payment, result, next_query_at, now, keyring)
-    if payment.status is PaymentStatus.PAID and payment.confirmation is Confirmation.PENDING:
-        return _confirm(conn, payment, result, next_query_at, now, keyring, problem)
-    conn.execute("UPDATE payments SET next_query_at = NULL WHERE id = ?", (payment_id,))
-    return None
+        changed = _settle_pending(conn, payment, result, next_query_at, now, keyring)
+    elif payment.status is PaymentStatus.PAID and payment.confirmation is Confirmation.PENDING:
+        changed = _confirm(conn, payment, result, next_query_at, now, keyring, problem)
+    else:
+        conn.execute("UPDATE payments SET next_query_at = NULL WHERE id = ?", (payment_id,))
+    if changed is not None:
+        announce(conn, payment, now)
+    return changed
 
 
 def _settle_pending(

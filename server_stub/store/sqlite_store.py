@@ -33,6 +33,7 @@ from server_stub.store.sqlite_outbox import SqliteOutbox
 from server_stub.store.sqlite_plans import SqlitePlans
 from server_stub.store.sqlite_platform import SqlitePlatform
 from server_stub.store.writer import GroupCommitWriter
+from server_stub.webhooks.store import SqliteWebhooks
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
@@ -138,6 +139,7 @@ class SqliteStore:
         self.outbox = SqliteOutbox(self._writer, clock)
         self.audit = SqliteAudit(self._writer, self._read)
         self.platform = SqlitePlatform(self._writer, self._read)
+        self.webhooks = SqliteWebhooks(self._writer, self._read, clock)
         self._clock = clock
         self.path = path
 

@@ -1,0 +1,1 @@
+"""Signed webhooks: endpoints, events written with the changes they describe, and delivery."""
