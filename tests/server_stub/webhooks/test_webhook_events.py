@@ -1,0 +1,162 @@
+"""Webhook events are written in the same commit as the payment change they describe.
+
+A real SQLite store: a callback, a confirming query, a failure and a dispute each leave exactly
+the events of the change, with the payment item (and its access) as it stood after it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+from server_stub.atrest import SecretBox
+from server_stub.settlement import StkResult
+from server_stub.store.records import PaymentRecord, Purpose, RawCallback
+from server_stub.store.sqlite_store import SqliteStore
+from server_stub.tokens import token_hash
+from tests.server_stub.inprocess import SeededPush, keyring_for_tests, seed_pushes
+from tests.server_stub.webhooks.webhook_support import ALL_EVENTS
+
+SECRET = SecretBox([Fernet.generate_key()]).encrypt(b"whsec_c2VjcmV0c2VjcmV0c2VjcmV0")
+
+
+async def _store(tmp_path: Path, events: list[str] = ALL_EVENTS) -> tuple[SqliteStore, int]:
+    store = SqliteStore(tmp_path / "relay.db", time.time, access_keys=keyring_for_tests())
+    provider = await store.create_provider("P", time.time())
+    await store.webhooks.add(provider, "https://portal.example/h", events, "", SECRET)
+    return store, provider
+
+
+def _events(store: SqliteStore) -> list[tuple[str, dict[str, Any]]]:
+    with sqlite3.connect(store.path) as conn:
+        rows = conn.execute(
+            "SELECT v.type, v.body FROM webhook_events v JOIN webhook_deliveries d "
+            "ON d.event_id = v.id GROUP BY v.id ORDER BY MIN(d.id)"
+        ).fetchall()
+    return [(kind, json.loads(body)) for kind, body in rows]
+
+
+async def _callback(store: SqliteStore, push: SeededPush, result: StkResult) -> None:
+    raw = RawCallback(time.time(), str(push.provider_id), token_hash(push.token), "1.2.3.4", b"{}")
+    await store.ingest_callback(
+        raw, provider_id=push.provider_id, result=result, rejection=None, confirm_after_s=2.0
+    )
+
+
+async def _payment(store: SqliteStore, push: SeededPush) -> PaymentRecord:
+    record = await store.get_payment(push.provider_id, push.checkout_request_id)
+    assert record is not None
+    return record
+
+
+def _paid(push: SeededPush, receipt: str = "RDV0000001") -> StkResult:
+    return StkResult("0", "ok", push.checkout_request_id, "MR", receipt, push.amount)
+
+
+async def test_paid_then_confirmed_makes_paid_confirmed_issued_and_delivered(
+    tmp_path: Path,
+) -> None:
+    store, provider = await _store(tmp_path)
+    [push] = await seed_pushes(store, provider, 1)
+    assert _events(store) == []  # a pending push is no event
+    await _callback(store, push, _paid(push))
+    [(kind, paid)] = _events(store)
+    assert kind == "payment.paid" == paid["type"]
+    assert paid["data"]["status"] == "paid" and paid["data"]["confirmation"] == "pending"
+    assert paid["data"]["mpesa_receipt_number"] == "RDV0000001"
+    assert paid["timestamp"].endswith("+00:00")  # UTC, ISO 8601
+    record = await _payment(store, push)
+    await store.apply_query(record.id, _paid(push), next_query_at=None, now=time.time())
+    kinds = [kind for kind, _ in _events(store)]
+    assert kinds == ["payment.paid", "payment.confirmed", "access.issued", "access.delivered"]
+    confirmed = _events(store)[1][1]["data"]
+    assert confirmed["confirmation"] == "confirmed" and confirmed["access"]["code"]
+    await store.close()
+
+
+async def test_a_query_settling_a_push_sends_paid_and_confirmed_at_once(tmp_path: Path) -> None:
+    store, provider = await _store(tmp_path)
+    [push] = await seed_pushes(store, provider, 1)
+    record = await _payment(store, push)
+    await store.apply_query(record.id, _paid(push), next_query_at=None, now=time.time())
+    kinds = [kind for kind, _ in _events(store)]
+    assert kinds == ["payment.paid", "payment.confirmed", "access.issued", "access.delivered"]
+    assert _events(store)[1][1]["data"]["confirmation"] == "not_needed"
+    await store.close()
+
+
+async def test_failures_and_disputes_are_events_and_access_is_shown_revoked(
+    tmp_path: Path,
+) -> None:
+    store, provider = await _store(tmp_path)
+    await store.set_access_at_callback(provider, True)
+    cancelled, disputed = await seed_pushes(store, provider, 2)
+    await _callback(store, cancelled, StkResult("1032", "Cancelled", cancelled.checkout_request_id))
+    await _callback(store, disputed, _paid(disputed))
+    record = await _payment(store, disputed)
+    await store.apply_query(
+        record.id, StkResult("1032", "no", "x"), next_query_at=None, now=time.time()
+    )
+    kinds = [kind for kind, _ in _events(store)]
+    assert kinds == [
+        "payment.failed",
+        "payment.paid",
+        "access.issued",
+        "access.delivered",
+        "payment.disputed",
+    ]
+    failed, dispute = _events(store)[0][1]["data"], _events(store)[-1][1]["data"]
+    assert failed["status"] == "cancelled" and failed["result_code"] == "1032"
+    assert dispute["status"] == "disputed" and dispute["access"]["state"] == "revoked"
+    await store.close()
+
+
+async def test_only_enabled_subscribed_endpoints_get_events_and_test_prompts_get_none(
+    tmp_path: Path,
+) -> None:
+    store, provider = await _store(tmp_path, ["payment.failed"])
+    second = await store.webhooks.add(
+        provider, "https://portal.example/2", ["payment.paid"], "", SECRET
+    )
+    await store.webhooks.change(provider, second.id, {"enabled": False})
+    paid, failed = await seed_pushes(store, provider, 2)
+    await _callback(store, paid, _paid(paid))
+    assert _events(store) == []  # the one endpoint wanting payment.paid is disabled
+    await _callback(store, failed, StkResult("2001", "Wrong PIN", failed.checkout_request_id))
+    assert [kind for kind, _ in _events(store)] == ["payment.failed"]
+    claimed = await store.webhooks.claim(10, "lease", 60.0, {}, 2)
+    assert [c.endpoint_id for c in claimed] == [1]
+    await store.close()
+
+
+async def test_a_test_prompt_never_sends_webhooks(tmp_path: Path) -> None:
+    store, provider = await _store(tmp_path)
+    [push] = await seed_pushes(store, provider, 1)
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("UPDATE payments SET purpose = ?", (Purpose.TEST.value,))
+    await _callback(store, push, _paid(push))
+    assert _events(store) == []
+    await store.close()
+
+
+async def test_a_commit_that_fails_leaves_no_event_behind(tmp_path: Path) -> None:
+    store, provider = await _store(tmp_path)
+    [push] = await seed_pushes(store, provider, 1)
+    with sqlite3.connect(store.path) as conn:
+        # A broken delivery insert makes the callback's apply fail: the event goes with it.
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON webhook_deliveries "
+            "BEGIN SELECT RAISE(ABORT, 'no'); END"
+        )
+    await _callback(store, push, _paid(push))
+    assert _events(store) == []
+    assert (await _payment(store, push)).status.value == "pending"  # rolled back together
+    with sqlite3.connect(store.path) as conn:
+        (outcome,) = conn.execute("SELECT outcome FROM raw_callbacks").fetchone()
+    assert outcome == "apply_failed"  # the raw callback itself is kept
+    await store.close()
