@@ -20,7 +20,17 @@ EventName = Literal[
     "access.delivered",
 ]
 MAX_DESCRIPTION = 200
-URL_FIELD = Field(min_length=1, max_length=MAX_URL, examples=["https://portal.example/hooks"])
+# The published shape: https:// and a host name, an optional port and path, no user name and no
+# #fragment. It is published, not enforced by the model: outside production the relay also
+# takes plain http:// to loopback, and it refuses private and loopback addresses after DNS, with
+# a sentence naming the field (server_stub/webhooks/addresses.py).
+URL_PATTERN = r"^https://[A-Za-z][A-Za-z0-9.-]*(:[0-9]{1,4})?(/[!-\"$-~]*)?$"
+URL_FIELD = Field(
+    min_length=1,
+    max_length=MAX_URL,
+    json_schema_extra={"pattern": URL_PATTERN},
+    examples=["https://portal.example/hooks"],
+)
 EVENTS_FIELD = Field(min_length=1, max_length=12, examples=[["payment.confirmed"]])
 
 
@@ -35,7 +45,9 @@ class EndpointCreate(JsonRequest):
 class EndpointChange(JsonRequest):
     """Any of: a new address, events, description; `enabled` false disables it."""
 
-    url: str | None = Field(default=None, min_length=1, max_length=MAX_URL)
+    url: str | None = Field(
+        default=None, min_length=1, max_length=MAX_URL, json_schema_extra={"pattern": URL_PATTERN}
+    )
     events: list[EventName] | None = Field(default=None, min_length=1, max_length=12)
     description: str | None = Field(
         default=None, max_length=MAX_DESCRIPTION, pattern=r"^[^\x00-\x1f]*$"

@@ -36,7 +36,9 @@ def relay_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with running_simulator(**FAST_TIMINGS) as sim:
         settings_ = relay_settings(tmp_path_factory.mktemp("fuzz"), daraja_base_url=sim.base_url)
         provider = asyncio.run(_provider(settings_))
-        app = create_app(settings_)
+        # Every webhook receiver name "resolves" to loopback: no DNS query leaves the machine,
+        # and a test event is sent to a closed loopback port at most.
+        app = create_app(settings_, resolve=_loopback_resolver)
         # Through schemathesis's own auth, so negative cases may still drop or spoil the token.
         token = {"api_key": f"Token {provider['owner_token']}"}
         config = SchemathesisConfig.from_dict({"auth": {"openapi": {"APIKeyHeader": token}}})
@@ -61,6 +63,10 @@ def admin_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield schema
     finally:
         shutdown_lifespans()
+
+
+async def _loopback_resolver(host: str, port: int) -> list[str]:
+    return ["127.0.0.1"]
 
 
 async def _provider(settings_: Any) -> dict[str, Any]:
@@ -94,6 +100,14 @@ OPERATIONS = [
     ("/payments/bucket/plans/{plan_id}/", "DELETE"),
     ("/payments/bucket/access-settings/", "GET"),
     ("/payments/bucket/access-settings/", "PUT"),
+    ("/payments/bucket/webhooks/", "GET"),
+    ("/payments/bucket/webhooks/", "POST"),
+    ("/payments/bucket/webhooks/{endpoint_id}/", "PUT"),
+    ("/payments/bucket/webhooks/{endpoint_id}/", "DELETE"),
+    ("/payments/bucket/webhooks/{endpoint_id}/rotate-secret/", "POST"),
+    ("/payments/bucket/webhooks/{endpoint_id}/test/", "POST"),
+    ("/payments/bucket/webhooks/{endpoint_id}/deliveries/", "GET"),
+    ("/payments/bucket/webhooks/deliveries/{delivery_id}/redeliver/", "POST"),
 ]
 ADMIN_OPERATIONS = [
     ("/payments/bucket/admin/providers/", "GET"),
