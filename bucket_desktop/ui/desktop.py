@@ -36,6 +36,8 @@ from bucket_desktop.ui.platform.platform_page_view import PlatformPageView
 from bucket_desktop.ui.relay_panel import Confirm, RelayPanel, ask_with_message_box
 from bucket_desktop.ui.settings_page import SettingsPage
 from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.webhooks.page import WebhooksPage
+from bucket_desktop.ui.webhooks.page_view import WebhooksPageView
 from bucket_desktop.ui.widgets import StatusKind, scrollable
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ STATUS_PAGE = "stk-status"
 PAYMENTS_PAGE = "payments"
 DESKS_PAGE = "desks"
 PLATFORM_PAGE = "platform"
+WEBHOOKS_PAGE = "webhooks"
 SIGNED_OUT_BY_RELAY = (
     "This desk was signed out: {reason} The payments kept on this PC stay hidden until it "
     "signs in again with “Change relay…” and a token from the owner."
@@ -65,6 +68,7 @@ class Desktop:
     counter: CounterPages
     desks: DesksPage
     platform: PlatformPage
+    webhooks: WebhooksPage
 
     async def sign_in(self, relay_url: str, token: str, *, remember: bool = True) -> Identity:
         """Check the token with the relay and use it; RelayError when the relay refuses."""
@@ -93,6 +97,7 @@ class Desktop:
         """Stop the pages' background work (the live feed, timers); the window is closing."""
         await self.desks.close()
         await self.platform.close()
+        await self.webhooks.close()
         await self.settings_page.relay_panel.close()
         await self.counter.close()
 
@@ -148,11 +153,30 @@ def build_desktop(
             on_session=platform.set_session,
         )
     )
+    webhooks = WebhooksPage(WebhooksPageView(), confirm=confirm)
+    window.add_page(
+        Page(
+            WEBHOOKS_PAGE,
+            "Webhooks",
+            webhooks.view,
+            owner_only=True,
+            on_session=webhooks.set_session,
+        )
+    )
     counter.live.connection_changed.connect(
         lambda state, message: _sign_out_if_refused(window, state, message)
     )
     return Desktop(
-        window, settings_page, settings, settings_file, secrets, http, counter, desks, platform
+        window,
+        settings_page,
+        settings,
+        settings_file,
+        secrets,
+        http,
+        counter,
+        desks,
+        platform,
+        webhooks,
     )
 
 

@@ -1,0 +1,1 @@
+"""The owner's Webhooks page: endpoints, their secrets shown once, and the delivery log."""

@@ -1,0 +1,175 @@
+"""The Webhooks page's dialogs: an endpoint's address and events, and a secret shown once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bucket_desktop.services.webhooks.models import EVENT_LABELS, NewSecret, WebhookEndpoint
+from bucket_desktop.ui.dialog_helpers import run_dialog
+from bucket_desktop.ui.relay_texts import friendly_time
+from bucket_desktop.ui.widgets import StatusKind, StatusLabel
+
+MAX_URL = 2048  # the relay's limits (server_stub.webhooks)
+MAX_DESCRIPTION = 200
+DEFAULT_EVENTS = ("payment.confirmed", "payment.failed", "payment.disputed")
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointForm:
+    """What the owner typed and ticked."""
+
+    url: str
+    description: str
+    events: tuple[str, ...]
+
+
+class EndpointDialog(QDialog):
+    """Asks for an endpoint's address, a description and its events."""
+
+    def __init__(
+        self, title: str, current: WebhookEndpoint | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(560)
+        self.url_edit = QLineEdit(current.url if current else "")
+        self.url_edit.setMaxLength(MAX_URL)
+        self.url_edit.setPlaceholderText("https://portal.example.com/payment-bucket")
+        self.description_edit = QLineEdit(current.description if current else "")
+        self.description_edit.setMaxLength(MAX_DESCRIPTION)
+        self.description_edit.setPlaceholderText("Like “PHPNuxBill on the VPS” (optional)")
+        chosen = current.events if current else DEFAULT_EVENTS
+        self.event_boxes: dict[str, QCheckBox] = {}
+        grid = QGridLayout()
+        for number, (event, label) in enumerate(EVENT_LABELS.items()):
+            box = QCheckBox(label)
+            box.setToolTip(event)
+            box.setChecked(event in chosen)
+            self.event_boxes[event] = box
+            grid.addWidget(box, number, 0)
+        self.status = StatusLabel()
+        self.ok_button = QPushButton("Save" if current else "Add")
+        self.ok_button.setObjectName("primaryButton")
+        self.ok_button.setDefault(True)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        self.ok_button.clicked.connect(self._check)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.ok_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(8)
+        layout.addWidget(QLabel("Address of your receiver (it must start with https://):"))
+        layout.addWidget(self.url_edit)
+        layout.addWidget(QLabel("Description:"))
+        layout.addWidget(self.description_edit)
+        layout.addWidget(QLabel("Send these events:"))
+        layout.addLayout(grid)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+    def form(self) -> EndpointForm:
+        """The address, description and ticked events."""
+        events = tuple(event for event, box in self.event_boxes.items() if box.isChecked())
+        return EndpointForm(
+            self.url_edit.text().strip(), self.description_edit.text().strip(), events
+        )
+
+    def _check(self) -> None:
+        form = self.form()
+        if not form.url:
+            self.status.show_status("Type the address of your receiver.", StatusKind.ERROR)
+            return
+        if not form.events:
+            self.status.show_status("Tick at least one event to send.", StatusKind.ERROR)
+            return
+        self.accept()
+
+
+async def ask_endpoint(
+    parent: QWidget, title: str, current: WebhookEndpoint | None = None
+) -> EndpointForm | None:
+    """The form filled in, or None when cancelled."""
+    dialog = EndpointDialog(title, current, parent)
+    accepted = await run_dialog(dialog) == QDialog.DialogCode.Accepted
+    dialog.deleteLater()
+    return dialog.form() if accepted else None
+
+
+def secret_hint(made: NewSecret) -> str:
+    """What the owner must do with a secret that is shown only once."""
+    if made.old_secret_valid_until:
+        until = friendly_time(made.old_secret_valid_until)
+        return (
+            "Put this new secret into your receiver's settings. Until "
+            f"{until} every call is signed with both the old and the new secret, so nothing "
+            "is missed while you change it. The secret is shown only now: copy it before closing."
+        )
+    return (
+        "Put this secret into your receiver's settings: it checks with it that each call "
+        "really comes from your relay. It is shown only now: copy it before closing. If it is "
+        "lost or leaks, use “Rotate secret…”."
+    )
+
+
+class SecretDialog(QDialog):
+    """Shows a `whsec_` secret once, with a Copy button."""
+
+    def __init__(self, made: NewSecret, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Webhook secret")
+        self.setMinimumWidth(600)
+        heading = QLabel(f"Secret for {made.endpoint.url}")
+        heading.setObjectName("cardTitle")
+        heading.setWordWrap(True)
+        hint = QLabel(secret_hint(made))
+        hint.setWordWrap(True)
+        hint.setObjectName("hint")
+        self.secret_edit = QLineEdit(made.secret)
+        self.secret_edit.setReadOnly(True)
+        self.status = StatusLabel()
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.clicked.connect(self.copy)
+        done = QPushButton("Done")
+        done.setObjectName("primaryButton")
+        done.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.copy_button)
+        buttons.addStretch(1)
+        buttons.addWidget(done)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(heading)
+        layout.addWidget(hint)
+        layout.addWidget(self.secret_edit)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+    def copy(self) -> None:
+        """Put the secret on the clipboard."""
+        QGuiApplication.clipboard().setText(self.secret_edit.text())
+        self.status.show_status("Copied.", StatusKind.OK)
+
+
+async def show_secret(parent: QWidget, made: NewSecret) -> None:
+    """Show the secret until the owner closes the dialog."""
+    dialog = SecretDialog(made, parent)
+    await run_dialog(dialog)
+    dialog.secret_edit.clear()  # the secret lives no longer than the dialog
+    dialog.deleteLater()
