@@ -30,6 +30,7 @@ LEASE_S = 60.0  # well over the 10 s a send may take
 PER_ENDPOINT = 2
 IN_FLIGHT = 32
 IDLE_CHECK_S = 0.5
+ERROR_PAUSE_S = 1.0
 
 
 class WebhookDispatcher:
@@ -63,13 +64,21 @@ class WebhookDispatcher:
         """Work deliveries until cancelled; sends in flight are cancelled with it."""
         # One relay serves a SQLite store (its serve lock), so a lease still held here was
         # left by a process that died mid-send: send those again at once.
-        released = await self._store.release_leases()
+        try:
+            released = await self._store.release_leases()
+        except Exception as error:  # the leases then simply run out
+            log.error("Webhook worker: %s while releasing leases.", type(error).__name__)
+            released = 0
         if released:
             log.info("Sending again %d webhook deliveries cut off by a restart.", released)
         try:
             while True:
-                await self.run_once()
-                await self._idle()
+                try:
+                    await self.run_once()
+                    await self._idle()
+                except Exception as error:  # a store hiccup must not stop deliveries for good
+                    log.error("Webhook worker: %s; trying again shortly.", type(error).__name__)
+                    await asyncio.sleep(ERROR_PAUSE_S)
         finally:
             for task in list(self._tasks):
                 task.cancel()
