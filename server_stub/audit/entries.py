@@ -34,6 +34,10 @@ class Action(StrEnum):
     PLAN_REMOVED = "plan.removed"
     VOUCHERS_IMPORTED = "plan.vouchers_imported"
     ACCESS_SETTINGS_CHANGED = "access_settings.changed"
+    WEBHOOK_ADDED = "webhook.added"
+    WEBHOOK_CHANGED = "webhook.changed"
+    WEBHOOK_DELETED = "webhook.deleted"
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"  # noqa: S105 - an action name
     KEYS_ROTATED = "relay.keys_rotated"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
@@ -12,6 +13,8 @@ from server_stub.api.errors import error_responses
 from server_stub.api.requests import request_body
 from server_stub.api.schemas import iso_time
 from server_stub.api.state import relay_of
+from server_stub.audit.entries import Action
+from server_stub.audit.record import audit
 from server_stub.errors import RelayError
 from server_stub.store.records import Role
 from server_stub.webhooks.schemas import (
@@ -73,6 +76,7 @@ async def add_endpoint(request: Request, caller: Owner) -> EndpointCreated:
     made, secret = await _service(request).add(
         caller.provider_id, body.url, body.events, body.description
     )
+    await audit(request, caller, Action.WEBHOOK_ADDED, _detail(made.id, body.url))
     return EndpointCreated(secret=secret.value, **endpoint_fields(made, relay.clock()))
 
 
@@ -88,6 +92,8 @@ async def change_endpoint(request: Request, caller: Owner, endpoint_id: RowId) -
     body = await json_body(request, EndpointChange, relay.settings.json_max_bytes)
     changes = body.model_dump(exclude_none=True)
     changed = await _service(request).change(caller.provider_id, endpoint_id, changes)
+    what = ", ".join(sorted(changes))
+    await audit(request, caller, Action.WEBHOOK_CHANGED, f"endpoint {endpoint_id}: {what}")
     return EndpointChanged(**endpoint_fields(changed, relay.clock()))
 
 
@@ -97,6 +103,7 @@ async def change_endpoint(request: Request, caller: Owner, endpoint_id: RowId) -
 async def delete_endpoint(request: Request, caller: Owner, endpoint_id: RowId) -> EndpointDeleted:
     """Delete the endpoint with its pending deliveries and its log."""
     await _service(request).delete(caller.provider_id, endpoint_id)
+    await audit(request, caller, Action.WEBHOOK_DELETED, f"endpoint {endpoint_id}")
     return EndpointDeleted(id=endpoint_id)
 
 
@@ -108,6 +115,7 @@ async def delete_endpoint(request: Request, caller: Owner, endpoint_id: RowId) -
 async def rotate_secret(request: Request, caller: Owner, endpoint_id: RowId) -> SecretRotated:
     """A new secret (shown once); deliveries carry both signatures for the next 24 hours."""
     secret, overlap_s = await _service(request).rotate(caller.provider_id, endpoint_id)
+    await audit(request, caller, Action.WEBHOOK_SECRET_ROTATED, f"endpoint {endpoint_id}")
     until = iso_time(relay_of(request).clock() + overlap_s)
     return SecretRotated(id=endpoint_id, secret=secret.value, old_secret_valid_until=until)
 
@@ -148,3 +156,8 @@ async def redeliver(request: Request, caller: Owner, delivery_id: RowId) -> Rede
     """Send a delivery again now, with the same `webhook-id`."""
     await _service(request).redeliver(caller.provider_id, delivery_id)
     return Redelivered(id=delivery_id)
+
+
+def _detail(endpoint_id: int, url: str) -> str:
+    # Only the receiver's host: a path or query may carry the receiver's own secret.
+    return f"endpoint {endpoint_id} at {urlsplit(url).hostname or '?'}"

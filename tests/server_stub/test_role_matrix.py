@@ -54,6 +54,14 @@ WHO_MAY = {
     ("POST", "/payments/bucket/admin/providers/{provider_id}/tokens/"): {ADMIN},
     ("DELETE", "/payments/bucket/admin/tokens/{token_id}/"): {ADMIN},
     ("GET", "/payments/bucket/admin/audit/"): {ADMIN},
+    ("GET", "/payments/bucket/webhooks/"): {OWNER},
+    ("POST", "/payments/bucket/webhooks/"): {OWNER},
+    ("PUT", "/payments/bucket/webhooks/{endpoint_id}/"): {OWNER},
+    ("DELETE", "/payments/bucket/webhooks/{endpoint_id}/"): {OWNER},
+    ("POST", "/payments/bucket/webhooks/{endpoint_id}/rotate-secret/"): {OWNER},
+    ("POST", "/payments/bucket/webhooks/{endpoint_id}/test/"): {OWNER},
+    ("GET", "/payments/bucket/webhooks/{endpoint_id}/deliveries/"): {OWNER},
+    ("POST", "/payments/bucket/webhooks/deliveries/{delivery_id}/redeliver/"): {OWNER},
 }
 
 
@@ -64,7 +72,14 @@ def _routes(app: FastAPI) -> set[tuple[str, str]]:
 
 
 def _url(path: str) -> str:
-    for name in ("{token_id}", "{plan_id}", "{provider_id}", "{token}"):
+    for name in (
+        "{token_id}",
+        "{plan_id}",
+        "{provider_id}",
+        "{token}",
+        "{endpoint_id}",
+        "{delivery_id}",
+    ):
         path = path.replace(name, NOWHERE)
     return path
 

@@ -47,6 +47,18 @@ async def test_an_endpoint_is_added_with_its_secret_shown_once_then_edited_and_d
         assert (await relay.client.get(BASE, headers=relay.owner)).json()["items"] == []
         again = await relay.client.delete(f"{BASE}{made['id']}/", headers=relay.owner)
         assert again.status_code == 404
+        # Each change is in the audit log, with the receiver's host but never its path.
+        log = await relay.store.audit.entries(provider_id=relay.provider_id, action="webhook")
+    assert [(entry.action, entry.actor.role) for entry in reversed(log)] == [
+        ("webhook.added", "owner"),
+        ("webhook.changed", "owner"),
+        ("webhook.changed", "owner"),
+        ("webhook.changed", "owner"),
+        ("webhook.deleted", "owner"),
+    ]
+    assert log[-1].detail == f"endpoint {made['id']} at portal.example"
+    assert log[-2].detail == f"endpoint {made['id']}: description, events"
+    assert all("/hook" not in entry.detail for entry in log)
 
 
 async def test_attendants_cannot_see_or_manage_endpoints(tmp_path: Path) -> None:
