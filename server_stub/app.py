@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from server_stub.api import (
     access_routes,
     bucket_routes,
     callback_routes,
+    delivery_routes,
     desk_routes,
     feed_routes,
     health_routes,
@@ -35,6 +37,7 @@ from server_stub.feed import FeedNotifier, WaiterLimit
 from server_stub.metrics import RelayMetrics
 from server_stub.platform import routes as platform_routes
 from server_stub.pushes import PushService
+from server_stub.radius.mechanism import radius_database, radius_deliveries
 from server_stub.rate_limit import install_rate_limits
 from server_stub.reconcile import Reconciler
 from server_stub.relay_key import RelayKey, load_relay_key
@@ -70,11 +73,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with _running_services(settings, clock, counted, resolve) as services:
             app.state.relay = services
-            tasks = (
+            tasks = [
                 asyncio.create_task(services.reconciler.run(), name="reconciler"),
                 asyncio.create_task(_watch_backlog(services, counted, clock), name="backlog"),
                 asyncio.create_task(services.webhook_dispatcher.run(), name="webhooks"),
-            )
+            ]
+            if services.radius is not None:
+                tasks.append(asyncio.create_task(services.radius.run(), name="radius"))
             if on_ready is not None:
                 on_ready()
             try:
@@ -103,6 +108,7 @@ def create_app(
         plan_routes,
         voucher_routes,
         access_routes,
+        delivery_routes,
         feed_routes,
         snapshot_routes,
         callback_routes,
@@ -159,7 +165,12 @@ async def _running_services(
             vault = CredentialVault(store, box, relay_key, settings.base_url)
             store.observe_commits(metrics.commit_seconds.observe)
             webhooks = _webhooks(settings, store, box, webhook_http, resolve, clock)
-            yield _compose(settings, store, vault, relay_key, http, clock, metrics, webhooks)
+            services = _compose(settings, store, vault, relay_key, http, clock, metrics, webhooks)
+            database = radius_database(settings)
+            if database is not None:
+                radius = await radius_deliveries(database, store, clock)
+                services = replace(services, radius=radius)
+            yield services
     finally:
         await store.close()
 

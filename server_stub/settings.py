@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -12,6 +13,7 @@ import platformdirs
 from bucket_desktop.services.credentials import Environment
 
 DEFAULT_BASE_URL = "http://localhost:8000"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 DEFAULT_CALLBACK_CAP = 64 * 1024
 DEFAULT_JSON_CAP = 64 * 1024
 DEFAULT_PUSHES_PER_MINUTE = 30
@@ -55,6 +57,15 @@ class RelaySettings:
     body_timeout_s: float = 10.0
     max_connections: int = 1000
     max_connections_per_address: int = 64
+    # FreeRADIUS's SQL database the relay writes access rows into: a SQLite file, or a
+    # PostgreSQL address (it may hold a password); neither set: no RADIUS delivery.
+    radius_database_path: Path | None = None
+    radius_database_dsn: str | None = field(default=None, repr=False)
+
+    @property
+    def radius_configured(self) -> bool:
+        """Whether the relay has a RADIUS database to write into."""
+        return self.radius_database_path is not None or self.radius_database_dsn is not None
 
     @property
     def data_dir(self) -> Path:
@@ -108,25 +119,54 @@ def load_settings(environ: Mapping[str, str]) -> RelaySettings:
         body_timeout_s=_seconds(environ, "RELAY_BODY_TIMEOUT_S", 10.0),
         max_connections=_count(environ, "RELAY_MAX_CONNECTIONS", 1000),
         max_connections_per_address=_count(environ, "RELAY_MAX_CONNECTIONS_PER_ADDRESS", 64),
+        radius_database_path=_radius_database_path(environ),
+        radius_database_dsn=_radius_database_dsn(environ),
     )
 
 
 def _database_path(environ: Mapping[str, str]) -> Path:
     url = environ.get("DATABASE_URL", "").strip()
     if url:
-        prefix = "sqlite:///"
-        if not url.startswith(prefix) or len(url) == len(prefix):
-            raise SettingsError(
-                "DATABASE_URL must look like sqlite:///absolute/path/relay.db "
-                "(only SQLite is built in)."
-            )
-        rest = url[len(prefix) :]
-        # sqlite:////abs/path on POSIX; sqlite:///C:/path on Windows.
-        windows_drive = len(rest) > 2 and rest[1] == ":" and rest[0].isalpha()
-        return Path(rest if windows_drive else "/" + rest.lstrip("/")).resolve()
+        return _sqlite_path(url, "DATABASE_URL", "relay.db")
     data_dir = environ.get("RELAY_DATA_DIR", "").strip()
     folder = Path(data_dir) if data_dir else Path(platformdirs.user_data_dir("bucket-relay"))
     return (folder / "relay.db").resolve()
+
+
+def _sqlite_path(url: str, name: str, example: str) -> Path:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise SettingsError(
+            f"{name} must look like sqlite:///absolute/path/{example} (only SQLite is built in)."
+        )
+    rest = url[len(prefix) :]
+    # sqlite:////abs/path on POSIX; sqlite:///C:/path on Windows.
+    windows_drive = len(rest) > 2 and rest[1] == ":" and rest[0].isalpha()
+    return Path(rest if windows_drive else "/" + rest.lstrip("/")).resolve()
+
+
+def _radius_database_path(environ: Mapping[str, str]) -> Path | None:
+    url = environ.get("RADIUS_DATABASE_URL", "").strip()
+    if not url or url.startswith(POSTGRES_SCHEMES):
+        return None
+    if not url.startswith("sqlite:"):
+        raise SettingsError(
+            "RADIUS_DATABASE_URL must look like sqlite:///absolute/path/radius.db or "
+            "postgresql://user:password@host/radius."
+        )
+    return _sqlite_path(url, "RADIUS_DATABASE_URL", "radius.db")
+
+
+def _radius_database_dsn(environ: Mapping[str, str]) -> str | None:
+    url = environ.get("RADIUS_DATABASE_URL", "").strip()
+    if not url.startswith(POSTGRES_SCHEMES):
+        return None
+    if importlib.util.find_spec("psycopg") is None:
+        raise SettingsError(
+            "RADIUS_DATABASE_URL is a PostgreSQL address, but psycopg is not installed: "
+            "install the relay with its radius-postgresql extra (docs/deploy.md)."
+        )
+    return url
 
 
 def _environment(raw: str) -> Environment:

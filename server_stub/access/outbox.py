@@ -61,6 +61,9 @@ class OutboxStore(Protocol):
     ) -> bool:
         """Record a worker's result; False when the report is not taken."""
 
+    async def retry_now(self, provider_id: int, code: str) -> int | None:
+        """Make a code's waiting deliveries due now; how many, or None for no such code."""
+
 
 def retry_at(attempts: int, now: float) -> float:
     """When to try again after `attempts` failed attempts: doubling from 10 s to 15 minutes."""

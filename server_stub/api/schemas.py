@@ -48,6 +48,8 @@ class DeliveryItem(BaseModel):
     """One mechanism's delivery of an access (RADIUS, MikroTik)."""
 
     mechanism: str
+    # `remove` takes a revoked access off the network again (DESIGN.md section 13, "Disputes").
+    action: Literal["add", "remove"]
     state: str
     attempts: int
     last_error: str | None

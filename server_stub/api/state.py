@@ -12,6 +12,7 @@ from fastapi import Request
 from server_stub.callbacks import CallbackInbox
 from server_stub.feed import FeedNotifier, WaiterLimit
 from server_stub.pushes import PushService
+from server_stub.radius.mechanism import RadiusDeliveries
 from server_stub.reconcile import Reconciler
 from server_stub.relay_key import RelayKey
 from server_stub.settings import RelaySettings
@@ -40,6 +41,8 @@ class RelayServices:
     webhooks: WebhookService
     webhook_dispatcher: WebhookDispatcher
     clock: Callable[[], float] = time.time
+    # The RADIUS worker, when RADIUS_DATABASE_URL is set.
+    radius: RadiusDeliveries | None = None
 
 
 def relay_of(request: Request) -> RelayServices:

@@ -58,6 +58,7 @@ def access_fields(access: AccessRecord) -> dict[str, Any]:
         "deliveries": [
             {
                 "mechanism": delivery.mechanism,
+                "action": delivery.action,
                 "state": delivery.state,
                 "attempts": delivery.attempts,
                 "last_error": delivery.last_error,

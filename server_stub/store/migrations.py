@@ -342,6 +342,22 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id);
         """,
     ),
+    (
+        # Network access mechanisms switched on per provider (DESIGN.md section 13, "Delivery"):
+        # RADIUS rows written by the relay, MikroTik hotspot users made by a desk on the shop
+        # LAN, which must be at the router bound here.
+        9,
+        """
+        CREATE TABLE access_mechanisms (
+            provider_id INTEGER NOT NULL REFERENCES providers(id),
+            mechanism TEXT NOT NULL CHECK (mechanism IN ('radius', 'mikrotik')),
+            enabled INTEGER NOT NULL DEFAULT 0,
+            router_identity TEXT,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (provider_id, mechanism)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from server_stub.access.outbox import OutboxStore
 from server_stub.access.voucher_csv import Voucher
 from server_stub.audit.entries import AuditEntry
 from server_stub.plans.rules import PlanFields
 from server_stub.platform.health import HealthWindow, ProviderHealth
 from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store.records import (
+    DeliveryTerms,
     EncryptedCredentials,
     NewPush,
     PaymentRecord,
@@ -98,6 +100,32 @@ class PlatformStore(Protocol):
         """Any token by its id (revoked ones too), or None."""
 
 
+class MechanismStore(Protocol):
+    """Which network access mechanisms each provider has switched on."""
+
+    async def enabled(self, provider_id: int) -> list[str]:
+        """The network mechanisms the provider has switched on."""
+
+    async def set_enabled(
+        self,
+        provider_id: int,
+        mechanism: str,
+        enabled: bool,
+        now: float,
+        router_identity: str | None = None,
+    ) -> None:
+        """Switch a mechanism on or off for the provider (MikroTik: bound to one router)."""
+
+    async def router_identity(self, provider_id: int) -> str | None:
+        """The identity of the router the provider's MikroTik deliveries are bound to."""
+
+    async def delivery_attempts(self, provider_id: int, delivery_id: int) -> int | None:
+        """How many attempts a delivery of this provider has had; None when it is not theirs."""
+
+    async def delivery_terms(self, access_id: int) -> DeliveryTerms | None:
+        """What a delivery of this access puts on the network (None: no plan)."""
+
+
 class Store(Protocol):
     """Providers, tokens, payments and raw callbacks."""
 
@@ -116,6 +144,14 @@ class Store(Protocol):
     @property
     def platform(self) -> PlatformStore:
         """Platform administration across providers."""
+
+    @property
+    def mechanisms(self) -> MechanismStore:
+        """The providers' network access mechanisms."""
+
+    @property
+    def outbox(self) -> OutboxStore:
+        """The delivery outbox (leases, reports)."""
 
     async def close(self) -> None:
         """Finish pending writes and release the database."""

@@ -266,3 +266,25 @@ class RawCallback:
     token_hash: str = field(repr=False)
     source_address: str
     body: bytes = field(repr=False)
+
+
+# The network access mechanisms a provider can switch on (DESIGN.md section 9).
+RADIUS = "radius"
+MIKROTIK = "mikrotik"
+NETWORK_MECHANISMS = (RADIUS, MIKROTIK)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryTerms:
+    """What a delivery puts on the network: the code and the terms the payment was sold on."""
+
+    access_id: int
+    provider_id: int
+    code: str
+    starts_at: float
+    expires_at: float
+    plan_id: int | None
+    duration_minutes: int
+    speed: str | None
+    router_profile: str | None
+    data_cap_mb: int | None

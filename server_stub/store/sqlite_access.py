@@ -22,6 +22,7 @@ from server_stub.store.records import (
     PaymentRecord,
     Purpose,
 )
+from server_stub.store.sqlite_mechanisms import enabled_mechanisms, queue_adds
 from server_stub.store.sqlite_providers import secret_setting
 
 MAX_REHASH = 64
@@ -52,7 +53,16 @@ def issue_access(
         return
     terms = json.loads(payment.plan_terms) if payment.plan_terms else None
     expires = now + 60.0 * int(terms["duration_minutes"]) if terms else None
-    _insert(conn, payment, _free_code(conn, payment, keyring), now, expires, voucher_id=None)
+    # Only a plan says how long and how fast an access is, so only a plan's access is put on
+    # the network; a payment without one gets its code alone.
+    mechanisms = enabled_mechanisms(conn, payment.provider_id) if terms else []
+    code = _free_code(conn, payment, keyring)
+    access_id = _insert(
+        conn, payment, code, now, expires, voucher_id=None, delivered=not mechanisms
+    )
+    if mechanisms:
+        assert expires is not None  # only a plan's access is put on the network
+        queue_adds(conn, access_id, mechanisms, expires, now)
 
 
 def revoke_access(conn: sqlite3.Connection, payment_id: int, now: float) -> None:
@@ -62,12 +72,18 @@ def revoke_access(conn: sqlite3.Connection, payment_id: int, now: float) -> None
         return
     conn.execute("UPDATE access SET state = 'revoked', updated_at = ? WHERE id = ?", (now, row[0]))
     # What a mechanism already put on the network is taken off again (RADIUS rows deleted, the
-    # MikroTik user removed); what it has not delivered yet is never delivered.
+    # MikroTik user removed); what it has not delivered yet is never delivered. An add that was
+    # ever tried may have reached the network without its report (a worker killed mid-call, a
+    # report lost), and one in flight right now may still land: both get a remove, the in-flight
+    # one only after its lease ends, so the remove runs after the add.
     conn.execute(
         "INSERT INTO deliveries (access_id, mechanism, action, state, next_try_at, created_at, "
-        "updated_at) SELECT access_id, mechanism, 'remove', 'pending', ?, ?, ? FROM deliveries "
-        "WHERE access_id = ? AND action = 'add' AND state = 'delivered' "
-        "ON CONFLICT (access_id, mechanism, action) DO NOTHING",
+        "updated_at) SELECT access_id, mechanism, 'remove', 'pending', "
+        "MAX(?, COALESCE(lease_until, 0)), ?, ? FROM deliveries "
+        "WHERE access_id = ? AND action = 'add' AND (state IN ('delivered', 'leased') "
+        "OR (state = 'failed' AND attempts > 0)) "
+        "ON CONFLICT (access_id, mechanism, action) DO UPDATE SET "
+        "next_try_at = MIN(next_try_at, excluded.next_try_at)",
         (now, now, now, row[0]),
     )
     conn.execute(
@@ -106,10 +122,11 @@ def _insert(
     expires_at: float | None,
     *,
     voucher_id: int | None,
+    delivered: bool = True,
 ) -> int:
-    # No network mechanism exists yet, so an access is delivered the moment it is issued
-    # (DESIGN.md section 13, "Delivery"); mechanisms will enqueue deliveries and start at
-    # `issued` instead.
+    # With no network mechanism to wait for (or a voucher, already on the router) an access is
+    # delivered the moment it is issued (DESIGN.md section 13, "Delivery").
+    state = AccessState.DELIVERED if delivered else AccessState.ISSUED
     cursor = conn.execute(
         "INSERT INTO access (provider_id, payment_id, plan_id, code, voucher_id, starts_at, "
         "expires_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -121,7 +138,7 @@ def _insert(
             voucher_id,
             now,
             expires_at,
-            AccessState.DELIVERED.value,
+            state.value,
             now,
             now,
         ),

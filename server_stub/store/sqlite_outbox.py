@@ -54,6 +54,31 @@ class SqliteOutbox:
             lambda conn: report(conn, delivery_id, lease_id, outcome, error, next_try_at, now)
         )
 
+    async def retry_now(self, provider_id: int, code: str) -> int | None:
+        """Make a code's waiting deliveries due now; how many, or None for no such code."""
+        now = self._clock()
+        return await self._writer.run(lambda conn: retry_now(conn, provider_id, code, now))
+
+
+def retry_now(conn: sqlite3.Connection, provider_id: int, code: str, now: float) -> int | None:
+    """Make the code's failed or waiting deliveries due now (desks see it in the feed)."""
+    row = conn.execute(
+        "SELECT id, payment_id FROM access WHERE provider_id = ? AND code = ?",
+        (provider_id, code),
+    ).fetchone()
+    if row is None:
+        return None
+    count = conn.execute(
+        # A pending remove is the one waiting for the plan's expiry: it stays where it is.
+        "UPDATE deliveries SET next_try_at = ?, updated_at = ? WHERE access_id = ? "
+        "AND ((action = 'add' AND state IN ('pending', 'failed')) "
+        "OR (action = 'remove' AND state = 'failed'))",
+        (now, now, row[0]),
+    ).rowcount
+    if count:
+        assign_seq(conn, provider_id, int(row[1]))
+    return count
+
 
 def enqueue(
     conn: sqlite3.Connection,

@@ -29,6 +29,7 @@ from server_stub.store.records import (
 from server_stub.store.sqlite_access import with_access
 from server_stub.store.sqlite_audit import SqliteAudit
 from server_stub.store.sqlite_feed import feed_chunk, feed_items_after, render_unrendered
+from server_stub.store.sqlite_mechanisms import SqliteMechanisms
 from server_stub.store.sqlite_outbox import SqliteOutbox
 from server_stub.store.sqlite_plans import SqlitePlans
 from server_stub.store.sqlite_platform import SqlitePlatform
@@ -140,6 +141,7 @@ class SqliteStore:
         self.audit = SqliteAudit(self._writer, self._read)
         self.platform = SqlitePlatform(self._writer, self._read)
         self.webhooks = SqliteWebhooks(self._writer, self._read, clock)
+        self.mechanisms = SqliteMechanisms(self._writer, self._read)
         self._clock = clock
         self.path = path
 

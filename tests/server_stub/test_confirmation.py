@@ -92,7 +92,16 @@ async def test_a_query_that_disagrees_disputes_and_revokes(tmp_path: Path) -> No
         put = await relay.client.put(
             "/payments/bucket/access-settings/", json={"access_at_callback": True}, headers=owner
         )
-        assert put.json() == {"success": True, "access_at_callback": True}
+        assert put.json() == {
+            "success": True,
+            "access_at_callback": True,
+            "radius_enabled": False,
+            "radius_available": False,
+            "radius_problem": None,
+            "radius_nas_identifier": f"pb-{made['provider_id']}",
+            "mikrotik_enabled": False,
+            "router_identity": None,
+        }
         [push] = await seed_pushes(relay.store, made["provider_id"], 1)
         await _callback(relay, push, "RCF0000002")
         item = (await _feed(relay, made["owner_token"]))[push.checkout_request_id]

@@ -108,6 +108,9 @@ OPERATIONS = [
     ("/payments/bucket/webhooks/{endpoint_id}/test/", "POST"),
     ("/payments/bucket/webhooks/{endpoint_id}/deliveries/", "GET"),
     ("/payments/bucket/webhooks/deliveries/{delivery_id}/redeliver/", "POST"),
+    ("/payments/bucket/deliveries/claim/", "POST"),
+    ("/payments/bucket/deliveries/{delivery_id}/report/", "POST"),
+    ("/payments/bucket/access/{code}/retry/", "POST"),
 ]
 ADMIN_OPERATIONS = [
     ("/payments/bucket/admin/providers/", "GET"),
