@@ -18,6 +18,7 @@ import httpx
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.keystore import RELAY_TOKEN, KeystoreError, SecretStore
+from bucket_desktop.services.mikrotik.router_settings import RouterSettingsFile
 from bucket_desktop.services.payment_feed import FeedState
 from bucket_desktop.services.payment_rows import PaymentRow, format_phone
 from bucket_desktop.services.plans import PlansError, PlanStore, default_plans
@@ -34,6 +35,8 @@ from bucket_desktop.ui.main_window_view import MainWindowView
 from bucket_desktop.ui.platform.platform_page import PlatformPage
 from bucket_desktop.ui.platform.platform_page_view import PlatformPageView
 from bucket_desktop.ui.relay_panel import Confirm, RelayPanel, ask_with_message_box
+from bucket_desktop.ui.router.router_page import RouterPage
+from bucket_desktop.ui.router.router_page_view import RouterPageView
 from bucket_desktop.ui.settings_page import SettingsPage
 from bucket_desktop.ui.settings_page_view import SettingsPageView
 from bucket_desktop.ui.webhooks.page import WebhooksPage
@@ -49,6 +52,7 @@ PAYMENTS_PAGE = "payments"
 DESKS_PAGE = "desks"
 PLATFORM_PAGE = "platform"
 WEBHOOKS_PAGE = "webhooks"
+ROUTER_PAGE = "router"
 SIGNED_OUT_BY_RELAY = (
     "This desk was signed out: {reason} The payments kept on this PC stay hidden until it "
     "signs in again with “Change relay…” and a token from the owner."
@@ -69,6 +73,7 @@ class Desktop:
     desks: DesksPage
     platform: PlatformPage
     webhooks: WebhooksPage
+    router: RouterPage
 
     async def sign_in(self, relay_url: str, token: str, *, remember: bool = True) -> Identity:
         """Check the token with the relay and use it; RelayError when the relay refuses."""
@@ -98,6 +103,7 @@ class Desktop:
         await self.desks.close()
         await self.platform.close()
         await self.webhooks.close()
+        await self.router.close()
         await self.settings_page.relay_panel.close()
         await self.counter.close()
 
@@ -163,6 +169,12 @@ def build_desktop(
             on_session=webhooks.set_session,
         )
     )
+    # On every desk: a desk at the shop's router makes the hotspot users (DESIGN.md 13).
+    router_file = RouterSettingsFile(paths.data_dir / "router.vault")
+    router = RouterPage(RouterPageView(), router_file, secrets)
+    window.add_page(
+        Page(ROUTER_PAGE, "Router", scrollable(router.view), on_session=router.set_session)
+    )
     counter.live.connection_changed.connect(
         lambda state, message: _sign_out_if_refused(window, state, message)
     )
@@ -177,6 +189,7 @@ def build_desktop(
         desks,
         platform,
         webhooks,
+        router,
     )
 
 

@@ -1,0 +1,1 @@
+"""The Router page: the shop's MikroTik and the hotspot users this desk makes on it."""
