@@ -62,6 +62,9 @@ WHO_MAY = {
     ("POST", "/payments/bucket/webhooks/{endpoint_id}/test/"): {OWNER},
     ("GET", "/payments/bucket/webhooks/{endpoint_id}/deliveries/"): {OWNER},
     ("POST", "/payments/bucket/webhooks/deliveries/{delivery_id}/redeliver/"): {OWNER},
+    ("POST", "/payments/bucket/deliveries/claim/"): DESKS,
+    ("POST", "/payments/bucket/deliveries/{delivery_id}/report/"): DESKS,
+    ("POST", "/payments/bucket/access/{code}/retry/"): DESKS,
 }
 
 
@@ -79,6 +82,7 @@ def _url(path: str) -> str:
         "{token}",
         "{endpoint_id}",
         "{delivery_id}",
+        "{code}",
     ):
         path = path.replace(name, NOWHERE)
     return path
