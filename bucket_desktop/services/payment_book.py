@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
+from bucket_desktop.services.access.online import paid_not_online
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_rows import LocalDays, PaymentRow, row_from_item
 from bucket_desktop.services.relay_models import PaymentItem
@@ -30,6 +31,7 @@ class PaymentFilter:
     statuses: frozenset[PaymentStatus] | None = None  # None: every status
     first_day: date | None = None
     last_day: date | None = None
+    not_online: bool = False  # only paid sales whose customer may not be online yet
 
     def needles(self) -> tuple[str, ...]:
         """The lower-case texts to look for; a number typed as 07... also matches 2547..."""
@@ -45,6 +47,8 @@ class PaymentFilter:
         if self.first_day is not None and row.day < self.first_day:
             return False
         if self.last_day is not None and row.day > self.last_day:
+            return False
+        if self.not_online and not paid_not_online(row):
             return False
         return all(needle in row.haystack for needle in needles)
 

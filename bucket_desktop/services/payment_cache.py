@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import sqlite3
 import sys
@@ -15,21 +16,25 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from bucket_desktop.services.access.models import Access
 from bucket_desktop.services.payment_rows import LocalDays, PaymentRow, make_haystack, parse_status
 
 # 2: the relay's store identity is kept with the cursor (a restored relay is seen as one).
 # 3: each payment's purpose (sale or the owner's test) and the desk that sent it.
-SCHEMA_VERSION = 3
+# 4: plan name, confirmation and the access (code or voucher, deliveries) as JSON.
+SCHEMA_VERSION = 4
 _COLUMNS = (
     "checkout_request_id, seq, status, phone_number, amount, account_reference, "
-    "transaction_desc, receipt, result_code, result_desc, resolved_by, created, is_test, sent_by"
+    "transaction_desc, receipt, result_code, result_desc, resolved_by, created, is_test, sent_by, "
+    "plan_name, confirmation, confirmation_problem, access"
 )
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS payments (
     checkout_request_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, status TEXT NOT NULL,
     phone_number TEXT NOT NULL, amount INTEGER NOT NULL, account_reference TEXT NOT NULL,
     transaction_desc TEXT NOT NULL, receipt TEXT NOT NULL, result_code TEXT, result_desc TEXT,
-    resolved_by TEXT, created REAL NOT NULL, is_test INTEGER NOT NULL, sent_by TEXT NOT NULL
+    resolved_by TEXT, created REAL NOT NULL, is_test INTEGER NOT NULL, sent_by TEXT NOT NULL,
+    plan_name TEXT NOT NULL, confirmation TEXT, confirmation_problem TEXT, access TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value NOT NULL);
 PRAGMA user_version = {SCHEMA_VERSION};
@@ -86,7 +91,7 @@ class PaymentCache:
         with contextlib.closing(self._connect()) as conn, conn:
             conn.executemany(
                 f"INSERT OR REPLACE INTO payments ({_COLUMNS}) "  # noqa: S608 - constant
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 records,
             )
             conn.execute(
@@ -147,6 +152,10 @@ def _values(row: PaymentRow) -> Record:
         row.created,
         int(row.is_test),
         row.sent_by,
+        row.plan_name,
+        row.confirmation,
+        row.confirmation_problem,
+        None if row.access is None else json.dumps(row.access.to_json(), separators=(",", ":")),
     )
 
 
@@ -155,12 +164,13 @@ def _row(values: Record, days: LocalDays) -> PaymentRow:
     (checkout, seq, status, phone, amount, reference, desc, receipt, code, text, by, created) = (
         values[:12]
     )
-    is_test, sent_by = values[12], values[13]
+    is_test, sent_by, plan_name, confirmation, problem, access_json = values[12:18]
     # Plan texts, result texts and "callback"/"query" repeat: one shared copy of each.
     reference, desc = sys.intern(reference), sys.intern(desc)
     code = None if code is None else sys.intern(code)
     text = None if text is None else sys.intern(text)
     by = None if by is None else sys.intern(by)
+    access = None if access_json is None else Access.from_json(json.loads(access_json))
     return PaymentRow(
         checkout,
         parse_status(status),
@@ -175,7 +185,13 @@ def _row(values: Record, days: LocalDays) -> PaymentRow:
         created,
         days(created),
         seq,
-        make_haystack(phone, receipt, reference, desc, amount, checkout),
+        make_haystack(
+            phone, receipt, reference, desc, amount, checkout, access.code if access else ""
+        ),
         bool(is_test),
         sys.intern(sent_by),
+        sys.intern(plan_name),
+        None if confirmation is None else sys.intern(confirmation),
+        problem,
+        access,
     )

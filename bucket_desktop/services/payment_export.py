@@ -26,6 +26,10 @@ CSV_HEADER = (
     "Checkout ID",
     "Purpose",
     "Desk",
+    "Plan",
+    "Access code",
+    "Access expires",
+    "Access state",
 )
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
@@ -40,6 +44,7 @@ def neutralise(cell: str) -> str:
 def csv_record(row: PaymentRow, tz: tzinfo | None) -> list[str]:
     """One CSV line's cells for a payment."""
     moment = datetime.fromtimestamp(row.created, tz).replace(microsecond=0)
+    access = row.access
     cells = (
         moment.isoformat(sep=" "),
         row.phone_number,
@@ -54,8 +59,18 @@ def csv_record(row: PaymentRow, tz: tzinfo | None) -> list[str]:
         row.checkout_request_id,
         "Test prompt" if row.is_test else "Sale",
         row.sent_by,
+        row.plan_name,
+        access.code if access else "",
+        _expires(access.expires_at, tz) if access else "",
+        access.state if access else "",
     )
     return [neutralise(cell) for cell in cells]
+
+
+def _expires(expires_at: float | None, tz: tzinfo | None) -> str:
+    if expires_at is None:
+        return ""
+    return datetime.fromtimestamp(expires_at, tz).replace(microsecond=0).isoformat(sep=" ")
 
 
 def export_csv(rows: Iterable[PaymentRow], path: Path, *, tz: tzinfo | None = None) -> int:

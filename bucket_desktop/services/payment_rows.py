@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from types import MappingProxyType
 
+from bucket_desktop.services.access.models import Access
 from bucket_desktop.services.mpesa_rules import PaymentStatus, result_meaning
 from bucket_desktop.services.relay_models import PaymentItem
 
@@ -31,11 +32,23 @@ class PaymentRow:
     haystack: str  # lower-case text that a search looks in
     is_test: bool = False  # the owner's test prompt: shown, never counted as a sale
     sent_by: str = ""  # the name of the desk that sent the push
+    plan_name: str = ""
+    confirmation: str | None = None  # pending, confirmed, not_needed; None while unpaid
+    confirmation_problem: str | None = None
+    access: Access | None = None  # the code or voucher a paid sale gives
 
     @property
     def is_sale(self) -> bool:
         """A paid sale (what totals count)."""
         return self.status is PaymentStatus.PAID and not self.is_test
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Paid and confirmed by M-PESA (or settled by a query, which needs no confirming).
+
+        A relay older than confirmation sends none: its paid payments count as confirmed.
+        """
+        return self.status is PaymentStatus.PAID and self.confirmation != "pending"
 
     @property
     def is_pending(self) -> bool:
@@ -62,6 +75,10 @@ _MUTABLE_FIELDS = (
     "haystack",
     "is_test",
     "sent_by",
+    "plan_name",
+    "confirmation",
+    "confirmation_problem",
+    "access",
 )
 
 
@@ -89,9 +106,21 @@ def row_from_item(item: PaymentItem, *, received_at: float, days: LocalDays) -> 
         created=created,
         day=days(created),
         seq=item.seq or 0,
-        haystack=make_haystack(phone, receipt, reference, desc, amount, item.checkout_request_id),
+        haystack=make_haystack(
+            phone,
+            receipt,
+            reference,
+            desc,
+            amount,
+            item.checkout_request_id,
+            item.access.code if item.access else "",
+        ),
         is_test=item.is_test,
         sent_by=sys.intern(item.sent_by or ""),
+        plan_name=item.plan_name,
+        confirmation=item.confirmation,
+        confirmation_problem=item.confirmation_problem,
+        access=item.access,
     )
 
 
@@ -100,11 +129,18 @@ def _shared(text: str | None) -> str | None:
 
 
 def make_haystack(
-    phone: str, receipt: str, reference: str, desc: str, amount: int, checkout_id: str
+    phone: str,
+    receipt: str,
+    reference: str,
+    desc: str,
+    amount: int,
+    checkout_id: str,
+    code: str = "",
 ) -> str:
-    """What a search matches: phone (also in 07... form), receipt, reference, text, amount, ID."""
+    """What a search matches: phone (also in 07... form), receipt, reference, text, amount, ID
+    and the access code (a customer at the counter quotes it)."""
     local = "0" + phone[3:] if phone.startswith("254") else phone
-    parts = (phone, local, receipt, reference, desc, str(amount), checkout_id)
+    parts = (phone, local, receipt, reference, desc, str(amount), checkout_id, code)
     return "\x1f".join(parts).lower()
 
 
@@ -164,6 +200,12 @@ def status_sentence(row: PaymentRow) -> str:
 
 def _status_sentence(row: PaymentRow) -> str:
     if row.status is PaymentStatus.PAID:
+        if not row.is_confirmed:
+            return _confirming_sentence(row)
+        if row.access is not None:
+            given = "voucher" if row.access.voucher else "access code"
+            paid = f"M-PESA receipt {row.receipt}" if row.receipt else "confirmed by M-PESA"
+            return f"Paid ({paid}). Give the customer this {given}."
         if row.receipt:
             return f"Paid: M-PESA receipt {row.receipt}."
         # An STK query confirms payment but carries no receipt number (DARAJA.md).
@@ -182,6 +224,15 @@ def _status_sentence(row: PaymentRow) -> str:
     if row.status is PaymentStatus.EXPIRED:
         return "The prompt expired before the customer answered."
     return f"M-PESA did not complete it: {row.result_desc or 'no reason given'}."
+
+
+def _confirming_sentence(row: PaymentRow) -> str:
+    said = f"M-PESA says paid (receipt {row.receipt})" if row.receipt else "M-PESA says paid"
+    if row.confirmation_problem:
+        return f"{said}, but the relay could not confirm it: {row.confirmation_problem}"
+    if row.access is not None:
+        return f"{said}; the relay is double-checking. The code below already works."
+    return f"{said}; the relay is double-checking with M-PESA. The code appears in a few seconds."
 
 
 def format_phone(phone: str) -> str:

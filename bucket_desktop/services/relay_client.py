@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -217,6 +217,13 @@ class RelayClient:
         )
         payment = data.get("payment", data)
         return PaymentItem.from_json(payment if isinstance(payment, dict) else data)
+
+    async def retry_access(self, code: str) -> int:
+        """Make the failed deliveries of an access due now; returns how many were requeued."""
+        path = f"/payments/bucket/access/{quote(code, safe='')}/retry/"
+        data = await self._request("POST", path)
+        requeued = data.get("requeued")
+        return len(requeued) if isinstance(requeued, list) else 0
 
     async def payments(self, *, after: int = 0, wait: float = 0, limit: int = 500) -> PaymentsPage:
         """Payment changes after cursor `after`, waiting up to `wait` seconds when none."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bucket_desktop.services.access.models import Access, confirmation_of, plan_name_of
 from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
 
 
@@ -217,6 +218,10 @@ class PaymentItem:
     seq: int | None
     purpose: str = "sale"  # "test": the owner's test prompt, never counted as a sale
     sent_by: str | None = None  # the name of the desk that sent the push
+    plan_name: str = ""  # from the plan terms the payment keeps ("" without a plan)
+    confirmation: str | None = None  # pending, confirmed, not_needed (DESIGN.md section 13)
+    confirmation_problem: str | None = None  # why confirming needs a person, if it does
+    access: Access | None = None
 
     @property
     def is_test(self) -> bool:
@@ -250,6 +255,10 @@ class PaymentItem:
             sent_by=_text(sender, "name")
             if isinstance(sender := data.get("sent_by"), dict)
             else None,
+            plan_name=plan_name_of(data.get("plan")),
+            confirmation=confirmation_of(data.get("confirmation")),
+            confirmation_problem=_text(data, "confirmation_problem"),
+            access=Access.from_json(data.get("access")),
         )
 
 

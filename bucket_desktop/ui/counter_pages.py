@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from bucket_desktop.services.payment_feed import Backoff
 from bucket_desktop.services.plans import Plan, PlansError, PlanStore, default_plans
 from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.ui.access.receipt_print import ask_print
 from bucket_desktop.ui.charge_page import ChargePage, Confirm
 from bucket_desktop.ui.charge_page_view import ChargePageView
 from bucket_desktop.ui.counter_tasks import TaskSet
@@ -63,6 +64,9 @@ class CounterPages:
     def on_session(self, session: RelaySession | None) -> None:
         """Main window hook: follow the signed-in relay; only the owner may edit plans."""
         self.charge.set_can_edit_plans(session is not None and session.identity.is_owner)
+        # Printed at the top of each customer's receipt.
+        name = session.identity.provider_name if session is not None else None
+        self.stk_status.access.provider_name = name or ""
         self.tasks.start(self.set_client(session.client if session is not None else None))
 
     async def close(self) -> None:
@@ -152,7 +156,11 @@ def build_counter_pages(
     if problem:
         charge_view.status.show_status(problem, StatusKind.WARNING)
     stk_status = StkStatusPage(
-        stk_view, live, confirm=confirm or ask_yes_no(stk_view), prompt_lifetime_s=prompt_lifetime_s
+        stk_view,
+        live,
+        confirm=confirm or ask_yes_no(stk_view),
+        print_receipt=ask_print(stk_view),
+        prompt_lifetime_s=prompt_lifetime_s,
     )
     payments = PaymentsPage(
         payments_view,

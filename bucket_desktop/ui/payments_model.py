@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from bucket_desktop.services.access.online import access_cell
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_rows import PaymentRow, format_phone, status_sentence
 
@@ -18,9 +20,20 @@ COL_AMOUNT = 2
 COL_RECEIPT = 3
 COL_REFERENCE = 4
 COL_STATUS = 5
-COL_SETTLED_BY = 6
-COL_DESK = 7
-HEADERS = ("Time", "Phone", "Amount", "Receipt", "Reference", "Status", "Settled by", "Desk")
+COL_ACCESS = 6
+COL_SETTLED_BY = 7
+COL_DESK = 8
+HEADERS = (
+    "Time",
+    "Phone",
+    "Amount",
+    "Receipt",
+    "Reference",
+    "Status",
+    "Access",
+    "Settled by",
+    "Desk",
+)
 
 STATUS_WORDS = {
     PaymentStatus.PENDING: "Waiting for PIN",
@@ -38,14 +51,40 @@ STATUS_COLOURS = {
     PaymentStatus.EXPIRED: QColor("#6e7781"),
     PaymentStatus.DISPUTED: QColor("#b42318"),
 }
+ACCESS_COLOURS = {
+    "issued": QColor("#9a6700"),
+    "delivered": QColor("#1a7f37"),
+    "failed": QColor("#b42318"),
+    "revoked": QColor("#6e7781"),
+}
 UNREACHABLE_CODE = "1037"
+PAID_CONFIRMED = "Paid ✓"
+PAID_CONFIRMING = "Paid · confirming…"
 
 
 def status_word(row: PaymentRow) -> str:
-    """The word for a payment's state; 1037 says what happened rather than "Expired"."""
+    """The word for a payment's state; 1037 says what happened rather than "Expired".
+
+    "Paid ✓" only once M-PESA confirmed the payment (DESIGN.md section 13).
+    """
     if row.status is PaymentStatus.EXPIRED and row.result_code == UNREACHABLE_CODE:
         return "Phone unreachable"
+    if row.status is PaymentStatus.PAID:
+        return PAID_CONFIRMED if row.is_confirmed else PAID_CONFIRMING
     return STATUS_WORDS[row.status]
+
+
+def access_tooltip(row: PaymentRow) -> str | None:
+    """Each delivery's state and last error, for the Access cell."""
+    if row.access is None or not row.access.deliveries:
+        return None
+    lines = []
+    for delivery in row.access.deliveries:
+        line = f"{delivery.mechanism}: {delivery.state}, {delivery.attempts} attempt(s)"
+        if delivery.last_error:
+            line += f" ({delivery.last_error})"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 SETTLED_WORDS = {"callback": "M-PESA callback", "query": "Status query"}
@@ -64,8 +103,10 @@ class PaymentsTableModel(QAbstractTableModel):
         *,
         tz: tzinfo | None = None,
         time_format: str = "%d %b %H:%M",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(parent)
+        self._clock = clock
         self._rows: list[PaymentRow] = []
         self._position: dict[str, int] | None = None  # built on demand for targeted updates
         self._tz = tz
@@ -101,8 +142,12 @@ class PaymentsTableModel(QAbstractTableModel):
             return _RIGHT if column == COL_AMOUNT else _LEFT
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATUS:
             return STATUS_COLOURS[row.status]
+        if role == Qt.ItemDataRole.ForegroundRole and column == COL_ACCESS and row.access:
+            return ACCESS_COLOURS.get(row.access.state)
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_STATUS:
             return status_sentence(row)
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_ACCESS:
+            return access_tooltip(row)
         if role == Qt.ItemDataRole.UserRole:
             return row.checkout_request_id
         return None
@@ -123,6 +168,8 @@ class PaymentsTableModel(QAbstractTableModel):
             return f"{word} · test" if row.is_test else word
         if column == COL_DESK:
             return row.sent_by
+        if column == COL_ACCESS:
+            return access_cell(row, self._tz, self._clock())
         return SETTLED_WORDS.get(row.resolved_by or "", "")
 
     def set_rows(self, rows: list[PaymentRow]) -> None:

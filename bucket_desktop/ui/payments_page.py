@@ -15,10 +15,12 @@ from bucket_desktop.services.payment_book import BookChange, PaymentFilter
 from bucket_desktop.services.payment_export import export_csv
 from bucket_desktop.services.payment_feed import FeedState
 from bucket_desktop.services.payment_rows import PaymentRow
+from bucket_desktop.ui.access.retry_delivery import RetryDelivery
 from bucket_desktop.ui.counter_common import set_kind
 from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.live_payments import LivePayments
 from bucket_desktop.ui.payments_model import (
+    COL_ACCESS,
     COL_AMOUNT,
     COL_DESK,
     COL_PHONE,
@@ -43,6 +45,9 @@ STATUS_CHOICES: tuple[tuple[str, frozenset[PaymentStatus] | None], ...] = (
     ("Cancelled or expired", frozenset({PaymentStatus.CANCELLED, PaymentStatus.EXPIRED})),
     ("Disputed", frozenset({PaymentStatus.DISPUTED})),
 )
+# After the status choices: paid sales whose customer may not be online yet (see
+# `bucket_desktop.services.access.online.paid_not_online` for the exact rule).
+NOT_ONLINE_CHOICE = "Paid, not online"
 PERIOD_CHOICES: tuple[tuple[str, int | None], ...] = (
     ("All dates", None),
     ("Today", 0),
@@ -56,7 +61,8 @@ COLUMN_WIDTHS = {
     COL_AMOUNT: 110,
     COL_RECEIPT: 130,
     COL_REFERENCE: 130,
-    COL_STATUS: 130,
+    COL_STATUS: 140,
+    COL_ACCESS: 300,
     COL_SETTLED_BY: 130,
     COL_DESK: 120,
 }
@@ -105,6 +111,7 @@ class PaymentsPage(QObject):
             view.table.setColumnWidth(column, width)
         for text, _ in STATUS_CHOICES:
             view.status_combo.addItem(text)
+        view.status_combo.addItem(NOT_ONLINE_CHOICE)
         for text, _ in PERIOD_CHOICES:
             view.period_combo.addItem(text)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
@@ -124,15 +131,18 @@ class PaymentsPage(QObject):
         live.book_changed.connect(self._on_book_changed)
         live.book_replaced.connect(self.reload)
         live.connection_changed.connect(self.show_connection)
+        self.retry = RetryDelivery(view.table, self.model, view.retry_button, view.status, live)
         self.show_connection(live.state.value, live.state_message)
         self.reload()
 
     def current_filter(self) -> PaymentFilter:
         """The filter the controls describe."""
-        statuses = STATUS_CHOICES[max(0, self.view.status_combo.currentIndex())][1]
+        choice = max(0, self.view.status_combo.currentIndex())
+        not_online = choice >= len(STATUS_CHOICES)
+        statuses = frozenset({PaymentStatus.PAID}) if not_online else STATUS_CHOICES[choice][1]
         period = PERIOD_CHOICES[max(0, self.view.period_combo.currentIndex())][1]
         first, last = day_range(period, self._live.book.today())
-        return PaymentFilter(self.view.search_edit.text(), statuses, first, last)
+        return PaymentFilter(self.view.search_edit.text(), statuses, first, last, not_online)
 
     def reload(self) -> None:
         """Show the book from scratch (sign-in, a new relay, a new day)."""
@@ -233,6 +243,7 @@ class PaymentsPage(QObject):
         self._search_timer.stop()
         self._figures_timer.stop()
         self._day_timer.stop()
+        await self.retry.close()
         await self._tasks.cancel_all()
 
 

@@ -93,6 +93,10 @@ class PaymentsPageView(QWidget):
         self.table.horizontalHeader().setHighlightSections(False)
         self.chart = DailyChart()
         self.status = StatusLabel()
+        self.retry_button = QPushButton("Retry delivery")
+        self.retry_button.setToolTip(
+            "Try again now to put the customer's access on the router (RADIUS or MikroTik)."
+        )
         self._build()
 
     def _build(self) -> None:
@@ -102,7 +106,10 @@ class PaymentsPageView(QWidget):
         layout.addLayout(self._figures_row())
         layout.addLayout(self._filter_row())
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.status)
+        under_table = QHBoxLayout()
+        under_table.addWidget(self.status, 1)
+        under_table.addWidget(self.retry_button)
+        layout.addLayout(under_table)
         layout.addWidget(self._chart_card())
 
     def _figures_row(self) -> QHBoxLayout:

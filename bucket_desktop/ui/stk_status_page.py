@@ -17,6 +17,7 @@ from bucket_desktop.services.payment_rows import PaymentRow, format_phone, statu
 from bucket_desktop.services.pushes import PushForm, start_push
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_errors import RelayError
+from bucket_desktop.ui.access.access_card import AccessCard, PrintReceipt
 from bucket_desktop.ui.charge_page import Confirm
 from bucket_desktop.ui.counter_common import refusal_sentence, set_kind
 from bucket_desktop.ui.counter_tasks import TaskSet
@@ -59,6 +60,7 @@ class StkStatusPage(QObject):
         live: LivePayments,
         *,
         confirm: Confirm,
+        print_receipt: PrintReceipt | None = None,
         prompt_lifetime_s: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -82,6 +84,14 @@ class StkStatusPage(QObject):
         view.check_button.clicked.connect(self.check_now)
         view.resend_button.clicked.connect(self.resend)
         view.copy_button.clicked.connect(self.copy_receipt)
+        self.access = AccessCard(
+            view.access_card,
+            view.dispute_box,
+            view.status,
+            print_receipt=print_receipt or _print_unavailable,
+            tz=live.book.days.tz,
+            clock=clock,
+        )
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
@@ -168,15 +178,21 @@ class StkStatusPage(QObject):
             set_kind(view.state_word, "Choose a prompt", "")
             view.sentence.setText("Prompts sent from Charge customer appear in the list.")
             view.receipt_box.hide()
+            self.access.show(None)
             self._show_countdown(None)
             return
         view.push_title.setText(f"{format_phone(row.phone_number)} · KES {row.amount:,}")
-        set_kind(view.state_word, status_word(row), STATE_KINDS[row.status])
+        confirming = row.status is PaymentStatus.PAID and not row.is_confirmed
+        set_kind(
+            view.state_word, status_word(row), "pending" if confirming else STATE_KINDS[row.status]
+        )
         view.sentence.setText(status_sentence(row))
         view.receipt.setText(row.receipt)
-        # The green receipt box means "give access": never for a disputed payment.
+        # The green receipt box means "give access": never for a disputed payment. A payment with
+        # an access shows the code instead, with the receipt under it.
         paid = row.status is PaymentStatus.PAID
-        view.receipt_box.setVisible(bool(row.receipt) and paid)
+        view.receipt_box.setVisible(bool(row.receipt) and paid and row.access is None)
+        self.access.show(row)
         view.details.setText(_details(row))
         # Resend makes sense only for a prompt that failed or may not have arrived; Check now
         # leads while the answer is still open, and steps back once the payment is settled.
@@ -278,6 +294,10 @@ class StkStatusPage(QObject):
         self._ticker.stop()
         self._day_timer.stop()
         await self._tasks.cancel_all()
+
+
+def _print_unavailable(_receipt: object, _width_mm: int) -> None:
+    """No printing wired (tests of other features)."""
 
 
 def _set_role(button: QPushButton, name: str) -> None:

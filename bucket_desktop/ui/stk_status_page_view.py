@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.ui.access.access_card_view import AccessCardView, DisputeBoxView
 from bucket_desktop.ui.widgets import StatusLabel
 
 PAGE_STYLE = """
@@ -76,6 +77,8 @@ class StkStatusPageView(QWidget):
         self.receipt_box.setObjectName("receiptBox")
         self.receipt = _label("", "receipt")
         self.receipt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.access_card = AccessCardView()
+        self.dispute_box = DisputeBoxView()
         self.copy_button = QPushButton("Copy receipt")
         self.copy_button.setObjectName("actionButton")
         self.details = _label("", "muted")
@@ -86,7 +89,7 @@ class StkStatusPageView(QWidget):
         self.resend_button.setObjectName("actionButton")
         self.status = StatusLabel()
         self.advice = _label(
-            "Give access only when the state says Paid. The customer also gets the receipt "
+            "Give access only when the state says Paid ✓. The customer also gets the receipt "
             "number by SMS from M-PESA.",
             "advice",
         )
@@ -123,6 +126,8 @@ class StkStatusPageView(QWidget):
         box.addWidget(self.sentence)
         box.addWidget(self.countdown)
         box.addWidget(self.countdown_label)
+        box.addWidget(self.dispute_box)
+        box.addWidget(self.access_card)
         # Heading and Copy above, the receipt alone below: the whole receipt shows even on a
         # 1024 px wide screen.
         heading_row = QHBoxLayout()

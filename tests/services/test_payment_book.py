@@ -180,7 +180,9 @@ def test_csv_export_writes_the_filtered_rows_and_neutralises_formulas(tmp_path: 
     with target.open(encoding="utf-8-sig", newline="") as handle:
         records = list(csv.reader(handle))
     assert tuple(records[0]) == CSV_HEADER
-    assert [r[-3:] for r in records[1:]] == [["c", "Test prompt", "Owner"], ["a", "Sale", ""]]
+    assert [r[10:13] for r in records[1:]] == [["c", "Test prompt", "Owner"], ["a", "Sale", ""]]
+    # No plan and no access on these payments: the access columns are there, empty.
+    assert [r[13:] for r in records[1:]] == [["", "", "", ""]] * 2
     assert [r[4] for r in records[1:]] == ["'@SUM(A1)", "'=HYPERLINK()"]
     assert records[1][0] == "2026-11-26 12:00:00+00:00"
     # Phone numbers and receipts: readable by this user only.

@@ -1,8 +1,7 @@
-"""A payment shown as Paid that M-PESA later disputes: impossible to miss (issue 12, item 3)."""
+"""A payment shown as paid that M-PESA later disputes: impossible to miss (issue 12, item 3)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -27,27 +26,21 @@ def test_paid_then_disputed_raises_a_red_alert_a_notice_and_drops_the_receipt(
     live.payment_disputed.connect(tray.notify_disputed)
     qtbot.waitUntil(lambda: live.state.value == "live", timeout=10_000)
     charge = desktop.counter.charge_view
-    charge.phone_edit.setText("0700 000 010")  # the simulator's callback says paid
+    charge.phone_edit.setText("0700 000 010")  # the callback says paid, the query does not
     charge.plans_layout.itemAt(0).widget().click()
     charge.send_button.click()
     stk = desktop.counter.stk_status_view
-    qtbot.waitUntil(lambda: stk.state_word.text() == "Paid", timeout=SETTLE_MS)
-    assert stk.receipt_box.isVisible()
-    row = desktop.counter.stk_status.selected
-    assert row is not None
-
-    # What the feed brings when the relay's sources disagree: the same payment, disputed.
-    paid_item = run(desktop.counter.live.client.status(row.checkout_request_id))  # type: ignore[union-attr]
-    disputed = dataclasses.replace(paid_item, status="disputed", seq=(paid_item.seq or 0) + 1)
-    live.apply_items((disputed,))
+    # Shown as paid (still being confirmed) first, then the relay's confirming query disagrees.
+    qtbot.waitUntil(lambda: stk.state_word.text() == "Paid · confirming…", timeout=SETTLE_MS)
+    qtbot.waitUntil(lambda: stk.state_word.text() == "Disputed", timeout=SETTLE_MS)
 
     window = desktop.window
     assert window.view.alert.isVisible() and window.view.alert_ack.isVisible()
     assert "NOT PAID after all: KES 10 from 0700 000 010" in window.view.alert.text()
     assert tray.last_notification is not None
     assert tray.last_notification[0] == "Not paid after all: KES 10"
-    assert stk.state_word.text() == "Disputed"
     assert not stk.receipt_box.isVisible()  # no green box that says "give access"
+    assert not stk.access_card.isVisible() and stk.dispute_box.isVisible()
     assert not stk.resend_button.isVisible()
     assert "check the M-PESA statement" in stk.sentence.text()
 
@@ -59,6 +52,9 @@ def test_paid_then_disputed_raises_a_red_alert_a_notice_and_drops_the_receipt(
     window.view.alert_ack.click()
     assert not window.view.alert.isVisible() and window.alerts == []
     # A repeat of the same feed page is no new dispute.
+    row = desktop.counter.stk_status.selected
+    assert row is not None and live.client is not None
+    disputed = run(live.client.status(row.checkout_request_id))
     live.apply_items((disputed,))
     assert not window.view.alert.isVisible()
     tray.hide()

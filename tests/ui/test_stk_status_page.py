@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -32,13 +35,13 @@ def charge(qtbot: QtBot, pages: CounterPages, phone: str, amount: str = "20") ->
     qtbot.keyClick(view.desc_edit, Qt.Key.Key_Return)
 
 
-# Phone -> how the relay settles it. A query confirms payment without a receipt number.
+# Phone -> how the relay settles it. A query confirms payment without a receipt number. Every
+# paid sale is confirmed by the relay's STK query and then gets its access code.
 PAID_SCENARIOS = {
     "0708374149": "callback",
     "0700000007": "callback",  # duplicate callback
     "0700000008": "query",  # late callback: the query settles first, the callback adds the receipt
     "0700000009": "callback",  # callback before the push response
-    "0700000010": "callback",  # the query that would disagree is never needed
 }
 FAILED_SCENARIOS = {
     "0700000001": ("Failed", "1"),
@@ -55,24 +58,82 @@ def wait_final(qtbot: QtBot, pages: CounterPages) -> None:
     qtbot.waitUntil(lambda: not status.selected.is_pending, timeout=SETTLE_MS)  # type: ignore[union-attr]
 
 
+def wait_confirmed(qtbot: QtBot, pages: CounterPages) -> None:
+    view = pages.stk_status_view
+    qtbot.waitUntil(lambda: view.state_word.text() == "Paid ✓", timeout=SETTLE_MS)
+
+
 @pytest.mark.parametrize("phone", list(PAID_SCENARIOS))
-def test_paid_scenarios_show_a_large_copyable_receipt(
+def test_paid_scenarios_are_confirmed_and_show_a_large_copyable_access_code(
     qtbot: QtBot, pages: CounterPages, phone: str
 ) -> None:
     charge(qtbot, pages, phone)
     wait_final(qtbot, pages)
+    wait_confirmed(qtbot, pages)
     view = pages.stk_status_view
     row = pages.stk_status.selected
     assert row is not None and row.phone_number == "254" + phone[1:]
     assert row.resolved_by == PAID_SCENARIOS[phone]
-    qtbot.waitUntil(lambda: bool(view.receipt.text()), timeout=SETTLE_MS)
-    assert view.state_word.text() == "Paid"
-    assert view.sentence.text() == f"Paid: M-PESA receipt {view.receipt.text()}."
-    assert view.receipt_box.isVisible() and not view.countdown.isVisible()
-    qtbot.mouseClick(view.copy_button, Qt.MouseButton.LeftButton)
-    assert QGuiApplication.clipboard().text() == view.receipt.text()
+    assert row.access is not None
+    card = view.access_card
+    qtbot.waitUntil(lambda: card.isVisible(), timeout=SETTLE_MS)
+    code = card.code.text()
+    assert code == row.access.code and len(code) == 8
+    assert set(code) <= set("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+    # Large: the code's font is well above the page's body text.
+    assert card.code.fontInfo().pixelSize() >= 2 * view.sentence.fontInfo().pixelSize()
+    # Charged without a relay plan: no duration to count down.
+    assert card.terms.text() == "no time limit (sold without a plan) · Delivered"
+    assert view.sentence.text().endswith("Give the customer this access code.")
+    assert not view.receipt_box.isVisible() and not view.dispute_box.isVisible()
+    assert card.print_button.isEnabled()
+    qtbot.mouseClick(card.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == code
+    assert view.status.text() == "Code copied."
     assert not view.resend_button.isVisible()  # nothing to resend; Check now steps back
     assert view.check_button.objectName() == "actionButton"
+
+
+def test_a_paid_callback_shows_confirming_until_the_query_agrees(
+    qtbot: QtBot, pages: CounterPages, run: Any
+) -> None:
+    charge(qtbot, pages, "0708374149")
+    wait_final(qtbot, pages)
+    wait_confirmed(qtbot, pages)
+    row = pages.stk_status.selected
+    assert row is not None and pages.live.client is not None
+    confirmed = run(pages.live.client.status(row.checkout_request_id))
+    # The same payment as the feed brought it between the callback and the confirming query.
+    confirming = dataclasses.replace(
+        confirmed, confirmation="pending", access=None, seq=(confirmed.seq or 0) + 1
+    )
+    pages.live.apply_items((confirming,))
+    view = pages.stk_status_view
+    assert view.state_word.text() == "Paid · confirming…"
+    assert view.state_word.property("kind") == "pending"
+    assert "double-checking with M-PESA" in view.sentence.text()
+    assert not view.access_card.isVisible()
+    pages.live.apply_items((dataclasses.replace(confirmed, seq=(confirmed.seq or 0) + 2),))
+    assert view.state_word.text() == "Paid ✓"
+    assert view.access_card.isVisible() and view.access_card.code.text() == row.access.code  # type: ignore[union-attr]
+
+
+def test_a_query_that_disagrees_turns_the_payment_red_with_no_code(
+    qtbot: QtBot, pages: CounterPages
+) -> None:
+    charge(qtbot, pages, "0700000010")  # the callback says paid, the confirming query does not
+    view = pages.stk_status_view
+    qtbot.waitUntil(lambda: view.state_word.text() == "Disputed", timeout=SETTLE_MS)
+    assert view.state_word.property("kind") == "bad"
+    assert view.dispute_box.isVisible()
+    advice = view.dispute_box.text.text()
+    assert "M-PESA SMS" in advice and "statement" in advice and "Safaricom" in advice
+    assert not view.access_card.isVisible() and not view.receipt_box.isVisible()
+    row = pages.stk_status.selected
+    assert row is not None
+    if row.access is not None:  # given at the callback, then revoked: never shown
+        assert row.access.state == "revoked"
+        assert row.access.code not in advice
 
 
 @pytest.mark.parametrize("phone", list(FAILED_SCENARIOS))
@@ -94,9 +155,10 @@ def test_a_lost_callback_is_settled_by_the_relay_query_without_a_receipt(
 ) -> None:
     charge(qtbot, pages, "0700000006")
     wait_final(qtbot, pages)
+    wait_confirmed(qtbot, pages)
     view = pages.stk_status_view
-    assert view.state_word.text() == "Paid"
-    assert view.sentence.text().startswith("Paid, confirmed by an M-PESA status check")
+    assert view.sentence.text() == "Paid (confirmed by M-PESA). Give the customer this access code."
+    assert view.access_card.isVisible() and not view.access_card.mpesa.isVisible()
     assert not view.receipt_box.isVisible()
     assert "confirmed by an M-PESA status check" in view.details.text()
 
@@ -137,7 +199,7 @@ def test_waiting_prompt_counts_down_and_check_now_asks_the_relay(
     qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.status.text().startswith("Checked at"), timeout=10_000)
     wait_final(qtbot, pages)
-    assert view.state_word.text() == "Paid"
+    wait_confirmed(qtbot, pages)
     # "Checked at" belongs to that prompt: the next one shows without it.
     checked = pages.stk_status.selected
     charge(qtbot, pages, "0708374149")
