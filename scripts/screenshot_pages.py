@@ -8,8 +8,8 @@ something to show), and charges a few of the simulator's phone numbers from Char
 an attendant would. Then it saves each page at 1024x600 (a netbook, or a 1366x768 laptop at 125 %)
 and at 1366x768 as docs/<page>-<size>.png, the first screen (while the demo starts) as
 docs/starting-1024x600.png, a paid prompt turned disputed as docs/stk-status-disputed-1024x600.png,
-and lists any widget cut off at 1024x600, 1366x768 or 1920x1080 (the script fails if there is
-one).
+the paid -> online pictures of scripts/screenshot_access.py, and lists any widget cut off at
+1024x600, 1366x768 or 1920x1080 (the script fails if there is one).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QPushButton
+from screenshot_access import grab_confirming, grab_receipts, revoke
 
 from bucket_desktop.app import main
 from bucket_desktop.services.plans import default_plans
@@ -204,6 +205,7 @@ async def grab_dispute(view: MainWindowView, temp: Path, out: Path) -> None:
     stk = view.findChild(StkStatusPageView)
     assert stk is not None
     dispute_one(demo_relay_db(temp), "254733902114")
+    revoke(demo_relay_db(temp), "254733902114")
     await until(view.alert.isVisible, "the dispute alert")
     view.resize(*PICTURE_SIZES[0])
     show(view, "STK status")
@@ -223,6 +225,8 @@ async def stage_and_grab(view: MainWindowView, temp: Path, out: Path, failed: li
         view.resize(*PICTURE_SIZES[1])
         await stage(view, temp)
         failed += await grab_all(view, out)
+        await grab_receipts(view, out)
+        await grab_confirming(view, demo_relay_db(temp), out, PICTURE_SIZES, show)
         await grab_dispute(view, temp, out)
     except Exception as error:  # reported below, and the window still closes
         failed.append(f"{type(error).__name__}: {error}")

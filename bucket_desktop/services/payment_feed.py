@@ -73,12 +73,17 @@ class Backoff:
 ItemsHandler = Callable[[tuple[PaymentItem, ...]], None]
 StateHandler = Callable[[FeedState, str], None]
 ResetHandler = Callable[[str], None]
+VersionHandler = Callable[[int], None]
 RESET_SENTENCE = (
     "The relay's records were restored or replaced: loading every payment again from the relay."
 )
 
 
 def _ignore_reset(_: str) -> None:
+    return None
+
+
+def _ignore_version(_: int) -> None:
     return None
 
 
@@ -94,6 +99,7 @@ class PaymentFeed:
         cursor: int = 0,
         store_id: str | None = None,
         on_reset: ResetHandler = _ignore_reset,
+        on_plans_version: VersionHandler = _ignore_version,
         wait_s: float = LONG_POLL_WAIT_S,
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -104,6 +110,9 @@ class PaymentFeed:
         self._cursor = cursor
         self._store_id = store_id
         self._on_reset = on_reset
+        # Every page carries the plans' version: a change means another desk edited them.
+        self._on_plans_version = on_plans_version
+        self._plans_version: int | None = None
         self._wait_s = wait_s
         self._backoff = backoff or Backoff()
         self._sleep = sleep
@@ -184,6 +193,9 @@ class PaymentFeed:
         return other_store or behind
 
     def _deliver(self, page: PaymentsPage) -> None:
+        if page.plans_version is not None and page.plans_version != self._plans_version:
+            self._plans_version = page.plans_version
+            self._on_plans_version(page.plans_version)
         if page.items:
             self._on_items(page.items)
         # Moving the cursor after the handler returns is what makes a crash in between safe.

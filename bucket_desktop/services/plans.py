@@ -32,6 +32,10 @@ class Plan:
     amount: int
     account_reference: str
     transaction_desc: str
+    # A plan kept on the relay (shared by every desk): its id and duration. None for the presets
+    # of the local plans file.
+    plan_id: int | None = None
+    duration_minutes: int | None = None
 
     @property
     def label(self) -> str:

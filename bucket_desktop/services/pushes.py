@@ -18,6 +18,7 @@ class PushForm:
     amount: int
     account_reference: str
     transaction_desc: str
+    plan_id: int | None = None  # a relay plan: the relay keeps its terms with the payment
 
 
 class PushStarter(Protocol):
@@ -31,6 +32,7 @@ class PushStarter(Protocol):
         account_reference: str,
         transaction_desc: str,
         idempotency_key: str | None = None,
+        plan_id: int | None = None,
     ) -> InitiatedPush:
         """Ask for an STK push."""
         ...
@@ -45,6 +47,7 @@ async def start_push(relay: PushStarter, form: PushForm) -> PaymentItem:
         account_reference=form.account_reference,
         transaction_desc=form.transaction_desc,
         idempotency_key=uuid.uuid4().hex,
+        plan_id=form.plan_id,
     )
     return PaymentItem(
         checkout_request_id=push.checkout_request_id,

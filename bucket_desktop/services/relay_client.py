@@ -195,14 +195,18 @@ class RelayClient:
         account_reference: str,
         transaction_desc: str,
         idempotency_key: str | None = None,
+        plan_id: int | None = None,
     ) -> InitiatedPush:
-        """Start an STK push through the relay."""
-        body = {
+        """Start an STK push through the relay (on one of its plans when `plan_id` is given)."""
+        body: dict[str, Any] = {
             "phone_number": phone_number,
             "amount": amount,
             "account_reference": account_reference,
             "transaction_desc": transaction_desc,
         }
+        if plan_id is not None:
+            # The amount goes too: the relay refuses it (409) if the plan's price has changed.
+            body["plan_id"] = plan_id
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         data = await self._request(
             "POST", "/payments/bucket/initiate/", json_body=body, headers=headers, timeout_s=60.0
@@ -224,6 +228,10 @@ class RelayClient:
         data = await self._request("POST", path)
         requeued = data.get("requeued")
         return len(requeued) if isinstance(requeued, list) else 0
+
+    async def call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        """Any JSON route of the relay under /payments/bucket/ (feature clients build on it)."""
+        return await self._request(method, "/payments/bucket/" + path.lstrip("/"), json_body=body)
 
     async def payments(self, *, after: int = 0, wait: float = 0, limit: int = 500) -> PaymentsPage:
         """Payment changes after cursor `after`, waiting up to `wait` seconds when none."""

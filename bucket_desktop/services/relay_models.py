@@ -271,6 +271,7 @@ class PaymentsPage:
     # The relay's store identity and the provider's last seq (None from an older relay).
     store_id: str | None = None
     head: int | None = None
+    plans_version: int | None = None  # bumped by every plan write (DESIGN.md section 13)
 
     @classmethod
     def from_json(cls, data: dict[str, Any], after: int) -> PaymentsPage:
@@ -286,6 +287,7 @@ class PaymentsPage:
             cursor=max(after, cursor if cursor is not None else after),
             store_id=store_id if isinstance(store_id, str) and store_id else None,
             head=_int(data.get("head")),
+            plans_version=_int(data.get("plans_version")),
         )
 
 

@@ -71,6 +71,8 @@ class ChargePage(QObject):
         self._confirm = confirm
         self._plan_store = plan_store
         self._plans_dialog: PlansDialog | None = None
+        # Set when the plans live on the relay: Edit plans opens that editor instead.
+        self.plans_editor: Callable[[], object] | None = None
         self._tasks = TaskSet()
         self._in_flight = False
         self.plans: tuple[Plan, ...] = ()
@@ -97,10 +99,13 @@ class ChargePage(QObject):
 
     def set_can_edit_plans(self, allowed: bool) -> None:
         """Show Edit plans to the owner only."""
-        self.view.edit_plans_button.setVisible(allowed and self._plan_store is not None)
+        editable = self._plan_store is not None or self.plans_editor is not None
+        self.view.edit_plans_button.setVisible(allowed and editable)
 
-    def edit_plans(self) -> PlansDialog | None:
+    def edit_plans(self) -> object:
         """Open the plan editor (window-modal; the feed keeps running meanwhile)."""
+        if self.plans_editor is not None:
+            return self.plans_editor()
         if self._plan_store is None:
             return None
         view = PlansDialogView(self.view)
@@ -258,7 +263,18 @@ class ChargePage(QObject):
             )
             self._focus_first_problem(checks)
             return None
-        return PushForm(phone, int(amount), reference, desc)
+        return PushForm(phone, int(amount), reference, desc, self._relay_plan_id(amount, reference))
+
+    def _relay_plan_id(self, amount: int, reference: str) -> int | None:
+        """The relay plan the form was filled from (its terms then go with the payment)."""
+        desc = self.view.desc_edit.text().strip()
+        for plan in self.plans:
+            if plan.plan_id is not None and (plan.amount, plan.account_reference) == (
+                amount,
+                reference,
+            ):
+                return plan.plan_id if plan.transaction_desc == desc else None
+        return None
 
     def _focus_first_problem(self, checks: tuple[object, ...]) -> None:
         edits = (

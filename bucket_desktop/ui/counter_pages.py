@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from bucket_desktop.services.payment_feed import Backoff
 from bucket_desktop.services.plans import Plan, PlansError, PlanStore, default_plans
 from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.services.shared_plans.local_import import LocalPlansImport
 from bucket_desktop.ui.access.receipt_print import ask_print
 from bucket_desktop.ui.charge_page import ChargePage, Confirm
 from bucket_desktop.ui.charge_page_view import ChargePageView
@@ -24,6 +25,7 @@ from bucket_desktop.ui.live_payments import LivePayments
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.payments_page import ChooseExportPath, PaymentsPage
 from bucket_desktop.ui.payments_page_view import PaymentsPageView
+from bucket_desktop.ui.shared_plans.plans_sync import SharedPlansSync
 from bucket_desktop.ui.stk_status_page import StkStatusPage
 from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
 from bucket_desktop.ui.tray import CounterTray
@@ -40,6 +42,7 @@ class CounterPages:
     payments: PaymentsPage
     tray: CounterTray | None
     tasks: TaskSet
+    plans: SharedPlansSync
 
     @property
     def charge_view(self) -> ChargePageView:
@@ -67,11 +70,16 @@ class CounterPages:
         # Printed at the top of each customer's receipt.
         name = session.identity.provider_name if session is not None else None
         self.stk_status.access.provider_name = name or ""
+        self.plans.on_session(
+            session.client if session is not None else None,
+            owner=session is not None and session.identity.is_owner,
+        )
         self.tasks.start(self.set_client(session.client if session is not None else None))
 
     async def close(self) -> None:
         """Stop the feed, timers and requests (the window is closing)."""
         await self.tasks.cancel_all()
+        await self.plans.close()
         await self.charge.close()
         await self.stk_status.close()
         await self.payments.close()
@@ -134,6 +142,7 @@ def build_counter_pages(
     feed_backoff: Backoff | None = None,
     with_tray: bool = True,
     cache_dir: Path | None = None,
+    local_import: LocalPlansImport | None = None,
 ) -> CounterPages:
     """Create the pages; `show_status_page()` is called after each push is sent.
 
@@ -168,7 +177,14 @@ def build_counter_pages(
         choose_export_path=choose_export_path or ask_export_path(payments_view),
         tz=tz,
     )
-    pages = CounterPages(live, charge, stk_status, payments, None, TaskSet())
+    plans_sync = SharedPlansSync(
+        charge,
+        live,
+        local_plans=plans,
+        confirm=confirm or ask_yes_no(charge_view),
+        local_import=local_import,
+    )
+    pages = CounterPages(live, charge, stk_status, payments, None, TaskSet(), plans_sync)
     _connect(pages, show_status_page, with_tray)
     return pages
 

@@ -24,6 +24,7 @@ from bucket_desktop.services.payment_rows import PaymentRow, format_phone
 from bucket_desktop.services.plans import PlansError, PlanStore, default_plans
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_models import Identity
+from bucket_desktop.services.shared_plans.local_import import LocalPlansImport
 from bucket_desktop.services.vault import Vault
 from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
 from bucket_desktop.ui.credentials_form import CredentialsForm
@@ -255,6 +256,7 @@ def _build_counter_pages(
     return build_counter_pages(
         plans=plans,
         plan_store=PlanStore(paths.data_dir),  # the owner edits the plans from the page
+        local_import=LocalPlansImport(paths.data_dir),  # offered to the relay once
         cache_dir=paths.data_dir,  # a local copy of the payments: fast starts, resumed cursor
         show_status_page=lambda: window.show_page(STATUS_PAGE),
         demo_phones=demo_phones() if demo else (),

@@ -35,6 +35,7 @@ class LivePayments(QObject):
     payment_disputed = Signal(object)  # PaymentRow that was shown as paid
     connection_changed = Signal(str, str)  # FeedState value, sentence
     history_reset = Signal(str)  # the relay's store was restored or replaced; the sentence
+    plans_version_changed = Signal(int)  # the relay's plans changed (or were first seen)
 
     def __init__(
         self,
@@ -101,6 +102,7 @@ class LivePayments(QObject):
         self._feed = PaymentFeed(
             client,
             on_items=self._on_feed_items,
+            on_plans_version=self.plans_version_changed.emit,
             on_state=self._on_state,
             on_reset=self._on_history_reset,
             cursor=cursor,

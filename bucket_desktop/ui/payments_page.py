@@ -56,13 +56,13 @@ PERIOD_CHOICES: tuple[tuple[str, int | None], ...] = (
     ("Last 30 days", 29),
 )
 COLUMN_WIDTHS = {
-    COL_TIME: 120,
-    COL_PHONE: 130,
-    COL_AMOUNT: 110,
+    COL_TIME: 110,
+    COL_PHONE: 120,
+    COL_AMOUNT: 90,
     COL_RECEIPT: 130,
     COL_REFERENCE: 130,
     COL_STATUS: 140,
-    COL_ACCESS: 300,
+    COL_ACCESS: 330,
     COL_SETTLED_BY: 130,
     COL_DESK: 120,
 }
@@ -109,6 +109,10 @@ class PaymentsPage(QObject):
         view.table.setModel(self.model)
         for column, width in COLUMN_WIDTHS.items():
             view.table.setColumnWidth(column, width)
+        # Shown right after Status, so "paid but not online" is visible without scrolling.
+        header = view.table.horizontalHeader()
+        header.moveSection(header.visualIndex(COL_STATUS), header.visualIndex(COL_RECEIPT))
+        header.moveSection(header.visualIndex(COL_ACCESS), header.visualIndex(COL_RECEIPT))
         for text, _ in STATUS_CHOICES:
             view.status_combo.addItem(text)
         view.status_combo.addItem(NOT_ONLINE_CHOICE)

@@ -28,12 +28,18 @@ COLUMNS = ("Name", "Price (KES)", "Reference (12)", "Description (13)")
 class PlansDialogView(QDialog):
     """Layout only: the plans table, add and remove buttons, Save and Cancel, a status line."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        columns: Sequence[str] = COLUMNS,
+        intro_text: str = "Plans fill the amount, reference and description at the counter.",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Plans")
         self.setMinimumSize(620, 380)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table = QTableWidget(0, len(columns))
+        self.table.setHorizontalHeaderLabels(list(columns))
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -47,7 +53,8 @@ class PlansDialogView(QDialog):
         save.setObjectName("primaryButton")
         save.setText("Save plans")
         self.status = StatusLabel()
-        intro = QLabel("Plans fill the amount, reference and description at the counter.")
+        intro = QLabel(intro_text)
+        intro.setWordWrap(True)
         intro.setObjectName("hint")
         row = QHBoxLayout()
         row.addWidget(self.add_button)

@@ -15,9 +15,11 @@ from pytestqt.qtbot import QtBot
 from bucket_desktop.services.payment_feed import Backoff
 from bucket_desktop.services.plans import default_plans
 from bucket_desktop.services.relay_client import RelayClient
-from bucket_desktop.services.relay_models import PaymentsPage
+from bucket_desktop.services.relay_models import Identity, PaymentsPage
 from bucket_desktop.services.relay_snapshot import ItemsSink
+from bucket_desktop.services.shared_plans.local_import import LocalPlansImport
 from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
+from bucket_desktop.ui.main_window import RelaySession
 from server_stub.daraja_sim import scenarios
 from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.testing import RunningRelay, running_relay
@@ -91,9 +93,16 @@ def counter_pages(
     export_to: Path | None = None,
     cache_dir: Path | None = None,
     client: RelayClient | None = None,
+    role: str | None = None,
+    local_import: LocalPlansImport | None = None,
 ) -> Iterator[CounterPages]:
-    """The three pages signed in to the relay, shown, and closed after the test."""
+    """The three pages signed in to the relay, shown, and closed after the test.
+
+    With a `role` the pages get the whole session (as the main window gives it after sign-in):
+    plans come from the relay, and the owner may edit them.
+    """
     pages = build_counter_pages(
+        local_import=local_import,
         plans=default_plans(),
         confirm=answers or Answers(),
         choose_export_path=lambda _name: export_to,
@@ -109,7 +118,12 @@ def counter_pages(
         view.resize(1100, 640)
         view.show()
     try:
-        run(pages.set_client(client or RelayClient(http, relay.base_url, token)))
+        client = client or RelayClient(http, relay.base_url, token)
+        if role is None:
+            run(pages.set_client(client))
+        else:
+            identity = Identity(role=role, provider_name="Kibera WiFi", provider_id=None)
+            pages.on_session(RelaySession(client, identity))
         qtbot.waitUntil(lambda: pages.live.state.value == "live", timeout=10_000)
         yield pages
     finally:

@@ -34,7 +34,8 @@ class AccessCard(QObject):
         tz: tzinfo | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__()
+        # Parented to its view: Qt deletes it with the page, and tools find it from the window.
+        super().__init__(view)
         self.view = view
         self.dispute = dispute
         self._status = status
