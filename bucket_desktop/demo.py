@@ -25,7 +25,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from bucket_desktop.services.credentials import DarajaCredentials
+from bucket_desktop.services.plans import default_plans
+from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.services.shared_plans.local_import import duration_in
+from bucket_desktop.services.shared_plans.relay_plans import save_plans, shared_plan
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +129,7 @@ async def start_demo(
     try:
         await _start_children(demo, python)
         await _create_provider(demo, python)
+        await _create_plans(demo)
     except BaseException:
         demo.stop()
         raise
@@ -235,6 +242,16 @@ async def add_platform_admin(demo: DemoEnvironment, *, python: str = sys.executa
     except (ValueError, KeyError, TypeError):
         raise DemoError("The demo relay did not report the administrator's token.") from None
     return demo.admin_token
+
+
+async def _create_plans(demo: DemoEnvironment) -> None:
+    """The standard plans, kept on the demo relay as a shop's owner would keep them."""
+    plans = tuple(
+        shared_plan(p.name, p.amount, duration_in(p.name), p.account_reference, p.transaction_desc)
+        for p in default_plans()
+    )
+    async with httpx.AsyncClient() as http:
+        await save_plans(RelayClient(http, demo.relay_url, demo.owner_token), (), plans)
 
 
 async def _admin(

@@ -74,11 +74,11 @@ def status_word(row: PaymentRow) -> str:
     return STATUS_WORDS[row.status]
 
 
-def access_tooltip(row: PaymentRow) -> str | None:
-    """Each delivery's state and last error, for the Access cell."""
-    if row.access is None or not row.access.deliveries:
+def access_tooltip(row: PaymentRow, cell: str) -> str | None:
+    """The whole Access cell, then each delivery's state and last error."""
+    if row.access is None:
         return None
-    lines = []
+    lines = [cell]
     for delivery in row.access.deliveries:
         line = f"{delivery.mechanism}: {delivery.state}, {delivery.attempts} attempt(s)"
         if delivery.last_error:
@@ -147,7 +147,7 @@ class PaymentsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_STATUS:
             return status_sentence(row)
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_ACCESS:
-            return access_tooltip(row)
+            return access_tooltip(row, access_cell(row, self._tz, self._clock()))
         if role == Qt.ItemDataRole.UserRole:
             return row.checkout_request_id
         return None

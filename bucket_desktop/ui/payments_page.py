@@ -56,13 +56,13 @@ PERIOD_CHOICES: tuple[tuple[str, int | None], ...] = (
     ("Last 30 days", 29),
 )
 COLUMN_WIDTHS = {
-    COL_TIME: 110,
-    COL_PHONE: 120,
-    COL_AMOUNT: 90,
+    COL_TIME: 104,
+    COL_PHONE: 112,
+    COL_AMOUNT: 84,
     COL_RECEIPT: 130,
     COL_REFERENCE: 130,
-    COL_STATUS: 140,
-    COL_ACCESS: 330,
+    COL_STATUS: 130,
+    COL_ACCESS: 320,
     COL_SETTLED_BY: 130,
     COL_DESK: 120,
 }

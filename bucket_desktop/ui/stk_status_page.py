@@ -34,7 +34,7 @@ from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
 from bucket_desktop.ui.widgets import StatusKind
 
 SHOWN_COLUMNS = (COL_TIME, COL_PHONE, COL_AMOUNT, COL_STATUS)
-LIST_COLUMN_WIDTHS = {COL_TIME: 70, COL_PHONE: 106, COL_AMOUNT: 72}
+LIST_COLUMN_WIDTHS = {COL_TIME: 68, COL_PHONE: 98, COL_AMOUNT: 62}
 SETTLED_PHRASES = {
     "callback": "confirmed by the M-PESA callback",
     "query": "confirmed by an M-PESA status check",
@@ -191,7 +191,8 @@ class StkStatusPage(QObject):
         # The green receipt box means "give access": never for a disputed payment. A payment with
         # an access shows the code instead, with the receipt under it.
         paid = row.status is PaymentStatus.PAID
-        view.receipt_box.setVisible(bool(row.receipt) and paid and row.access is None)
+        shown = bool(row.receipt) and paid and row.is_confirmed and row.access is None
+        view.receipt_box.setVisible(shown)
         self.access.show(row)
         view.details.setText(_details(row))
         # Resend makes sense only for a prompt that failed or may not have arrived; Check now

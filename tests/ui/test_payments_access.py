@@ -74,7 +74,7 @@ def test_a_failed_delivery_shows_as_paid_not_online_and_retry_makes_it_due_now(
         cells = shown(pages, COL_ACCESS)
         codes = [row.access.code for row in pages.payments.model.rows()]  # type: ignore[union-attr]
         for cell, code in zip(cells, codes, strict=True):
-            assert cell.startswith(code) and cell.endswith("Delivered")
+            assert cell.startswith(f"{code} · Delivered · ")
 
         view.status_combo.setCurrentText("Paid, not online")
         assert pages.payments.model.rowCount() == 0
@@ -84,7 +84,7 @@ def test_a_failed_delivery_shows_as_paid_not_online_and_retry_makes_it_due_now(
         qtbot.waitUntil(lambda: pages.payments.model.rowCount() == 1, timeout=SETTLE_MS)
         row = pages.payments.model.row_at(0)
         assert row is not None and row.access is not None and row.access.code == failing
-        assert shown(pages, COL_ACCESS)[0].endswith("Delivery failed")
+        assert shown(pages, COL_ACCESS)[0].startswith(f"{failing} · Delivery failed")
         tooltip = pages.payments.model.index(0, COL_ACCESS).data(3)  # ToolTipRole
         assert "radius: failed, 1 attempt(s) (RADIUS refused the row)" in tooltip
 

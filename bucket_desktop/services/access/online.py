@@ -56,29 +56,28 @@ def access_cell(row: PaymentRow, tz: tzinfo | None, now: float) -> str:
         if row.status is PaymentStatus.PAID and row.confirmation == "pending":
             return "Confirming…"
         return ""
-    parts = [access.code]
+    # Code and state first: they matter most, and a narrow column cuts the end of the text.
+    parts = [access.code, access_state_word(access)]
     if row.plan_name:
         parts.append(row.plan_name)
     if access.state != "revoked":
         parts.append(expiry_text(access, tz, now))
-    parts.append(access_state_word(access))
     return " · ".join(parts)
 
 
 def dispute_advice(row: PaymentRow) -> str:
     """What happened to a disputed payment and what to do, for the red box (never the code)."""
     text = (
-        "M-PESA gave two different answers about this payment, so the money may not have "
-        "arrived. Ask the customer to show the M-PESA SMS and compare its receipt number with "
-        "your M-PESA statement or app. If they do not match, or you are unsure, tell the owner "
-        "or call Safaricom on 100 before giving any access."
+        "The money may not have arrived. Ask for the customer's M-PESA SMS and compare its "
+        "receipt with your M-PESA statement or app. If they differ or you are unsure, tell the "
+        "owner or call Safaricom on 100."
     )
     access = row.access
     if access is None:
         return text
     if access.voucher:
         return (
-            f"{text} The voucher {access.code} was already handed out: disable it in Mikhmon or "
-            "User Manager."
+            f"{text} The voucher {access.code} was handed out: disable it in Mikhmon or User "
+            "Manager."
         )
-    return f"{text} The access code it had was cancelled."
+    return f"{text} Its access code was cancelled."

@@ -78,7 +78,7 @@ def test_paid_not_online_is_exactly_the_paid_sales_without_delivered_access() ->
     ]
     row = book.get("failed")
     assert row is not None and paid_not_online(row)
-    assert access_cell(row, UTC, NOW) == "K7PQ2M9X · 1 hour · until 13:00 · Delivery failed"
+    assert access_cell(row, UTC, NOW) == "K7PQ2M9X · Delivery failed · 1 hour · until 13:00"
     confirming = book.get("confirming")
     assert confirming is not None and access_cell(confirming, UTC, NOW) == "Confirming…"
     # A customer quoting the code at the counter is found by it.
