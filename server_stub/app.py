@@ -236,6 +236,7 @@ def _compose(
             clock,
             settings.unknown_callbacks_per_minute,
             metrics,
+            wake_queries=reconciler.wake,
         ),
         waiters=waiters,
         webhooks=webhooks[0],

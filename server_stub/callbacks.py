@@ -57,8 +57,12 @@ class CallbackInbox:
         clock: Callable[[], float],
         unmatched_per_minute: int = 20,
         metrics: RelayMetrics | None = None,
+        wake_queries: Callable[[], None] | None = None,
     ) -> None:
         self._metrics = metrics
+        # A paid callback schedules its confirming query `confirm_after_s` later: the
+        # reconciler, asleep until its next due query, must look again.
+        self._wake_queries = wake_queries
         self._confirm_after_s = confirm_after_s
         self._unmatched = SlidingWindow(unmatched_per_minute)
         self._store = store
@@ -117,6 +121,8 @@ class CallbackInbox:
         )
         if changed is not None:
             self._notifier.notify(changed)
+            if self._wake_queries is not None:
+                self._wake_queries()
         if outcome in _APPLIED_TO_NOTHING:
             self._unmatched.record(source)
         # The source is the address the relay believed (X-Forwarded-For from TRUSTED_PROXIES

@@ -6,6 +6,7 @@ answers go through `apply_query`, as the reconciler sends them.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from pathlib import Path
@@ -211,3 +212,23 @@ async def test_the_owners_test_prompt_never_gets_access(tmp_path: Path) -> None:
         item = (await _feed(relay, made["owner_token"]))["ws_TEST_1"]
         assert (item["purpose"], item["status"], item["access"]) == ("test", "paid", None)
     assert _access_rows(settings.database_path) == []
+
+
+async def test_a_paid_callback_wakes_the_sleeping_reconciler_for_its_confirming_query(
+    tmp_path: Path,
+) -> None:
+    # Nothing else is due for an hour: without a wake-up the confirming query would wait that
+    # long (Daraja is unreachable here, so the query's attempt is what shows it ran).
+    settings = relay_settings(tmp_path, confirm_first_s=0.2)
+    async with relay_in_process(settings) as relay:
+        made = await new_provider(settings)
+        [push] = await seed_pushes(relay.store, made["provider_id"], 1)
+        await _callback(relay, push, "RCF0000009")
+        deadline = time.monotonic() + 30
+        attempts = 0
+        while attempts == 0 and time.monotonic() < deadline:
+            record = await relay.store.get_payment(push.provider_id, push.checkout_request_id)
+            assert record is not None
+            attempts = record.confirm_attempts
+            await asyncio.sleep(0.05)
+        assert attempts >= 1
