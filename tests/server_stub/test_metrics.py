@@ -52,6 +52,8 @@ def test_metrics_count_what_an_operator_alerts_on(tmp_path: Path) -> None:
         "TRUSTED_PROXIES": "127.0.0.1",
         "CALLBACK_ALLOWED_IPS": "127.0.0.1,196.201.214.200",
         "RELAY_RECONCILE_FIRST_S": "60",
+        # The paid pushes' confirming queries stay due for the whole test: the backlog to count.
+        "RELAY_CONFIRM_FIRST_S": "120",
     }
     url = f"http://127.0.0.1:{port}/metrics"
     with running_simulator(**SIM_TIMINGS) as sim:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from bucket_desktop.services.access.online import access_cell, dispute_advice, p
 from bucket_desktop.services.access.receipt import receipt_for
 from bucket_desktop.services.payment_book import PaymentBook, PaymentFilter
 from bucket_desktop.services.payment_cache import PaymentCache, records_of
+from bucket_desktop.services.payment_export import export_csv
 from bucket_desktop.services.relay_models import PaymentItem
 from tests.services.test_payment_book import NOW, item
 
@@ -131,3 +133,19 @@ def test_a_receipt_has_every_line_and_none_for_a_dispute_or_a_test() -> None:
     row.status = type(row.status)("disputed")
     assert receipt_for(row, "X", UTC) is None
     assert "K7PQ2M9X" not in dispute_advice(row) and "cancelled" in dispute_advice(row)
+
+
+def test_the_csv_export_carries_plan_and_access(tmp_path: Path) -> None:
+    book = PaymentBook(tz=UTC, clock=lambda: NOW)
+    book.apply([paid("a", 1, access_json("failed"))])
+    target = tmp_path / "payments.csv"
+    assert export_csv(book.newest_first(), target, tz=UTC) == 1
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        [header, record] = list(csv.reader(handle))
+    cells = dict(zip(header, record, strict=True))
+    assert (cells["Plan"], cells["Access code"], cells["Access state"]) == (
+        "1 hour",
+        "K7PQ2M9X",
+        "failed",
+    )
+    assert cells["Access expires"] == "2026-11-26 13:00:00+00:00"
