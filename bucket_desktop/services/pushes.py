@@ -49,10 +49,11 @@ async def start_push(relay: PushStarter, form: PushForm) -> PaymentItem:
         idempotency_key=uuid.uuid4().hex,
         plan_id=form.plan_id,
     )
+    status = push.status or "pending"
     return PaymentItem(
         checkout_request_id=push.checkout_request_id,
         merchant_request_id=push.merchant_request_id,
-        status=push.status or "pending",
+        status=status,
         phone_number=form.phone_number,
         amount=form.amount,
         account_reference=form.account_reference,
@@ -64,4 +65,7 @@ async def start_push(relay: PushStarter, form: PushForm) -> PaymentItem:
         created_at=datetime.now(UTC).isoformat(),
         updated_at=None,
         seq=0,  # any version from the feed replaces this one
+        # A callback can beat the push's answer, which then says paid: still to be confirmed
+        # (never "Paid ✓" before the feed brings the relay's confirmation).
+        confirmation="pending" if status == "paid" else None,
     )

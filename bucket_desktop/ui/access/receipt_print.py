@@ -33,6 +33,8 @@ def ask_print(parent: QWidget) -> PrintReceipt:
     """Print through the preview dialog over `parent`."""
 
     def open_preview(receipt: Receipt, width_mm: int) -> None:
-        preview_dialog(parent, receipt, width_mm).exec()
+        dialog = preview_dialog(parent, receipt, width_mm)
+        dialog.exec()
+        dialog.deleteLater()
 
     return open_preview

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtWidgets import QTableWidgetItem, QWidget
 
 from bucket_desktop.services.plans import MAX_PLANS, Plan, PlansError
 from bucket_desktop.services.relay_errors import RelayError
@@ -21,9 +21,9 @@ INTRO = (
 )
 
 
-def editor_view(parent: object = None) -> PlansDialogView:
+def editor_view(parent: QWidget | None = None) -> PlansDialogView:
     """The editor's window: the plans dialog with a Minutes column."""
-    view = PlansDialogView(parent, columns=COLUMNS, intro_text=INTRO)  # type: ignore[arg-type]
+    view = PlansDialogView(parent, columns=COLUMNS, intro_text=INTRO)
     view.setWindowTitle("Plans on the relay")
     view.setMinimumSize(720, 400)
     return view
