@@ -2,8 +2,9 @@
 
 Usage: .venv/bin/python bench/bench_access.py [--seconds 20] [--samples 40] [--only ingest,code]
 
-- ingest: the relay's callback ingest with confirmation and access off, then on, in one run
-  (each on a fresh relay process and store, seeded alike; bench_relay.py's load generator).
+- ingest: the relay's callback ingest with confirmation and access off and on, in one run: two
+  relay processes, seeded alike, loaded in alternating turns (bench_relay.py's load generator),
+  so the load other programs put on the shared cores falls on both alike.
   "off" keeps the confirming query beyond the run and gives access after it, so a callback only
   marks the payment paid; "on" gives access in the callback's own commit (the access row and
   its HMAC code) and runs the confirming STK query 1 s later against the simulator, during
@@ -26,6 +27,8 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -39,48 +42,81 @@ from bucket_desktop.services.payment_feed import FeedState, PaymentFeed
 from bucket_desktop.services.relay_client import RelayClient
 from server_stub.daraja_sim.testing import running_simulator
 from server_stub.settings import load_settings
-from server_stub.testing import relay_environment, run_cli, start_relay
+from server_stub.testing import RunningRelay, relay_environment, run_cli, start_relay
 
 DEMO_CALLBACK_DELAY_S = 3.0  # the simulator's default, as the demo runs it
 DEMO_RELAY = {"RELAY_CONFIRM_FIRST_S": "1", "RELAY_RECONCILE_FIRST_S": "5"}
 PUSHES_PER_PROVIDER = 25  # under the relay's 30-a-minute limit per provider
+TURNS = 4  # alternating turns per relay in the ingest comparison
+INGEST_NAMES = {
+    "off": "ingest, confirmation and access off",
+    "access": "ingest, access code in the callback's commit, no confirming query",
+    "on": "ingest, confirmation and access on",
+}
+PAUSE_S = 2.0  # between turns: the confirming queries due 1 s after the callbacks go out
 
 
-async def ingest_once(mode: str, data: Path, sim_url: str, seconds: float, pushes: int) -> Run:
-    """One relay, seeded alike, under 32 senders; with confirmation and access off or on."""
-    confirm_s = "1" if mode == "on" else "86400"
+@dataclass
+class Side:
+    """One relay of the comparison: its process, store and the callbacks not yet sent."""
+
+    relay: RunningRelay
+    db: Path
+    requests: Iterator[tuple[int, bytes]]
+    run: Run
+
+
+async def prepare(mode: str, data: Path, sim_url: str, pushes: int) -> Side:
+    """A relay seeded like the other; with confirmation and access off or on."""
+    confirm_s = "1" if mode == "on" else "86400"  # "access": the code alone, no queries
     env = relay_environment(
         data, {**RELAY_ENV, "DARAJA_BASE_URL": sim_url, "RELAY_CONFIRM_FIRST_S": confirm_s}
     )
     seeded = await seed(env, pushes)
     db = load_settings(env).database_path
-    if mode == "on":
+    if mode != "off":
         with sqlite3.connect(db) as conn:
             conn.execute("UPDATE providers SET access_at_callback = 1")
         provider = seeded.ingest_paths[0][1].split("/")[3]
         relay_cli_credentials(env, provider)
     relay = start_relay(env, data / "relay.log")
+    name = INGEST_NAMES[mode]
+    return Side(relay, db, callbacks(seeded.ingest_paths), Run(name))
+
+
+async def ingest_compare(folder: Path, sim_url: str, seconds: float, pushes: int) -> list[Side]:
+    """Both relays under 32 senders in alternating turns, so the machine's other load (shared
+    cores) falls on both alike; after each "on" turn a pause lets its confirming queries run."""
+    sides = [await prepare(mode, folder / mode, sim_url, pushes) for mode in INGEST_NAMES]
     try:
-        run = await drive(
-            f"ingest, confirmation and access {mode}",
-            address(relay),
-            callbacks(seeded.ingest_paths),
-            senders=32,
-            seconds=seconds,
-            check=is_ack,
-        )
-        # Let the confirming queries due during the run finish before counting.
-        await asyncio.sleep(3.0 if mode == "on" else 0.0)
+        for _ in range(TURNS):
+            for side in sides:
+                turn = await drive(
+                    side.run.name,
+                    address(side.relay),
+                    side.requests,
+                    senders=32,
+                    seconds=seconds / TURNS,
+                    check=is_ack,
+                )
+                side.run.latencies += turn.latencies
+                side.run.answered += turn.answered
+                side.run.errors += turn.errors
+                side.run.seconds += turn.seconds
+                await asyncio.sleep(PAUSE_S)
     finally:
-        relay.stop()
-    run.error_samples.append(f"{applied_count(db, run.answered)} durable")
-    with sqlite3.connect(db) as conn:
-        (access,) = conn.execute("SELECT count(*) FROM access").fetchone()
-        (queried,) = conn.execute(
-            "SELECT count(*) FROM payments WHERE confirm_attempts > 0"
-        ).fetchone()
-    run.error_samples.append(f"{access} access rows, {queried} confirming queries")
-    return run
+        for side in sides:
+            side.relay.stop()
+    for side in sides:
+        durable = applied_count(side.db, side.run.answered)
+        with sqlite3.connect(side.db) as conn:
+            (access,) = conn.execute("SELECT count(*) FROM access").fetchone()
+            (queried,) = conn.execute(
+                "SELECT count(*) FROM payments WHERE confirm_attempts > 0"
+            ).fetchone()
+        side.run.error_samples += [f"{durable:,} durable", f"{access:,} access rows, "
+                                   f"{queried:,} confirming queries"]  # fmt: skip
+    return sides
 
 
 def relay_cli_credentials(env: dict[str, str], provider: str) -> None:
@@ -92,24 +128,28 @@ def relay_cli_credentials(env: dict[str, str], provider: str) -> None:
         raise RuntimeError(done.stderr.decode(errors="replace"))
 
 
-def ingest_rows(off: Run, on: Run) -> list[Row]:
-    """The two ingest runs and the ratio the issue sets."""
-    ratio = on.rate / off.rate if off.rate else float("nan")
-    rows = []
-    for run in (off, on):
-        durable, counts = run.error_samples[-2:]
-        rows.append(
-            Row(
-                run.name,
-                f"{run.rate:,.0f}/s, p50 {run.median_ms():.1f} ms, p99 "
-                f"{run.percentile_ms(99):.1f} ms, {run.errors} errors; {durable} of {run.ok:,}"
-                f" acks; {counts}",
-                "(baseline)" if run is off else "on / off >= 0.80",
-                None if run is off else ratio >= 0.8 and run.errors == 0,
-            )
-        )
-    rows[-1].measured += f"; on / off = {ratio:.2f}"
+def ingest_rows(off: Run, *others: Run) -> list[Row]:
+    """The baseline, then each variant with its ratio to it (the issue's target on the last)."""
+    rows = [_ingest_row(off, "(baseline)", None)]
+    for run in others:
+        ratio = run.rate / off.rate if off.rate else float("nan")
+        row = _ingest_row(run, "on / off >= 0.80", ratio >= 0.8 and run.errors == 0)
+        row.measured += f"; / off = {ratio:.2f}"
+        if run is not others[-1]:
+            row.target, row.met, row.counts = "(shown for the split)", None, False
+        rows.append(row)
     return rows
+
+
+def _ingest_row(run: Run, target: str, met: bool | None) -> Row:
+    durable, counts = run.error_samples[-2:]
+    return Row(
+        run.name,
+        f"{run.rate:,.0f}/s, p50 {run.median_ms():.1f} ms, p99 {run.percentile_ms(99):.1f} ms, "
+        f"{run.errors} errors; {durable} of {run.ok:,} acks; {counts}",
+        target,
+        met,
+    )
 
 
 async def code_on_desk(relay_url: str, env: dict[str, str], sim: object, samples: int) -> Run:
@@ -194,9 +234,8 @@ async def main_async(args: argparse.Namespace, folder: Path) -> list[Row]:
     if "ingest" in only:
         pushes = int(args.seconds * args.expected_rate)
         with running_simulator(callback_delay_s=0.2) as sim:
-            off = await ingest_once("off", folder / "off", sim.base_url, args.seconds, pushes)
-            on = await ingest_once("on", folder / "on", sim.base_url, args.seconds, pushes)
-        rows += ingest_rows(off, on)
+            off, access, on = await ingest_compare(folder, sim.base_url, args.seconds, pushes)
+        rows += ingest_rows(off.run, access.run, on.run)
     if "code" in only:
         with running_simulator(callback_delay_s=DEMO_CALLBACK_DELAY_S) as sim:
             env = relay_environment(

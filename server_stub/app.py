@@ -236,7 +236,7 @@ def _compose(
             clock,
             settings.unknown_callbacks_per_minute,
             metrics,
-            wake_queries=reconciler.wake,
+            wake_queries=reconciler.wake_for,
         ),
         waiters=waiters,
         webhooks=webhooks[0],

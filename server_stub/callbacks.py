@@ -57,7 +57,7 @@ class CallbackInbox:
         clock: Callable[[], float],
         unmatched_per_minute: int = 20,
         metrics: RelayMetrics | None = None,
-        wake_queries: Callable[[], None] | None = None,
+        wake_queries: Callable[[float], None] | None = None,
     ) -> None:
         self._metrics = metrics
         # A paid callback schedules its confirming query `confirm_after_s` later: the
@@ -122,7 +122,7 @@ class CallbackInbox:
         if changed is not None:
             self._notifier.notify(changed)
             if self._wake_queries is not None:
-                self._wake_queries()
+                self._wake_queries(self._clock() + self._confirm_after_s)
         if outcome in _APPLIED_TO_NOTHING:
             self._unmatched.record(source)
         # The source is the address the relay believed (X-Forwarded-For from TRUSTED_PROXIES

@@ -54,6 +54,8 @@ class Reconciler:
         self.until_s = until_s
         self._clock = clock
         self._wake = asyncio.Event()
+        # When the sleeping loop means to look again (None: asleep with nothing due, or awake).
+        self._planned: float | None = None
         self._limit = asyncio.Semaphore(CONCURRENT_QUERIES)
         self._last_on_demand: dict[int, float] = {}
 
@@ -70,17 +72,28 @@ class Reconciler:
         """A push was scheduled: recompute the next wake-up."""
         self._wake.set()
 
+    def wake_for(self, at: float) -> None:
+        """A query was scheduled for `at` (a paid callback's confirmation): wake up only when
+        that is sooner than the loop means to look anyway, so a flood of callbacks costs no
+        sweep each."""
+        if self._planned is None or at < self._planned:
+            self._wake.set()
+
     async def run(self) -> None:
         """Sweep forever: query what is due, then sleep until the next due time or a wake-up."""
         while True:
+            # Cleared before the sweep: a wake-up during it or while the next due time is read
+            # is kept, and makes one more round.
+            self._wake.clear()
+            self._planned = None
             try:
                 await self.sweep()
             except Exception:  # a broken sweep must not end reconciliation for good
                 log.exception("The reconciliation sweep failed; retrying shortly")
                 await asyncio.sleep(1.0)
             due = await self._store.next_query_due()
+            self._planned = due
             delay = None if due is None else max(0.0, due - self._clock())
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
