@@ -64,7 +64,8 @@ async def test_saving_adds_changes_and_archives_only_what_changed() -> None:
     new = shared_plan("2 hours", 15, 120, "D", "WiFi 2 hours")
     relay = RecordingRelay()
     raised = shared_plan("1 day", 60, 1440, "B", "WiFi 1 day", plan_id=2)
-    writes = await save_plans(relay, (kept, changed, removed), (kept, raised, new))
+    extras = {2: {"data_cap_mb": 500, "speed": "2M/5M", "router_profile": None}}
+    writes = await save_plans(relay, (kept, changed, removed), (kept, raised, new), extras)
     assert writes == 3
     assert [(method, path) for method, path, _ in relay.calls] == [
         ("PUT", "plans/2/"),
@@ -72,3 +73,5 @@ async def test_saving_adds_changes_and_archives_only_what_changed() -> None:
         ("DELETE", "plans/3/"),
     ]
     assert relay.calls[0][2]["price"] == 60 and relay.calls[1][2]["duration_minutes"] == 120
+    # What the desk's editor does not show goes back unchanged.
+    assert (relay.calls[0][2]["data_cap_mb"], relay.calls[0][2]["speed"]) == (500, "2M/5M")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bucket_desktop.services.plans import Plan, PlansError, make_plan
 from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
 
 MAX_DURATION_MINUTES = 366 * 24 * 60
+# Plan fields the desk's editor does not show: sent back unchanged with every edit, so a data
+# cap, speed or router profile set on the relay survives a price change made at the desk.
+KEPT_FIELDS = ("data_cap_mb", "speed", "router_profile")
 
 
 class JsonCaller(Protocol):
@@ -26,6 +29,7 @@ class SharedPlans:
 
     plans: tuple[Plan, ...]
     version: int
+    kept: dict[int, dict[str, Any]] = field(default_factory=dict)  # KEPT_FIELDS per plan id
 
 
 def shared_plan(
@@ -56,13 +60,24 @@ async def fetch_plans(relay: JsonCaller) -> SharedPlans:
         raise RelayUnexpectedResponse("The relay's plan list has no items.", code="bad_response")
     plans = tuple(plan for item in raw if (plan := _from_json(item)) is not None)
     version = data.get("plans_version")
-    return SharedPlans(plans, version if isinstance(version, int) else 0)
+    kept = {
+        item["id"]: {name: item.get(name) for name in KEPT_FIELDS}
+        for item in raw
+        if isinstance(item, dict) and isinstance(item.get("id"), int)
+    }
+    return SharedPlans(plans, version if isinstance(version, int) else 0, kept)
 
 
-async def save_plans(relay: JsonCaller, before: Sequence[Plan], after: Sequence[Plan]) -> int:
+async def save_plans(
+    relay: JsonCaller,
+    before: Sequence[Plan],
+    after: Sequence[Plan],
+    extras: dict[int, dict[str, Any]] | None = None,
+) -> int:
     """Make the relay's plans `after`: add new ones, change edited ones, archive removed ones.
 
-    Returns how many writes were made. A plan in use is archived by the relay, never lost.
+    `extras` (`SharedPlans.kept`) go back with each change. Returns how many writes were made.
+    A plan in use is archived by the relay, never lost.
     """
     writes = 0
     kept = {plan.plan_id for plan in after if plan.plan_id is not None}
@@ -72,7 +87,8 @@ async def save_plans(relay: JsonCaller, before: Sequence[Plan], after: Sequence[
             await relay.call("POST", "plans/", _body(plan))
             writes += 1
         elif old.get(plan.plan_id) != plan:
-            await relay.call("PUT", f"plans/{plan.plan_id}/", _body(plan))
+            body = {**(extras or {}).get(plan.plan_id, {}), **_body(plan)}
+            await relay.call("PUT", f"plans/{plan.plan_id}/", body)
             writes += 1
     for plan_id in old.keys() - kept:
         await relay.call("DELETE", f"plans/{plan_id}/")

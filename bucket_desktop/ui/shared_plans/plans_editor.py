@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QTableWidgetItem, QWidget
@@ -34,11 +35,18 @@ class SharedPlansEditor(QObject):
 
     saved = Signal(int)  # how many plans were written
 
-    def __init__(self, view: PlansDialogView, relay: JsonCaller, plans: Sequence[Plan]) -> None:
+    def __init__(
+        self,
+        view: PlansDialogView,
+        relay: JsonCaller,
+        plans: Sequence[Plan],
+        kept: dict[int, dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(view)
         self.view = view
         self._relay = relay
         self._before = tuple(plans)
+        self._kept = kept or {}
         self._tasks = TaskSet()
         for plan in plans:
             minutes = str(plan.duration_minutes or "")
@@ -98,7 +106,7 @@ class SharedPlansEditor(QObject):
     async def _save(self, plans: tuple[Plan, ...]) -> None:
         self.view.status.show_status("Saving the plans on the relay…", StatusKind.WORKING)
         try:
-            writes = await save_plans(self._relay, self._before, plans)
+            writes = await save_plans(self._relay, self._before, plans, self._kept)
         except RelayError as error:
             # Some writes may have been made: the desks' plans refresh from the relay anyway.
             self.view.status.show_status(f"Not all plans were saved: {error}", StatusKind.ERROR)

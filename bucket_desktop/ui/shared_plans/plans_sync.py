@@ -8,6 +8,7 @@ keeps its local presets (charged without a plan, as before).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
@@ -47,6 +48,7 @@ class SharedPlansSync(QObject):
         self._owner = False
         self._tasks = TaskSet()
         self.shared: tuple[Plan, ...] = ()
+        self._kept: dict[int, dict[str, Any]] = {}
         self.editor: SharedPlansEditor | None = None
         live.plans_version_changed.connect(lambda _version: self.refresh())
 
@@ -70,6 +72,7 @@ class SharedPlansSync(QObject):
             shared = await fetch_plans(client)
         except RelayError:
             return  # the feed shows the connection problem; the tiles stay as they are
+        self._kept = shared.kept
         self._use(shared.plans)
         if self._owner and self._import is not None:
             offer = self._import.offer()
@@ -121,7 +124,7 @@ class SharedPlansSync(QObject):
             return None
         parent: QWidget = self._charge.view
         view = editor_view(parent)
-        editor = SharedPlansEditor(view, client, self.shared)
+        editor = SharedPlansEditor(view, client, self.shared, self._kept)
         editor.saved.connect(lambda _writes: self._saved(client))
         view.finished.connect(lambda _result: view.deleteLater())
         self.editor = editor
