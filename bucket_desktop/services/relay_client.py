@@ -226,8 +226,8 @@ class RelayClient:
         """Make the failed deliveries of an access due now; returns how many were requeued."""
         path = f"/payments/bucket/access/{quote(code, safe='')}/retry/"
         data = await self._request("POST", path)
-        requeued = data.get("requeued")
-        return len(requeued) if isinstance(requeued, list) else 0
+        retrying = data.get("retrying")
+        return retrying if isinstance(retrying, int) and not isinstance(retrying, bool) else 0
 
     async def call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
         """Any JSON route of the relay under /payments/bucket/ (feature clients build on it)."""

@@ -42,7 +42,6 @@ WHO_MAY = {
     ("POST", "/payments/bucket/plans/{plan_id}/vouchers/"): {OWNER},
     ("GET", "/payments/bucket/access-settings/"): {OWNER},
     ("PUT", "/payments/bucket/access-settings/"): {OWNER},
-    ("POST", "/payments/bucket/access/{code}/retry/"): DESKS,
     ("GET", "/payments/bucket/payments/"): DESKS,
     ("GET", "/payments/bucket/payments/snapshot/"): DESKS,
     ("POST", "/payments/callback/{provider_id}/{token}/"): PUBLIC,
