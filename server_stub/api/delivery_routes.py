@@ -159,7 +159,8 @@ class RetryResponse(BaseModel):
 async def retry_access(
     request: Request,
     caller: AnyRole,
-    code: Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")],
+    # An access code, or any imported voucher code (printable, no spaces; see voucher_csv).
+    code: Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[^\s/\x00-\x1f\x7f]+$")],
 ) -> RetryResponse:
     """Retry a code's failed (or waiting) deliveries now instead of after their backoff."""
     relay = relay_of(request)
