@@ -26,6 +26,18 @@ from bucket_desktop.services.atomic_file import write_atomic
 VAULT_KEY = "vault-key"
 RELAY_TOKEN = "relay-token"  # noqa: S105 (the entry name, not a token)
 MIN_PASSPHRASE_LENGTH = 8
+NO_PASSWORD_STORE = (
+    "This PC has no password store the app can use (such as Windows Credential Manager or the "
+    "macOS Keychain)."
+)
+# What the owner sees for the OS keyring in use, by backend module; anything else is generic.
+_FRIENDLY_NAMES = {
+    "keyring.backends.Windows": "Windows Credential Manager",
+    "keyring.backends.macOS": "the macOS Keychain",
+    "keyring.backends.SecretService": "the desktop's password store",
+    "keyring.backends.libsecret": "the desktop's password store",
+    "keyring.backends.kwallet": "KWallet",
+}
 
 # scrypt cost of new key files: OWASP's N=2^17, r=8, p=1 (about 0.45 s and 128 MiB on a
 # modest PC, once per start). Each file records its own cost, so files made with the earlier
@@ -75,17 +87,18 @@ def refusal_reason(backend: KeyringBackend) -> str | None:
     """Why this app will not keep secrets in `backend`, or None when it is acceptable."""
     module = type(backend).__module__
     name = type(backend).__name__
+    # Said to the owner, who may not know what a keyring is: name the thing and its effect.
     if module == "keyring.backends.fail":
-        return "No OS keyring is available on this computer."
+        return NO_PASSWORD_STORE
     if module == "keyring.backends.null":
-        return "The OS keyring is switched off (null backend): a key kept there would be lost."
+        return "This PC's password store is switched off, so a key kept there would be lost."
     if module.startswith("keyrings.alt") or "plaintext" in name.lower():
         return (
-            f"The keyring backend {name} keeps secrets in an ordinary file, "
-            "which this app does not trust with its keys."
+            "This PC's password store keeps passwords in an ordinary file, which this app does "
+            "not trust with its keys."
         )
     if isinstance(backend, ChainerBackend):
-        return None if _trusted(_chained(backend)) else "No usable OS keyring was found."
+        return None if _trusted(_chained(backend)) else NO_PASSWORD_STORE
     return None
 
 
@@ -98,7 +111,7 @@ def choose_backend(backend: KeyringBackend) -> KeyringBackend:
     if isinstance(backend, ChainerBackend):
         trusted = _trusted(_chained(backend))
         if not trusted:
-            raise KeyringUnavailable("No usable OS keyring was found.")
+            raise KeyringUnavailable(NO_PASSWORD_STORE)
         return trusted[0]
     reason = refusal_reason(backend)
     if reason is not None:
@@ -129,15 +142,19 @@ class KeyringStore:
 
     @property
     def description(self) -> str:
-        """The backend's own name."""
-        return f"the OS keyring ({type(self._backend).__name__})"
+        """The password store in words an owner knows ("Windows Credential Manager")."""
+        module = type(self._backend).__module__
+        return _FRIENDLY_NAMES.get(module, "this PC's password store")
 
     def get(self, name: str) -> str | None:
         """The secret, or None."""
         try:
             return self._backend.get_password(self._service, name)
         except KeyringError as error:
-            raise KeystoreError(f"The OS keyring could not be read: {_plain(error)}") from None
+            raise KeystoreError(
+                f"{_capital(self.description)} could not be read ({_plain(error)}). Unlock it "
+                "or restart the PC, then start the app again."
+            ) from None
 
     def set(self, name: str, value: str) -> None:
         """Store the secret, then read it back before anyone relies on it."""
@@ -145,10 +162,14 @@ class KeyringStore:
             self._backend.set_password(self._service, name, value)
             kept = self._backend.get_password(self._service, name)
         except KeyringError as error:
-            raise KeystoreError(f"The OS keyring refused the key: {_plain(error)}") from None
+            raise KeystoreError(
+                f"{_capital(self.description)} refused the key ({_plain(error)}). Unlock it "
+                "or restart the PC, then try again."
+            ) from None
         if kept != value:
             raise KeystoreError(
-                "The OS keyring did not keep the key (reading it back gave something else)."
+                f"{_capital(self.description)} did not keep the key (reading it back gave "
+                "something else). Restart the PC and try again."
             )
 
     def delete(self, name: str) -> None:
@@ -159,8 +180,12 @@ class KeyringStore:
             pass
         except KeyringError as error:
             raise KeystoreError(
-                f"The OS keyring could not forget the key: {_plain(error)}"
+                f"{_capital(self.description)} could not forget the key ({_plain(error)})."
             ) from None
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _plain(error: Exception) -> str:
@@ -290,11 +315,36 @@ class PassphraseStore:
 
     def flush(self) -> None:
         """Write every secret, encrypted, to the file."""
-        token = self._fernet.encrypt(json.dumps(self._secrets).encode()).decode()
+        self._write(self._fernet, self._salt, self._scrypt_n)
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-encrypt the file under `new` once `old` is proven to open it.
+
+        The new file replaces the old one in a single rename, so a crash at any moment leaves
+        either the old file (the old passphrase still opens it) or the new one, never half.
+        """
+        if len(new) < MIN_PASSPHRASE_LENGTH:
+            raise KeystoreError(
+                f"Choose a new passphrase of at least {MIN_PASSPHRASE_LENGTH} characters."
+            )
+        try:
+            PassphraseKeyFile(self._path).unlock(old)
+        except WrongPassphrase:
+            raise WrongPassphrase(
+                "That is not the current passphrase; nothing was changed."
+            ) from None
+        salt = os.urandom(16)
+        fernet = Fernet(_derive(new, salt, _SCRYPT_N))
+        self._write(fernet, salt, _SCRYPT_N)
+        # Only now: if the write failed, this store still writes with the old passphrase.
+        self._fernet, self._salt, self._scrypt_n = fernet, salt, _SCRYPT_N
+
+    def _write(self, fernet: Fernet, salt: bytes, scrypt_n: int) -> None:
+        token = fernet.encrypt(json.dumps(self._secrets).encode()).decode()
         header = {
             "format": _KEY_FILE_FORMAT,
-            "kdf": {"name": "scrypt", "n": self._scrypt_n, "r": _SCRYPT_R, "p": _SCRYPT_P},
-            "salt": base64.b64encode(self._salt).decode(),
+            "kdf": {"name": "scrypt", "n": scrypt_n, "r": _SCRYPT_R, "p": _SCRYPT_P},
+            "salt": base64.b64encode(salt).decode(),
             "secrets": token,
         }
         write_atomic(self._path, json.dumps(header, indent=2).encode())

@@ -65,11 +65,11 @@ def memory_keyring() -> MemoryKeyring:
 @pytest.mark.parametrize(
     ("backend", "words"),
     [
-        (fail.Keyring(), "No OS keyring"),
+        (fail.Keyring(), "no password store"),
         (null.Keyring(), "switched off"),
         (PlaintextKeyring(), "ordinary file"),
-        (FixedChainer([fail.Keyring(), null.Keyring(), PlaintextKeyring()]), "No usable"),
-        (FixedChainer([]), "No usable"),
+        (FixedChainer([fail.Keyring(), null.Keyring(), PlaintextKeyring()]), "no password store"),
+        (FixedChainer([]), "no password store"),
     ],
     ids=["fail", "null", "plaintext-file", "chainer-of-refused", "empty-chainer"],
 )
@@ -83,7 +83,7 @@ def test_system_keyring_with_fail_backend_is_refused() -> None:
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     try:
-        with pytest.raises(KeyringUnavailable, match="No OS keyring"):
+        with pytest.raises(KeyringUnavailable, match="no password store"):
             KeyringStore.from_system(SERVICE)
     finally:
         keyring.set_keyring(previous)
@@ -197,3 +197,44 @@ def test_memory_store() -> None:
     assert store.get(VAULT_KEY) == "x"
     store.delete(VAULT_KEY)
     assert store.get(VAULT_KEY) is None
+
+
+def test_change_passphrase_needs_the_old_one_and_re_encrypts(tmp_path) -> None:
+    path = tmp_path / "keys.locked"
+    store = PassphraseKeyFile(path).create("correct horse battery")
+    store.set(VAULT_KEY, "vault-secret")
+    with pytest.raises(WrongPassphrase, match="not the current passphrase"):
+        store.change_passphrase("wrong horse battery", "a brand new phrase")
+    with pytest.raises(KeystoreError, match="at least 8 characters"):
+        store.change_passphrase("correct horse battery", "short")
+    assert PassphraseKeyFile(path).unlock("correct horse battery").get(VAULT_KEY) == "vault-secret"
+
+    store.change_passphrase("correct horse battery", "a brand new phrase")
+    with pytest.raises(WrongPassphrase):
+        PassphraseKeyFile(path).unlock("correct horse battery")
+    assert PassphraseKeyFile(path).unlock("a brand new phrase").get(VAULT_KEY) == "vault-secret"
+    store.set("relay-token", "t")  # the running app keeps writing with the new passphrase
+    assert PassphraseKeyFile(path).unlock("a brand new phrase").get("relay-token") == "t"
+    assert not [p for p in tmp_path.iterdir() if p.name != "keys.locked"]  # no temp left
+
+
+def test_a_crash_while_changing_the_passphrase_leaves_the_old_file_usable(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "keys.locked"
+    store = PassphraseKeyFile(path).create("correct horse battery")
+    store.set(VAULT_KEY, "vault-secret")
+    before = path.read_bytes()
+
+    def power_cut(_src: object, _dst: object) -> None:
+        raise OSError(5, "Input/output error")  # the new file is written, the rename never is
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "replace", power_cut)
+        with pytest.raises(OSError):
+            store.change_passphrase("correct horse battery", "a brand new phrase")
+    assert path.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name != "keys.locked"]
+    assert PassphraseKeyFile(path).unlock("correct horse battery").get(VAULT_KEY) == "vault-secret"
+    store.set("relay-token", "t")  # the store did not switch to a key that was never written
+    assert PassphraseKeyFile(path).unlock("correct horse battery").get("relay-token") == "t"
