@@ -26,7 +26,7 @@ from bucket_desktop.services.atomic_file import write_atomic
 VAULT_KEY = "vault-key"
 RELAY_TOKEN = "relay-token"  # noqa: S105 (the entry name, not a token)
 MIN_PASSPHRASE_LENGTH = 8
-NO_PASSWORD_STORE = (
+NO_STORE_SENTENCE = (
     "This PC has no password store the app can use (such as Windows Credential Manager or the "
     "macOS Keychain)."
 )
@@ -89,7 +89,7 @@ def refusal_reason(backend: KeyringBackend) -> str | None:
     name = type(backend).__name__
     # Said to the owner, who may not know what a keyring is: name the thing and its effect.
     if module == "keyring.backends.fail":
-        return NO_PASSWORD_STORE
+        return NO_STORE_SENTENCE
     if module == "keyring.backends.null":
         return "This PC's password store is switched off, so a key kept there would be lost."
     if module.startswith("keyrings.alt") or "plaintext" in name.lower():
@@ -98,7 +98,7 @@ def refusal_reason(backend: KeyringBackend) -> str | None:
             "not trust with its keys."
         )
     if isinstance(backend, ChainerBackend):
-        return None if _trusted(_chained(backend)) else NO_PASSWORD_STORE
+        return None if _trusted(_chained(backend)) else NO_STORE_SENTENCE
     return None
 
 
@@ -111,7 +111,7 @@ def choose_backend(backend: KeyringBackend) -> KeyringBackend:
     if isinstance(backend, ChainerBackend):
         trusted = _trusted(_chained(backend))
         if not trusted:
-            raise KeyringUnavailable(NO_PASSWORD_STORE)
+            raise KeyringUnavailable(NO_STORE_SENTENCE)
         return trusted[0]
     reason = refusal_reason(backend)
     if reason is not None:

@@ -12,6 +12,10 @@ from bucket_desktop.services.atomic_file import write_atomic
 from bucket_desktop.services.credentials import CredentialsError, DarajaCredentials
 
 _FORMAT = 1
+# What the owner can do about a file that cannot be opened: Save sets the old one aside.
+_TYPE_AGAIN = (
+    "Type the credentials again and press Save: the old file is kept beside it, not deleted."
+)
 
 
 class VaultError(Exception):
@@ -43,17 +47,17 @@ class Vault:
             return None
         if key is None:
             raise VaultLocked(
-                "Saved credentials were found, but the key that opens them is missing from "
-                f"this PC's keyring. The file {self.path} was left untouched."
+                "Saved credentials were found, but the key that opens them is missing on this "
+                f"PC. The file {self.path} was left untouched. {_TYPE_AGAIN}"
             )
         token = self._read_token()
         try:
             plaintext = _fernet(key).decrypt(token)
         except InvalidToken:
             raise VaultLocked(
-                "The saved credentials cannot be opened with the key in this PC's keyring "
-                f"(it was replaced or belongs to another PC). The file {self.path} was left "
-                "untouched."
+                "The saved credentials cannot be opened with the key kept on this PC (it was "
+                f"replaced, or the file comes from another PC). The file {self.path} was left "
+                f"untouched. {_TYPE_AGAIN}"
             ) from None
         try:
             return DarajaCredentials.from_json(plaintext)
@@ -100,5 +104,6 @@ def _fernet(key: str) -> Fernet:
         return Fernet(key.encode("ascii"))
     except (ValueError, UnicodeEncodeError):
         raise VaultLocked(
-            "The key in this PC's keyring is not a valid vault key; nothing was changed."
+            f"The key kept on this PC for the saved credentials is damaged; nothing was changed. "
+            f"{_TYPE_AGAIN}"
         ) from None

@@ -242,6 +242,7 @@ def _build_settings_page(
         secrets=secrets,
         daraja=DarajaClient.from_environment(http, environ),
         relay_panel=relay_panel,
+        confirm=confirm,
     )
 
 

@@ -32,6 +32,7 @@ from bucket_desktop.ui.relay_texts import (
     verification_text,
 )
 from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.setup_guards.real_money import sandbox_values_confirmed
 from bucket_desktop.ui.widgets import StatusKind, busy
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,8 @@ class RelayPanel:
                 )
             return
         status = self.view.relay_status
+        if not sandbox_values_confirmed(credentials, self._confirm, "Push", status):
+            return
         status.show_status("Fetching the relay key…", StatusKind.WORKING)
         with busy(self.view.push_button, self.view.verify_button):
             try:

@@ -37,12 +37,14 @@ from bucket_desktop.services.keystore import (
     PassphraseKeyFile,
     SecretStore,
 )
+from bucket_desktop.services.owner_setup.fresh_start import set_aside_locked_files
 from bucket_desktop.services.relay_errors import RelayError, RelayUnavailable
 from bucket_desktop.ui.connect_dialog import ConnectChoice, ConnectDialog
 from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
 from bucket_desktop.ui.demo_help import DEMO_INTRO, demo_phones
 from bucket_desktop.ui.desktop import SETTINGS_PAGE, Desktop, build_desktop
 from bucket_desktop.ui.main_window_view import MainWindowView
+from bucket_desktop.ui.passphrase.texts import started_over_note
 from bucket_desktop.ui.passphrase_dialog import PassphraseDialog
 from bucket_desktop.ui.widgets import StatusKind
 
@@ -72,13 +74,30 @@ def demo_paths(parent: Path | None = None) -> AppPaths:
 
 
 async def open_secret_store(paths: AppPaths) -> SecretStore | None:
-    """The OS keyring, or the passphrase key file where there is none; None if the person quits."""
+    """The OS keyring, or the passphrase key file where there is none; None if the person quits.
+
+    A person who forgot the passphrase may start over: the locked files go into a dated folder
+    and the dialog comes back asking for a new passphrase (then the relay sign-in is asked for
+    as at a first start, its token having been in the old file).
+    """
     try:
         return await asyncio.to_thread(KeyringStore.from_system, paths.keyring_service)
     except KeyringUnavailable as error:
         reason = str(error)
     log.warning("OS keyring refused (%s); using the passphrase key file.", reason)
-    return await PassphraseDialog(PassphraseKeyFile(paths.key_file), reason).ask()
+    note = ""
+    while True:
+        dialog = PassphraseDialog(
+            PassphraseKeyFile(paths.key_file),
+            reason,
+            start_over=lambda: set_aside_locked_files(paths),
+            note=note,
+        )
+        store = await dialog.ask()
+        if dialog.started_over is None:
+            return store
+        log.warning("Passphrase forgotten: locked files moved to %s.", dialog.started_over.folder)
+        note = started_over_note(dialog.started_over.folder)
 
 
 class DesktopSession:

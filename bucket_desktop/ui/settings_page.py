@@ -13,12 +13,20 @@ from qasync import asyncSlot
 from bucket_desktop.services.credentials import DarajaCredentials
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.daraja_errors import DarajaError
-from bucket_desktop.services.keystore import VAULT_KEY, KeystoreError, SecretStore
+from bucket_desktop.services.keystore import (
+    VAULT_KEY,
+    KeystoreError,
+    PassphraseStore,
+    SecretStore,
+)
 from bucket_desktop.services.vault import Vault, VaultError, VaultLocked, new_vault_key
 from bucket_desktop.ui.credentials_form import TEXT_FIELDS, CredentialsForm
 from bucket_desktop.ui.main_window import RelaySession
-from bucket_desktop.ui.relay_panel import RelayPanel
+from bucket_desktop.ui.passphrase.change import ChangePassphraseDialog
+from bucket_desktop.ui.passphrase.change_view import ChangePassphraseView
+from bucket_desktop.ui.relay_panel import Confirm, RelayPanel, ask_with_message_box
 from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.setup_guards.real_money import EnvironmentGuard, sandbox_values_confirmed
 from bucket_desktop.ui.widgets import StatusKind, busy
 
 log = logging.getLogger(__name__)
@@ -36,6 +44,7 @@ class SettingsPage:
         secrets: SecretStore,
         daraja: DarajaClient,
         relay_panel: RelayPanel,
+        confirm: Confirm = ask_with_message_box,
     ) -> None:
         self.view = view
         self.form = form
@@ -43,6 +52,7 @@ class SettingsPage:
         self._vault = vault
         self._secrets = secrets
         self._daraja = daraja
+        self._confirm = confirm
         # Set when the saved file cannot be opened: the next save moves it aside first.
         self._vault_unreadable = False
         # The last Test or Save result speaks of the values it saw: any edit makes it stale.
@@ -50,8 +60,15 @@ class SettingsPage:
             form.field_edit(name).textEdited.connect(self._values_changed)
         for combo in (view.environment, view.account_type):
             combo.activated.connect(self._values_changed)
+        # After the stale-result clearing above: its sentence about the switch must stay.
+        self.environment_guard = EnvironmentGuard(
+            view.environment, confirm, view.local_status, form.peek
+        )
         view.test_button.clicked.connect(self.test_credentials)
         view.save_button.clicked.connect(self.save_credentials)
+        view.change_passphrase_button.setVisible(isinstance(secrets, PassphraseStore))
+        view.change_passphrase_button.clicked.connect(self.change_passphrase)
+        self.passphrase_dialog: ChangePassphraseDialog | None = None  # while open
 
     def _values_changed(self) -> None:
         if self.view.local_status.kind is not StatusKind.WORKING:
@@ -111,6 +128,20 @@ class SettingsPage:
         )
 
     @asyncSlot()
+    async def change_passphrase(self) -> None:
+        """Ask for the current passphrase and a new one; re-encrypt the key file."""
+        if not isinstance(self._secrets, PassphraseStore):
+            return
+        dialog = ChangePassphraseDialog(ChangePassphraseView(self.view), self._secrets)
+        self.passphrase_dialog = dialog
+        changed = await dialog.ask()
+        self.passphrase_dialog = None
+        if changed:
+            self.view.local_status.show_status(
+                "The passphrase was changed: use the new one from the next start.", StatusKind.OK
+            )
+
+    @asyncSlot()
     async def save_credentials(self) -> None:
         """Encrypt the credentials with the vault key and write them to the data folder."""
         credentials = self.form.read()
@@ -118,6 +149,8 @@ class SettingsPage:
             self.view.local_status.show_status(
                 "Fix the fields marked in red first.", StatusKind.ERROR
             )
+            return
+        if not sandbox_values_confirmed(credentials, self._confirm, "Save", self.view.local_status):
             return
         self.view.local_status.show_status("Saving…", StatusKind.WORKING)
         with busy(self.view.test_button, self.view.save_button):

@@ -55,6 +55,10 @@ class SettingsPageView(QWidget):
         self.till_number_label = QLabel("Till number")
         self.field_errors = {name: _error_label() for name in FIELD_NAMES}
 
+        # Shown only where the keys live in the passphrase file (no OS keyring on this PC).
+        self.change_passphrase_button = QPushButton("Change passphrase…")
+        self.change_passphrase_button.setObjectName("flatButton")
+        self.change_passphrase_button.hide()
         self.test_button = QPushButton("Test")
         self.save_button = QPushButton("Save")
         self.save_button.setObjectName("primaryButton")
@@ -165,6 +169,7 @@ class SettingsPageView(QWidget):
             grid.addWidget(widget, index * 2, 1)
             grid.addWidget(self.field_errors[name], index * 2 + 1, 1)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.change_passphrase_button)
         buttons.addStretch(1)
         buttons.addWidget(self.test_button)
         buttons.addWidget(self.save_button)

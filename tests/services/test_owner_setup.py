@@ -101,8 +101,10 @@ def _summary(**changes: object) -> CredentialsSummary:
             ),
             list(Step),
         ),
-        (SetupFacts("https://r.example", True, None, True, "The relay is down."), [
-            Step.RELAY, Step.SAVED, Step.PLANS]),  # fmt: skip
+        (
+            SetupFacts("https://r.example", True, None, True, "The relay is down."),
+            [Step.RELAY, Step.SAVED, Step.PLANS],
+        ),
     ],
     ids=["signed-in", "saved", "pushed", "all-done", "relay-down"],
 )

@@ -139,6 +139,6 @@ def test_without_a_keyring_the_passphrase_dialog_is_asked(
     qtbot.waitUntil(dialog_open, timeout=10_000)
     dialog = next(w for w in dialogs if w.windowTitle() == "Create a passphrase")
     texts = [label.text() for label in dialog.findChildren(QLabel)]
-    assert any(text.startswith("No OS keyring is available") for text in texts)
+    assert any(text.startswith("This PC has no password store") for text in texts)
     dialog.reject()
     assert run(answer) is None
