@@ -1,5 +1,9 @@
 """The owner's setup test: Daraja accepts the credentials, the callback URL suits Daraja, and
-BASE_URL really leads back to this relay (proved with a one-time nonce on /healthz)."""
+BASE_URL really leads back to this relay (proved with a one-time nonce on /healthz).
+
+The owner reads these sentences in the app: they say what is wrong in the owner's words and
+what to ask the relay's operator, never the name of a setting only the operator can change.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,9 @@ from server_stub.store.protocol import Store
 from server_stub.vault import CredentialVault
 
 NONCE_LIFETIME_S = 60.0
+ASK_FOR_PUBLIC_ADDRESS = (
+    "Ask your relay operator to give the relay a public HTTPS address that leads to it."
+)
 SetupStatus = Literal["passed", "warning", "failed"]
 SELF_CHECK_TIMEOUT_S = 5.0
 
@@ -111,7 +118,7 @@ class SetupTester:
         url = self._vault.callback_base(provider_id)
         problems = lint_callback_url(url, production=environment is Environment.PRODUCTION)
         if problems:
-            return Check("callback_url", False, " ".join(problems))
+            return Check("callback_url", False, " ".join([*problems, ASK_FOR_PUBLIC_ADDRESS]))
         return Check("callback_url", True, f"The callback address {url} suits Daraja.")
 
     async def _reachability_check(self) -> Check:
@@ -125,12 +132,12 @@ class SetupTester:
         except (httpx.HTTPError, ValueError, AttributeError):
             reached = False
         if reached:
-            return Check("base_url", True, f"BASE_URL {base} leads back to this relay.")
+            return Check("base_url", True, f"The relay's public address {base} leads back to it.")
         return Check(
             "base_url",
             False,
-            f"BASE_URL {base} does not lead back to this relay: set BASE_URL to the public "
-            "HTTPS address that forwards to it.",
+            f"Payment results sent to the relay's public address {base} would not reach it. "
+            + ASK_FOR_PUBLIC_ADDRESS,
         )
 
 
@@ -147,9 +154,11 @@ def _report(checks: tuple[Check, ...], tested_at: float) -> SetupReport:
     if not credentials_ok:
         status, message = "failed", checks[0].message
     elif failed:
+        # The checks carry the details: saying them here too would repeat each one.
         status = "warning"
-        message = "The consumer key and secret work, but: " + " ".join(
-            check.message for check in failed
+        message = (
+            "The consumer key and secret work, but Safaricom cannot send payment results back "
+            "to this relay yet (see the checks)."
         )
     else:
         status = "passed"

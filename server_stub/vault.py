@@ -77,8 +77,8 @@ class CredentialVault:
         stored = provider.credentials
         if stored is None:
             raise RelayError(
-                "No M-PESA credentials are set for this provider yet: the owner must push them "
-                "from the desktop app (or an operator run set-credentials).",
+                "No M-PESA credentials are on the relay yet: the owner sends them from the "
+                "app's Payment settings page with Push to relay.",
                 code="credentials_missing",
                 status=409,
             )

@@ -221,8 +221,8 @@ def _from_fault(status: int, fault: dict[str, Any], *, token_call: bool) -> Dara
         return _auth_error(status, text or None)
     if "proxy" in lowered or status == 404:
         return DarajaUnexpectedResponse(
-            "The Daraja address in use does not offer this service: check DARAJA_BASE_URL "
-            "or the environment (sandbox or production).",
+            "Safaricom does not offer this service at the address in use: check that the "
+            "environment (Sandbox or Production) is the one of your Daraja app.",
             **common,
         )
     if status >= 500:

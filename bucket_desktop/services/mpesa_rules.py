@@ -156,11 +156,11 @@ def lint_callback_url(url: str, *, production: bool) -> list[str]:
     if parts.scheme not in ("http", "https") or not host:
         return [f"{url} is not a web address (it must start with https://)."]
     if parts.scheme == "http" and (production or not local):
-        problems.append(f"Safaricom calls back over HTTPS only: use https:// instead of {url}.")
+        problems.append(f"Safaricom calls back over HTTPS only, and {url} is plain http.")
     if local:
         problems.append(
-            f"Safaricom cannot reach {parts.scheme}://{parts.netloc}: set BASE_URL to your public "
-            "HTTPS address."
+            f"Safaricom cannot reach {parts.scheme}://{parts.netloc}: it is an address on one "
+            "computer or network only, not on the internet."
         )
     if parts.query or parts.fragment:
         problems.append("The callback URL must not have a query string (?...) or fragment (#...).")

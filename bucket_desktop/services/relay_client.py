@@ -122,6 +122,17 @@ class RelayClient:
             summary = await self.credentials()
         except RelayForbidden:
             return Identity(role="attendant", provider_name=None, provider_id=None)
+        except RelayRequestError as error:
+            if error.http_status != 404:
+                raise
+            # A relay behind a path the person added ("https://host/payments"): say so.
+            raise RelayUnexpectedResponse(
+                f"No Payment Bucket relay answers at {self.base_url}: check the address with "
+                "your relay operator (it usually ends with the host name, like "
+                "https://relay.example.com).",
+                code="not_a_relay",
+                http_status=404,
+            ) from None
         return Identity(
             role="owner", provider_name=summary.provider_name, provider_id=summary.provider_id
         )
@@ -316,7 +327,8 @@ def _decode(response: httpx.Response, base_url: str) -> dict[str, Any]:
     if response.is_success:
         if data is None:
             raise RelayUnexpectedResponse(
-                f"The server at {base_url} answered, but not like a Payment Bucket relay.",
+                f"{base_url} answered, but not like a Payment Bucket relay: check the address "
+                "(your relay operator has it).",
                 code="bad_response",
                 http_status=response.status_code,
             )
@@ -351,12 +363,15 @@ def _error_for(status: int, data: dict[str, Any] | None, base_url: str) -> Relay
         return RelayForbidden(text or "This token is not allowed to do that.", **kwargs)
     if status >= 500:
         return RelayUnavailable(
-            text or f"The relay at {base_url} had a problem (HTTP {status}); try again shortly.",
+            text
+            or f"The relay at {base_url} had a problem on its side; try again shortly. If it "
+            "keeps happening, tell your relay operator.",
             **kwargs,
         )
     if text is None:  # not the relay's error envelope: another server answered
         return RelayUnexpectedResponse(
-            f"The server at {base_url} answered HTTP {status}, not like a Payment Bucket relay.",
+            f"{base_url} answered, but not like a Payment Bucket relay: check the address "
+            "(your relay operator has it).",
             **kwargs,
         )
     return RelayRequestError(text, **kwargs)

@@ -59,7 +59,7 @@ class ConnectDialog:
         token = self.view.token.text().strip()
         if not token:
             self.view.status.show_status(
-                "Enter the token from the relay's operator.", StatusKind.ERROR
+                "Enter the token your relay operator gave you.", StatusKind.ERROR
             )
             return
         self.view.status.show_status(f"Connecting to {url}…", StatusKind.WORKING)

@@ -24,6 +24,7 @@ from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.prompt_check_dialog import PromptCheckDialog
 from bucket_desktop.ui.prompt_check_dialog_view import PromptCheckDialogView
 from bucket_desktop.ui.relay_texts import (
+    ASK_FOR_PUBLIC_ADDRESS,
     first_key_question,
     friendly_time,
     prompt_line,
@@ -290,6 +291,8 @@ class RelayPanel:
         problems = lint_callback_url(url, production=production) if url else []
         if problems and self._local_callbacks_ok and not production:
             problems = [p for p in problems if "cannot reach" not in p and "HTTPS" not in p]
+        if problems:
+            problems.append(ASK_FOR_PUBLIC_ADDRESS)
         self.view.callback_warnings.show_status(" ".join(problems), StatusKind.WARNING)
 
     def _show_verification(self, result: VerificationResult, *, proven: bool) -> None:
@@ -299,7 +302,10 @@ class RelayPanel:
                 lines.append(f"–  {LOCAL_CALLBACK_NOTE}")
                 continue
             failed = failed or not check.ok
-            lines.append(f"{'✔' if check.ok else '✘'}  {check.message or check.name}")
+            text = check.message or check.name
+            if not check.ok and check.name == "callback_url" and self.view.callback_warnings.text():
+                text = "The callback address does not suit Safaricom: see the warning above."
+            lines.append(f"{'✔' if check.ok else '✘'}  {text}")
         if result.success:
             lines.append(f"{'✔' if proven else '–'}  {prompt_line(proven)}")
         message = result.message or "The relay finished the test."

@@ -6,6 +6,11 @@ from datetime import datetime
 
 from bucket_desktop.services.relay_models import CredentialsSummary
 
+# The relay's public address is the operator's to set; the owner can only ask for it.
+ASK_FOR_PUBLIC_ADDRESS = (
+    "Ask your relay operator to give the relay a public HTTPS address that leads to it."
+)
+
 
 def first_key_question(relay_url: str, fingerprint: str) -> str:
     """The question at the first Push: compare the key with the one the operator sent."""
