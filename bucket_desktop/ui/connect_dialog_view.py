@@ -19,17 +19,23 @@ from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
 
 
 class ConnectDialogView(QDialog):
-    """Widgets only; `ConnectDialog` wires them."""
+    """Widgets only; `ConnectDialog` wires them. `first_run` is the welcome at a first start;
+    otherwise ("Change relay…") it is a sign-in to another relay or with another token."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, first_run: bool = True) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Connect to your relay")
+        self.setWindowTitle("Connect to your relay" if first_run else "Change relay")
         self.setMinimumWidth(520)
-        heading = QLabel("Welcome to Payment Bucket")
+        heading = QLabel("Welcome to Payment Bucket" if first_run else "Sign in to a relay")
         heading.setObjectName("cardTitle")
         intro = QLabel(
-            "Enter the address of your payment relay and the token its operator gave you. "
-            "No relay yet? Try the demo: it runs everything on this PC with a pretend M-PESA."
+            "Enter the address of your payment relay and the token your relay operator gave "
+            "you. No relay yet? Try the demo: it runs everything on this PC with a pretend "
+            "M-PESA."
+            if first_run
+            else "Enter the relay's address and a token for it (from your relay operator, or "
+            "from the owner for an attendant desk). This desk stays signed in as it is until "
+            "the new token is accepted."
         )
         intro.setWordWrap(True)
         intro.setObjectName("hint")

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
+from PySide6.QtWidgets import QWidget
 
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.keystore import RELAY_TOKEN, KeystoreError, SecretStore
 from bucket_desktop.services.mikrotik.router_settings import RouterSettingsFile
+from bucket_desktop.services.owner_setup.checklist import Step
 from bucket_desktop.services.payment_feed import FeedState
 from bucket_desktop.services.payment_rows import PaymentRow, format_phone
 from bucket_desktop.services.plans import PlansError, PlanStore, default_plans
@@ -40,6 +42,8 @@ from bucket_desktop.ui.router.router_page import RouterPage
 from bucket_desktop.ui.router.router_page_view import RouterPageView
 from bucket_desktop.ui.settings_page import SettingsPage
 from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.setup_checklist.checklist_page import SetupChecklist
+from bucket_desktop.ui.setup_checklist.checklist_view import SetupChecklistView
 from bucket_desktop.ui.webhooks.page import WebhooksPage
 from bucket_desktop.ui.webhooks.page_view import WebhooksPageView
 from bucket_desktop.ui.widgets import StatusKind, scrollable
@@ -54,6 +58,7 @@ DESKS_PAGE = "desks"
 PLATFORM_PAGE = "platform"
 WEBHOOKS_PAGE = "webhooks"
 ROUTER_PAGE = "router"
+CHECKLIST_PAGE = "getting-started"
 SIGNED_OUT_BY_RELAY = (
     "This desk was signed out: {reason} The payments kept on this PC stay hidden until it "
     "signs in again with “Change relay…” and a token from the owner."
@@ -75,6 +80,7 @@ class Desktop:
     platform: PlatformPage
     webhooks: WebhooksPage
     router: RouterPage
+    checklist: SetupChecklist
 
     async def sign_in(self, relay_url: str, token: str, *, remember: bool = True) -> Identity:
         """Check the token with the relay and use it; RelayError when the relay refuses."""
@@ -101,6 +107,7 @@ class Desktop:
 
     async def close(self) -> None:
         """Stop the pages' background work (the live feed, timers); the window is closing."""
+        await self.checklist.close()
         await self.desks.close()
         await self.platform.close()
         await self.webhooks.close()
@@ -130,6 +137,17 @@ def build_desktop(
     settings_page = _build_settings_page(
         paths, http, secrets, settings, settings_file, environ, confirm, demo
     )
+    counter = _build_counter_pages(window, paths, demo=demo, with_tray=with_tray)
+    checklist = _build_checklist(window, paths, settings_page, counter, demo=demo)
+    window.add_page(
+        Page(
+            CHECKLIST_PAGE,
+            "Getting started",
+            scrollable(checklist.view),
+            owner_only=True,
+            on_session=checklist.set_session,
+        )
+    )
     window.add_page(
         Page(
             key=SETTINGS_PAGE,
@@ -139,7 +157,6 @@ def build_desktop(
             on_session=settings_page.set_session,
         )
     )
-    counter = _build_counter_pages(window, paths, demo=demo, with_tray=with_tray)
     # Every page scrolls when the window is smaller than the page needs (a 1024x600 netbook).
     charge = scrollable(counter.charge_view)
     window.add_page(Page(CHARGE_PAGE, "Charge customer", charge, on_session=counter.on_session))
@@ -191,7 +208,55 @@ def build_desktop(
         platform,
         webhooks,
         router,
+        checklist,
     )
+
+
+def _build_checklist(
+    window: MainWindow,
+    paths: AppPaths,
+    settings_page: SettingsPage,
+    counter: CounterPages,
+    *,
+    demo: bool,
+) -> SetupChecklist:
+    def open_settings(focus: QWidget) -> None:
+        window.show_page(SETTINGS_PAGE)
+        focus.setFocus()
+
+    def test_prompt() -> None:
+        window.show_page(SETTINGS_PAGE)
+        settings_page.relay_panel.send_test_prompt()
+
+    def edit_plans() -> None:
+        window.show_page(CHARGE_PAGE)
+        counter.charge.edit_plans()
+
+    view = settings_page.view
+    checklist = SetupChecklist(
+        SetupChecklistView(),
+        credentials_saved=Vault(paths.vault_file).exists,
+        plans_saved=PlanStore(paths.data_dir).path.exists,
+        actions={
+            Step.RELAY: window.change_relay_requested.emit,
+            Step.SAVED: lambda: open_settings(view.consumer_key),
+            Step.PUSHED: lambda: open_settings(view.push_button),
+            Step.PROMPT: test_prompt,
+            Step.PLANS: edit_plans,
+        },
+    )
+
+    def checked(complete: bool) -> None:
+        # An owner who has not finished lands here rather than on Charge customer (the page
+        # shown before sign-in); a page the owner chose stays. The demo opens its settings.
+        if not complete and not demo and window.current_key() == CHARGE_PAGE:
+            window.show_page(CHECKLIST_PAGE)
+
+    checklist.on_checked = checked
+    window.view.pages.currentChanged.connect(
+        lambda _index: checklist.check_soon() if window.current_key() == CHECKLIST_PAGE else None
+    )
+    return checklist
 
 
 def _sign_out_if_refused(window: MainWindow, state: str, message: str) -> None:

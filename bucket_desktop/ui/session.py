@@ -254,7 +254,7 @@ class DesktopSession:
         if self.demo:
             await self._switch_demo_role(desktop)
             return
-        dialog = ConnectDialog(ConnectDialogView(desktop.window.view), self.http)
+        dialog = ConnectDialog(ConnectDialogView(desktop.window.view, first_run=False), self.http)
         dialog.view.demo_button.hide()
         dialog.view.cancel_button.setText("Cancel")
         dialog.prefill(desktop.settings.relay_url)

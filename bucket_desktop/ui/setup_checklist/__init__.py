@@ -1,0 +1,1 @@
+"""The owner's first-run checklist page (issue 13, item 9)."""

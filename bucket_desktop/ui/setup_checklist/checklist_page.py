@@ -1,0 +1,114 @@
+"""Getting started controller: gathers what is done (this PC, the relay) and leads to the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from bucket_desktop.services.owner_setup.checklist import (
+    SetupFacts,
+    Step,
+    checklist,
+    is_complete,
+)
+from bucket_desktop.services.relay_errors import RelayError
+from bucket_desktop.services.relay_models import CredentialsSummary
+from bucket_desktop.ui.main_window import RelaySession
+from bucket_desktop.ui.setup_checklist.checklist_view import SetupChecklistView
+from bucket_desktop.ui.widgets import StatusKind
+
+log = logging.getLogger(__name__)
+
+
+class SetupChecklist:
+    """Shows the five steps; `on_checked(complete)` hears the first result after each sign-in."""
+
+    def __init__(
+        self,
+        view: SetupChecklistView,
+        *,
+        credentials_saved: Callable[[], bool],
+        plans_saved: Callable[[], bool],
+        actions: dict[Step, Callable[[], object]],
+    ) -> None:
+        self.view = view
+        self._credentials_saved = credentials_saved
+        self._plans_saved = plans_saved
+        self._session: RelaySession | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.complete: bool | None = None  # None until the relay has been asked
+        self.on_checked: Callable[[bool], None] | None = None
+        self._announce = False
+        for step, row in view.rows.items():
+            action = actions.get(step)
+            if action is not None:
+                row.button.clicked.connect(lambda _checked=False, act=action: act())
+        view.refresh_button.clicked.connect(self.check_soon)
+
+    def set_session(self, session: RelaySession | None) -> None:
+        """A sign-in (or out): check everything again and tell `on_checked` the result."""
+        self._session = session
+        self.complete = None
+        if session is not None:
+            self._announce = True
+            self.check_soon()
+
+    def check_soon(self) -> None:
+        """Check again in the background (the page was opened, or Check again pressed)."""
+        if self._session is None:
+            return
+        task = asyncio.ensure_future(self.check())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def check(self) -> bool:
+        """Gather the facts, show the lines; True when every step is done."""
+        session = self._session
+        if session is None:
+            return False
+        self.view.summary.show_status("Checking…", StatusKind.WORKING)
+        summary: CredentialsSummary | None = None
+        problem = ""
+        try:
+            summary = await session.client.credentials()
+        except RelayError as error:
+            problem = str(error)
+        if session is not self._session:
+            return False  # signed out or in elsewhere meanwhile
+        lines = checklist(
+            SetupFacts(
+                relay_url=session.client.base_url,
+                credentials_saved=await asyncio.to_thread(self._credentials_saved),
+                summary=summary,
+                plans_saved=await asyncio.to_thread(self._plans_saved),
+                relay_problem=problem,
+            )
+        )
+        self.view.show_lines(lines)
+        self.complete = is_complete(lines)
+        self._show_summary(self.complete, problem)
+        if self._announce and summary is not None:
+            self._announce = False
+            if self.on_checked is not None:
+                self.on_checked(self.complete)
+        return self.complete
+
+    async def close(self) -> None:
+        """Stop a check in flight: the window is closing."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _show_summary(self, complete: bool, problem: str) -> None:
+        if problem:
+            self.view.summary.show_status(problem, StatusKind.ERROR)
+        elif complete:
+            self.view.summary.show_status(
+                "Everything is set up: the relay can charge your customers.", StatusKind.OK
+            )
+        else:
+            todo = sum(1 for row in self.view.rows.values() if row.mark.text() != "✔")
+            self.view.summary.show_status(
+                f"{todo} step{'s' if todo != 1 else ''} to go.", StatusKind.NEUTRAL
+            )
