@@ -164,6 +164,11 @@ class RelayClient:
         )
         return InitiatedPush.from_json(data)
 
+    async def relay_version(self) -> str:
+        """The relay's version, as its health route reports it."""
+        data = await self._request("GET", "/healthz", timeout_s=10.0)
+        return _field(data, "version", str)
+
     async def relay_key(self) -> RelayKey:
         """The relay's public key; refuses a fingerprint that does not match the key."""
         data = await self._request("GET", "/payments/bucket/relay-key/")

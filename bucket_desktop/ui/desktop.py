@@ -28,6 +28,7 @@ from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_models import Identity
 from bucket_desktop.services.shared_plans.local_import import LocalPlansImport
 from bucket_desktop.services.vault import Vault
+from bucket_desktop.ui.about.about import AboutBox
 from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
 from bucket_desktop.ui.credentials_form import CredentialsForm
 from bucket_desktop.ui.demo_help import demo_phones
@@ -81,6 +82,7 @@ class Desktop:
     webhooks: WebhooksPage
     router: RouterPage
     checklist: SetupChecklist
+    about: AboutBox
 
     async def sign_in(self, relay_url: str, token: str, *, remember: bool = True) -> Identity:
         """Check the token with the relay and use it; RelayError when the relay refuses."""
@@ -107,6 +109,7 @@ class Desktop:
 
     async def close(self) -> None:
         """Stop the pages' background work (the live feed, timers); the window is closing."""
+        await self.about.close()
         await self.checklist.close()
         await self.desks.close()
         await self.platform.close()
@@ -196,6 +199,10 @@ def build_desktop(
     counter.live.connection_changed.connect(
         lambda state, message: _sign_out_if_refused(window, state, message)
     )
+    about = AboutBox(paths.log_file)
+    window.view.about_button.clicked.connect(
+        lambda: about.show(window.view, window.session.client if window.session else None)
+    )
     return Desktop(
         window,
         settings_page,
@@ -209,6 +216,7 @@ def build_desktop(
         webhooks,
         router,
         checklist,
+        about,
     )
 
 

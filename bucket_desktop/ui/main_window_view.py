@@ -49,6 +49,8 @@ class MainWindowView(QMainWindow):
         self.relay_label.setObjectName("relayAddress")
         self.connection_button = QPushButton("Change relay…")
         self.connection_button.setObjectName("flatButton")
+        self.about_button = QPushButton("About")
+        self.about_button.setObjectName("flatButton")
         self.banner = StatusLabel()
         self.banner.setObjectName("banner")
         self.banner_close = QPushButton("Dismiss")
@@ -107,6 +109,7 @@ class MainWindowView(QMainWindow):
         header.addWidget(self.title_label, 1)
         header.addLayout(who)
         header.addWidget(self.connection_button)
+        header.addWidget(self.about_button)
         return header
 
     def _build_alert(self) -> QHBoxLayout:

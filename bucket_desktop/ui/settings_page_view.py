@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from bucket_desktop.services.credentials import AccountType, Environment
+from bucket_desktop.ui.about.about_view import DARAJA_PORTAL
 from bucket_desktop.ui.widgets import ElidedLabel, ReservedLabel, SecretLineEdit, StatusLabel
 
 DEMO_COLUMNS = 3
@@ -177,7 +178,9 @@ class SettingsPageView(QWidget):
         self.saved_note.setAlignment(Qt.AlignmentFlag.AlignRight)
         return _card(
             "Daraja app",
-            "From your app on the Safaricom developer portal. Kept encrypted on this PC.",
+            "From your app on Safaricom's developer portal, "
+            f'<a href="{DARAJA_PORTAL}">developer.safaricom.co.ke</a> (under My Apps). Kept '
+            "encrypted on this PC.",
             [grid, buttons],
             [self.saved_note, self.local_status],
         )
@@ -246,6 +249,8 @@ def _card(title: str, subtitle: str, layouts: list[object], extra: list[QWidget]
     hint = QLabel(subtitle)
     hint.setObjectName("hint")
     hint.setWordWrap(True)
+    # A link opens in the person's browser; the app itself never calls out.
+    hint.setOpenExternalLinks(True)
     layout = QVBoxLayout(card)
     layout.setContentsMargins(20, 16, 20, 18)
     layout.setSpacing(10)
