@@ -1,13 +1,19 @@
 """Save pictures of the owner's setup checks in demo mode: the relay panel before and after a
-test prompt, the test-prompt dialog, the Desks page and its two dialogs, the first-key question.
+test prompt, the test-prompt dialog, the Desks page and its two dialogs, the first-key question;
+and (`--part owner-setup`) the Getting started checklist, the About box, the passphrase dialogs
+(create, unlock, forgot, change), the real-money questions and the Change relay dialog.
 
 Usage: .venv/bin/python scripts/screenshot_setup_checks.py [--out-dir DIR] [--size 1024x600]
+           [--part all|setup-checks|owner-setup]
+
+docs/owner-setup/ holds `--part owner-setup` at 1024x600 and 1920x1080 (one folder each).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 import tempfile
@@ -20,12 +26,26 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from bucket_desktop.app import main
+from bucket_desktop.demo import demo_credentials
+from bucket_desktop.services.credentials import Environment
+from bucket_desktop.services.keystore import NO_STORE_SENTENCE
+from bucket_desktop.services.owner_setup.sandbox_check import (
+    PRODUCTION_SWITCH_QUESTION,
+    sandbox_values_in_production,
+)
+from bucket_desktop.ui.about.about_view import AboutDialogView
+from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
 from bucket_desktop.ui.desk_dialogs import DeskNameDialog, DeskTokenDialog
 from bucket_desktop.ui.desks_page_view import DesksPageView
 from bucket_desktop.ui.main_window_view import MainWindowView
+from bucket_desktop.ui.passphrase.change_view import ChangePassphraseView
+from bucket_desktop.ui.passphrase.forgot_view import ForgotPassphraseView
+from bucket_desktop.ui.passphrase_dialog import PassphraseDialogView
 from bucket_desktop.ui.prompt_check_dialog_view import PromptCheckDialogView
 from bucket_desktop.ui.relay_texts import first_key_question
 from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.setup_checklist.checklist_view import SetupChecklistView
+from bucket_desktop.ui.setup_guards.real_money import SANDBOX_TITLE, SWITCH_TITLE
 from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
 TIMEOUT_S = 60.0
@@ -116,6 +136,54 @@ async def stage(view: MainWindowView, out_dir: Path, size: tuple[int, int]) -> N
     box.close()
 
 
+async def owner_setup(view: MainWindowView, out_dir: Path, size: tuple[int, int]) -> None:
+    """The first-run checklist, the About box, and the owner's setup dialogs."""
+    view.resize(*size)
+    page = view.findChild(SettingsPageView)
+    assert page is not None
+    await until(lambda: page.demo_card.isVisible(), "the demo to start")
+    view.sidebar.setCurrentRow(_row_of(view, "Getting started"))
+    checklist = view.findChild(SetupChecklistView)
+    assert checklist is not None
+    await until(lambda: "to go" in checklist.summary.text(), "the checklist")
+    save(view, out_dir, "owner-1-getting-started")
+
+    view.about_button.click()
+    await until(lambda: dialog_of(AboutDialogView), "the About box")
+    about = dialog_of(AboutDialogView)
+    assert about is not None
+    await until(lambda: about.relay_version.text()[:1].isdigit(), "the relay's version")
+    save(about, out_dir, "owner-2-about")
+    about.close_button.click()
+
+    folder = Path(tempfile.gettempdir()) / "PaymentBucket"
+    boxes: list[tuple[str, QWidget]] = [
+        ("owner-3-passphrase-create", PassphraseDialogView(True, NO_STORE_SENTENCE)),
+        ("owner-4-passphrase-unlock", PassphraseDialogView(False, NO_STORE_SENTENCE)),
+        ("owner-5-forgot-passphrase", ForgotPassphraseView(folder)),
+        ("owner-6-change-passphrase", ChangePassphraseView()),
+        ("owner-7-switch-to-production", _question(view, SWITCH_TITLE, PRODUCTION_SWITCH_QUESTION)),
+        ("owner-8-sandbox-values", _question(view, SANDBOX_TITLE, _sandbox_warning())),
+        ("owner-9-change-relay", ConnectDialogView(view, first_run=False)),
+    ]
+    for name, box in boxes:
+        box.show()
+        await asyncio.sleep(0.3)
+        save(box, out_dir, name)
+        box.close()
+
+
+def _question(parent: QWidget, title: str, text: str) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    return box
+
+
+def _sandbox_warning() -> str:
+    live = dataclasses.replace(demo_credentials(), environment=Environment.PRODUCTION)
+    return f"{sandbox_values_in_production(live)}\n\nSave anyway?"
+
+
 def _row_of(view: MainWindowView, title: str) -> int:
     for row in range(view.sidebar.count()):
         if view.sidebar.item(row).text() == title:
@@ -128,6 +196,12 @@ def run() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out-dir", type=Path, default=Path(tempfile.gettempdir()) / "shots")
     parser.add_argument("--size", default="1024x600")
+    parser.add_argument(
+        "--part",
+        choices=("all", "setup-checks", "owner-setup"),
+        default="all",
+        help="which pictures",
+    )
     args = parser.parse_args()
     width, height = (int(part) for part in args.size.split("x"))
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -135,7 +209,10 @@ def run() -> int:
     def on_shown(view: MainWindowView) -> None:
         async def staged() -> None:
             try:
-                await stage(view, args.out_dir, (width, height))
+                if args.part in ("all", "owner-setup"):
+                    await owner_setup(view, args.out_dir, (width, height))
+                if args.part in ("all", "setup-checks"):
+                    await stage(view, args.out_dir, (width, height))
             finally:
                 view.close()
 

@@ -48,6 +48,10 @@ class ConnectDialogView(QDialog):
         self.connect_button = QPushButton("Connect")
         self.connect_button.setObjectName("primaryButton")
         self.connect_button.setDefault(True)
+        if not first_run:
+            # Another relay, not the first start: no demo to offer, and nothing to quit.
+            self.demo_button.hide()
+            self.cancel_button.setText("Cancel")
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

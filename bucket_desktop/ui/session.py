@@ -255,8 +255,6 @@ class DesktopSession:
             await self._switch_demo_role(desktop)
             return
         dialog = ConnectDialog(ConnectDialogView(desktop.window.view, first_run=False), self.http)
-        dialog.view.demo_button.hide()
-        dialog.view.cancel_button.setText("Cancel")
         dialog.prefill(desktop.settings.relay_url)
         choice = await dialog.ask()
         if choice is None or choice.identity is None:

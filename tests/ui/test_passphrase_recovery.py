@@ -78,7 +78,7 @@ def test_forgot_passphrase_explains_the_loss_and_starts_over_safely(
     qtbot.mouseClick(unlock.forgot_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: visible(ForgotPassphraseView) is not None)
     forgot = visible(ForgotPassphraseView)
-    text = forgot.explanation.text()
+    text = forgot.explanation
     for fact in (
         "Daraja credentials saved here",
         "relay token this PC signs in with",

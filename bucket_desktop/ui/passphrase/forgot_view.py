@@ -7,8 +7,10 @@ from pathlib import Path
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from bucket_desktop.ui.dialog_helpers import grow_with_messages
-from bucket_desktop.ui.passphrase.texts import forgot_text
+from bucket_desktop.ui.passphrase.texts import forgot_sections
 from bucket_desktop.ui.widgets import StatusLabel
+
+WIDTH = 580
 
 
 class ForgotPassphraseView(QDialog):
@@ -17,11 +19,24 @@ class ForgotPassphraseView(QDialog):
     def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Forgot your passphrase?")
-        self.setMinimumWidth(540)
         heading = QLabel("Forgot your passphrase?")
         heading.setObjectName("cardTitle")
-        self.explanation = QLabel(forgot_text(data_dir))
-        self.explanation.setWordWrap(True)
+        # Plain labels, one per line: they wrap and size reliably at any width.
+        self.lines: list[QLabel] = []
+        sections = QVBoxLayout()
+        sections.setSpacing(4)
+        for title, lines in forgot_sections(data_dir):
+            section = QLabel(title)
+            section.setObjectName("sectionTitle")
+            sections.addSpacing(6)
+            sections.addWidget(section)
+            for text in lines:
+                line = QLabel(text)
+                line.setWordWrap(True)
+                if text[:1] in "•1234":
+                    line.setIndent(12)
+                self.lines.append(line)
+                sections.addWidget(line)
         self.status = StatusLabel()
         self.keep_trying_button = QPushButton("Keep trying")
         self.keep_trying_button.setDefault(True)
@@ -35,7 +50,15 @@ class ForgotPassphraseView(QDialog):
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(10)
         layout.addWidget(heading)
-        layout.addWidget(self.explanation)
+        layout.addLayout(sections)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         grow_with_messages(self)
+        # The layout's minimum would be a narrow column of wrapped lines: start readable.
+        layout.activate()
+        self.resize(WIDTH, layout.totalHeightForWidth(WIDTH))
+
+    @property
+    def explanation(self) -> str:
+        """Every line of the explanation, as one text."""
+        return "\n".join(line.text() for line in self.lines)

@@ -16,35 +16,43 @@ CREATION_ADVICE = (
 )
 
 
-def forgot_text(data_dir: Path) -> str:
-    """The whole explanation of the Forgot passphrase dialog, as simple rich text."""
-    return (
-        "<p><b>What is lost.</b> Without the passphrase the app cannot open two things kept on "
-        "this PC:</p><ul>"
-        "<li>the Daraja credentials saved here (consumer key and secret, paybill or till, "
-        "passkey);</li>"
-        "<li>the relay token this PC signs in with.</li></ul>"
-        "<p><b>What is not lost.</b></p><ul>"
-        "<li>Your money: it is in your M-PESA account, not on this PC.</li>"
-        "<li>The payments: the relay keeps them, and they come back when you sign in.</li>"
-        "<li>The credentials the relay already holds: other desks can go on charging "
-        "customers meanwhile.</li></ul>"
-        "<p><b>Starting over.</b></p><ol>"
-        "<li>The app moves the locked files into a new folder named set-aside-<i>date</i> in "
-        f"{_html(str(data_dir))}. Nothing is deleted: if the passphrase comes back to you, "
-        "they can be moved back.</li>"
-        "<li>You choose a new passphrase.</li>"
-        "<li>You sign in to your relay again with your owner token. If you no longer have it, "
-        "ask your relay operator for a new one.</li>"
-        "<li>On Payment settings you type your Daraja credentials again (from your app on the "
-        "Safaricom developer portal), press Save, then Push to relay.</li></ol>"
-    )
+def forgot_sections(data_dir: Path) -> list[tuple[str, list[str]]]:
+    """The Forgot passphrase explanation: (heading, lines) per section, in order."""
+    return [
+        (
+            "What is lost",
+            [
+                "Without the passphrase the app cannot open two things kept on this PC:",
+                "•  the Daraja credentials saved here (consumer key and secret, paybill or "
+                "till, passkey);",
+                "•  the relay token this PC signs in with.",
+            ],
+        ),
+        (
+            "What is not lost",
+            [
+                "•  Your money: it is in your M-PESA account, not on this PC.",
+                "•  The payments: the relay keeps them, and they come back when you sign in.",
+                "•  The credentials the relay already holds: other desks can go on charging "
+                "customers meanwhile.",
+            ],
+        ),
+        (
+            "Starting over",
+            [
+                "1.  The app moves the locked files into a new folder named set-aside-(date) "
+                f"in {data_dir}. Nothing is deleted: if the passphrase comes back to you, they "
+                "can be moved back.",
+                "2.  You choose a new passphrase.",
+                "3.  You sign in to your relay again with your owner token. If you no longer "
+                "have it, ask your relay operator for a new one.",
+                "4.  On Payment settings you type your Daraja credentials again (from your app "
+                "on the Safaricom developer portal), press Save, then Push to relay.",
+            ],
+        ),
+    ]
 
 
 def started_over_note(folder: Path) -> str:
     """The line above the new passphrase once the old files went aside."""
     return f"The old files are kept in {folder}. Now choose a new passphrase."
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

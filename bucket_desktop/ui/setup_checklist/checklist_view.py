@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from bucket_desktop.services.owner_setup.checklist import ChecklistLine, Step
 from bucket_desktop.ui.widgets import StatusLabel
 
+MAX_WIDTH = 900
 ACTION_TEXTS = {
     Step.RELAY: "Change relay…",
     Step.SAVED: "Open Payment settings",
@@ -53,6 +54,8 @@ class SetupChecklistView(QWidget):
 
         card = QFrame()
         card.setObjectName("card")
+        # On a wide screen each button stays near the line it belongs to.
+        card.setMaximumWidth(MAX_WIDTH)
         heading = QLabel("Getting started")
         heading.setObjectName("cardTitle")
         hint = QLabel(
