@@ -111,14 +111,13 @@ def classify(status: int, body: bytes, *, token_call: bool = False) -> DarajaErr
         return _auth_error(status, str(data.get("resultDesc") or "") or None)
     if not body.strip() and not (token_call and status in (400, 401, 403)):
         return DarajaUnavailable(
-            f"Safaricom sent an empty answer (HTTP {status}): try again in a few minutes.",
+            "Safaricom sent an empty answer: try again in a few minutes.",
             code="empty_response" if status < 500 else f"http_{status}",
             http_status=status,
         )
     if status >= 500 or status == 429:
         return DarajaUnavailable(
-            f"Safaricom's service is unavailable right now (HTTP {status}): "
-            "try again in a few minutes.",
+            "Safaricom's service is unavailable right now: try again in a few minutes.",
             code=f"http_{status}",
             daraja_message=summarise_body(body) or None,
             http_status=status,
@@ -126,8 +125,8 @@ def classify(status: int, body: bytes, *, token_call: bool = False) -> DarajaErr
     if token_call and status in (400, 401, 403):
         return _auth_error(status, summarise_body(body) or None)
     return DarajaUnexpectedResponse(
-        f"Safaricom sent an answer the app could not understand (HTTP {status}): try again, "
-        "and check the Daraja address if it keeps happening.",
+        "Safaricom sent an answer the app could not understand: try again in a few minutes, "
+        "and tell your relay operator if it keeps happening.",
         code="bad_response",
         daraja_message=summarise_body(body) or None,
         http_status=status,

@@ -340,7 +340,7 @@ ERROR_SHAPES = [
             headers={"Content-Type": "text/html"},
         ),
         DarajaUnavailable,
-        "unavailable right now (HTTP 503)",
+        "unavailable right now: try again",
         id="html-503",
     ),
     pytest.param(httpx.Response(200, text=""), DarajaUnavailable, "empty answer", id="empty-200"),
@@ -448,7 +448,7 @@ TOKEN_ERRORS = [
     pytest.param(
         httpx.Response(503, text="<html>Service Unavailable</html>"),
         DarajaUnavailable,
-        "HTTP 503",
+        "unavailable right now",
         id="html-503",
     ),
 ]

@@ -146,7 +146,7 @@ class BrokenKeyring(MemoryKeyring):
         raise KeyringError("locked collection")
 
 
-def test_key_and_vault_messages_speak_of_this_pc_not_a_keyring(tmp_path: Path) -> None:
+def test_key_vault_and_daraja_messages_speak_plainly(tmp_path: Path) -> None:
     texts = [refusal_reason(fail.Keyring()) or "", refusal_reason(null.Keyring()) or ""]
     store = KeyringStore(BrokenKeyring(), "payment-bucket-words")
     for call in (lambda: store.get("x"), lambda: store.set("x", "y")):
@@ -164,6 +164,8 @@ def test_key_and_vault_messages_speak_of_this_pc_not_a_keyring(tmp_path: Path) -
     texts.append(
         str(classify(404, b'{"fault": {"faultstring": "Unable to identify proxy for host"}}'))
     )
+    for status, body in ((503, b"<html>503</html>"), (200, b"<html>x</html>"), (502, b"")):
+        texts.append(str(classify(status, body)))
     for text in texts:
         assert text
         assert_owner_words(text)
