@@ -87,7 +87,7 @@ class SetupChecklist:
         )
         self.view.show_lines(lines)
         self.complete = is_complete(lines)
-        self._show_summary(self.complete, problem)
+        self._show_summary(sum(1 for line in lines if not line.done), problem)
         if self._announce and summary is not None:
             self._announce = False
             if self.on_checked is not None:
@@ -100,15 +100,14 @@ class SetupChecklist:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _show_summary(self, complete: bool, problem: str) -> None:
+    def _show_summary(self, todo: int, problem: str) -> None:
         if problem:
             self.view.summary.show_status(problem, StatusKind.ERROR)
-        elif complete:
+        elif not todo:
             self.view.summary.show_status(
                 "Everything is set up: the relay can charge your customers.", StatusKind.OK
             )
         else:
-            todo = sum(1 for row in self.view.rows.values() if row.mark.text() != "✔")
             self.view.summary.show_status(
                 f"{todo} step{'s' if todo != 1 else ''} to go.", StatusKind.NEUTRAL
             )
