@@ -13,13 +13,13 @@ from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.relay_models import Desk, NewDesk
 from bucket_desktop.ui.desk_dialogs import ask_desk_name, show_desk_token
 from bucket_desktop.ui.desks_page_view import COL_NAME, DesksPageView
+from bucket_desktop.ui.dialog_helpers import Confirm, confirmed
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.relay_texts import friendly_time
 from bucket_desktop.ui.widgets import StatusKind, busy
 
 AskName = Callable[[str, str], Awaitable[str | None]]  # title, current name
 ShowToken = Callable[[NewDesk, str], Awaitable[None]]  # the new desk, the relay address
-Confirm = Callable[[str, str], bool]
 ROLE_WORDS = {"owner": "Owner", "attendant": "Attendant"}
 
 
@@ -142,7 +142,7 @@ class DesksPage:
             f"Revoke “{desk.name}”? That PC is signed out within a moment and can no longer "
             "charge customers or see payments. To use it again, add a new desk for it."
         )
-        if not self._confirm("Revoke desk", question):
+        if not await confirmed(self._confirm, "Revoke desk", question):
             return
         try:
             await session.client.revoke_desk(desk.token_id)

@@ -34,11 +34,12 @@ from bucket_desktop.ui.credentials_form import CredentialsForm
 from bucket_desktop.ui.demo_help import demo_phones
 from bucket_desktop.ui.desks_page import DesksPage
 from bucket_desktop.ui.desks_page_view import DesksPageView
+from bucket_desktop.ui.dialog_helpers import Confirm
 from bucket_desktop.ui.main_window import MainWindow, Page, RelaySession
 from bucket_desktop.ui.main_window_view import MainWindowView
 from bucket_desktop.ui.platform.platform_page import PlatformPage
 from bucket_desktop.ui.platform.platform_page_view import PlatformPageView
-from bucket_desktop.ui.relay_panel import Confirm, RelayPanel, ask_with_message_box
+from bucket_desktop.ui.relay_panel import RelayPanel, ask_with_message_box
 from bucket_desktop.ui.router.router_page import RouterPage
 from bucket_desktop.ui.router.router_page_view import RouterPageView
 from bucket_desktop.ui.settings_page import SettingsPage

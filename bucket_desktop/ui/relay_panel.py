@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox
 from qasync import asyncSlot
 
 from bucket_desktop.services.app_settings import AppSettings, SettingsFile
@@ -20,6 +19,7 @@ from bucket_desktop.services.relay_models import (
     VerificationResult,
 )
 from bucket_desktop.services.sealing import SealingError, seal
+from bucket_desktop.ui.dialog_helpers import Confirm, ask_yes_no, confirmed
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.prompt_check_dialog import PromptCheckDialog
 from bucket_desktop.ui.prompt_check_dialog_view import PromptCheckDialogView
@@ -38,22 +38,14 @@ from bucket_desktop.ui.widgets import StatusKind, busy
 
 log = logging.getLogger(__name__)
 
-Confirm = Callable[[str, str], bool]
 LOCAL_CALLBACK_NOTE = (
     "A local callback address is fine here: the offline simulator calls back on this PC."
 )
 
 
-def ask_with_message_box(title: str, question: str) -> bool:
-    """Yes/No question in a message box; No is the default."""
-    answer = QMessageBox.question(
-        None,
-        title,
-        question,
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.No,
-    )
-    return answer == QMessageBox.StandardButton.Yes
+async def ask_with_message_box(title: str, question: str) -> bool:
+    """Yes/No question in a message box; No is the default (never blocks the event loop)."""
+    return await ask_yes_no(title, question)
 
 
 class RelayPanel:
@@ -138,13 +130,13 @@ class RelayPanel:
                 )
             return
         status = self.view.relay_status
-        if not sandbox_values_confirmed(credentials, self._confirm, "Push", status):
+        if not await sandbox_values_confirmed(credentials, self._confirm, "Push", status):
             return
         status.show_status("Fetching the relay key…", StatusKind.WORKING)
         with busy(self.view.push_button, self.view.verify_button):
             try:
                 key = await session.client.relay_key()
-                if not self._key_is_trusted(session, key):
+                if not await self._key_is_trusted(session, key):
                     return
                 status.show_status("Sending sealed credentials…", StatusKind.WORKING)
                 sealed = seal(key.public_key, credentials.to_json())
@@ -217,7 +209,8 @@ class RelayPanel:
             QGuiApplication.clipboard().setText(url)
             self.view.relay_status.show_status("Callback URL copied.", StatusKind.OK)
 
-    def trust_new_key(self) -> None:
+    @asyncSlot()
+    async def trust_new_key(self) -> None:
         """After a person confirms, pin the relay's new key in place of the old one."""
         session, key = self._session, self._offered_key
         if session is None or key is None:
@@ -226,7 +219,7 @@ class RelayPanel:
             f"The relay now shows the key {key.fingerprint}. Trust it only if the relay's "
             "operator told you the key was changed. Trust the new key?"
         )
-        if not self._confirm("Relay key changed", question):
+        if not await confirmed(self._confirm, "Relay key changed", question):
             return
         self._pin(session, key)
         self._offered_key = None
@@ -235,10 +228,10 @@ class RelayPanel:
             "The new relay key is trusted. Press Push to relay again.", StatusKind.OK
         )
 
-    def _key_is_trusted(self, session: RelaySession, key: RelayKey) -> bool:
+    async def _key_is_trusted(self, session: RelaySession, key: RelayKey) -> bool:
         pinned = self._settings.pinned_fingerprints.get(session.client.base_url)
         if pinned is None:
-            return self._first_key_confirmed(session, key)
+            return await self._first_key_confirmed(session, key)
         if pinned == key.fingerprint:
             self.view.fingerprint.setText(f"{key.fingerprint} (pinned)")
             return True
@@ -253,10 +246,11 @@ class RelayPanel:
         )
         return False
 
-    def _first_key_confirmed(self, session: RelaySession, key: RelayKey) -> bool:
+    async def _first_key_confirmed(self, session: RelaySession, key: RelayKey) -> bool:
         # The demo's relay runs on this PC: there is no operator to compare with.
-        if not self._local_callbacks_ok and not self._confirm(
-            "Compare the relay key", first_key_question(session.client.base_url, key.fingerprint)
+        question = first_key_question(session.client.base_url, key.fingerprint)
+        if not self._local_callbacks_ok and not await confirmed(
+            self._confirm, "Compare the relay key", question
         ):
             self.view.fingerprint.setText(f"{key.fingerprint} (not confirmed)")
             self.view.relay_status.show_status(

@@ -21,10 +21,11 @@ from bucket_desktop.services.keystore import (
 )
 from bucket_desktop.services.vault import Vault, VaultError, VaultLocked, new_vault_key
 from bucket_desktop.ui.credentials_form import TEXT_FIELDS, CredentialsForm
+from bucket_desktop.ui.dialog_helpers import Confirm
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.passphrase.change import ChangePassphraseDialog
 from bucket_desktop.ui.passphrase.change_view import ChangePassphraseView
-from bucket_desktop.ui.relay_panel import Confirm, RelayPanel, ask_with_message_box
+from bucket_desktop.ui.relay_panel import RelayPanel, ask_with_message_box
 from bucket_desktop.ui.settings_page_view import SettingsPageView
 from bucket_desktop.ui.setup_guards.real_money import EnvironmentGuard, sandbox_values_confirmed
 from bucket_desktop.ui.widgets import StatusKind, busy
@@ -150,7 +151,8 @@ class SettingsPage:
                 "Fix the fields marked in red first.", StatusKind.ERROR
             )
             return
-        if not sandbox_values_confirmed(credentials, self._confirm, "Save", self.view.local_status):
+        status = self.view.local_status
+        if not await sandbox_values_confirmed(credentials, self._confirm, "Save", status):
             return
         self.view.local_status.show_status("Saving…", StatusKind.WORKING)
         with busy(self.view.test_button, self.view.save_button):

@@ -13,6 +13,7 @@ from qasync import asyncSlot
 from bucket_desktop.services.platform.admin_client import PlatformClient
 from bucket_desktop.services.platform.models import ProviderHealth, ProviderToken
 from bucket_desktop.services.relay_errors import RelayError
+from bucket_desktop.ui.dialog_helpers import Confirm, confirmed
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.platform.dialogs import (
     TokenRequest,
@@ -36,7 +37,6 @@ from bucket_desktop.ui.platform.providers_model import (
 )
 from bucket_desktop.ui.widgets import StatusKind, busy
 
-Confirm = Callable[[str, str], bool]
 AskName = Callable[[], Awaitable[str | None]]
 AskToken = Callable[[str], Awaitable[TokenRequest | None]]  # the provider's name
 ShowTokens = Callable[[str, str], Awaitable[None]]  # title, sign-in text
@@ -183,7 +183,7 @@ class PlatformPage:
                     "prompted still complete, and nothing is deleted; you can enable it again."
                 ),
             )
-        if not self._confirm(title, question):
+        if not await confirmed(self._confirm, title, question):
             return
         try:
             await client.set_disabled(chosen.id, not chosen.disabled)
@@ -232,7 +232,7 @@ class PlatformPage:
             f"Revoke “{token.name}” ({ROLE_WORDS.get(token.role, token.role).lower()}) of "
             f"“{chosen.name}”? The PC using it is signed out within a moment."
         )
-        if not self._confirm("Revoke token", question):
+        if not await confirmed(self._confirm, "Revoke token", question):
             return
         try:
             await client.revoke_token(token.token_id)

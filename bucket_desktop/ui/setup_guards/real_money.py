@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox
@@ -12,15 +14,14 @@ from bucket_desktop.services.owner_setup.sandbox_check import (
     PRODUCTION_SWITCH_QUESTION,
     sandbox_values_in_production,
 )
+from bucket_desktop.ui.dialog_helpers import Confirm, confirmed
 from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
-# (title, question) -> True to go ahead; a Yes/No message box in the app, a stub in tests.
-Confirm = Callable[[str, str], bool]
 SANDBOX_TITLE = "Sandbox values in Production"
 SWITCH_TITLE = "Switch to real money?"
 
 
-def sandbox_values_confirmed(
+async def sandbox_values_confirmed(
     credentials: DarajaCredentials, confirm: Confirm, action: str, status: StatusLabel
 ) -> bool:
     """True when the credentials are fine, or the owner goes on after the warning.
@@ -30,7 +31,7 @@ def sandbox_values_confirmed(
     warning = sandbox_values_in_production(credentials)
     if warning is None:
         return True
-    if confirm(SANDBOX_TITLE, f"{warning}\n\n{action} anyway?"):
+    if await confirmed(confirm, SANDBOX_TITLE, f"{warning}\n\n{action} anyway?"):
         return True
     status.show_status(f"Nothing was changed. {warning}", StatusKind.WARNING)
     return False
@@ -51,6 +52,7 @@ class EnvironmentGuard:
         self._status = status
         self._peek = peek
         self._settled = self._before = combo.currentData()
+        self._pending: asyncio.Future[None] | None = None  # an unanswered question
         # A person's pick emits currentIndexChanged and then `activated` in the same event;
         # filling saved values emits only the first, so it never asks. `_before` is the value
         # the pick started from, and it settles once the event is over.
@@ -70,7 +72,19 @@ class EnvironmentGuard:
         self._settle()
         if not switching:
             return
-        if not self._confirm(SWITCH_TITLE, PRODUCTION_SWITCH_QUESTION):
+        answer = self._confirm(SWITCH_TITLE, PRODUCTION_SWITCH_QUESTION)
+        if inspect.isawaitable(answer):
+            # The app's message box answers later; the combo box shows Production meanwhile
+            # behind the window-modal question.
+            self._pending = asyncio.ensure_future(self._answered(answer))
+        else:
+            self._apply(bool(answer))
+
+    async def _answered(self, answer: Awaitable[bool]) -> None:
+        self._apply(await answer)
+
+    def _apply(self, yes: bool) -> None:
+        if not yes:
             self._combo.setCurrentIndex(self._combo.findData(Environment.SANDBOX.value))
             self._settle()
             self._status.show_status(

@@ -18,6 +18,7 @@ from bucket_desktop.services.webhooks.models import (
     NewSecret,
     WebhookEndpoint,
 )
+from bucket_desktop.ui.dialog_helpers import Confirm, confirmed
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.webhooks import tables
 from bucket_desktop.ui.webhooks.dialogs import EndpointForm, ask_endpoint, show_secret
@@ -26,7 +27,6 @@ from bucket_desktop.ui.widgets import StatusKind, busy
 
 AskEndpoint = Callable[[str, WebhookEndpoint | None], Awaitable[EndpointForm | None]]
 ShowSecret = Callable[[NewSecret], Awaitable[None]]
-Confirm = Callable[[str, str], bool]
 FOLLOW_S = 0.5  # how often the log is read again after a test or a redelivery
 FOLLOW_FOR = 20
 
@@ -161,7 +161,8 @@ class WebhooksPage:
         api, endpoint = self._api, self._chosen()
         if api is None or endpoint is None:
             return
-        if endpoint.enabled and not self._confirm(
+        if endpoint.enabled and not await confirmed(
+            self._confirm,
             "Disable endpoint",
             f"Stop calling {endpoint.url}? Events that happen while it is off are not sent to "
             "it later; calls already queued wait until you enable it again.",
@@ -183,7 +184,7 @@ class WebhooksPage:
             f"Delete {endpoint.url}? Calls not yet delivered are dropped and its delivery log "
             "is deleted. To pause it instead, use Disable."
         )
-        if not self._confirm("Delete endpoint", question):
+        if not await confirmed(self._confirm, "Delete endpoint", question):
             return
         if await self._call(api.delete(endpoint.id), done=True) is None:
             return
@@ -200,7 +201,7 @@ class WebhooksPage:
             f"Make a new secret for {endpoint.url}? For the next 24 hours calls are signed with "
             "both the old and the new secret; after that only the new one works."
         )
-        if not self._confirm("Rotate secret", question):
+        if not await confirmed(self._confirm, "Rotate secret", question):
             return
         made = await self._call(api.rotate(endpoint))
         if made is None:
