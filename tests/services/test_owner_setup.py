@@ -114,5 +114,6 @@ def test_checklist_lines_follow_the_facts(facts: SetupFacts, done: list[Step]) -
     assert [line.step for line in lines if line.done] == done
     assert is_complete(lines) == (done == list(Step))
     assert all(line.state for line in lines)
+    assert lines[3].ready == (Step.PUSHED in done)  # a test prompt needs credentials there
     if facts.summary is None:
         assert lines[2].state == "The relay is down."

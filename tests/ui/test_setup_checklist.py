@@ -68,6 +68,7 @@ def test_a_new_owner_is_led_through_the_checklist_until_done(
     }
     assert relay.base_url in view.rows[Step.RELAY].state.text()
     assert "Push to relay" in view.rows[Step.PUSHED].state.text()
+    assert not view.rows[Step.PROMPT].button.isEnabled()  # nothing on the relay to test yet
     qtbot.waitUntil(lambda: view.summary.text() == "4 steps to go.")
     every_word = " ".join(label.text() for label in view.findChildren(QLabel))
     assert "programmer" not in every_word and "HTTP" not in every_word

@@ -31,12 +31,14 @@ class SetupFacts:
 
 @dataclass(frozen=True, slots=True)
 class ChecklistLine:
-    """One line: its step, a title, whether it is done, and its state in words."""
+    """One line: its step, a title, whether it is done, its state in words, and whether it
+    can be done yet (a test prompt needs credentials on the relay)."""
 
     step: Step
     title: str
     done: bool
     state: str
+    ready: bool = True
 
 
 def checklist(facts: SetupFacts) -> list[ChecklistLine]:
@@ -58,7 +60,9 @@ def checklist(facts: SetupFacts) -> list[ChecklistLine]:
             "Saved, encrypted." if facts.credentials_saved else _saved_todo(),
         ),
         ChecklistLine(Step.PUSHED, "Credentials sent to the relay", pushed, _pushed(facts)),
-        ChecklistLine(Step.PROMPT, "Test prompt passed", proven, _prompt(facts, proven)),
+        ChecklistLine(
+            Step.PROMPT, "Test prompt passed", proven, _prompt(facts, proven), ready=pushed
+        ),
         ChecklistLine(
             Step.PLANS,
             "Plans and prices set",

@@ -103,3 +103,4 @@ class SetupChecklistView(QWidget):
             row.mark.style().polish(row.mark)
             row.title.setText(line.title)
             row.state.setText(line.state)
+            row.button.setEnabled(line.ready)
