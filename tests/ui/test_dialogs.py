@@ -16,7 +16,12 @@ from pytestqt.exceptions import TimeoutError as WaitTimeout
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.app_settings import AppPaths
-from bucket_desktop.services.keystore import VAULT_KEY, KeyringStore, PassphraseKeyFile
+from bucket_desktop.services.keystore import (
+    NO_STORE_SENTENCE,
+    VAULT_KEY,
+    KeyringStore,
+    PassphraseKeyFile,
+)
 from bucket_desktop.ui.connect_dialog import ConnectDialog
 from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
 from bucket_desktop.ui.fit_check import clipped_widgets
@@ -87,7 +92,7 @@ def test_passphrase_dialog_creates_then_unlocks(
     qtbot: QtBot, run: Callable[..., Any], qloop: Any, tmp_path: Path
 ) -> None:
     key_file = PassphraseKeyFile(tmp_path / "keys.locked")
-    creating = PassphraseDialog(key_file, "No OS keyring is available on this computer.")
+    creating = PassphraseDialog(key_file, NO_STORE_SENTENCE)
     qtbot.addWidget(creating.view)
     answer = asyncio.ensure_future(creating.ask())
     qtbot.waitUntil(creating.view.isVisible)
@@ -102,7 +107,7 @@ def test_passphrase_dialog_creates_then_unlocks(
     assert store is not None and key_file.exists()
     store.set(VAULT_KEY, "vault-key-value")
 
-    unlocking = PassphraseDialog(key_file, "No OS keyring is available on this computer.")
+    unlocking = PassphraseDialog(key_file, NO_STORE_SENTENCE)
     qtbot.addWidget(unlocking.view)
     assert not unlocking.creating and unlocking.view.ok_button.text() == "Unlock"
     answer = asyncio.ensure_future(unlocking.ask())
