@@ -90,7 +90,8 @@ async def stage(view: MainWindowView, out_dir: Path, size: tuple[int, int]) -> N
     view.resize(*size)
     page = view.findChild(SettingsPageView)
     assert page is not None
-    await until(lambda: page.demo_card.isVisible(), "the demo to start")
+    await until(lambda: page.demo_card.isVisibleTo(page), "the demo to start")
+    view.sidebar.setCurrentRow(_row_of(view, "Payment settings"))  # after the owner-setup part
     await press(page.push_button, page.relay_status)
     await press(page.verify_button, page.relay_status)
     save(view, out_dir, "1-settings-not-proven")
