@@ -14,6 +14,7 @@ from bucket_desktop.services.owner_setup.checklist import (
 )
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.relay_models import CredentialsSummary
+from bucket_desktop.services.shared_plans.relay_plans import fetch_plans
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.setup_checklist.checklist_view import SetupChecklistView
 from bucket_desktop.ui.widgets import StatusKind
@@ -81,7 +82,7 @@ class SetupChecklist:
                 relay_url=session.client.base_url,
                 credentials_saved=await asyncio.to_thread(self._credentials_saved),
                 summary=summary,
-                plans_saved=await asyncio.to_thread(self._plans_saved),
+                plans_saved=await self._plans_set(session),
                 relay_problem=problem,
             )
         )
@@ -93,6 +94,16 @@ class SetupChecklist:
             if self.on_checked is not None:
                 self.on_checked(self.complete)
         return self.complete
+
+    async def _plans_set(self, session: RelaySession) -> bool:
+        # Plans live on the relay (all desks share them); a plans file from before counts too.
+        try:
+            shared = await fetch_plans(session.client)
+        except RelayError:
+            shared = None
+        if shared is not None and shared.plans:
+            return True
+        return await asyncio.to_thread(self._plans_saved)
 
     async def close(self) -> None:
         """Stop a check in flight: the window is closing."""
