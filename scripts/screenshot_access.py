@@ -48,7 +48,7 @@ def unconfirm(relay_db: Path, phone: str) -> None:
         ).fetchone()
         conn.execute("DELETE FROM access WHERE payment_id = ?", (payment_id,))
         conn.execute(
-            "UPDATE payments SET confirmation = 'pending', seq = ? WHERE id = ?",
+            "UPDATE payments SET confirmation = 'pending', seq = ?, feed_json = NULL WHERE id = ?",
             (last_seq + 1, payment_id),
         )
         conn.execute("UPDATE providers SET last_seq = ? WHERE id = ?", (last_seq + 1, provider_id))

@@ -192,7 +192,8 @@ def dispute_one(relay_db: Path, phone: str) -> None:
     with sqlite3.connect(relay_db, timeout=30) as conn:
         provider_id, last_seq = conn.execute("SELECT id, last_seq FROM providers").fetchone()
         conn.execute(
-            "UPDATE payments SET status = 'disputed', seq = ? WHERE phone_number = ? AND "
+            "UPDATE payments SET status = 'disputed', seq = ?, feed_json = NULL "
+            "WHERE phone_number = ? AND "
             "status = 'paid' AND provider_id = ?",
             (last_seq + 1, phone, provider_id),
         )
