@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -16,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from bucket_desktop.services.relay_models import NewDesk
 from bucket_desktop.ui.dialog_helpers import run_dialog
+from bucket_desktop.ui.shown_once import ShownOnceDialog, show_once
 from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
 MAX_DESK_NAME = 60  # the relay's limit (server_stub.api.requests)
@@ -73,53 +72,26 @@ def sign_in_text(relay_url: str, token: str) -> str:
     return f"Relay address: {relay_url}\nToken: {token}"
 
 
-class DeskTokenDialog(QDialog):
+class DeskTokenDialog(ShownOnceDialog):
     """Shows a new desk's sign-in details once, with a Copy button."""
 
     def __init__(self, created: NewDesk, relay_url: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("New desk added")
-        self.setMinimumWidth(560)
-        heading = QLabel(f"“{created.desk.name}” can now sign in")
-        heading.setObjectName("cardTitle")
-        hint = QLabel(
-            "On the attendant's PC, start Payment Bucket and enter these in “Connect to your "
-            "relay”. This token is shown only now: copy it before closing. Anyone who has it can "
-            "charge customers for your shop, so send it privately; if it leaks, revoke the desk."
+        super().__init__(
+            title="New desk added",
+            heading=f"“{created.desk.name}” can now sign in",
+            hint=(
+                "On the attendant's PC, start Payment Bucket and enter these in “Connect to your "
+                "relay”. This token is shown only now: copy it before closing. Anyone who has it "
+                "can charge customers for your shop, so send it privately; if it leaks, revoke "
+                "the desk."
+            ),
+            text=sign_in_text(relay_url, created.token),
+            height=64,
+            width=560,
+            parent=parent,
         )
-        hint.setWordWrap(True)
-        hint.setObjectName("hint")
-        self.details = QPlainTextEdit(sign_in_text(relay_url, created.token))
-        self.details.setReadOnly(True)
-        self.details.setFixedHeight(64)
-        self.status = StatusLabel()
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.clicked.connect(self.copy)
-        done = QPushButton("Done")
-        done.setObjectName("primaryButton")
-        done.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.copy_button)
-        buttons.addStretch(1)
-        buttons.addWidget(done)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(12)
-        layout.addWidget(heading)
-        layout.addWidget(hint)
-        layout.addWidget(self.details)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
-
-    def copy(self) -> None:
-        """Put the sign-in details on the clipboard."""
-        QGuiApplication.clipboard().setText(self.details.toPlainText())
-        self.status.show_status("Copied.", StatusKind.OK)
 
 
 async def show_desk_token(parent: QWidget, created: NewDesk, relay_url: str) -> None:
     """Show the new desk's sign-in details until the owner closes the dialog."""
-    dialog = DeskTokenDialog(created, relay_url, parent)
-    await run_dialog(dialog)
-    dialog.details.clear()  # the token lives no longer than the dialog
-    dialog.deleteLater()
+    await show_once(DeskTokenDialog(created, relay_url, parent))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -13,13 +12,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from bucket_desktop.ui.dialog_helpers import run_dialog
+from bucket_desktop.ui.shown_once import ShownOnceDialog, show_once
 from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
 MAX_NAME = 60  # the relay's limit for token names (provider names may be longer)
@@ -111,48 +110,24 @@ async def ask_token(parent: QWidget, provider_name: str) -> TokenRequest | None:
     return TokenRequest(role=str(dialog.role.currentData()), name=dialog.name())
 
 
-class TokensShownOnce(QDialog):
+class TokensShownOnce(ShownOnceDialog):
     """New sign-in details, shown this once, with a Copy button."""
 
     def __init__(self, title: str, text: str, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(600)
-        hint = QLabel(
-            "Send these to the provider privately. The tokens are shown only now: copy them "
-            "before closing. Anyone who has a token can act for that provider; if one leaks, "
-            "revoke it."
+        super().__init__(
+            title=title,
+            heading=None,
+            hint=(
+                "Send these to the provider privately. The tokens are shown only now: copy them "
+                "before closing. Anyone who has a token can act for that provider; if one leaks, "
+                "revoke it."
+            ),
+            text=text,
+            height=110,
+            parent=parent,
         )
-        hint.setWordWrap(True)
-        self.details = QPlainTextEdit(text)
-        self.details.setReadOnly(True)
-        self.details.setFixedHeight(110)
-        self.status = StatusLabel()
-        copy = QPushButton("Copy")
-        copy.clicked.connect(self.copy)
-        done = QPushButton("Done")
-        done.setObjectName("primaryButton")
-        done.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addWidget(copy)
-        buttons.addStretch(1)
-        buttons.addWidget(done)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.addWidget(hint)
-        layout.addWidget(self.details)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
-
-    def copy(self) -> None:
-        """Put the details on the clipboard."""
-        QGuiApplication.clipboard().setText(self.details.toPlainText())
-        self.status.show_status("Copied.", StatusKind.OK)
 
 
 async def show_tokens(parent: QWidget, title: str, text: str) -> None:
     """Show new sign-in details until the administrator closes the dialog."""
-    dialog = TokensShownOnce(title, text, parent)
-    await run_dialog(dialog)
-    dialog.details.clear()  # the tokens live no longer than the dialog
-    dialog.deleteLater()
+    await show_once(TokensShownOnce(title, text, parent))

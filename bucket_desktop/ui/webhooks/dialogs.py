@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 from bucket_desktop.services.webhooks.models import EVENT_LABELS, NewSecret, WebhookEndpoint
 from bucket_desktop.ui.dialog_helpers import run_dialog
 from bucket_desktop.ui.relay_texts import friendly_time
+from bucket_desktop.ui.shown_once import ShownOnceDialog, show_once
 from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
 MAX_URL = 2048  # the relay's limits (server_stub.webhooks)
@@ -127,49 +127,20 @@ def secret_hint(made: NewSecret) -> str:
     )
 
 
-class SecretDialog(QDialog):
+class SecretDialog(ShownOnceDialog):
     """Shows a `whsec_` secret once, with a Copy button."""
 
     def __init__(self, made: NewSecret, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Webhook secret")
-        self.setMinimumWidth(600)
-        heading = QLabel(f"Secret for {made.endpoint.url}")
-        heading.setObjectName("cardTitle")
-        heading.setWordWrap(True)
-        hint = QLabel(secret_hint(made))
-        hint.setWordWrap(True)
-        hint.setObjectName("hint")
-        self.secret_edit = QLineEdit(made.secret)
-        self.secret_edit.setReadOnly(True)
-        self.status = StatusLabel()
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.clicked.connect(self.copy)
-        done = QPushButton("Done")
-        done.setObjectName("primaryButton")
-        done.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.copy_button)
-        buttons.addStretch(1)
-        buttons.addWidget(done)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(12)
-        layout.addWidget(heading)
-        layout.addWidget(hint)
-        layout.addWidget(self.secret_edit)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
-
-    def copy(self) -> None:
-        """Put the secret on the clipboard."""
-        QGuiApplication.clipboard().setText(self.secret_edit.text())
-        self.status.show_status("Copied.", StatusKind.OK)
+        super().__init__(
+            title="Webhook secret",
+            heading=f"Secret for {made.endpoint.url}",
+            hint=secret_hint(made),
+            text=made.secret,
+            height=40,
+            parent=parent,
+        )
 
 
 async def show_secret(parent: QWidget, made: NewSecret) -> None:
     """Show the secret until the owner closes the dialog."""
-    dialog = SecretDialog(made, parent)
-    await run_dialog(dialog)
-    dialog.secret_edit.clear()  # the secret lives no longer than the dialog
-    dialog.deleteLater()
+    await show_once(SecretDialog(made, parent))
