@@ -31,6 +31,10 @@ PER_ENDPOINT = 2
 IN_FLIGHT = 32
 IDLE_CHECK_S = 0.5
 ERROR_PAUSE_S = 1.0
+# The delivery log keeps 30 days (what a provider's support question needs, far past the 28-hour
+# retry schedule); older deliveries, their attempts and events are deleted once an hour.
+KEEP_S = 30 * 86400.0
+FORGET_EVERY_S = 3600.0
 
 
 class WebhookDispatcher:
@@ -55,6 +59,7 @@ class WebhookDispatcher:
         self._busy: Counter[int] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._forget_at = 0.0
 
     def wake(self) -> None:
         """Something became due now (a test event, a redelivery, a finished send)."""
@@ -75,6 +80,7 @@ class WebhookDispatcher:
             while True:
                 try:
                     await self.run_once()
+                    await self._forget_old()
                     await self._idle()
                 except Exception as error:  # a store hiccup must not stop deliveries for good
                     log.error("Webhook worker: %s; trying again shortly.", type(error).__name__)
@@ -97,6 +103,15 @@ class WebhookDispatcher:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(claimed)
+
+    async def _forget_old(self) -> None:
+        now = self._clock()
+        if now < self._forget_at:
+            return
+        self._forget_at = now + FORGET_EVERY_S
+        removed = await self._store.forget_older_than(now - KEEP_S)
+        if removed:
+            log.info("Deleted %d webhook deliveries older than 30 days.", removed)
 
     async def drain(self) -> None:
         """Wait for the sends in flight (tests)."""

@@ -171,6 +171,45 @@ def release_leases(conn: sqlite3.Connection, now: float) -> int:
     return cursor.rowcount
 
 
+def old_deliveries(conn: sqlite3.Connection, before: float, limit: int) -> list[int]:
+    """Deliveries made before `before` and not in flight, oldest first (read connection)."""
+    rows = conn.execute(
+        "SELECT id FROM webhook_deliveries WHERE created_at < ? AND state <> 'leased' "
+        "ORDER BY id LIMIT ?",
+        (before, limit),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def old_events_without_deliveries(conn: sqlite3.Connection, before: float, limit: int) -> list[str]:
+    """Events made before `before` that no delivery refers to any more (read connection)."""
+    rows = conn.execute(
+        "SELECT v.id FROM webhook_events v WHERE v.created_at < ? AND NOT EXISTS "
+        "(SELECT 1 FROM webhook_deliveries d WHERE d.event_id = v.id) LIMIT ?",
+        (before, limit),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def forget(conn: sqlite3.Connection, delivery_ids: list[int], event_ids: list[str]) -> int:
+    """Delete old deliveries (their attempts go with them), then events left without any.
+
+    A delivery leased since it was listed is kept: its send is in flight.
+    """
+    removed = 0
+    for delivery_id in delivery_ids:
+        removed += conn.execute(
+            "DELETE FROM webhook_deliveries WHERE id = ? AND state <> 'leased'", (delivery_id,)
+        ).rowcount
+    for event_id in event_ids:
+        conn.execute(
+            "DELETE FROM webhook_events WHERE id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)",
+            (event_id,),
+        )
+    return removed
+
+
 def next_due(conn: sqlite3.Connection) -> float | None:
     """When the earliest delivery of an enabled endpoint is due (or its lease runs out)."""
     row = conn.execute(

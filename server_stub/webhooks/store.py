@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from server_stub.store.writer import GroupCommitWriter
@@ -111,6 +112,28 @@ class SqliteWebhooks:
     async def next_due(self) -> float | None:
         """When the next delivery is due, or None."""
         return deliveries.next_due(self._read)
+
+    async def forget_older_than(self, before: float, batch: int = 500) -> int:
+        """Delete deliveries, their attempts and events older than `before`; returns how many
+        deliveries went.
+
+        The old rows are found on the read connection and deleted in batches of short writer
+        transactions, so callbacks never wait behind a long delete.
+        """
+        removed = 0
+        while True:
+            delivery_ids = deliveries.old_deliveries(self._read, before, batch)
+            if delivery_ids:
+                removed += await self._writer.run(
+                    partial(deliveries.forget, delivery_ids=delivery_ids, event_ids=[])
+                )
+            event_ids = deliveries.old_events_without_deliveries(self._read, before, batch)
+            if event_ids:
+                await self._writer.run(
+                    partial(deliveries.forget, delivery_ids=[], event_ids=event_ids)
+                )
+            if len(delivery_ids) < batch and len(event_ids) < batch:
+                return removed
 
     async def redeliver(self, provider_id: int, delivery_id: int) -> str:
         """Queue a delivery again now: 'ok', 'missing', 'in_flight' or 'disabled'."""

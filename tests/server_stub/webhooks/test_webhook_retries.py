@@ -11,6 +11,7 @@ from cryptography.fernet import Fernet
 from server_stub.atrest import SecretBox
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.webhooks import sender
+from server_stub.webhooks.dispatcher import KEEP_S
 from server_stub.webhooks.records import AttemptResult
 from server_stub.webhooks.schedule import DISABLE_AFTER_S, RETRY_GAPS_S, next_try_at
 from tests.server_stub.inprocess import keyring_for_tests
@@ -164,3 +165,27 @@ async def test_busy_endpoints_get_no_more_than_their_share(tmp_path: Path) -> No
     claimed = await store.webhooks.claim(10, "lease", 60.0, {slow.id: 1}, 2)
     assert sorted(c.endpoint_id for c in claimed) == [slow.id, fast.id]
     await store.close()
+
+
+async def test_deliveries_older_than_30_days_leave_the_log_and_the_database(
+    tmp_path: Path,
+) -> None:
+    with running_receiver() as receiver:
+        receiver.answer = lambda n: (204, b"", {})
+        async with webhook_relay(tmp_path) as relay:
+            made = await relay.add_endpoint(receiver.url)
+            await relay.client.post(f"{BASE}{made['id']}/test/", headers=relay.owner)
+            await eventually(lambda: _log_with(relay, made["id"], 1))
+            relay.clock.offset += 29 * 86400.0  # younger than 30 days: kept
+            assert await relay.store.webhooks.forget_older_than(relay.clock() - KEEP_S) == 0
+            assert len(await relay.log(made["id"])) == 1
+            relay.clock.offset += 2 * 86400.0
+            # The worker's hourly clean-up runs on its next turn, woken by the new event.
+            await relay.client.post(f"{BASE}{made['id']}/test/", headers=relay.owner)
+            await eventually(lambda: _log_with(relay, made["id"], 1))  # the new one only
+            counts = relay.store._read.execute(  # type: ignore[attr-defined]
+                "SELECT (SELECT COUNT(*) FROM webhook_events), "
+                "(SELECT COUNT(*) FROM webhook_deliveries), "
+                "(SELECT COUNT(*) FROM webhook_attempts)"
+            ).fetchone()
+            assert counts == (1, 1, 1)
