@@ -235,13 +235,15 @@ async def rotate_key(settings: RelaySettings, say: Say = _quiet) -> dict[str, An
 
 def _secret_box(settings: RelaySettings, *, create: bool = False) -> SecretBox:
     # The folder first: in development the key file is generated next to the database.
-    check_database_place(settings.database_path, may_create=create or not settings.production)
+    if settings.database_dsn is None or not settings.production:
+        # In development the key file is made in the data folder, whichever the database.
+        check_database_place(settings.database_path, may_create=create or not settings.production)
     return load_secret_box(settings)
 
 
 def _store_facts(settings: RelaySettings, store: SqliteStore) -> dict[str, Any]:
     return {
-        "database": str(settings.database_path),
+        "database": settings.database_label,
         "store_id": store.store_id,
         "schema_version": store.schema_version,
     }

@@ -44,6 +44,7 @@ from server_stub.relay_key import RelayKey, load_relay_key
 from server_stub.settings import RelaySettings
 from server_stub.setup_checks import NonceBook, SetupTester
 from server_stub.store.sqlite_store import SqliteStore
+from server_stub.store_access import store_for
 from server_stub.vault import CredentialVault
 from server_stub.version import relay_version
 from server_stub.webhooks import routes as webhook_routes
@@ -139,6 +140,10 @@ def _publish_shared_schemas(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+# How often a long-poll reads the feed again when other instances share the database.
+SHARED_RECHECK_S = 2.0
+
+
 async def _watch_backlog(
     services: RelayServices, metrics: RelayMetrics, clock: Callable[[], float]
 ) -> None:
@@ -158,7 +163,7 @@ async def _running_services(
     resolve: Resolver,
 ) -> AsyncIterator[RelayServices]:
     box = load_secret_box(settings)
-    store = SqliteStore(settings.database_path, clock, access_keys=AccessKeyring(box))
+    store = store_for(settings, clock, AccessKeyring(box))
     try:
         async with httpx.AsyncClient() as http, make_client() as webhook_http:
             relay_key = await load_relay_key(store, box)
@@ -205,6 +210,10 @@ def _compose(
 ) -> RelayServices:
     daraja = DarajaClient(http, base_url_override=settings.daraja_base_url)
     notifier = FeedNotifier()
+    # Other relay instances on the same PostgreSQL: hear their changes, tell them ours.
+    notifier.publish = store.share_changes(notifier.wake)
+    if store.shared:
+        notifier.recheck_s = SHARED_RECHECK_S
     nonces = NonceBook(clock)
     reconciler = Reconciler(
         store,

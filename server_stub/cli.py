@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(os.environ)
         configure_logging(settings.log_level, settings.log_format)
-        _say(f"database {settings.database_path}")
+        _say(f"database {settings.database_label}")
         if args.command in ("serve", "init", "set-credentials"):
             check_production(settings, os.environ)
         if args.command == "serve":
@@ -160,6 +160,11 @@ def _admin_command(settings: RelaySettings, args: argparse.Namespace) -> Corouti
 
 
 def _backup_command(settings: RelaySettings, args: argparse.Namespace) -> dict[str, Any]:
+    if settings.database_dsn is not None:
+        raise backup.BackupError(
+            f"{args.command} copies a SQLite file; on PostgreSQL use pg_dump and pg_restore "
+            "(docs/deploy.md, PostgreSQL)."
+        )
     if args.command == "backup":
         if args.keep < 1:
             raise backup.BackupError("--keep must be at least 1.")
@@ -180,6 +185,9 @@ def _backup_command(settings: RelaySettings, args: argparse.Namespace) -> dict[s
 
 
 def _serve(settings: RelaySettings, host: str, port: int, *, init: bool) -> int:
+    if settings.database_dsn is not None:
+        # PostgreSQL: any number of relays may serve one database.
+        return _serve_locked(settings, host, port, init=init)
     check_database_place(settings.database_path, may_create=init or not settings.production)
     refusal = (
         f"Another relay is already serving {settings.database_path} (pid {{pid}}): one SQLite "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from server_stub.errors import RelayError
 
@@ -15,6 +15,10 @@ class FeedNotifier:
 
     def __init__(self) -> None:
         self._events: dict[int, asyncio.Event] = {}
+        # Tells other relay instances on the same database (PostgreSQL) of this one's changes.
+        self.publish: Callable[[int], None] | None = None
+        # With other instances, a reader also looks again this often (a hint may be lost).
+        self.recheck_s: float | None = None
 
     def current(self, provider_id: int) -> asyncio.Event:
         """The event the next change of this provider will set; take it before reading."""
@@ -24,7 +28,13 @@ class FeedNotifier:
         return event
 
     def notify(self, provider_id: int) -> None:
-        """A change was committed: wake every reader of this provider."""
+        """A change was committed: wake every reader of this provider, on every instance."""
+        self.wake(provider_id)
+        if self.publish is not None:
+            self.publish(provider_id)
+
+    def wake(self, provider_id: int) -> None:
+        """Wake this instance's readers of the provider (another instance's change)."""
         event = self._events.pop(provider_id, None)
         if event is not None:
             event.set()

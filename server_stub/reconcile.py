@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 50
 CONCURRENT_QUERIES = 4
+# How often each instance looks for due queries (and for a vacant leadership) on a shared store.
+SHARED_LOOK_S = 1.0
 
 
 class Reconciler:
@@ -87,13 +89,19 @@ class Reconciler:
             self._wake.clear()
             self._planned = None
             try:
-                await self.sweep()
+                # With several relay instances one leader sweeps; a dead leader's lock is
+                # freed with its session and another instance takes over at its next look.
+                if self._store.lead("reconcile"):
+                    await self.sweep()
             except Exception:  # a broken sweep must not end reconciliation for good
                 log.exception("The reconciliation sweep failed; retrying shortly")
                 await asyncio.sleep(1.0)
             due = await self._store.next_query_due()
             self._planned = due
             delay = None if due is None else max(0.0, due - self._clock())
+            if self._store.shared:
+                # Other instances schedule queries without waking this one: look again soon.
+                delay = SHARED_LOOK_S if delay is None else min(delay, SHARED_LOOK_S)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 

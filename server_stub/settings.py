@@ -61,6 +61,16 @@ class RelaySettings:
     # PostgreSQL address (it may hold a password); neither set: no RADIUS delivery.
     radius_database_path: Path | None = None
     radius_database_dsn: str | None = field(default=None, repr=False)
+    # DATABASE_URL=postgresql://...: the relay's own store on PostgreSQL (it may hold a
+    # password); database_path then only places the development key file.
+    database_dsn: str | None = field(default=None, repr=False)
+
+    @property
+    def database_label(self) -> str:
+        """The database in use, fit for logs and messages (a PostgreSQL address is hidden)."""
+        if self.database_dsn is not None:
+            return "PostgreSQL (DATABASE_URL)"
+        return str(self.database_path)
 
     @property
     def radius_configured(self) -> bool:
@@ -96,6 +106,7 @@ def load_settings(environ: Mapping[str, str]) -> RelaySettings:
         )
     return RelaySettings(
         database_path=_database_path(environ),
+        database_dsn=_database_dsn(environ),
         # One rule: production mode when either the relay or its Daraja default says so.
         production=relay_env == "production" or mpesa_env is Environment.PRODUCTION,
         encryption_key=environ.get("ENCRYPTION_KEY", "").strip() or None,
@@ -126,7 +137,7 @@ def load_settings(environ: Mapping[str, str]) -> RelaySettings:
 
 def _database_path(environ: Mapping[str, str]) -> Path:
     url = environ.get("DATABASE_URL", "").strip()
-    if url:
+    if url and not url.startswith(POSTGRES_SCHEMES):
         return _sqlite_path(url, "DATABASE_URL", "relay.db")
     data_dir = environ.get("RELAY_DATA_DIR", "").strip()
     folder = Path(data_dir) if data_dir else Path(platformdirs.user_data_dir("bucket-relay"))
@@ -137,12 +148,25 @@ def _sqlite_path(url: str, name: str, example: str) -> Path:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or len(url) == len(prefix):
         raise SettingsError(
-            f"{name} must look like sqlite:///absolute/path/{example} (only SQLite is built in)."
+            f"{name} must look like sqlite:///absolute/path/{example} or postgresql://user:password@host/db."
         )
     rest = url[len(prefix) :]
     # sqlite:////abs/path on POSIX; sqlite:///C:/path on Windows.
     windows_drive = len(rest) > 2 and rest[1] == ":" and rest[0].isalpha()
     return Path(rest if windows_drive else "/" + rest.lstrip("/")).resolve()
+
+
+def _database_dsn(environ: Mapping[str, str]) -> str | None:
+    url = environ.get("DATABASE_URL", "").strip()
+    if not url.startswith(POSTGRES_SCHEMES):
+        return None
+    for module in ("psycopg", "psycopg_pool"):
+        if importlib.util.find_spec(module) is None:
+            raise SettingsError(
+                "DATABASE_URL is a PostgreSQL address, but psycopg is not installed: install "
+                "the relay with its postgresql extra (docs/deploy.md)."
+            )
+    return url
 
 
 def _radius_database_path(environ: Mapping[str, str]) -> Path | None:

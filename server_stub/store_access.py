@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from server_stub.access.keys import AccessKeyring
 from server_stub.settings import RelaySettings
 from server_stub.store.sqlite_store import SqliteStore, StoreOpenError
 
@@ -25,8 +26,21 @@ def open_store(
     A missing database is created in development; in production only with `create` (the
     first-run `bucket-relay init` or `serve --init`).
     """
-    check_database_place(settings.database_path, may_create=create or not settings.production)
-    return SqliteStore(settings.database_path, clock)
+    if settings.database_dsn is None:
+        check_database_place(settings.database_path, may_create=create or not settings.production)
+    return store_for(settings, clock)
+
+
+def store_for(
+    settings: RelaySettings, clock: Callable[[], float], access_keys: AccessKeyring | None = None
+) -> SqliteStore:
+    """The SQLite store, or the PostgreSQL one when DATABASE_URL is a postgresql:// address."""
+    if settings.database_dsn is not None:
+        # Imported here: psycopg is an optional extra.
+        from server_stub.store.postgres.store import PostgresStore
+
+        return PostgresStore(settings.database_dsn, clock, access_keys=access_keys)
+    return SqliteStore(settings.database_path, clock, access_keys=access_keys)
 
 
 def check_database_place(path: Path, *, may_create: bool) -> None:

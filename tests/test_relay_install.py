@@ -57,7 +57,7 @@ def test_the_relay_installs_from_the_lock_without_qt(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     pip(venv, "install", "--quiet", "-r", str(LOCK))
     source = source_copy(tmp_path / "src")
-    pip(venv, "install", "--quiet", "--no-deps", f"{source}[relay]")
+    pip(venv, "install", "--quiet", "--no-deps", f"{source}[relay,postgresql]")
     pip(venv, "check")  # the lock satisfies every requirement of the relay
     installed = {
         name.lower().replace("_", "-"): version

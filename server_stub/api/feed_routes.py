@@ -46,6 +46,8 @@ async def payments(request: Request) -> Response:
             while not rows and plans_version == first_version:
                 if (remaining := deadline - loop.time()) <= 0:
                     break
+                if relay.notifier.recheck_s is not None:
+                    remaining = min(remaining, relay.notifier.recheck_s)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(changed.wait(), remaining)
                     # Revoking a desk wakes its provider's feed: the revoked desk hears at once.

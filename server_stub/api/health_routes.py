@@ -37,6 +37,6 @@ async def healthz(
         version=relay_version(),
         store_id=store.store_id,
         schema_version=store.schema_version,
-        database=str(relay.settings.database_path),
+        database=relay.settings.database_label,
         nonce_ok=relay.nonces.consume(nonce) if nonce else None,
     )

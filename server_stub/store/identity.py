@@ -19,12 +19,13 @@ def ensure_store_id(connection: sqlite3.Connection) -> str:
     found = read_store_id(connection)
     if found is not None:
         return found
-    # INSERT OR IGNORE under the write lock: a CLI command and `serve` may open a new database
+    # Insert-if-absent under the write lock: a CLI command and `serve` may open a new database
     # at the same moment, and both must end up with the same identity.
     connection.execute("BEGIN IMMEDIATE")
     try:
         connection.execute(
-            "INSERT OR IGNORE INTO store_meta (name, value) VALUES (?, ?)", (_NAME, _new_id())
+            "INSERT INTO store_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            (_NAME, _new_id()),
         )
         connection.execute("COMMIT")
     except sqlite3.Error:
@@ -40,7 +41,9 @@ def replace_store_id(connection: sqlite3.Connection) -> str:
     new = _new_id()
     with connection:
         connection.execute(
-            "INSERT OR REPLACE INTO store_meta (name, value) VALUES (?, ?)", (_NAME, new)
+            "INSERT INTO store_meta (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (_NAME, new),
         )
     return new
 

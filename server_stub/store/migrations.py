@@ -1,11 +1,13 @@
-"""Versioned schema migrations for the SQLite store; each version runs once, in order."""
+"""Versioned schema migrations for both stores (SQLite, PostgreSQL); each runs once, in order."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -370,11 +372,26 @@ def latest_version() -> int:
     return MIGRATIONS[-1][0]
 
 
-def migrate(connection: sqlite3.Connection, path: Path | None = None) -> int:
-    """Bring the schema up to date (connection in autocommit mode); returns the version."""
-    connection.execute(
+# Turns one SQLite statement into the statements another database runs instead (PostgreSQL).
+Translate = Callable[[str], list[str]]
+
+
+def _same(statement: str) -> list[str]:
+    return [statement]
+
+
+def migrate(
+    connection: sqlite3.Connection | Any, path: Path | None = None, translate: Translate = _same
+) -> int:
+    """Bring the schema up to date (connection in autocommit mode); returns the version.
+
+    The one list of migrations serves both stores: the PostgreSQL store passes `translate`
+    (`server_stub.store.postgres.schema.postgres_ddl`) and an adapter connection.
+    """
+    for statement in translate(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at REAL)"
-    )
+    ):
+        connection.execute(statement)
     latest = MIGRATIONS[-1][0]
     version = _version(connection)
     if version > latest:
@@ -386,17 +403,19 @@ def migrate(connection: sqlite3.Connection, path: Path | None = None) -> int:
             "(bucket-relay restore), or reinstall the newer relay."
         )
     for number, script in MIGRATIONS:
-        if number > version and _apply(connection, number, script):
+        if number > version and _apply(connection, number, script, translate):
             log.info("Schema migration %d applied (database now at version %d).", number, number)
     return max(version, latest)
 
 
-def _version(connection: sqlite3.Connection) -> int:
+def _version(connection: sqlite3.Connection | Any) -> int:
     row = connection.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
     return int(row[0])
 
 
-def _apply(connection: sqlite3.Connection, number: int, script: str) -> bool:
+def _apply(
+    connection: sqlite3.Connection | Any, number: int, script: str, translate: Translate
+) -> bool:
     # The version is read again under the write lock: a CLI command and `serve` may both be
     # opening the same new database at once.
     connection.execute("BEGIN IMMEDIATE")
@@ -404,8 +423,9 @@ def _apply(connection: sqlite3.Connection, number: int, script: str) -> bool:
     try:
         if _version(connection) < number:
             applied = True
-            for statement in _statements(script):
-                connection.execute(statement)
+            for sqlite_statement in _statements(script):
+                for statement in translate(sqlite_statement):
+                    connection.execute(statement)
             connection.execute(
                 "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                 (number, time.time()),

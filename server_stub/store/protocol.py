@@ -153,6 +153,16 @@ class Store(Protocol):
     def outbox(self) -> OutboxStore:
         """The delivery outbox (leases, reports)."""
 
+    # Whether other relay instances may write to the same database (PostgreSQL).
+    shared: bool
+
+    def lead(self, task: str) -> bool:
+        """Whether this instance runs the periodic `task` now (one leader per database)."""
+
+    def share_changes(self, notify: Callable[[int], None]) -> Callable[[int], None] | None:
+        """Hear other instances' feed changes through `notify`; returns the publisher of this
+        instance's changes, or None when no other instance can share the database."""
+
     async def close(self) -> None:
         """Finish pending writes and release the database."""
 

@@ -83,7 +83,7 @@ def revoke_access(conn: sqlite3.Connection, payment_id: int, now: float) -> None
         "WHERE access_id = ? AND action = 'add' AND (state IN ('delivered', 'leased') "
         "OR (state = 'failed' AND attempts > 0)) "
         "ON CONFLICT (access_id, mechanism, action) DO UPDATE SET "
-        "next_try_at = MIN(next_try_at, excluded.next_try_at)",
+        "next_try_at = MIN(deliveries.next_try_at, excluded.next_try_at)",
         (now, now, now, row[0]),
     )
     conn.execute(

@@ -86,7 +86,7 @@ def feed_chunk(
     last, count, joined = conn.execute(
         "SELECT MAX(seq), COUNT(*), CAST(GROUP_CONCAT(feed_json, ',') AS BLOB) FROM ("
         "SELECT seq, feed_json FROM payments WHERE provider_id = ? AND seq > ? AND seq <= ? "
-        "ORDER BY seq LIMIT ?)",
+        "ORDER BY seq LIMIT ?) AS page",
         (provider_id, after_seq, upto_seq, limit),
     ).fetchone()
     return (int(last) if last is not None else after_seq), int(count), joined or b""

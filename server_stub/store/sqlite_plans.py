@@ -83,7 +83,8 @@ class SqlitePlans:
     async def vouchers_left(self, provider_id: int) -> dict[int, tuple[int, int]]:
         """(unused, imported) vouchers per plan id; plans without a pool are absent."""
         rows = self._read.execute(
-            "SELECT plan_id, SUM(access_id IS NULL), COUNT(*) FROM vouchers "
+            "SELECT plan_id, SUM(CASE WHEN access_id IS NULL THEN 1 ELSE 0 END), COUNT(*) "
+            "FROM vouchers "
             "WHERE provider_id = ? GROUP BY plan_id",
             (provider_id,),
         ).fetchall()

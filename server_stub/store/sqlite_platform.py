@@ -21,12 +21,12 @@ _PROVIDERS = (
 # payments_recent (schema 6): older history is never read.
 _PAYMENTS = """
     SELECT p.id,
-           SUM(y.created_at >= :day),
+           SUM(CASE WHEN y.created_at >= :day THEN 1 ELSE 0 END),
            SUM(CASE WHEN y.created_at >= :day AND y.status = 'paid' THEN y.amount ELSE 0 END),
            COUNT(*),
            SUM(CASE WHEN y.status = 'paid' THEN y.amount ELSE 0 END),
-           SUM(y.status = 'disputed'),
-           SUM(y.created_at >= :since_24h)
+           SUM(CASE WHEN y.status = 'disputed' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN y.created_at >= :since_24h THEN 1 ELSE 0 END)
     FROM providers p JOIN payments y ON y.provider_id = p.id
     WHERE y.created_at >= :since_30d AND y.seq IS NOT NULL AND y.purpose = 'sale'
     GROUP BY p.id

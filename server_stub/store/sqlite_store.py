@@ -7,6 +7,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from server_stub.access.keys import AccessKeyring
 from server_stub.settlement import CallbackOutcome, StkResult
@@ -132,8 +133,14 @@ class SqliteStore:
             raise
         # Reads run on the caller's thread: WAL readers never wait for the writer, and every
         # read is a bounded indexed lookup.
-        self._read = _connect(path)
-        self._read.execute("PRAGMA query_only = ON")
+        read = _connect(path)
+        read.execute("PRAGMA query_only = ON")
+        self._assemble(writer_conn, read, clock)
+        self.path = path
+
+    def _assemble(self, writer_conn: Any, read: Any, clock: Callable[[], float]) -> None:
+        # Shared with the PostgreSQL store, which passes connections of sqlite3's shape.
+        self._read = read
         self._writer = GroupCommitWriter(writer_conn)
         self._writer.before_commit = render_unrendered
         self.plans = SqlitePlans(self._writer, self._read)
@@ -143,7 +150,18 @@ class SqliteStore:
         self.webhooks = SqliteWebhooks(self._writer, self._read, clock)
         self.mechanisms = SqliteMechanisms(self._writer, self._read)
         self._clock = clock
-        self.path = path
+
+    # Several relay instances share this store (PostgreSQL): long-polls re-check on a timer,
+    # and periodic work goes to one leader. One SQLite file has one relay.
+    shared = False
+
+    def lead(self, task: str) -> bool:
+        """Whether this instance runs `task` (a sweep) now; always, with one relay."""
+        return True
+
+    def share_changes(self, notify: Callable[[int], None]) -> Callable[[int], None] | None:
+        """Hook for other instances' changes; None: nobody else writes here."""
+        return None
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"

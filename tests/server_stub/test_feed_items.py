@@ -18,6 +18,7 @@ from server_stub.store.records import AccessState, ClaimedDelivery, RawCallback
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.tokens import token_hash
 from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
+from tests.server_stub.stores import StoreMaker
 
 
 class FailingOnce:
@@ -41,8 +42,8 @@ async def _stored_and_live(store: SqliteStore, provider: int) -> tuple[list[byte
     return stored, live
 
 
-async def test_every_change_desks_see_is_rendered_when_it_commits(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "relay.db", time.time, access_keys=keyring_for_tests())
+async def test_every_change_desks_see_is_rendered_when_it_commits(new_store: StoreMaker) -> None:
+    store = new_store(time.time, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", time.time())
     await store.set_access_at_callback(provider, True)
     pushes = await seed_pushes(store, provider, 4)
@@ -108,9 +109,9 @@ async def test_items_missing_from_the_file_are_rendered_at_open_and_on_read(
 
 
 async def test_a_failed_render_keeps_the_change_and_the_read_still_answers(
-    tmp_path: Path,
+    new_store: StoreMaker,
 ) -> None:
-    store = SqliteStore(tmp_path / "relay.db", time.time, access_keys=keyring_for_tests())
+    store = new_store(time.time, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", time.time())
 
     def broken(_: sqlite3.Connection) -> None:

@@ -7,7 +7,6 @@ for RADIUS and MikroTik (which come with their own wire-level tests).
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -22,6 +21,7 @@ from server_stub.store.records import AccessState, ClaimedDelivery, RawCallback
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.tokens import token_hash
 from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
+from tests.server_stub.stores import StoreMaker
 
 
 class ScriptedMechanism:
@@ -52,10 +52,10 @@ class Clock:
 
 
 @pytest.fixture
-async def paid(tmp_path: Path) -> tuple[SqliteStore, Clock, int, int]:
+async def paid(new_store: StoreMaker) -> tuple[SqliteStore, Clock, int, int]:
     """A store with one confirmed payment: (store, clock, payment id, access id)."""
     clock = Clock()
-    store = SqliteStore(tmp_path / "relay.db", clock, access_keys=keyring_for_tests())
+    store = new_store(clock, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", clock.now)
     [push] = await seed_pushes(store, provider, 1)
     record = await store.get_payment(provider, push.checkout_request_id)
@@ -123,10 +123,10 @@ async def test_a_lease_that_runs_out_is_claimed_again_and_a_late_report_only_cou
 
 
 async def test_a_dispute_revokes_pending_deliveries_and_removes_delivered_ones(
-    tmp_path: Path,
+    new_store: StoreMaker,
 ) -> None:
     clock = Clock()
-    store = SqliteStore(tmp_path / "relay.db", clock, access_keys=keyring_for_tests())
+    store = new_store(clock, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", clock.now)
     await store.set_access_at_callback(provider, True)
     pushes = await seed_pushes(store, provider, 2)

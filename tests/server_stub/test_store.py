@@ -15,6 +15,7 @@ from server_stub.store.migrations import MIGRATIONS
 from server_stub.store.records import NewPush, RawCallback, Role
 from server_stub.store.sqlite_store import SqliteStore
 from tests.server_stub.inprocess import keyring_for_tests
+from tests.server_stub.stores import StoreMaker
 
 
 def push(provider_id: int, phone: str, token: str, at: float, key: str | None = None) -> NewPush:
@@ -23,9 +24,9 @@ def push(provider_id: int, phone: str, token: str, at: float, key: str | None = 
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> SqliteStore:
+async def store(new_store: StoreMaker) -> SqliteStore:
     """A store on a fresh file (closed by the test)."""
-    return SqliteStore(tmp_path / "relay.db", clock=lambda: 5.0, access_keys=keyring_for_tests())
+    return new_store(clock=lambda: 5.0, access_keys=keyring_for_tests())
 
 
 async def test_opens_in_wal_with_full_sync_and_current_schema(tmp_path: Path) -> None:

@@ -9,12 +9,12 @@ import pytest
 from cryptography.fernet import Fernet
 
 from server_stub.atrest import SecretBox
-from server_stub.store.sqlite_store import SqliteStore
 from server_stub.webhooks import sender
 from server_stub.webhooks.dispatcher import KEEP_S
 from server_stub.webhooks.records import AttemptResult
 from server_stub.webhooks.schedule import DISABLE_AFTER_S, RETRY_GAPS_S, next_try_at
 from tests.server_stub.inprocess import keyring_for_tests
+from tests.server_stub.stores import StoreMaker
 from tests.server_stub.webhooks.receiver import running_receiver
 from tests.server_stub.webhooks.webhook_support import Clock, eventually, webhook_relay
 
@@ -93,9 +93,11 @@ async def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt(
             receiver.release()
 
 
-async def test_an_endpoint_without_success_for_three_days_is_disabled(tmp_path: Path) -> None:
+async def test_an_endpoint_without_success_for_three_days_is_disabled(
+    new_store: StoreMaker,
+) -> None:
     clock = Clock()
-    store = SqliteStore(tmp_path / "relay.db", clock, access_keys=keyring_for_tests())
+    store = new_store(clock, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", clock())
     endpoint = await store.webhooks.add(provider, "https://portal.example/h", ["x"], "", SEALED)
     failure = AttemptResult(503, 12, None, "down")
@@ -114,9 +116,9 @@ async def test_an_endpoint_without_success_for_three_days_is_disabled(tmp_path: 
     await store.close()
 
 
-async def test_the_schedule_runs_out_after_eight_attempts(tmp_path: Path) -> None:
+async def test_the_schedule_runs_out_after_eight_attempts(new_store: StoreMaker) -> None:
     clock = Clock()
-    store = SqliteStore(tmp_path / "relay.db", clock, access_keys=keyring_for_tests())
+    store = new_store(clock, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", clock())
     endpoint = await store.webhooks.add(provider, "https://portal.example/h", ["x"], "", SEALED)
     await store.webhooks.send_test(provider, endpoint.id, {})
@@ -134,10 +136,10 @@ async def test_the_schedule_runs_out_after_eight_attempts(tmp_path: Path) -> Non
 
 
 async def test_a_lease_that_runs_out_is_sent_again_and_a_late_failure_is_only_logged(
-    tmp_path: Path,
+    new_store: StoreMaker,
 ) -> None:
     clock = Clock()
-    store = SqliteStore(tmp_path / "relay.db", clock, access_keys=keyring_for_tests())
+    store = new_store(clock, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", clock())
     endpoint = await store.webhooks.add(provider, "https://portal.example/h", ["x"], "", SEALED)
     event_id = await store.webhooks.send_test(provider, endpoint.id, {})
@@ -153,9 +155,9 @@ async def test_a_lease_that_runs_out_is_sent_again_and_a_late_failure_is_only_lo
     await store.close()
 
 
-async def test_busy_endpoints_get_no_more_than_their_share(tmp_path: Path) -> None:
+async def test_busy_endpoints_get_no_more_than_their_share(new_store: StoreMaker) -> None:
     clock = Clock()
-    store = SqliteStore(tmp_path / "relay.db", clock, access_keys=keyring_for_tests())
+    store = new_store(clock, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", clock())
     slow = await store.webhooks.add(provider, "https://portal.example/1", ["x"], "", SEALED)
     fast = await store.webhooks.add(provider, "https://portal.example/2", ["x"], "", SEALED)
