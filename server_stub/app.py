@@ -140,10 +140,6 @@ def _publish_shared_schemas(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-# How often a long-poll reads the feed again when other instances share the database.
-SHARED_RECHECK_S = 2.0
-
-
 async def _watch_backlog(
     services: RelayServices, metrics: RelayMetrics, clock: Callable[[], float]
 ) -> None:
@@ -213,7 +209,7 @@ def _compose(
     # Other relay instances on the same PostgreSQL: hear their changes, tell them ours.
     notifier.publish = store.share_changes(notifier.wake)
     if store.shared:
-        notifier.recheck_s = SHARED_RECHECK_S
+        notifier.recheck_s = settings.feed_recheck_s
     nonces = NonceBook(clock)
     reconciler = Reconciler(
         store,

@@ -64,6 +64,9 @@ class RelaySettings:
     # DATABASE_URL=postgresql://...: the relay's own store on PostgreSQL (it may hold a
     # password); database_path then only places the development key file.
     database_dsn: str | None = field(default=None, repr=False)
+    # With several instances on PostgreSQL, a long-poll reads the feed again this often even
+    # without a notification (one may be lost when the listener reconnects).
+    feed_recheck_s: float = 2.0
 
     @property
     def database_label(self) -> str:
@@ -107,6 +110,7 @@ def load_settings(environ: Mapping[str, str]) -> RelaySettings:
     return RelaySettings(
         database_path=_database_path(environ),
         database_dsn=_database_dsn(environ),
+        feed_recheck_s=_seconds(environ, "RELAY_FEED_RECHECK_S", 2.0),
         # One rule: production mode when either the relay or its Daraja default says so.
         production=relay_env == "production" or mpesa_env is Environment.PRODUCTION,
         encryption_key=environ.get("ENCRYPTION_KEY", "").strip() or None,

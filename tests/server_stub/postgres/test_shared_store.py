@@ -1,0 +1,99 @@
+"""Two PostgreSQL stores on one database, as two relay instances have: leader, wake-ups, feed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from server_stub.store.postgres.store import PostgresStore
+from tests.postgres_cluster import PgCluster
+from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
+from tests.server_stub.stores import TEMPLATE
+
+DEADLINE_S = 20.0
+
+
+@pytest.fixture
+async def pair(relay_pg: PgCluster) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
+    """Two stores (two instances) on one fresh database."""
+    name = relay_pg.new_database(TEMPLATE)
+    first = PostgresStore(relay_pg.dsn(name), time.time, access_keys=keyring_for_tests())
+    second = PostgresStore(relay_pg.dsn(name), time.time, access_keys=keyring_for_tests())
+    yield first, second
+    await first.close()
+    await second.close()
+    relay_pg.drop_database(name)
+
+
+async def _until(check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while not check():
+        assert time.monotonic() < deadline, "the condition never came true"
+        await asyncio.sleep(0.02)
+
+
+async def test_one_leader_at_a_time_and_a_gone_leader_is_replaced(
+    pair: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = pair
+    assert first.lead("reconcile")
+    assert not second.lead("reconcile")
+    assert first.lead("reconcile")  # kept while its session lives
+    assert second.lead("other task")  # each task has its own leader
+    await first.close()  # its session ends, as a killed instance's does
+    await _until(lambda: second.lead("reconcile"))
+
+
+async def test_a_change_on_one_instance_reaches_the_other(
+    pair: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = pair
+    heard_first: list[int] = []
+    heard_second: list[int] = []
+    publish = first.share_changes(heard_first.append)
+    second.share_changes(heard_second.append)
+    assert publish is not None and first._channel and second._channel
+    await _until(first._channel.listening.is_set)
+    await _until(second._channel.listening.is_set)
+    publish(7)
+    publish(9)
+    await _until(lambda: sorted(heard_second) == [7, 9])
+    assert heard_first == []  # an instance does not hear itself: it woke its readers already
+
+
+async def test_two_instances_writing_at_once_leave_no_gap_in_the_feed(
+    pair: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = pair
+    provider = await first.create_provider("Shared Net", time.time())
+    seen: dict[int, str] = {}
+    done = asyncio.Event()
+
+    async def follow() -> None:
+        # A desk's cursor: what it skips past is never shown to it again.
+        cursor = 0
+        while True:
+            finished = done.is_set()
+            rows = await second.feed_items_after(provider, cursor, 500)
+            for seq, item in rows:
+                seen[seq] = item.decode()
+            cursor = rows[-1][0] if rows else cursor
+            if finished and not rows:
+                return
+            await asyncio.sleep(0)
+
+    follower = asyncio.create_task(follow())
+    # seed_pushes reserves and confirms: each confirm takes a feed position.
+    batches = await asyncio.gather(
+        *(seed_pushes(store, provider, 40, tag=f"tag{n}") for n, store in enumerate(pair * 3))
+    )
+    done.set()
+    await follower
+    checkouts = {push.checkout_request_id for batch in batches for push in batch}
+    assert len(checkouts) == 240
+    head = await first.feed_head(provider)
+    assert sorted(seen) == list(range(1, head + 1))  # every position, none skipped
+    assert {c for c in checkouts if any(c in item for item in seen.values())} == checkouts
