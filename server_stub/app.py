@@ -210,7 +210,7 @@ def _compose(
     notifier.publish = store.share_changes(notifier.wake)
     if store.shared:
         notifier.recheck_s = settings.feed_recheck_s
-    nonces = NonceBook(clock)
+    nonces = NonceBook(clock, store)
     reconciler = Reconciler(
         store,
         vault,

@@ -1,12 +1,15 @@
 """Abuse limits: failed token checks per client address, STK initiations per provider.
 
-Each limit is a `SlidingWindow` per key. The client address honours `X-Forwarded-For` only from
-TRUSTED_PROXIES (`server_stub.callbacks.client_address`).
+Each limit is a `SlidingWindow` per key, in memory; when several relay instances share the
+database (PostgreSQL) the events are kept there instead, so a guesser or a flood of prompts
+spread by a load balancer meets one limit, not one per instance. The client address honours
+`X-Forwarded-For` only from TRUSTED_PROXIES (`server_stub.callbacks.client_address`).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
@@ -15,7 +18,7 @@ from server_stub.api.state import relay_of
 from server_stub.callbacks import client_address
 from server_stub.errors import RelayError
 from server_stub.settings import DEFAULT_PUSHES_PER_MINUTE
-from server_stub.sliding_window import SlidingWindow
+from server_stub.sliding_window import WINDOW_S, SlidingWindow
 
 FAILED_TOKENS_PER_MINUTE = 10
 
@@ -44,9 +47,10 @@ def caller_address(request: Request) -> str:
     return client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
-def refuse_if_locked_out(request: Request) -> None:
+async def refuse_if_locked_out(request: Request) -> None:
     """429 when this address failed too many token checks in the last minute (for a failure)."""
-    wait = _limits(request).failed_tokens.wait_s(caller_address(request))
+    window = _limits(request).failed_tokens
+    wait = await _wait(request, "failed_tokens", window, caller_address(request), window.limit)
     if wait > 0:
         raise RelayError(
             "Too many wrong tokens from your address: wait "
@@ -57,9 +61,9 @@ def refuse_if_locked_out(request: Request) -> None:
         )
 
 
-def note_failed_token(request: Request) -> None:
+async def note_failed_token(request: Request) -> None:
     """Count a failed token check against the caller's address."""
-    _limits(request).failed_tokens.record(caller_address(request))
+    await _record(request, "failed_tokens", _limits(request).failed_tokens, caller_address(request))
 
 
 async def charge_stk_push(request: Request, provider_id: int) -> None:
@@ -71,7 +75,7 @@ async def charge_stk_push(request: Request, provider_id: int) -> None:
     window = _limits(request).stk_pushes
     limit = await relay_of(request).store.push_limit(provider_id) or window.limit
     key = str(provider_id)
-    wait = window.wait_s(key, limit)
+    wait = await _wait(request, "stk_pushes", window, key, limit)
     if wait > 0:
         raise RelayError(
             f"More than {limit} payment prompts in a minute: wait {math.ceil(wait)} "
@@ -80,7 +84,22 @@ async def charge_stk_push(request: Request, provider_id: int) -> None:
             status=429,
             retry_after_s=wait,
         )
-    window.record(key)
+    await _record(request, "stk_pushes", window, key)
+
+
+async def _wait(request: Request, kind: str, window: SlidingWindow, key: str, limit: int) -> float:
+    store = relay_of(request).store
+    if store.shared:
+        return await store.limit_wait(kind, key, limit, WINDOW_S, time.time())
+    return window.wait_s(key, limit)
+
+
+async def _record(request: Request, kind: str, window: SlidingWindow, key: str) -> None:
+    store = relay_of(request).store
+    if store.shared:
+        await store.limit_record(kind, key, WINDOW_S, time.time())
+    else:
+        window.record(key)
 
 
 def _limits(request: Request) -> RateLimits:

@@ -33,20 +33,28 @@ SELF_CHECK_TIMEOUT_S = 5.0
 class NonceBook:
     """One-time nonces this relay is waiting to see on its own health route."""
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], store: Store | None = None) -> None:
         self._clock = clock
         self._expiry: dict[str, float] = {}
+        # With several instances (a shared store) the self-check may reach another instance
+        # than the one that issued the nonce: the nonces are kept in the database then.
+        self._store = store if store is not None and store.shared else None
 
-    def issue(self) -> str:
+    async def issue(self) -> str:
         """A new nonce, valid for one use within a minute."""
         now = self._clock()
-        self._expiry = {n: t for n, t in self._expiry.items() if t > now}
         nonce = secrets.token_urlsafe(16)
+        if self._store is not None:
+            await self._store.add_nonce(nonce, now + NONCE_LIFETIME_S, now)
+            return nonce
+        self._expiry = {n: t for n, t in self._expiry.items() if t > now}
         self._expiry[nonce] = now + NONCE_LIFETIME_S
         return nonce
 
-    def consume(self, nonce: str) -> bool:
-        """True once for a nonce this relay issued and that has not expired."""
+    async def consume(self, nonce: str) -> bool:
+        """True once for a nonce this relay (or another instance) issued, not yet expired."""
+        if self._store is not None:
+            return await self._store.take_nonce(nonce, self._clock())
         expiry = self._expiry.pop(nonce, None)
         return expiry is not None and expiry > self._clock()
 
@@ -123,7 +131,7 @@ class SetupTester:
 
     async def _reachability_check(self) -> Check:
         base = self._vault.base_url
-        nonce = self._nonces.issue()
+        nonce = await self._nonces.issue()
         try:
             response = await self._http.get(
                 f"{base}/healthz", params={"nonce": nonce}, timeout=SELF_CHECK_TIMEOUT_S

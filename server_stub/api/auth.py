@@ -56,8 +56,8 @@ async def authenticate(
     if record is None or record.revoked:
         # Only failures are refused once over the limit: a hotspot's customers share its public
         # address with the counter PC, and a guesser must not lock the attendant out.
-        refuse_if_locked_out(request)
-        note_failed_token(request)
+        await refuse_if_locked_out(request)
+        await note_failed_token(request)
         raise RelayError(
             "This token is not valid: it is wrong or was revoked.", code="invalid_token", status=401
         )

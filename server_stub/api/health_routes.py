@@ -38,5 +38,5 @@ async def healthz(
         store_id=store.store_id,
         schema_version=store.schema_version,
         database=relay.settings.database_label,
-        nonce_ok=relay.nonces.consume(nonce) if nonce else None,
+        nonce_ok=await relay.nonces.consume(nonce) if nonce else None,
     )

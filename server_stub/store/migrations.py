@@ -360,6 +360,26 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        # State several relay instances on one database must share (DESIGN.md section 11): the
+        # abuse limits' recent events (wrong tokens per address, prompts per provider) and the
+        # one-time nonces of the setup test's self-check, which a load balancer may send to
+        # another instance than the one that issued them. A single relay keeps them in memory.
+        10,
+        """
+        CREATE TABLE limit_events (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            at REAL NOT NULL
+        );
+        CREATE INDEX limit_events_key ON limit_events (kind, key, at);
+        CREATE TABLE nonces (
+            nonce TEXT PRIMARY KEY,
+            expires_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 

@@ -163,6 +163,20 @@ class Store(Protocol):
         """Hear other instances' feed changes through `notify`; returns the publisher of this
         instance's changes, or None when no other instance can share the database."""
 
+    async def limit_wait(
+        self, kind: str, key: str, limit: int, window_s: float, now: float
+    ) -> float:
+        """Seconds until `key` may act again under a limit shared by instances; 0 if now."""
+
+    async def limit_record(self, kind: str, key: str, window_s: float, now: float) -> None:
+        """Count one event of a limit shared by instances."""
+
+    async def add_nonce(self, nonce: str, expires_at: float, now: float) -> None:
+        """Keep a one-time nonce every instance can check."""
+
+    async def take_nonce(self, nonce: str, now: float) -> bool:
+        """True once for a kept, unexpired nonce."""
+
     async def close(self) -> None:
         """Finish pending writes and release the database."""
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from server_stub.access.keys import AccessKeyring
 from server_stub.settlement import CallbackOutcome, StkResult
+from server_stub.store import shared_state
 from server_stub.store import sqlite_payments as payments
 from server_stub.store import sqlite_providers as providers
 from server_stub.store import sqlite_queries as queries
@@ -162,6 +163,26 @@ class SqliteStore:
     def share_changes(self, notify: Callable[[int], None]) -> Callable[[int], None] | None:
         """Hook for other instances' changes; None: nobody else writes here."""
         return None
+
+    async def limit_wait(
+        self, kind: str, key: str, limit: int, window_s: float, now: float
+    ) -> float:
+        """Seconds until `key` may act again under a shared limit; 0 if now."""
+        return shared_state.limit_wait(self._read, kind, key, limit, window_s, now)
+
+    async def limit_record(self, kind: str, key: str, window_s: float, now: float) -> None:
+        """Count one event of a shared limit."""
+        await self._writer.run(
+            lambda conn: shared_state.limit_record(conn, kind, key, window_s, now)
+        )
+
+    async def add_nonce(self, nonce: str, expires_at: float, now: float) -> None:
+        """Keep a one-time nonce for every instance."""
+        await self._writer.run(lambda conn: shared_state.add_nonce(conn, nonce, expires_at, now))
+
+    async def take_nonce(self, nonce: str, now: float) -> bool:
+        """True once for a kept, unexpired nonce."""
+        return await self._writer.run(lambda conn: shared_state.take_nonce(conn, nonce, now))
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"

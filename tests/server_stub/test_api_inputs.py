@@ -313,7 +313,7 @@ async def test_openapi_document_describes_every_route(harness: Harness) -> None:
 
 
 async def test_healthz_answers_a_nonce_once(harness: Harness) -> None:
-    nonce = harness.services.nonces.issue()
+    nonce = await harness.services.nonces.issue()
     first = (await harness.client.get("/healthz", params={"nonce": nonce})).json()
     second = (await harness.client.get("/healthz", params={"nonce": nonce})).json()
     assert (first["status"], first["nonce_ok"], second["nonce_ok"]) == ("ok", True, False)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from server_stub.setup_checks import NonceBook
 from server_stub.store.postgres.store import PostgresStore
 from tests.postgres_cluster import PgCluster
 from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
@@ -97,3 +98,25 @@ async def test_two_instances_writing_at_once_leave_no_gap_in_the_feed(
     head = await first.feed_head(provider)
     assert sorted(seen) == list(range(1, head + 1))  # every position, none skipped
     assert {c for c in checkouts if any(c in item for item in seen.values())} == checkouts
+
+
+async def test_limits_and_nonces_are_shared_by_the_instances(
+    pair: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = pair
+    now = time.time()
+    # Ten wrong tokens from one address, spread over both instances: both refuse the next.
+    for attempt in range(10):
+        store = pair[attempt % 2]
+        assert await store.limit_wait("failed_tokens", "198.51.100.7", 10, 60.0, now) == 0
+        await store.limit_record("failed_tokens", "198.51.100.7", 60.0, now + attempt * 0.01)
+    for store in pair:
+        assert await store.limit_wait("failed_tokens", "198.51.100.7", 10, 60.0, now + 1) > 58
+        assert await store.limit_wait("failed_tokens", "203.0.113.9", 10, 60.0, now + 1) == 0
+    assert await first.limit_wait("failed_tokens", "198.51.100.7", 10, 60.0, now + 61) == 0
+    # A nonce issued by one instance is good once, on the other.
+    nonces = NonceBook(time.time, first)
+    other = NonceBook(time.time, second)
+    nonce = await nonces.issue()
+    assert await other.consume(nonce)
+    assert not await nonces.consume(nonce)
