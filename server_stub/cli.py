@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ from server_stub import admin, backup
 from server_stub.atrest import AtRestError
 from server_stub.logs import configure_logging
 from server_stub.production_checks import check_production
-from server_stub.settings import RelaySettings, SettingsError, load_settings
+from server_stub.settings import POSTGRES_SCHEMES, RelaySettings, SettingsError, load_settings
 from server_stub.store.migrations import MigrationError
 from server_stub.store.records import Role
 from server_stub.store.serve_lock import StoreInUse, exclusive_use
@@ -97,6 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "fingerprint", help="print the relay key's fingerprint (owners compare it at first Push)"
     )
+    move = commands.add_parser(
+        "migrate-store",
+        help="copy this SQLite relay into an empty PostgreSQL database (relay stopped)",
+    )
+    move.add_argument("--to", required=True, metavar="postgresql://...", dest="target")
     return parser
 
 
@@ -113,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args.host, args.port, init=args.init)
         if args.command in ("backup", "restore"):
             _print_json(_backup_command(settings, args))
+        elif args.command == "migrate-store":
+            _print_json(_migrate_store(settings, args.target))
         else:
             _print_json(asyncio.run(_admin_command(settings, args)))
     except _CLEAN_ERRORS as error:
@@ -182,6 +190,30 @@ def _backup_command(settings: RelaySettings, args: argparse.Namespace) -> dict[s
         "safety_copy": str(done.safety_copy) if done.safety_copy else None,
         "store_id": done.store_id or None,
     }
+
+
+def _migrate_store(settings: RelaySettings, target: str) -> dict[str, Any]:
+    # The target address may hold a password: it is never printed.
+    if settings.database_dsn is not None:
+        raise admin.AdminError("migrate-store copies a SQLite relay: DATABASE_URL must be one.")
+    if not target.startswith(POSTGRES_SCHEMES):
+        raise admin.AdminError("--to must be a postgresql://user:password@host/database address.")
+    if importlib.util.find_spec("psycopg_pool") is None:
+        raise admin.AdminError("migrate-store needs the relay's postgresql extra (psycopg).")
+    check_database_place(settings.database_path, may_create=False)
+    from server_stub.store.postgres.copy import CopyError, copy_store
+
+    refusal = "A relay is serving {path} (pid {{pid}}): stop it before copying its database."
+    with exclusive_use(settings.database_path, refusal.format(path=settings.database_path)):
+        try:
+            counts = copy_store(settings.database_path, target)
+        except CopyError as error:
+            raise admin.AdminError(str(error)) from None
+    _say(
+        f"copied {sum(counts.values())} rows in {len(counts)} tables, each count checked; "
+        "start the relays with DATABASE_URL set to the new database and the same ENCRYPTION_KEY."
+    )
+    return {"copied": counts}
 
 
 def _serve(settings: RelaySettings, host: str, port: int, *, init: bool) -> int:
