@@ -93,8 +93,8 @@ def need_postgres() -> None:
 
 
 @contextmanager
-def running_cluster(prefix: str = "pb-pg-") -> Iterator[PgCluster]:
-    """A fresh cluster, stopped and removed when the block ends."""
+def running_cluster(prefix: str = "pb-pg-", *, durable: bool = False) -> Iterator[PgCluster]:
+    """A fresh cluster, stopped and removed when the block ends (fsync on only if `durable`)."""
     need_postgres()
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     shutil.chown(folder, "postgres", "postgres")
@@ -105,10 +105,9 @@ def running_cluster(prefix: str = "pb-pg-") -> Iterator[PgCluster]:
             str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
             "--no-sync", "-E", "UTF8", "--locale=C.UTF-8",
         )  # fmt: skip
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c max_connections=300 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c max_connections=300"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         _as_postgres(
             str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "pg.log"), "-w",
             "-o", options, "start",

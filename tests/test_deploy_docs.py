@@ -141,7 +141,7 @@ def test_generated_key_is_what_production_needs(tmp_path: Path) -> None:
         "bucket-relay: ENCRYPTION_KEY is not set: in production the relay refuses to start"
     )
     assert refusal.split(";")[0].removeprefix("bucket-relay: ") in DOC.read_text()
-    (init_command,) = doc_commands("bucket-relay-admin init")
+    init_command = doc_commands("bucket-relay-admin init")[0]  # the SQLite first run
     settings = {**PRODUCTION_BASE, "ENCRYPTION_KEY": key}
     settings["DATABASE_URL"] = production["DATABASE_URL"]
     created = json.loads(run(localise(init_command, tmp_path), env=admin_env(tmp_path, settings)))
