@@ -186,7 +186,7 @@ async def main_async(args: argparse.Namespace, folder: Path) -> list[str]:
             paths, token = await _seed(envs[0], pushes + (args.samples if count == 2 else 0))
             relays = [start_relay(env, folder / f"{name[:3]}{n}.log") for n, env in enumerate(envs)]
             try:
-                ingest_paths = paths[: pushes]
+                ingest_paths = paths[:pushes]
                 run = await _ingest(relays, ingest_paths, args.seconds)
                 lines.append(_row(name, run, _paid(envs[0], run.answered)))
                 print(lines[-1], file=sys.stderr)
