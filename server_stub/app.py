@@ -160,6 +160,7 @@ async def _running_services(
 ) -> AsyncIterator[RelayServices]:
     box = load_secret_box(settings)
     store = store_for(settings, clock, AccessKeyring(box))
+    store.share_daraja_tokens(box)
     try:
         async with httpx.AsyncClient() as http, make_client() as webhook_http:
             relay_key = await load_relay_key(store, box)
@@ -205,6 +206,8 @@ def _compose(
     webhooks: tuple[WebhookService, WebhookDispatcher],
 ) -> RelayServices:
     daraja = DarajaClient(http, base_url_override=settings.daraja_base_url)
+    # Several instances on one database: one OAuth token per Daraja app for all of them.
+    daraja.shared_tokens = store.daraja_tokens
     notifier = FeedNotifier()
     # Other relay instances on the same PostgreSQL: hear their changes, tell them ours.
     notifier.publish = store.share_changes(notifier.wake)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -70,6 +71,24 @@ class _CachedToken:
     refresh_at: float
 
 
+class SharedTokens(Protocol):
+    """OAuth tokens shared by several processes (a relay's instances): one per Daraja app."""
+
+    async def token(
+        self, app: str, sign_in: Callable[[], Awaitable[tuple[str, float]]]
+    ) -> tuple[str, float]:
+        """The app's shared token and its seconds left, calling `sign_in` only when none is
+        fresh (and only in one process at a time)."""
+
+    async def forget(self, app: str, token: str) -> None:
+        """Daraja rejected this token: no process may use it again."""
+
+
+def app_id(creds: DarajaCredentials) -> str:
+    """A Daraja app's identity for sharing its token, without its secrets."""
+    return hashlib.sha256("\0".join(creds.cache_key()).encode()).hexdigest()
+
+
 def stk_password(shortcode: str, passkey: str, timestamp: str) -> str:
     """Daraja's Password: base64 of shortcode + passkey + timestamp, plainly concatenated."""
     return base64.b64encode(f"{shortcode}{passkey}{timestamp}".encode()).decode("ascii")
@@ -100,6 +119,8 @@ class DarajaClient:
         self._now = now
         self._tokens: dict[tuple[str, str, str], _CachedToken] = {}
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
+        # Set by a relay whose instances share a database: one token per app for all of them.
+        self.shared_tokens: SharedTokens | None = None
 
     @classmethod
     def from_environment(
@@ -125,7 +146,13 @@ class DarajaClient:
             cached = self._tokens.get(key)
             if cached and self._clock() < cached.refresh_at:
                 return cached.value
-            return await self._fetch_token(creds)
+            if self.shared_tokens is None:
+                return await self._fetch_token(creds)
+            token, fresh_for = await self.shared_tokens.token(
+                app_id(creds), lambda: self._sign_in(creds)
+            )
+            self._tokens[key] = _CachedToken(token, self._clock() + fresh_for)
+            return token
 
     async def test_credentials(self, creds: DarajaCredentials) -> None:
         """Sign in afresh with the consumer key and secret; raises DarajaError on failure."""
@@ -207,7 +234,13 @@ class DarajaClient:
         )
 
     async def _fetch_token(self, creds: DarajaCredentials) -> str:
-        """One OAuth call; the caller holds the app's lock."""
+        """One OAuth call, cached; the caller holds the app's lock."""
+        token, fresh_for = await self._sign_in(creds)
+        self._tokens[creds.cache_key()] = _CachedToken(token, self._clock() + fresh_for)
+        return token
+
+    async def _sign_in(self, creds: DarajaCredentials) -> tuple[str, float]:
+        """One OAuth call: the token and for how many seconds to use it before refreshing."""
         url = self.base_url(creds.environment) + OAUTH_PATH
         response = await self._send(
             "GET", url, auth=httpx.BasicAuth(creds.consumer_key, creds.consumer_secret)
@@ -221,9 +254,7 @@ class DarajaClient:
         if not token:
             raise _unreadable("the sign-in", data)
         lifetime = _expires_in(data)
-        margin = min(self._margin, lifetime / 2)
-        self._tokens[creds.cache_key()] = _CachedToken(token, self._clock() + lifetime - margin)
-        return token
+        return token, lifetime - min(self._margin, lifetime / 2)
 
     async def _authorised_post(
         self, creds: DarajaCredentials, path: str, body: dict[str, Any]
@@ -234,6 +265,8 @@ class DarajaClient:
             return await self._post_json(self.base_url(creds.environment) + path, token, body)
         except DarajaTokenRejected:
             self._forget_token(creds, token)
+            if self.shared_tokens is not None:
+                await self.shared_tokens.forget(app_id(creds), token)
             log.info("Daraja rejected the access token; fetching a fresh one and retrying once")
         token = await self.access_token(creds)
         return await self._post_json(self.base_url(creds.environment) + path, token, body)

@@ -364,7 +364,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         # State several relay instances on one database must share (DESIGN.md section 11): the
         # abuse limits' recent events (wrong tokens per address, prompts per provider) and the
         # one-time nonces of the setup test's self-check, which a load balancer may send to
-        # another instance than the one that issued them. A single relay keeps them in memory.
+        # another instance than the one that issued them, and each Daraja app's OAuth token
+        # (encrypted), one for all instances. A single relay keeps them in memory.
         10,
         """
         CREATE TABLE limit_events (
@@ -377,6 +378,11 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE TABLE nonces (
             nonce TEXT PRIMARY KEY,
             expires_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE daraja_tokens (
+            app TEXT PRIMARY KEY,
+            token BLOB NOT NULL,
+            refresh_at REAL NOT NULL
         ) WITHOUT ROWID;
         """,
     ),

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bucket_desktop.services.daraja_client import SharedTokens
 from server_stub.access.keys import AccessKeyring
+from server_stub.atrest import SecretBox
 from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store import shared_state
 from server_stub.store import sqlite_payments as payments
@@ -163,6 +165,12 @@ class SqliteStore:
     def share_changes(self, notify: Callable[[int], None]) -> Callable[[int], None] | None:
         """Hook for other instances' changes; None: nobody else writes here."""
         return None
+
+    # Daraja OAuth tokens shared with other instances (None: this relay's client keeps its own).
+    daraja_tokens: SharedTokens | None = None
+
+    def share_daraja_tokens(self, box: SecretBox) -> None:
+        """Keep Daraja tokens, encrypted with `box`, for every instance (a shared store only)."""
 
     async def limit_wait(
         self, kind: str, key: str, limit: int, window_s: float, now: float

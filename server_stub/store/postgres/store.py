@@ -15,10 +15,12 @@ import uuid
 from collections.abc import Callable
 
 from server_stub.access.keys import AccessKeyring
+from server_stub.atrest import SecretBox
 from server_stub.store.identity import ensure_store_id
 from server_stub.store.migrations import migrate
 from server_stub.store.postgres.adapter import PgConnection, PgReader, reader_pool
 from server_stub.store.postgres.channel import FeedChannel
+from server_stub.store.postgres.daraja_tokens import SharedDarajaTokens
 from server_stub.store.postgres.leader import Leadership
 from server_stub.store.postgres.schema import postgres_ddl
 from server_stub.store.sqlite_store import SqliteStore, StoreOpenError, _render_feed_items
@@ -85,6 +87,10 @@ class PostgresStore(SqliteStore):
     def lead(self, task: str) -> bool:
         """Whether this instance holds `task`'s advisory lock (taking it when free)."""
         return self._leadership.holds(task)
+
+    def share_daraja_tokens(self, box: SecretBox) -> None:
+        """One Daraja OAuth token per app for every instance, kept encrypted in the database."""
+        self.daraja_tokens = SharedDarajaTokens(self._dsn, box)
 
     def share_changes(self, notify: Callable[[int], None]) -> Callable[[int], None] | None:
         """Listen for other instances' feed changes (calling `notify` on this loop); returns

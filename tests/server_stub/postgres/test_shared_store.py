@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 
+import httpx
 import pytest
+from cryptography.fernet import Fernet
 
+from bucket_desktop.services.credentials import DarajaCredentials
+from bucket_desktop.services.daraja_client import DarajaClient
+from server_stub.atrest import SecretBox
+from server_stub.daraja_sim.testing import running_simulator
 from server_stub.setup_checks import NonceBook
 from server_stub.store.postgres.store import PostgresStore
 from tests.postgres_cluster import PgCluster
+from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
-from tests.server_stub.stores import TEMPLATE
+from tests.server_stub.stores import TEMPLATE, run_sql
 
 DEADLINE_S = 20.0
 
@@ -120,3 +128,30 @@ async def test_limits_and_nonces_are_shared_by_the_instances(
     nonce = await nonces.issue()
     assert await other.consume(nonce)
     assert not await nonces.consume(nonce)
+
+
+async def test_instances_share_one_daraja_token_per_app(
+    pair: tuple[PostgresStore, PostgresStore],
+) -> None:
+    box = SecretBox([Fernet.generate_key()])
+    creds = DarajaCredentials.from_json(json.dumps(PAYBILL_CREDENTIALS).encode())
+    with running_simulator() as sim:
+        async with httpx.AsyncClient() as http:
+            clients = []
+            for store in pair:
+                store.share_daraja_tokens(box)
+                client = DarajaClient(http, base_url_override=sim.base_url)
+                client.shared_tokens = store.daraja_tokens
+                clients.append(client)
+            # Both instances, many callers at once: one sign-in, one token.
+            tokens = await asyncio.gather(*(c.access_token(creds) for c in clients * 5))
+        signed_in = await asyncio.to_thread(sim.request_log, "oauth")
+    assert len(set(tokens)) == 1
+    assert len(signed_in) == 1
+    [(stored,)] = run_sql(first_of(pair), "SELECT token FROM daraja_tokens")
+    assert tokens[0].encode() not in bytes(stored)  # kept encrypted
+
+
+def first_of(pair: tuple[PostgresStore, PostgresStore]) -> PostgresStore:
+    """The first instance's store."""
+    return pair[0]
