@@ -15,6 +15,7 @@ from bucket_desktop.services.credentials import DarajaCredentials
 from bucket_desktop.services.daraja_client import DarajaClient
 from server_stub.atrest import SecretBox
 from server_stub.daraja_sim.testing import running_simulator
+from server_stub.settlement import StkResult
 from server_stub.setup_checks import NonceBook
 from server_stub.store.postgres.store import PostgresStore
 from tests.postgres_cluster import PgCluster
@@ -155,3 +156,30 @@ async def test_instances_share_one_daraja_token_per_app(
 def first_of(pair: tuple[PostgresStore, PostgresStore]) -> PostgresStore:
     """The first instance's store."""
     return pair[0]
+
+
+async def test_two_instances_never_claim_the_same_delivery(
+    pair: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, _ = pair
+    provider = await first.create_provider("Outbox Net", time.time())
+    for push in await seed_pushes(first, provider, 30):
+        record = await first.get_payment(provider, push.checkout_request_id)
+        assert record is not None
+        paid = StkResult("0", "ok", push.checkout_request_id)
+        settled = await first.apply_query(record.id, paid, next_query_at=None, now=time.time())
+        assert settled is not None and settled.access is not None
+        await first.outbox.enqueue_delivery(settled.access.id, "router", "add")
+    claimed: list[int] = []
+
+    async def worker(store: PostgresStore, name: str) -> None:
+        for round_number in range(100):
+            lease = f"{name}-{round_number}"
+            batch = await store.outbox.claim_deliveries("router", None, 3, lease, 600.0)
+            if not batch:
+                return
+            claimed.extend(delivery.delivery_id for delivery in batch)
+
+    await asyncio.gather(*(worker(store, f"w{n}") for n, store in enumerate(pair * 2)))
+    assert len(claimed) == 30  # one delivery per paid payment
+    assert len(set(claimed)) == len(claimed), "a delivery was claimed twice"
