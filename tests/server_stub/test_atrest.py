@@ -67,7 +67,7 @@ def test_production_mode_rule(tmp_path: Path, environ: dict[str, str], productio
     "environ",
     [
         {"RELAY_ENV": "staging"},
-        {"DATABASE_URL": "postgres://x"},
+        {"DATABASE_URL": "mysql://x/relay"},
         {"RELAY_RECONCILE_FIRST_S": "soon"},
         {"TRUSTED_PROXIES": "10.0.0.0/8,nonsense"},
     ],
