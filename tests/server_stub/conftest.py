@@ -10,6 +10,7 @@ import pytest
 from server_stub.daraja_sim.testing import RunningSimulator, running_simulator
 from server_stub.testing import RunningRelay, running_relay
 from tests.postgres_cluster import PgCluster
+from tests.server_stub.inprocess import POSTGRES_DATABASE
 from tests.server_stub.stores import BACKENDS, TEMPLATE, StoreMaker, relay_cluster
 
 # The customer answers at once; late callbacks come well after the relay's first query.
@@ -78,3 +79,20 @@ def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreM
     maker = StoreMaker(request.param, tmp_path, cluster)
     yield maker
     maker.drop()
+
+
+@pytest.fixture(params=BACKENDS)
+def inprocess_backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """In-process relays of the test (tests.server_stub.inprocess.relay_settings) on SQLite,
+    then on a fresh PostgreSQL database; a module opts in with usefixtures."""
+    if request.param == "sqlite":
+        yield request.param
+        return
+    cluster: PgCluster = request.getfixturevalue("relay_pg")
+    name = cluster.new_database(TEMPLATE)
+    POSTGRES_DATABASE.append(cluster.dsn(name))
+    try:
+        yield request.param
+    finally:
+        POSTGRES_DATABASE.pop()
+        cluster.drop_database(name)

@@ -39,10 +39,16 @@ def keyring_for_tests() -> AccessKeyring:
     return AccessKeyring(SecretBox([Fernet.generate_key()]))
 
 
+# Set by the `inprocess_backend` fixture (tests/server_stub/conftest.py): while it holds an
+# address, relay_settings puts the store on that PostgreSQL database instead of a SQLite file.
+POSTGRES_DATABASE: list[str] = []
+
+
 def relay_settings(tmp_path: Path, **overrides: Any) -> RelaySettings:
     """Development settings with the database in `tmp_path` and a dead Daraja address."""
     base = RelaySettings(
         database_path=tmp_path / "relay.db",
+        database_dsn=POSTGRES_DATABASE[-1] if POSTGRES_DATABASE else None,
         daraja_base_url="http://127.0.0.1:9",
         access_log=False,
         **QUIET,  # type: ignore[arg-type]
