@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,9 +16,11 @@ from bucket_desktop.services.credentials import DarajaCredentials
 from bucket_desktop.services.daraja_client import DarajaClient
 from server_stub.atrest import SecretBox
 from server_stub.daraja_sim.testing import running_simulator
+from server_stub.settings import load_settings
 from server_stub.settlement import StkResult
 from server_stub.setup_checks import NonceBook
 from server_stub.store.postgres.store import PostgresStore
+from server_stub.store.sqlite_store import StoreOpenError
 from tests.postgres_cluster import PgCluster
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
@@ -183,3 +186,24 @@ async def test_two_instances_never_claim_the_same_delivery(
     await asyncio.gather(*(worker(store, f"w{n}") for n, store in enumerate(pair * 2)))
     assert len(claimed) == 30  # one delivery per paid payment
     assert len(set(claimed)) == len(claimed), "a delivery was claimed twice"
+
+
+async def test_the_database_address_is_never_shown(
+    pair: tuple[PostgresStore, PostgresStore], tmp_path: Path
+) -> None:
+    first, _ = pair
+    address = "postgresql://relay:s3cret-pw@127.0.0.1:1/relay"
+    settings = load_settings({"DATABASE_URL": address, "RELAY_DATA_DIR": str(tmp_path)})
+    shown = " ".join(
+        [
+            repr(settings),
+            settings.database_label,
+            repr(first),
+            repr(first._read),
+            repr(first._writer),
+        ]
+    )
+    assert "s3cret-pw" not in shown and first._dsn not in shown
+    with pytest.raises(StoreOpenError) as refused:
+        PostgresStore(address, time.time)
+    assert "s3cret-pw" not in str(refused.value) and "DATABASE_URL" in str(refused.value)
