@@ -77,7 +77,7 @@ class InitiateRequest(JsonRequest):
     transaction_desc: str | None = Field(
         default=None, min_length=1, max_length=MAX_TRANSACTION_DESC, pattern=SHORT_TEXT
     )
-    plan_id: int | None = Field(default=None, ge=1, le=2**53)
+    plan_id: Annotated[int, Field(ge=1, le=2**53), BeforeValidator(whole_number)] | None = None
 
 
 def initiate_body() -> dict[str, Any]:
