@@ -19,7 +19,9 @@ import httpx
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from bucket_desktop.services.app_settings import APP_NAME, AppPaths
+from bucket_desktop.i18n import system_language
+from bucket_desktop.i18n.qt.live import apply_language
+from bucket_desktop.services.app_settings import APP_NAME, AppPaths, SettingsFile
 from bucket_desktop.services.private_log import PrivateRotatingFileHandler
 from bucket_desktop.ui.session import DesktopSession, ShownHook, demo_paths
 
@@ -39,7 +41,8 @@ class Options:
 def parse_args(argv: Sequence[str] | None) -> Options:
     """Read the command line."""
     parser = argparse.ArgumentParser(
-        prog="bucket-desktop", description="Payment Bucket: M-PESA payments for hotspot providers."
+        prog="bucket-desktop",
+        description="Payment Bucket: M-PESA payments for hotspot providers.",
     )
     parser.add_argument(
         "--demo",
@@ -77,6 +80,8 @@ def main(argv: Sequence[str] | None = None, *, on_window_shown: ShownHook | None
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Payment Bucket")
     app.setStyleSheet(load_style_sheet())
+    # Before the first dialog (the passphrase one may come before the window).
+    apply_language(SettingsFile(paths.settings_file).load().language or system_language())
     # The window's close ends `run`; Qt must not stop the loop under it first.
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)

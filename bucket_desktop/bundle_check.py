@@ -149,6 +149,7 @@ class DemoCheck:
         charge = view.findChild(ChargePageView)
         status = view.findChild(StkStatusPageView)
         if charge is None or status is None:
+            # i18n: keep (the self-test's report, read by the build, not by a person at a desk)
             raise LookupError("the window has no Charge customer or STK status page")
         # Signed in, and the starting screen (pages disabled) is over.
         await self._until(
@@ -161,8 +162,8 @@ class DemoCheck:
         report("demo-ready", seconds=round(time.perf_counter() - self.started, 3))
         charge.phone_edit.setText(PAID_PHONE)
         charge.amount_edit.setText("10")
-        charge.reference_edit.setText("SELFTEST")
-        charge.desc_edit.setText("Bundle check")
+        charge.reference_edit.setText("SELFTEST")  # i18n: keep (typed in as a person would)
+        charge.desc_edit.setText("Bundle check")  # i18n: keep (typed in as a person would)
         charge.send_button.click()
         await self._until(lambda: bool(status.receipt.text().strip()), "the M-PESA receipt")
         report("paid", receipt=status.receipt.text().strip(), charge_status=charge.status.text())
@@ -171,6 +172,7 @@ class DemoCheck:
         deadline = time.perf_counter() + self.timeout_s
         while not condition():
             if time.perf_counter() > deadline:
+                # i18n: keep (the self-test's report, read by the build)
                 raise TimeoutError(f"gave up waiting for {what} after {self.timeout_s:.0f} s")
             await asyncio.sleep(0.1)
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.credentials import DarajaCredentials
 from bucket_desktop.services.plans import default_plans
 from bucket_desktop.services.relay_client import RelayClient
@@ -207,9 +208,17 @@ async def _announced_url(process: subprocess.Popen[bytes], folder: Path, name: s
         if process.poll() is not None:
             logged = await asyncio.to_thread(log_path.read_text, errors="replace")
             tail = logged.strip().splitlines()[-2:]
-            raise DemoError(f"The demo {name} stopped while starting: {' '.join(tail)}")
+            raise DemoError(
+                _("The demo {name} stopped while starting: {tail}").format(
+                    name=name, tail=" ".join(tail)
+                )
+            )
         await asyncio.sleep(0.05)
-    raise DemoError(f"The demo {name} did not start within {START_TIMEOUT_S:.0f} seconds.")
+    raise DemoError(
+        _("The demo {name} did not start within {seconds} seconds.").format(
+            name=name, seconds=round(START_TIMEOUT_S)
+        )
+    )
 
 
 async def _create_provider(demo: DemoEnvironment, python: str) -> None:
@@ -221,7 +230,7 @@ async def _create_provider(demo: DemoEnvironment, python: str) -> None:
         demo.owner_token = str(data["owner_token"])
         demo.attendant_token = str(data["attendant_token"])
     except (ValueError, KeyError, TypeError):
-        raise DemoError("The demo relay did not report the new provider.") from None
+        raise DemoError(_("The demo relay did not report the new provider.")) from None
     credentials = demo_credentials().to_json()
     await _admin(
         python,
@@ -235,12 +244,12 @@ async def _create_provider(demo: DemoEnvironment, python: str) -> None:
 async def add_platform_admin(demo: DemoEnvironment, *, python: str = sys.executable) -> str:
     """A platform administrator's token for the demo relay (the Platform page's demo)."""
     relay_env = _relay_env(demo, demo.relay_url)
-    args = ["create-admin", "--name", "Demo platform"]
+    args = ["create-admin", "--name", "Demo platform"]  # i18n: keep (a name kept on the relay)
     created = await _admin(python, relay_env, demo.folder, args)
     try:
         demo.admin_token = str(json.loads(created)["token"])
     except (ValueError, KeyError, TypeError):
-        raise DemoError("The demo relay did not report the administrator's token.") from None
+        raise DemoError(_("The demo relay did not report the administrator's token.")) from None
     return demo.admin_token
 
 
@@ -271,10 +280,16 @@ async def _admin(
     try:
         result = await asyncio.to_thread(run)
     except subprocess.TimeoutExpired:
-        raise DemoError(f"The demo relay command {args[0]} did not finish in time.") from None
+        raise DemoError(
+            _("The demo relay command {command} did not finish in time.").format(command=args[0])
+        ) from None
     if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise DemoError(f"The demo relay command {args[0]} failed: {message[0]}")
+        raise DemoError(
+            _("The demo relay command {command} failed: {message}").format(
+                command=args[0], message=message[0]
+            )
+        )
     return result.stdout
 
 

@@ -45,7 +45,7 @@ PLACES = (
     "Utawala",
     "Syokimau",
     "Mlolongo",
-    "Athi River",
+    "Athi River",  # i18n: keep (a town's name)
     "Machakos",
     "Nakuru",
     "Naivasha",

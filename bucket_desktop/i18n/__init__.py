@@ -60,10 +60,14 @@ class _Current:
 
     code: str = ENGLISH
     translations: gettext.NullTranslations = gettext.NullTranslations()
+    # Every message translated so far (singular -> plural or None): what the live switch looks
+    # for on screen. Bounded by the number of messages in the code.
+    seen: dict[str, str | None] = {}  # noqa: RUF012 (one process-wide record, on purpose)
 
 
 def _(message: str) -> str:
     """The message in the current language."""
+    _Current.seen.setdefault(message, None)
     return _Current.translations.gettext(message)
 
 
@@ -74,7 +78,13 @@ def N_(message: str) -> str:  # the name gettext's extractors know
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The singular or plural message for `count`, in the current language."""
+    _Current.seen[singular] = plural
     return _Current.translations.ngettext(singular, plural, count)
+
+
+def seen_messages() -> dict[str, str | None]:
+    """The messages translated so far in this process: singular -> plural (None if none)."""
+    return dict(_Current.seen)
 
 
 def current_language() -> str:
@@ -127,6 +137,7 @@ __all__ = [
     "current_language",
     "current_translations",
     "ngettext",
+    "seen_messages",
     "set_language",
     "system_language",
 ]

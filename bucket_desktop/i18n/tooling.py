@@ -30,6 +30,7 @@ def extract(area: Area) -> Catalog:
     catalog = Catalog(
         project=PROJECT,
         charset="utf-8",
+        # i18n: keep (a file header for translators)
         header_comment=f"# English messages of {PROJECT}, extracted from the code.",
     )
     root = PACKAGE_ROOT.parent
@@ -94,6 +95,7 @@ def update(area: Area, language: str) -> Catalog:
             locale=language,
             project=PROJECT,
             charset="utf-8",
+            # i18n: keep (a file header for translators)
             header_comment=f"# {language} messages of {PROJECT}: see GLOSSARY.md beside this.",
             fuzzy=False,
         )

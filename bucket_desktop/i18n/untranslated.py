@@ -17,8 +17,9 @@ What stays as it is, and why:
   (M-PESA, KES, Daraja: Safaricom's own names, the same in Kiswahili).
 - SQL statements and the command line's `--help` (read by whoever installs the app, in
   English like the README).
-- a line ending in `# i18n: keep (why)` for anything else: an object name that happens to look
-  like prose, a sample value. The reason is required, so each exception explains itself.
+- a line ending in `# i18n: keep (why)`, or such a comment just above it, for anything else:
+  an object name that happens to look like prose, a sample value. The reason is required,
+  so each exception explains itself.
 
 Run for one folder: `python scripts/translations.py untranslated bucket_desktop/ui`.
 """
@@ -187,7 +188,7 @@ class _Checker(ast.NodeVisitor):
             self.findings.append(Finding(self.path, node.lineno, text, why))
 
     def _call_reason(self, call: ast.Call, name: str, child: ast.AST) -> str | None:
-        keyword = next((k.arg for k in call.keywords if k.value is child), None)
+        keyword = next((k.arg for k in call.keywords if child in (k, k.value)), None)
         if keyword is not None:
             return f"text given as {keyword}=" if keyword in TEXT_KEYWORDS else None
         if child is not _first_text_argument(call):
@@ -236,6 +237,8 @@ class _Checker(ast.NodeVisitor):
             statement = self.parents[statement]
         first = getattr(statement, "lineno", node.lineno)
         last = max(end, getattr(statement, "end_lineno", None) or end)
+        if first > 1 and self.lines[first - 2].strip().startswith("#"):
+            first -= 1  # or on a comment line just above it
         return any(KEEP_MARK.search(self.lines[i - 1]) for i in range(first, last + 1))
 
 
@@ -259,7 +262,7 @@ def _text_of(node: ast.expr) -> str:
 
 
 def _is_keyword(call: ast.Call, child: ast.AST, names: set[str]) -> bool:
-    return any(k.value is child and k.arg in names for k in call.keywords)
+    return any(child in (k, k.value) and k.arg in names for k in call.keywords)
 
 
 def _is_dict_key(parent: ast.AST, child: ast.AST) -> bool:

@@ -81,6 +81,8 @@ class AppSettings:
     pinned_fingerprints: dict[str, str] = field(default_factory=dict)
     window_geometry: str | None = None
     last_page: str | None = None
+    # "en", "sw"; None until the person chooses one: the app then follows the system's.
+    language: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON form."""
@@ -89,6 +91,7 @@ class AppSettings:
             "pinned_fingerprints": dict(self.pinned_fingerprints),
             "window_geometry": self.window_geometry,
             "last_page": self.last_page,
+            "language": self.language,
         }
 
     @classmethod
@@ -104,6 +107,7 @@ class AppSettings:
             else {},
             window_geometry=_text_or_none(data.get("window_geometry")),
             last_page=_text_or_none(data.get("last_page")),
+            language=_text_or_none(data.get("language")),
         )
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from bucket_desktop.i18n import _
+
 
 class Environment(StrEnum):
     """Which Daraja host the credentials belong to."""
@@ -106,19 +108,21 @@ class DarajaCredentials:
     def from_dict(cls, data: Any) -> DarajaCredentials:
         """Validate the credentials JSON; errors name the field, never echo a value."""
         if not isinstance(data, dict):
-            raise CredentialsError("The credentials must be a JSON object.")
+            raise CredentialsError(_("The credentials must be a JSON object."))
         values: dict[str, str] = {}
         for name in ("consumer_key", "consumer_secret", "shortcode", "passkey"):
             value = data.get(name)
             if not isinstance(value, str) or not _without_spaces(value):
-                raise CredentialsError(f"{_label(name)} is missing.", name)
+                raise CredentialsError(_("{name} is missing.").format(name=_label(name)), name)
             value = _without_spaces(value)
             if len(value) > 512 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-                raise CredentialsError(f"{_label(name)} has characters Daraja never uses.", name)
+                raise CredentialsError(
+                    _("{name} has characters Daraja never uses.").format(name=_label(name)), name
+                )
             values[name] = value
         if not values["shortcode"].isdigit() or not 5 <= len(values["shortcode"]) <= 7:
             raise CredentialsError(
-                "The shortcode must be the 5 to 7 digit paybill or store number.", "shortcode"
+                _("The shortcode must be the 5 to 7 digit paybill or store number."), "shortcode"
             )
         environment = _enum(Environment, data.get("environment", "sandbox"), "environment")
         account_type = _enum(AccountType, data.get("account_type", "paybill"), "account_type")
@@ -126,12 +130,12 @@ class DarajaCredentials:
         if account_type is AccountType.TILL:
             if not isinstance(till, str) or not _without_spaces(till).isdigit():
                 raise CredentialsError(
-                    "A till account needs its till number (digits only).", "till_number"
+                    _("A till account needs its till number (digits only)."), "till_number"
                 )
             till = _without_spaces(till)
             if len(till) > 10:
                 raise CredentialsError(
-                    "A till account needs its till number (digits only).", "till_number"
+                    _("A till account needs its till number (digits only)."), "till_number"
                 )
         else:
             till = None
@@ -151,7 +155,7 @@ class DarajaCredentials:
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
-            raise CredentialsError("The credentials are not valid JSON.") from None
+            raise CredentialsError(_("The credentials are not valid JSON.")) from None
         return cls.from_dict(data)
 
 
@@ -179,4 +183,6 @@ def _enum(kind: type[_E], value: object, field: str) -> _E:
     except ValueError:
         allowed = " or ".join(member.value for member in kind)
         label = field.replace("_", " ").capitalize()
-        raise CredentialsError(f"{label} must be {allowed}.", field) from None
+        raise CredentialsError(
+            _("{label} must be {allowed}.").format(label=label, allowed=allowed), field
+        ) from None

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.credentials import DarajaCredentials, Environment
 from bucket_desktop.services.daraja_errors import (
     DarajaError,
@@ -187,8 +188,9 @@ class DarajaClient:
         data = await self._authorised_post(creds, STK_PUSH_PATH, body)
         if str(data.get("ResponseCode", "")).strip() != "0":
             raise DarajaError(
-                "Safaricom did not accept the payment request: "
-                f"{_text(data, 'ResponseDescription') or 'no reason given'}.",
+                _("Safaricom did not accept the payment request: {data}.").format(
+                    data=_text(data, "ResponseDescription") or _("no reason given")
+                ),
                 code=f"response_{_text(data, 'ResponseCode') or 'missing'}",
                 daraja_message=_text(data, "ResponseDescription") or None,
                 http_status=200,
@@ -219,6 +221,7 @@ class DarajaClient:
                 return StkQueryResult(
                     pending=True,
                     result_code=None,
+                    # i18n: keep (Daraja's own words for a push still open: data, not ours)
                     result_desc=error.daraja_message or "The transaction is being processed",
                     merchant_request_id=None,
                     checkout_request_id=checkout_request_id,
@@ -296,13 +299,17 @@ class DarajaClient:
             return await self._http.request(method, url, timeout=DEFAULT_TIMEOUT, **kwargs)
         except httpx.TimeoutException:
             raise DarajaUnavailable(
-                f"Safaricom ({host}) did not answer in time: try again in a minute.",
+                _("Safaricom ({host}) did not answer in time: try again in a minute.").format(
+                    host=host
+                ),
                 code="timeout",
             ) from None
         except httpx.TransportError:
             raise DarajaUnavailable(
-                f"Could not connect to Safaricom ({host}): check this computer's internet "
-                "connection.",
+                _(
+                    "Could not connect to Safaricom ({host}): check this computer's internet "
+                    "connection."
+                ).format(host=host),
                 code="network",
             ) from None
 
@@ -330,7 +337,9 @@ def _is_still_processing(error: DarajaError) -> bool:
 def _unreadable(what: str, data: Mapping[str, Any]) -> DarajaUnexpectedResponse:
     fields = ", ".join(sorted(str(k) for k in data)[:8]) or "no fields"
     return DarajaUnexpectedResponse(
-        f"Safaricom's answer to {what} was missing expected details: try again.",
+        _("Safaricom's answer to {what} was missing expected details: try again.").format(
+            what=what
+        ),
         code="bad_response",
         daraja_message=f"fields: {fields}",
         http_status=200,

@@ -12,6 +12,8 @@ import json
 import re
 from typing import Any
 
+from bucket_desktop.i18n import _
+
 _TAGS = re.compile(r"<[^>]*>")
 
 
@@ -111,13 +113,13 @@ def classify(status: int, body: bytes, *, token_call: bool = False) -> DarajaErr
         return _auth_error(status, str(data.get("resultDesc") or "") or None)
     if not body.strip() and not (token_call and status in (400, 401, 403)):
         return DarajaUnavailable(
-            "Safaricom sent an empty answer: try again in a few minutes.",
+            _("Safaricom sent an empty answer: try again in a few minutes."),
             code="empty_response" if status < 500 else f"http_{status}",
             http_status=status,
         )
     if status >= 500 or status == 429:
         return DarajaUnavailable(
-            "Safaricom's service is unavailable right now: try again in a few minutes.",
+            _("Safaricom's service is unavailable right now: try again in a few minutes."),
             code=f"http_{status}",
             daraja_message=summarise_body(body) or None,
             http_status=status,
@@ -125,8 +127,10 @@ def classify(status: int, body: bytes, *, token_call: bool = False) -> DarajaErr
     if token_call and status in (400, 401, 403):
         return _auth_error(status, summarise_body(body) or None)
     return DarajaUnexpectedResponse(
-        "Safaricom sent an answer the app could not understand: try again in a few minutes, "
-        "and tell your relay operator if it keeps happening.",
+        _(
+            "Safaricom sent an answer the app could not understand: try again in a few "
+            "minutes, and tell your relay operator if it keeps happening."
+        ),
         code="bad_response",
         daraja_message=summarise_body(body) or None,
         http_status=status,
@@ -135,7 +139,7 @@ def classify(status: int, body: bytes, *, token_call: bool = False) -> DarajaErr
 
 def _auth_error(status: int, detail: str | None) -> DarajaAuthError:
     return DarajaAuthError(
-        "The consumer key or secret is wrong: copy both again from your Daraja app.",
+        _("The consumer key or secret is wrong: copy both again from your Daraja app."),
         code="auth_failed",
         daraja_message=detail,
         http_status=status,
@@ -148,58 +152,76 @@ def _from_envelope(status: int, data: dict[str, Any]) -> DarajaError:
     lowered = text.lower()
     common: dict[str, Any] = {"code": code, "daraja_message": text or None, "http_status": status}
     if code == "404.001.03":
-        return DarajaTokenRejected("Safaricom rejected the access token.", **common)
+        return DarajaTokenRejected(_("Safaricom rejected the access token."), **common)
     if code == "400.008.01":
         # Our Basic header is always well formed, so in practice this means a wrong key/secret.
         return DarajaAuthError(
-            "The consumer key or secret is wrong: copy both again from your Daraja app.", **common
+            _("The consumer key or secret is wrong: copy both again from your Daraja app."),
+            **common,
         )
     if code == "400.008.02":
         return DarajaAuthError(
-            "Safaricom refused the sign-in request (invalid grant type): "
-            "check the Daraja address in use.",
+            _(
+                "Safaricom refused the sign-in request (invalid grant type): check the "
+                "Daraja address in use."
+            ),
             **common,
         )
     if code == "400.002.02":
         field = text.split("Invalid", 1)[1].strip(" -:") if "Invalid" in text else None
         return DarajaRequestError(
-            f"Safaricom refused the request: {text or 'a field is invalid'}.", field=field, **common
+            _("Safaricom refused the request: {text}.").format(
+                text=text or _("a field is invalid")
+            ),
+            field=field,
+            **common,
         )
     if code == "500.001.1001":
         return _from_1001(lowered, text, common)
     if code == "500.003.02":
         return DarajaRateLimited(
-            "Safaricom is rate limiting this app: wait a minute and try again.", **common
+            _("Safaricom is rate limiting this app: wait a minute and try again."), **common
         )
     if code == "500.003.03":
         return DarajaRateLimited(
-            "This Daraja app has used up its request quota: wait, or ask Safaricom to raise it.",
+            _("This Daraja app has used up its request quota: wait, or ask Safaricom to raise it."),
             **common,
         )
     if status >= 500:
         return DarajaUnavailable(
-            f"Safaricom could not process the request ({text or code}): try again shortly.",
+            _("Safaricom could not process the request ({text}): try again shortly.").format(
+                text=text or code
+            ),
             **common,
         )
-    return DarajaError(f"Safaricom refused the request: {text or code} ({code}).", **common)
+    return DarajaError(
+        _("Safaricom refused the request: {text} ({code}).").format(text=text or code, code=code),
+        **common,
+    )
 
 
 def _from_1001(lowered: str, text: str, common: dict[str, Any]) -> DarajaError:
     if "lock subscriber" in lowered:
         return DarajaSubscriberBusy(
-            "Another M-PESA prompt is open on that phone: wait 1 to 2 minutes and try again.",
+            _("Another M-PESA prompt is open on that phone: wait 1 to 2 minutes and try again."),
             **common,
         )
     if "merchant does not exist" in lowered:
         return DarajaCredentialsRejected(
-            "Safaricom does not know this shortcode: check it (for a till, use the store number).",
+            _(
+                "Safaricom does not know this shortcode: check it (for a till, use the store "
+                "number)."
+            ),
             **common,
         )
     if "wrong credentials" in lowered:
         return DarajaCredentialsRejected(
-            "Safaricom says the shortcode and passkey do not match: check both.", **common
+            _("Safaricom says the shortcode and passkey do not match: check both."), **common
         )
-    return DarajaError(f"Safaricom could not process the request: {text or 'no reason'}.", **common)
+    return DarajaError(
+        _("Safaricom could not process the request: {text}.").format(text=text or _("no reason")),
+        **common,
+    )
 
 
 def _from_fault(status: int, fault: dict[str, Any], *, token_call: bool) -> DarajaError:
@@ -212,20 +234,26 @@ def _from_fault(status: int, fault: dict[str, Any], *, token_call: bool) -> Dara
     }
     if "apiproduct" in lowered or "api product" in lowered:
         return DarajaUnexpectedResponse(
-            "This Daraja app is not enabled for M-PESA Express (STK push): "
-            "add the product to the app on the Daraja portal.",
+            _(
+                "This Daraja app is not enabled for M-PESA Express (STK push): add the "
+                "product to the app on the Daraja portal."
+            ),
             **common,
         )
     if token_call or "apikey" in lowered or "invalid_client" in lowered:
         return _auth_error(status, text or None)
     if "proxy" in lowered or status == 404:
         return DarajaUnexpectedResponse(
-            "Safaricom does not offer this service at the address in use: check that the "
-            "environment (Sandbox or Production) is the one of your Daraja app.",
+            _(
+                "Safaricom does not offer this service at the address in use: check that the "
+                "environment (Sandbox or Production) is the one of your Daraja app."
+            ),
             **common,
         )
     if status >= 500:
         return DarajaUnavailable(
-            "Safaricom's service is unavailable right now: try again in a few minutes.", **common
+            _("Safaricom's service is unavailable right now: try again in a few minutes."), **common
         )
-    return DarajaUnexpectedResponse(f"Safaricom refused the request: {text or status}.", **common)
+    return DarajaUnexpectedResponse(
+        _("Safaricom refused the request: {text}.").format(text=text or status), **common
+    )

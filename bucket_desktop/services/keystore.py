@@ -21,21 +21,22 @@ from keyring.backend import KeyringBackend
 from keyring.backends.chainer import ChainerBackend
 from keyring.errors import KeyringError, PasswordDeleteError
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.atomic_file import write_atomic
 
 VAULT_KEY = "vault-key"
 RELAY_TOKEN = "relay-token"  # noqa: S105 (the entry name, not a token)
 MIN_PASSPHRASE_LENGTH = 8
-NO_STORE_SENTENCE = (
-    "This PC has no password store the app can use (such as Windows Credential Manager or the "
-    "macOS Keychain)."
+NO_STORE_SENTENCE = N_(
+    "This PC has no password store the app can use (such as Windows Credential "
+    "Manager or the macOS Keychain)."
 )
 # What the owner sees for the OS keyring in use, by backend module; anything else is generic.
 _FRIENDLY_NAMES = {
-    "keyring.backends.Windows": "Windows Credential Manager",
-    "keyring.backends.macOS": "the macOS Keychain",
-    "keyring.backends.SecretService": "the desktop's password store",
-    "keyring.backends.libsecret": "the desktop's password store",
+    "keyring.backends.Windows": N_("Windows Credential Manager"),
+    "keyring.backends.macOS": N_("the macOS Keychain"),
+    "keyring.backends.SecretService": N_("the desktop's password store"),
+    "keyring.backends.libsecret": N_("the desktop's password store"),
     "keyring.backends.kwallet": "KWallet",
 }
 
@@ -89,16 +90,16 @@ def refusal_reason(backend: KeyringBackend) -> str | None:
     name = type(backend).__name__
     # Said to the owner, who may not know what a keyring is: name the thing and its effect.
     if module == "keyring.backends.fail":
-        return NO_STORE_SENTENCE
+        return _(NO_STORE_SENTENCE)
     if module == "keyring.backends.null":
-        return "This PC's password store is switched off, so a key kept there would be lost."
+        return _("This PC's password store is switched off, so a key kept there would be lost.")
     if module.startswith("keyrings.alt") or "plaintext" in name.lower():
-        return (
-            "This PC's password store keeps passwords in an ordinary file, which this app does "
-            "not trust with its keys."
+        return _(
+            "This PC's password store keeps passwords in an ordinary file, which this "
+            "app does not trust with its keys."
         )
     if isinstance(backend, ChainerBackend):
-        return None if _trusted(_chained(backend)) else NO_STORE_SENTENCE
+        return None if _trusted(_chained(backend)) else _(NO_STORE_SENTENCE)
     return None
 
 
@@ -111,7 +112,7 @@ def choose_backend(backend: KeyringBackend) -> KeyringBackend:
     if isinstance(backend, ChainerBackend):
         trusted = _trusted(_chained(backend))
         if not trusted:
-            raise KeyringUnavailable(NO_STORE_SENTENCE)
+            raise KeyringUnavailable(_(NO_STORE_SENTENCE))
         return trusted[0]
     reason = refusal_reason(backend)
     if reason is not None:
@@ -144,7 +145,7 @@ class KeyringStore:
     def description(self) -> str:
         """The password store in words an owner knows ("Windows Credential Manager")."""
         module = type(self._backend).__module__
-        return _FRIENDLY_NAMES.get(module, "this PC's password store")
+        return _(_FRIENDLY_NAMES.get(module, N_("this PC's password store")))
 
     def get(self, name: str) -> str | None:
         """The secret, or None."""
@@ -152,8 +153,10 @@ class KeyringStore:
             return self._backend.get_password(self._service, name)
         except KeyringError as error:
             raise KeystoreError(
-                f"{_capital(self.description)} could not be read ({_plain(error)}). Unlock it "
-                "or restart the PC, then start the app again."
+                _(
+                    "{description} could not be read ({error}). Unlock it or restart the PC, "
+                    "then start the app again."
+                ).format(description=_capital(self.description), error=_plain(error))
             ) from None
 
     def set(self, name: str, value: str) -> None:
@@ -163,13 +166,17 @@ class KeyringStore:
             kept = self._backend.get_password(self._service, name)
         except KeyringError as error:
             raise KeystoreError(
-                f"{_capital(self.description)} refused the key ({_plain(error)}). Unlock it "
-                "or restart the PC, then try again."
+                _(
+                    "{description} refused the key ({error}). Unlock it or restart the PC, then "
+                    "try again."
+                ).format(description=_capital(self.description), error=_plain(error))
             ) from None
         if kept != value:
             raise KeystoreError(
-                f"{_capital(self.description)} did not keep the key (reading it back gave "
-                "something else). Restart the PC and try again."
+                _(
+                    "{description} did not keep the key (reading it back gave something else). "
+                    "Restart the PC and try again."
+                ).format(description=_capital(self.description))
             )
 
     def delete(self, name: str) -> None:
@@ -180,7 +187,9 @@ class KeyringStore:
             pass
         except KeyringError as error:
             raise KeystoreError(
-                f"{_capital(self.description)} could not forget the key ({_plain(error)})."
+                _("{description} could not forget the key ({error}).").format(
+                    description=_capital(self.description), error=_plain(error)
+                )
             ) from None
 
 
@@ -232,11 +241,15 @@ class PassphraseKeyFile:
         """A new, empty key file; refuses to replace an existing one."""
         if len(passphrase) < MIN_PASSPHRASE_LENGTH:
             raise KeystoreError(
-                f"Choose a passphrase of at least {MIN_PASSPHRASE_LENGTH} characters."
+                _("Choose a passphrase of at least {count} characters.").format(
+                    count=MIN_PASSPHRASE_LENGTH
+                )
             )
         if self.exists():
             raise KeystoreError(
-                f"A key file already exists at {self.path}: unlock it instead of making a new one."
+                _(
+                    "A key file already exists at {path}: unlock it instead of making a new one."
+                ).format(path=self.path)
             )
         salt = os.urandom(16)
         store = PassphraseStore(self.path, salt, _derive(passphrase, salt, _SCRYPT_N), {})
@@ -250,14 +263,18 @@ class PassphraseKeyFile:
         token = header.get("secrets")
         cost = _recorded_cost(header.get("kdf"))
         if salt is None or not isinstance(token, str) or cost is None:
-            raise KeystoreError(f"The key file {self.path} is damaged; it was left as it is.")
+            raise KeystoreError(
+                _("The key file {path} is damaged; it was left as it is.").format(path=self.path)
+            )
         key = _derive(passphrase, salt, cost)
         try:
             secrets = json.loads(Fernet(key).decrypt(token.encode()))
         except InvalidToken:
-            raise WrongPassphrase("That passphrase does not open the key file.") from None
+            raise WrongPassphrase(_("That passphrase does not open the key file.")) from None
         if not isinstance(secrets, dict):
-            raise KeystoreError(f"The key file {self.path} is damaged; it was left as it is.")
+            raise KeystoreError(
+                _("The key file {path} is damaged; it was left as it is.").format(path=self.path)
+            )
         return PassphraseStore(
             self.path, salt, key, {str(k): str(v) for k, v in secrets.items()}, cost
         )
@@ -266,11 +283,17 @@ class PassphraseKeyFile:
         try:
             header = json.loads(self.path.read_bytes())
         except FileNotFoundError:
-            raise KeystoreError(f"There is no key file at {self.path}.") from None
+            raise KeystoreError(
+                _("There is no key file at {path}.").format(path=self.path)
+            ) from None
         except (OSError, ValueError):
-            raise KeystoreError(f"The key file {self.path} cannot be read.") from None
+            raise KeystoreError(
+                _("The key file {path} cannot be read.").format(path=self.path)
+            ) from None
         if not isinstance(header, dict) or header.get("format") != _KEY_FILE_FORMAT:
-            raise KeystoreError(f"The key file {self.path} is damaged; it was left as it is.")
+            raise KeystoreError(
+                _("The key file {path} is damaged; it was left as it is.").format(path=self.path)
+            )
         return header
 
 
@@ -297,7 +320,7 @@ class PassphraseStore:
     @property
     def description(self) -> str:
         """Where the secrets live."""
-        return f"the passphrase-protected key file {self._path}"
+        return _("the passphrase-protected key file {path}").format(path=self._path)
 
     def get(self, name: str) -> str | None:
         """The secret, or None."""
@@ -325,13 +348,15 @@ class PassphraseStore:
         """
         if len(new) < MIN_PASSPHRASE_LENGTH:
             raise KeystoreError(
-                f"Choose a new passphrase of at least {MIN_PASSPHRASE_LENGTH} characters."
+                _("Choose a new passphrase of at least {count} characters.").format(
+                    count=MIN_PASSPHRASE_LENGTH
+                )
             )
         try:
             PassphraseKeyFile(self._path).unlock(old)
         except WrongPassphrase:
             raise WrongPassphrase(
-                "That is not the current passphrase; nothing was changed."
+                _("That is not the current passphrase; nothing was changed.")
             ) from None
         salt = os.urandom(16)
         fernet = Fernet(_derive(new, salt, _SCRYPT_N))

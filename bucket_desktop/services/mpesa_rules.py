@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from bucket_desktop.i18n import N_, _
+
 MIN_AMOUNT = 1
 MAX_AMOUNT = 250_000
 MAX_ACCOUNT_REFERENCE = 12
@@ -35,31 +37,35 @@ def normalise_phone(raw: str) -> str:
     """Turn any common Kenyan form of a mobile number into `2547XXXXXXXX` / `2541XXXXXXXX`."""
     text = _PHONE_SEPARATORS.sub("", raw or "")
     if not text:
-        raise RuleError("Enter the customer's phone number.", "phone_number")
+        raise RuleError(_("Enter the customer's phone number."), "phone_number")
     if text.startswith("+"):
         if not text.startswith("+254"):
             raise RuleError(
-                "That is not a Kenyan number: it must start with +254, 07 or 01.", "phone_number"
+                _("That is not a Kenyan number: it must start with +254, 07 or 01."), "phone_number"
             )
         text = text[1:]
     if not text.isdigit():
-        raise RuleError("A phone number has only digits, spaces and dashes.", "phone_number")
+        raise RuleError(_("A phone number has only digits, spaces and dashes."), "phone_number")
     local = _local_part(text)
     if len(local) < 9:
         raise RuleError(
-            "That phone number is too short: a Kenyan mobile number has 10 digits, "
-            "like 0712 345 678.",
+            _(
+                "That phone number is too short: a Kenyan mobile number has 10 digits, like "
+                "0712 345 678."
+            ),
             "phone_number",
         )
     if len(local) > 9:
         raise RuleError(
-            "That phone number is too long: a Kenyan mobile number has 10 digits, "
-            "like 0712 345 678.",
+            _(
+                "That phone number is too long: a Kenyan mobile number has 10 digits, like "
+                "0712 345 678."
+            ),
             "phone_number",
         )
     if local[0] not in "71":
         raise RuleError(
-            "That is not a mobile number: Kenyan mobile numbers start with 07 or 01.",
+            _("That is not a mobile number: Kenyan mobile numbers start with 07 or 01."),
             "phone_number",
         )
     return "254" + local
@@ -73,7 +79,7 @@ def _local_part(digits: str) -> str:
         return digits[1:]
     if len(digits) >= 11:
         raise RuleError(
-            "That is not a Kenyan number: it must start with 07, 01 or 254.", "phone_number"
+            _("That is not a Kenyan number: it must start with 07, 01 or 254."), "phone_number"
         )
     return digits
 
@@ -81,32 +87,32 @@ def _local_part(digits: str) -> str:
 def validate_amount(raw: object) -> int:
     """A whole number of shillings from 1 to 250,000."""
     if isinstance(raw, bool):
-        raise RuleError("Enter the amount in whole shillings, like 50.", "amount")
+        raise RuleError(_("Enter the amount in whole shillings, like 50."), "amount")
     if isinstance(raw, int):
         value = raw
     elif isinstance(raw, float):
         if not raw.is_integer():
-            raise RuleError("M-PESA takes whole shillings only: no cents.", "amount")
+            raise RuleError(_("M-PESA takes whole shillings only: no cents."), "amount")
         value = int(raw)
     elif isinstance(raw, str):
         text = raw.strip().replace(",", "")
         if text.upper().startswith("KES"):
             text = text[3:].strip()
         if not text:
-            raise RuleError("Enter the amount in whole shillings, like 50.", "amount")
+            raise RuleError(_("Enter the amount in whole shillings, like 50."), "amount")
         if re.fullmatch(r"-?\d+\.\d*", text):
             if float(text) != int(float(text)):
-                raise RuleError("M-PESA takes whole shillings only: no cents.", "amount")
+                raise RuleError(_("M-PESA takes whole shillings only: no cents."), "amount")
             text = text.split(".")[0]
         if not re.fullmatch(r"-?\d{1,12}", text):
-            raise RuleError("The amount must be a number of shillings, like 50.", "amount")
+            raise RuleError(_("The amount must be a number of shillings, like 50."), "amount")
         value = int(text)
     else:
-        raise RuleError("Enter the amount in whole shillings, like 50.", "amount")
+        raise RuleError(_("Enter the amount in whole shillings, like 50."), "amount")
     if value < MIN_AMOUNT:
-        raise RuleError("The amount must be at least KES 1.", "amount")
+        raise RuleError(_("The amount must be at least KES 1."), "amount")
     if value > MAX_AMOUNT:
-        raise RuleError("M-PESA allows at most KES 250,000 in one payment.", "amount")
+        raise RuleError(_("M-PESA allows at most KES 250,000 in one payment."), "amount")
     return value
 
 
@@ -116,8 +122,8 @@ def validate_account_reference(raw: str) -> str:
         raw,
         MAX_ACCOUNT_REFERENCE,
         "account_reference",
-        "The account reference",
-        "type a short word the customer sees in the prompt, e.g. WIFI1D",
+        _("The account reference"),
+        _("type a short word the customer sees in the prompt, e.g. WIFI1D"),
     )
 
 
@@ -127,21 +133,31 @@ def validate_transaction_desc(raw: str) -> str:
         raw,
         MAX_TRANSACTION_DESC,
         "transaction_desc",
-        "The description",
-        "type a few words for the M-PESA statement, e.g. WiFi 1 day",
+        _("The description"),
+        _("type a few words for the M-PESA statement, e.g. WiFi 1 day"),
     )
 
 
 def _short_text(raw: str, limit: int, field: str, label: str, what_to_type: str) -> str:
     if not isinstance(raw, str):
-        raise RuleError(f"{label} must be text.", field)
+        raise RuleError(_("{label} must be text.").format(label=label), field)
     text = raw.strip()
     if not text:
-        raise RuleError(f"{label} is missing: {what_to_type}.", field)
+        raise RuleError(
+            _("{label} is missing: {what_to_type}.").format(label=label, what_to_type=what_to_type),
+            field,
+        )
     if _CONTROL.search(text):
-        raise RuleError(f"{label} contains characters that cannot be sent.", field)
+        raise RuleError(
+            _("{label} contains characters that cannot be sent.").format(label=label), field
+        )
     if len(text) > limit:
-        raise RuleError(f"{label} can be at most {limit} characters (it has {len(text)}).", field)
+        raise RuleError(
+            _("{label} can be at most {limit} characters (it has {length}).").format(
+                label=label, limit=limit, length=len(text)
+            ),
+            field,
+        )
     return text
 
 
@@ -149,25 +165,35 @@ def lint_callback_url(url: str, *, production: bool) -> list[str]:
     """Problems Daraja would have with a callback URL, as sentences; empty when it is fine."""
     problems: list[str] = []
     if not url or any(ch.isspace() for ch in url):
-        return ["The callback URL must not be empty or contain spaces."]
+        return [_("The callback URL must not be empty or contain spaces.")]
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     local = host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost")
     if parts.scheme not in ("http", "https") or not host:
-        return [f"{url} is not a web address (it must start with https://)."]
+        return [_("{url} is not a web address (it must start with https://).").format(url=url)]
     if parts.scheme == "http" and (production or not local):
-        problems.append(f"Safaricom calls back over HTTPS only, and {url} is plain http.")
+        problems.append(
+            _("Safaricom calls back over HTTPS only, and {url} is plain http.").format(url=url)
+        )
     if local:
         problems.append(
-            f"Safaricom cannot reach {parts.scheme}://{parts.netloc}: it is an address on one "
-            "computer or network only, not on the internet."
+            _(
+                "Safaricom cannot reach {scheme}://{netloc}: it is an address on one "
+                "computer or network only, not on the internet."
+            ).format(scheme=parts.scheme, netloc=parts.netloc)
         )
     if parts.query or parts.fragment:
-        problems.append("The callback URL must not have a query string (?...) or fragment (#...).")
+        problems.append(
+            _("The callback URL must not have a query string (?...) or fragment (#...).")
+        )
     lowered = url.lower()
     bad = [word for word in FORBIDDEN_URL_WORDS if word in lowered]
     if bad:
-        problems.append("Daraja refuses callback URLs containing the words " + ", ".join(bad) + ".")
+        problems.append(
+            _("Daraja refuses callback URLs containing the words {words}.").format(
+                words=", ".join(bad)
+            )
+        )
     return problems
 
 
@@ -197,59 +223,67 @@ class ResultMeaning:
 
 
 _RESULT_SENTENCES: dict[str, tuple[PaymentStatus, str]] = {
-    "0": (PaymentStatus.PAID, "Paid."),
+    "0": (PaymentStatus.PAID, N_("Paid.")),
     "1": (
         PaymentStatus.FAILED,
-        "The customer does not have enough money on M-PESA: once they top up, send the "
-        "prompt again, or pick a cheaper plan.",
+        N_(
+            "The customer does not have enough money on M-PESA: once they top up, send "
+            "the prompt again, or pick a cheaper plan."
+        ),
     ),
-    "2": (PaymentStatus.FAILED, "The amount is below the M-PESA minimum."),
-    "3": (PaymentStatus.FAILED, "The amount is above the M-PESA limit for one payment."),
-    "4": (PaymentStatus.FAILED, "The customer has reached the M-PESA daily limit."),
+    "2": (PaymentStatus.FAILED, N_("The amount is below the M-PESA minimum.")),
+    "3": (PaymentStatus.FAILED, N_("The amount is above the M-PESA limit for one payment.")),
+    "4": (PaymentStatus.FAILED, N_("The customer has reached the M-PESA daily limit.")),
     "8": (
         PaymentStatus.FAILED,
-        "The amount would take the customer past the M-PESA balance limit.",
+        N_("The amount would take the customer past the M-PESA balance limit."),
     ),
     "17": (
         PaymentStatus.FAILED,
-        "The same amount was sent to this customer less than 2 minutes ago: wait and try again.",
+        N_(
+            "The same amount was sent to this customer less than 2 minutes ago: wait and try again."
+        ),
     ),
-    "26": (PaymentStatus.FAILED, "M-PESA is busy right now: try again in a moment."),
+    "26": (PaymentStatus.FAILED, N_("M-PESA is busy right now: try again in a moment.")),
     "1001": (
         PaymentStatus.FAILED,
-        "Another M-PESA session is open on that phone: try again in 1 to 2 minutes.",
+        N_("Another M-PESA session is open on that phone: try again in 1 to 2 minutes."),
     ),
-    "1019": (PaymentStatus.EXPIRED, "The prompt expired before the customer answered."),
+    "1019": (PaymentStatus.EXPIRED, N_("The prompt expired before the customer answered.")),
     "1025": (
         PaymentStatus.FAILED,
-        "Safaricom could not send the prompt (often a too-long reference): try again.",
+        N_("Safaricom could not send the prompt (often a too-long reference): try again."),
     ),
     "9999": (
         PaymentStatus.FAILED,
-        "Safaricom could not send the prompt (often a too-long reference): try again.",
+        N_("Safaricom could not send the prompt (often a too-long reference): try again."),
     ),
-    "1032": (PaymentStatus.CANCELLED, "The customer cancelled the prompt."),
+    "1032": (PaymentStatus.CANCELLED, N_("The customer cancelled the prompt.")),
     "1037": (
         PaymentStatus.EXPIRED,
-        "The customer's phone could not be reached (off, no network, or an old SIM: "
-        "update it with *234#).",
+        N_(
+            "The customer's phone could not be reached (off, no network, or an old SIM: "
+            "update it with *234#)."
+        ),
     ),
     "2001": (
         PaymentStatus.FAILED,
-        "The customer entered the wrong M-PESA PIN: send the prompt again and ask them to "
-        "enter it carefully.",
+        N_(
+            "The customer entered the wrong M-PESA PIN: send the prompt again and ask "
+            "them to enter it carefully."
+        ),
     ),
     "2028": (
         PaymentStatus.FAILED,
-        "Wrong account type: a till needs Buy Goods with the store number as shortcode.",
+        N_("Wrong account type: a till needs Buy Goods with the store number as shortcode."),
     ),
     "SFC_IC0003": (
         PaymentStatus.FAILED,
-        "Wrong account type: a till needs Buy Goods with the store number as shortcode.",
+        N_("Wrong account type: a till needs Buy Goods with the store number as shortcode."),
     ),
     "8006": (
         PaymentStatus.FAILED,
-        "The customer's M-PESA PIN is locked: they must call Safaricom.",
+        N_("The customer's M-PESA PIN is locked: they must call Safaricom."),
     ),
 }
 
@@ -262,10 +296,12 @@ def result_meaning(code: object, daraja_text: str | None = None) -> ResultMeanin
     key = _code_key(code)
     known = _RESULT_SENTENCES.get(key)
     if known is not None:
-        return ResultMeaning(key, known[0], known[1])
-    text = (daraja_text or "").strip() or "no reason given"
+        return ResultMeaning(key, known[0], _(known[1]))
+    text = (daraja_text or "").strip() or _("no reason given")
     return ResultMeaning(
-        key, PaymentStatus.FAILED, f"M-PESA did not complete it: {text} (code {key})."
+        key,
+        PaymentStatus.FAILED,
+        _("M-PESA did not complete it: {text} (code {key}).").format(text=text, key=key),
     )
 
 

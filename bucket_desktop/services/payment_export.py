@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from pathlib import Path
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.atomic_file import write_atomic
 from bucket_desktop.services.payment_rows import PaymentRow
 
@@ -15,21 +16,21 @@ from bucket_desktop.services.payment_rows import PaymentRow
 CSV_HEADER = (
     "Time",
     "Phone",
-    "Amount (KES)",
-    "M-PESA receipt",
-    "Account reference",
+    N_("Amount (KES)"),
+    N_("M-PESA receipt"),
+    N_("Account reference"),
     "Description",
     "Status",
-    "Settled by",
-    "Result code",
+    N_("Settled by"),
+    N_("Result code"),
     "Result",
-    "Checkout ID",
+    N_("Checkout ID"),
     "Purpose",
     "Desk",
     "Plan",
-    "Access code",
-    "Access expires",
-    "Access state",
+    N_("Access code"),
+    N_("Access expires"),
+    N_("Access state"),
 )
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
@@ -57,7 +58,7 @@ def csv_record(row: PaymentRow, tz: tzinfo | None) -> list[str]:
         row.result_code or "",
         row.result_desc or "",
         row.checkout_request_id,
-        "Test prompt" if row.is_test else "Sale",
+        _("Test prompt") if row.is_test else _("Sale"),
         row.sent_by,
         row.plan_name,
         access.code if access else "",
@@ -77,7 +78,7 @@ def export_csv(rows: Iterable[PaymentRow], path: Path, *, tz: tzinfo | None = No
     """Write the rows with a header to `path` (all or nothing); returns how many were written."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
+    writer.writerow([_(title) for title in CSV_HEADER])
     count = 0
     for row in rows:
         writer.writerow(csv_record(row, tz))

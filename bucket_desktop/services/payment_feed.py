@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.relay_errors import (
     RelayAuthError,
     RelayError,
@@ -74,7 +75,7 @@ ItemsHandler = Callable[[tuple[PaymentItem, ...]], None]
 StateHandler = Callable[[FeedState, str], None]
 ResetHandler = Callable[[str], None]
 VersionHandler = Callable[[int], None]
-RESET_SENTENCE = (
+RESET_SENTENCE = N_(
     "The relay's records were restored or replaced: loading every payment again from the relay."
 )
 
@@ -143,7 +144,7 @@ class PaymentFeed:
     async def run(self) -> None:
         """Poll until stopped or the token is refused; never raises for network trouble."""
         self._stopping = False
-        self._set_state(FeedState.CONNECTING, "Connecting to the relay…")
+        self._set_state(FeedState.CONNECTING, _("Connecting to the relay…"))
         failures = 0
         try:
             while not self._stopping:
@@ -164,14 +165,14 @@ class PaymentFeed:
                     # from zero (DESIGN.md section 13, "Store identity").
                     self._cursor = 0
                     self._store_id = page.store_id
-                    self._on_reset(RESET_SENTENCE)
-                    self._set_state(FeedState.CONNECTING, RESET_SENTENCE)
+                    self._on_reset(_(RESET_SENTENCE))
+                    self._set_state(FeedState.CONNECTING, _(RESET_SENTENCE))
                     continue
                 self._store_id = page.store_id or self._store_id
                 self._deliver(page)
         finally:
             if self._state is not FeedState.REFUSED:
-                self._set_state(FeedState.STOPPED, "Not following live payments.")
+                self._set_state(FeedState.STOPPED, _("Not following live payments."))
 
     async def _next_page(self) -> PaymentsPage:
         if self._cursor == 0 and self._snapshots is not None:
@@ -202,9 +203,9 @@ class PaymentFeed:
         self._cursor = max(self._cursor, page.cursor)
         if len(page.items) >= PAGE_LIMIT:
             # More is waiting: ask again at once (wait=0) instead of long-polling.
-            self._set_state(FeedState.CONNECTING, "Catching up with the relay…")
+            self._set_state(FeedState.CONNECTING, _("Catching up with the relay…"))
         else:
-            self._set_state(FeedState.LIVE, "Live: new payments appear as they arrive.")
+            self._set_state(FeedState.LIVE, _("Live: new payments appear as they arrive."))
 
     def _set_state(self, state: FeedState, message: str) -> None:
         if state is self._state and state is not FeedState.RECONNECTING:
@@ -214,4 +215,4 @@ class PaymentFeed:
 
 
 def _retry_sentence(error: RelayError, delay: float) -> str:
-    return f"{error} Trying again in {max(1, round(delay))} s."
+    return _("{error} Trying again in {value} s.").format(error=error, value=max(1, round(delay)))

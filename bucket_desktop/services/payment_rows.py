@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from types import MappingProxyType
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.access.models import Access
 from bucket_desktop.services.mpesa_rules import PaymentStatus, result_meaning
 from bucket_desktop.services.relay_models import PaymentItem
@@ -195,7 +196,11 @@ class LocalDays:
 def status_sentence(row: PaymentRow) -> str:
     """What happened to the push, in one plain sentence for the attendant."""
     sentence = _status_sentence(row)
-    return f"Owner's test prompt (not a sale). {sentence}" if row.is_test else sentence
+    return (
+        _("Owner's test prompt (not a sale). {sentence}").format(sentence=sentence)
+        if row.is_test
+        else sentence
+    )
 
 
 def _status_sentence(row: PaymentRow) -> str:
@@ -203,36 +208,55 @@ def _status_sentence(row: PaymentRow) -> str:
         if not row.is_confirmed:
             return _confirming_sentence(row)
         if row.access is not None:
-            given = "voucher" if row.access.voucher else "access code"
-            paid = f"M-PESA receipt {row.receipt}" if row.receipt else "confirmed by M-PESA"
-            return f"Paid ({paid}). Give the customer this {given}."
+            paid = (
+                _("M-PESA receipt {receipt}").format(receipt=row.receipt)
+                if row.receipt
+                else _("confirmed by M-PESA")
+            )
+            if row.access.voucher:
+                return _("Paid ({paid}). Give the customer this voucher.").format(paid=paid)
+            return _("Paid ({paid}). Give the customer this access code.").format(paid=paid)
         if row.receipt:
-            return f"Paid: M-PESA receipt {row.receipt}."
+            return _("Paid: M-PESA receipt {receipt}.").format(receipt=row.receipt)
         # An STK query confirms payment but carries no receipt number (DARAJA.md).
-        return "Paid, confirmed by an M-PESA status check (the receipt is in the customer's SMS)."
+        return _(
+            "Paid, confirmed by an M-PESA status check (the receipt is in the customer's SMS)."
+        )
     if row.status is PaymentStatus.PENDING:
-        return "Waiting for the customer to enter their M-PESA PIN."
+        return _("Waiting for the customer to enter their M-PESA PIN.")
     if row.status is PaymentStatus.DISPUTED:
-        return (
-            "M-PESA gave two different answers for this payment: check the M-PESA statement "
-            "before giving access."
+        return _(
+            "M-PESA gave two different answers for this payment: check the M-PESA "
+            "statement before giving access."
         )
     if row.result_code:
         return result_meaning(row.result_code, row.result_desc).sentence
     if row.status is PaymentStatus.CANCELLED:
-        return "The customer cancelled the prompt."
+        return _("The customer cancelled the prompt.")
     if row.status is PaymentStatus.EXPIRED:
-        return "The prompt expired before the customer answered."
-    return f"M-PESA did not complete it: {row.result_desc or 'no reason given'}."
+        return _("The prompt expired before the customer answered.")
+    return _("M-PESA did not complete it: {result_desc}.").format(
+        result_desc=row.result_desc or _("no reason given")
+    )
 
 
 def _confirming_sentence(row: PaymentRow) -> str:
-    said = f"M-PESA says paid (receipt {row.receipt})" if row.receipt else "M-PESA says paid"
+    said = (
+        _("M-PESA says paid (receipt {receipt})").format(receipt=row.receipt)
+        if row.receipt
+        else _("M-PESA says paid")
+    )
     if row.confirmation_problem:
-        return f"{said}, but the relay could not confirm it: {row.confirmation_problem}"
+        return _("{said}, but the relay could not confirm it: {problem}").format(
+            said=said, problem=row.confirmation_problem
+        )
     if row.access is not None:
-        return f"{said}; the relay is double-checking. The code below already works."
-    return f"{said}; the relay is double-checking with M-PESA. The code appears in a few seconds."
+        return _("{said}; the relay is double-checking. The code below already works.").format(
+            said=said
+        )
+    return _(
+        "{said}; the relay is double-checking with M-PESA. The code appears in a few seconds."
+    ).format(said=said)
 
 
 def format_phone(phone: str) -> str:

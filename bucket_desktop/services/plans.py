@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bucket_desktop.i18n import _
+from bucket_desktop.i18n.formatting import format_amount
 from bucket_desktop.services.atomic_file import write_atomic
 from bucket_desktop.services.mpesa_rules import (
     RuleError,
@@ -40,7 +42,7 @@ class Plan:
     @property
     def label(self) -> str:
         """Tile text: the name over the price."""
-        return f"{self.name}\nKES {self.amount:,}"
+        return f"{self.name}\n{format_amount(self.amount)}"
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as stored in the JSON file."""
@@ -56,9 +58,13 @@ def make_plan(name: str, amount: object, account_reference: str, transaction_des
     """A checked plan; PlansError names the plan and says what is wrong."""
     clean_name = (name or "").strip() if isinstance(name, str) else ""
     if not clean_name:
-        raise PlansError("Every plan needs a name, like 1 hour.")
+        raise PlansError(_("Every plan needs a name, like 1 hour."))
     if len(clean_name) > MAX_NAME:
-        raise PlansError(f"The plan name {clean_name[:MAX_NAME]}… is longer than {MAX_NAME}.")
+        raise PlansError(
+            _("The plan name {clean_name}… is longer than {limit}.").format(
+                clean_name=clean_name[:MAX_NAME], limit=MAX_NAME
+            )
+        )
     try:
         return Plan(
             clean_name,
@@ -67,17 +73,19 @@ def make_plan(name: str, amount: object, account_reference: str, transaction_des
             validate_transaction_desc(transaction_desc),
         )
     except RuleError as error:
-        raise PlansError(f"Plan {clean_name}: {error.message}") from None
+        raise PlansError(
+            _("Plan {clean_name}: {message}").format(clean_name=clean_name, message=error.message)
+        ) from None
 
 
 def default_plans() -> tuple[Plan, ...]:
     """The presets a new installation starts with."""
     return (
-        Plan("1 hour", 10, "WIFI1H", "WiFi 1 hour"),
-        Plan("3 hours", 20, "WIFI3H", "WiFi 3 hours"),
-        Plan("1 day", 50, "WIFI1D", "WiFi 1 day"),
-        Plan("1 week", 250, "WIFI1W", "WiFi 1 week"),
-        Plan("1 month", 800, "WIFI1M", "WiFi 1 month"),
+        Plan(_("1 hour"), 10, "WIFI1H", _("WiFi 1 hour")),
+        Plan(_("3 hours"), 20, "WIFI3H", _("WiFi 3 hours")),
+        Plan(_("1 day"), 50, "WIFI1D", _("WiFi 1 day")),
+        Plan(_("1 week"), 250, "WIFI1W", _("WiFi 1 week")),
+        Plan(_("1 month"), 800, "WIFI1M", _("WiFi 1 month")),
     )
 
 
@@ -86,10 +94,10 @@ def plans_from_json(text: str) -> tuple[Plan, ...]:
     try:
         data = json.loads(text)
     except ValueError:
-        raise PlansError("The plans file is damaged (not JSON).") from None
+        raise PlansError(_("The plans file is damaged (not JSON).")) from None
     raw = data.get("plans") if isinstance(data, dict) else None
     if not isinstance(raw, list):
-        raise PlansError("The plans file has no list of plans.")
+        raise PlansError(_("The plans file has no list of plans."))
     plans = tuple(_plan_from_dict(item) for item in raw)
     _check_all(plans)
     return plans
@@ -102,7 +110,7 @@ def plans_to_json(plans: tuple[Plan, ...]) -> str:
 
 def _plan_from_dict(item: object) -> Plan:
     if not isinstance(item, dict):
-        raise PlansError("The plans file has an entry that is not a plan.")
+        raise PlansError(_("The plans file has an entry that is not a plan."))
     return make_plan(
         item.get("name", ""),
         item.get("amount"),
@@ -113,11 +121,19 @@ def _plan_from_dict(item: object) -> Plan:
 
 def _check_all(plans: tuple[Plan, ...]) -> None:
     if len(plans) > MAX_PLANS:
-        raise PlansError(f"Keep at most {MAX_PLANS} plans so they fit on the counter screen.")
+        raise PlansError(
+            _("Keep at most {count} plans so they fit on the counter screen.").format(
+                count=MAX_PLANS
+            )
+        )
     names = [plan.name.casefold() for plan in plans]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise PlansError(f"Two plans are called {duplicates[0]}: give each a different name.")
+        raise PlansError(
+            _("Two plans are called {duplicates}: give each a different name.").format(
+                duplicates=duplicates[0]
+            )
+        )
 
 
 class PlanStore:
@@ -133,7 +149,9 @@ class PlanStore:
         except FileNotFoundError:
             return default_plans()
         except (OSError, UnicodeDecodeError):
-            raise PlansError(f"The plans file {self.path} cannot be read.") from None
+            raise PlansError(
+                _("The plans file {path} cannot be read.").format(path=self.path)
+            ) from None
         return plans_from_json(text)
 
     def save(self, plans: tuple[Plan, ...]) -> None:

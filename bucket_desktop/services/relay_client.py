@@ -12,6 +12,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from bucket_desktop.i18n import _
+from bucket_desktop.services.relay_error_texts import relay_sentence
 from bucket_desktop.services.relay_errors import (
     RelayAuthError,
     RelayError,
@@ -54,16 +56,20 @@ def normalise_relay_url(raw: str) -> str:
     """`https://relay.example.com` from what a person typed; ValueError with a sentence if bad."""
     text = (raw or "").strip().rstrip("/")
     if not text:
-        raise ValueError("Enter the relay's address, like https://relay.example.com.")
+        raise ValueError(_("Enter the relay's address, like https://relay.example.com."))
     if "://" not in text:
         # A relay on this PC or the shop's network answers plain http (no certificate for an
         # address); one on the internet sits behind HTTPS.
         text = ("http://" if _is_local_host(urlsplit("//" + text).hostname) else "https://") + text
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not _is_host_name(parts.hostname):
-        raise ValueError(f"{raw.strip()} is not a web address: it should look like https://host.")
+        raise ValueError(
+            _("{strip} is not a web address: it should look like https://host.").format(
+                strip=raw.strip()
+            )
+        )
     if parts.query or parts.fragment:
-        raise ValueError("The relay address must not have a query string (?...) or fragment.")
+        raise ValueError(_("The relay address must not have a query string (?...) or fragment."))
     return text
 
 
@@ -127,9 +133,11 @@ class RelayClient:
                 raise
             # A relay behind a path the person added ("https://host/payments"): say so.
             raise RelayUnexpectedResponse(
-                f"No Payment Bucket relay answers at {self.base_url}: check the address with "
-                "your relay operator (it usually ends with the host name, like "
-                "https://relay.example.com).",
+                _(
+                    "No Payment Bucket relay answers at {base_url}: check the address with your "
+                    "relay operator (it usually ends with the host name, like "
+                    "https://relay.example.com)."
+                ).format(base_url=self.base_url),
                 code="not_a_relay",
                 http_status=404,
             ) from None
@@ -180,7 +188,7 @@ class RelayClient:
         claimed = data.get("fingerprint")
         if isinstance(claimed, str) and claimed.upper() != computed:
             raise RelayUnexpectedResponse(
-                "The relay sent a key whose fingerprint does not match: nothing was sent.",
+                _("The relay sent a key whose fingerprint does not match: nothing was sent."),
                 code="bad_fingerprint",
             )
         return RelayKey(public_key=public_key, fingerprint=computed)
@@ -318,11 +326,14 @@ def _network_errors(base_url: str) -> Iterator[None]:
         yield
     except httpx.TimeoutException:
         raise RelayUnavailable(
-            f"The relay at {base_url} did not answer in time.", code="timeout"
+            _("The relay at {base_url} did not answer in time.").format(base_url=base_url),
+            code="timeout",
         ) from None
     except httpx.HTTPError:
         raise RelayUnavailable(
-            f"The relay at {base_url} cannot be reached: check the address and the network.",
+            _(
+                "The relay at {base_url} cannot be reached: check the address and the network."
+            ).format(base_url=base_url),
             code="network",
         ) from None
 
@@ -332,8 +343,10 @@ def _decode(response: httpx.Response, base_url: str) -> dict[str, Any]:
     if response.is_success:
         if data is None:
             raise RelayUnexpectedResponse(
-                f"{base_url} answered, but not like a Payment Bucket relay: check the address "
-                "(your relay operator has it).",
+                _(
+                    "{base_url} answered, but not like a Payment Bucket relay: check the address "
+                    "(your relay operator has it)."
+                ).format(base_url=base_url),
                 code="bad_response",
                 http_status=response.status_code,
             )
@@ -355,6 +368,8 @@ def _error_for(status: int, data: dict[str, Any] | None, base_url: str) -> Relay
     code = error.get("code") if isinstance(error, dict) else None
     field = error.get("field") if isinstance(error, dict) else None
     text = message if isinstance(message, str) and message.strip() else None
+    if text is not None:
+        text = relay_sentence(code if isinstance(code, str) else None, text)
     kwargs: dict[str, Any] = {
         "code": code if isinstance(code, str) else f"http_{status}",
         "http_status": status,
@@ -362,21 +377,25 @@ def _error_for(status: int, data: dict[str, Any] | None, base_url: str) -> Relay
     }
     if status == 401:
         return RelayAuthError(
-            text or "The relay does not accept this token: it is wrong or was revoked.", **kwargs
+            text or _("The relay does not accept this token: it is wrong or was revoked."), **kwargs
         )
     if status == 403:
-        return RelayForbidden(text or "This token is not allowed to do that.", **kwargs)
+        return RelayForbidden(text or _("This token is not allowed to do that."), **kwargs)
     if status >= 500:
         return RelayUnavailable(
             text
-            or f"The relay at {base_url} had a problem on its side; try again shortly. If it "
-            "keeps happening, tell your relay operator.",
+            or _(
+                "The relay at {base_url} had a problem on its side; try again shortly. If it "
+                "keeps happening, tell your relay operator."
+            ).format(base_url=base_url),
             **kwargs,
         )
     if text is None:  # not the relay's error envelope: another server answered
         return RelayUnexpectedResponse(
-            f"{base_url} answered, but not like a Payment Bucket relay: check the address "
-            "(your relay operator has it).",
+            _(
+                "{base_url} answered, but not like a Payment Bucket relay: check the address "
+                "(your relay operator has it)."
+            ).format(base_url=base_url),
             **kwargs,
         )
     return RelayRequestError(text, **kwargs)
@@ -386,6 +405,7 @@ def _field(data: dict[str, Any], name: str, kind: type[str]) -> str:
     value = data.get(name)
     if not isinstance(value, kind) or not value:
         raise RelayUnexpectedResponse(
-            f"The relay's answer has no {name.replace('_', ' ')}.", code="bad_response"
+            _("The relay's answer has no {value}.").format(value=name.replace("_", " ")),
+            code="bad_response",
         )
     return value

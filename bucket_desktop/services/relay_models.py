@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.access.models import Access, confirmation_of, plan_name_of
 from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
 
@@ -35,7 +36,7 @@ class Identity:
         """Read the answer to /me/."""
         role = _text(data, "role")
         if role not in ("owner", "attendant", "admin"):
-            raise _unreadable("The relay did not say what this token may do.")
+            raise _unreadable(_("The relay did not say what this token may do."))
         return cls(
             role=role,
             provider_name=_text(data, "provider_name"),
@@ -62,7 +63,7 @@ class Desk:
         """Read one desk."""
         token_id = _int(data.get("token_id"))
         if token_id is None:
-            raise _unreadable("A desk from the relay has no ID.")
+            raise _unreadable(_("A desk from the relay has no ID."))
         return cls(
             token_id=token_id,
             name=_text(data, "name") or "",
@@ -189,7 +190,7 @@ class InitiatedPush:
         """Read the answer to initiate."""
         checkout = _text(data, "checkout_request_id")
         if checkout is None:
-            raise _unreadable("The relay's answer has no checkout request ID.")
+            raise _unreadable(_("The relay's answer has no checkout request ID."))
         return cls(
             checkout_request_id=checkout,
             merchant_request_id=_text(data, "merchant_request_id"),
@@ -234,7 +235,7 @@ class PaymentItem:
         checkout = _text(data, "checkout_request_id")
         status = _text(data, "status")
         if checkout is None or status is None:
-            raise _unreadable("A payment from the relay has no ID or status.")
+            raise _unreadable(_("A payment from the relay has no ID or status."))
         result_code = data.get("result_code")
         return cls(
             checkout_request_id=checkout,
@@ -278,7 +279,7 @@ class PaymentsPage:
         """Read a feed page; the cursor never goes backwards."""
         raw = data.get("items")
         if not isinstance(raw, list):
-            raise _unreadable("The relay's payment feed has no items list.")
+            raise _unreadable(_("The relay's payment feed has no items list."))
         items = tuple(PaymentItem.from_json(item) for item in raw if isinstance(item, dict))
         cursor = _int(data.get("cursor"))
         store_id = data.get("store_id")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.relay_errors import RelayUnavailable, RelayUnexpectedResponse
 from bucket_desktop.services.relay_models import PaymentItem, PaymentsPage
 
@@ -40,13 +41,15 @@ async def read_snapshot(
             raise _unreadable(base_url)
     if end is None:
         raise RelayUnavailable(
-            "The relay stopped part way through sending the payment history.", code="network"
+            _("The relay stopped part way through sending the payment history."), code="network"
         )
     return PaymentsPage.from_json({**end, "items": []}, 0)
 
 
 def _unreadable(base_url: str) -> RelayUnexpectedResponse:
     return RelayUnexpectedResponse(
-        f"The server at {base_url} sent a payment history this app cannot read.",
+        _("The server at {base_url} sent a payment history this app cannot read.").format(
+            base_url=base_url
+        ),
         code="bad_response",
     )

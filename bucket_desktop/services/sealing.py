@@ -12,6 +12,8 @@ import hashlib
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
+from bucket_desktop.i18n import _
+
 
 class SealingError(ValueError):
     """A key or sealed box that cannot be used."""
@@ -45,12 +47,12 @@ def unseal(private_key: bytes, sealed_b64: str) -> bytes:
     try:
         sealed = base64.b64decode(sealed_b64, validate=True)
     except (ValueError, TypeError):
-        raise SealingError("The sealed credentials are not valid base64.") from None
+        raise SealingError(_("The sealed credentials are not valid base64.")) from None
     try:
         return SealedBox(PrivateKey(private_key)).decrypt(sealed)
     except CryptoError:
         raise SealingError(
-            "The sealed credentials could not be opened with this relay's key."
+            _("The sealed credentials could not be opened with this relay's key.")
         ) from None
 
 
@@ -58,7 +60,7 @@ def _decode_key(public_key_b64: str) -> bytes:
     try:
         raw = base64.b64decode(public_key_b64, validate=True)
     except (ValueError, TypeError):
-        raise SealingError("The relay key is not valid base64.") from None
+        raise SealingError(_("The relay key is not valid base64.")) from None
     if len(raw) != 32:
-        raise SealingError("The relay key has the wrong length for an X25519 key.")
+        raise SealingError(_("The relay key has the wrong length for an X25519 key."))
     return raw

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.atomic_file import write_atomic
 from bucket_desktop.services.credentials import CredentialsError, DarajaCredentials
 
 _FORMAT = 1
 # What the owner can do about a file that cannot be opened: Save sets the old one aside.
-_TYPE_AGAIN = (
+_TYPE_AGAIN = N_(
     "Type the credentials again and press Save: the old file is kept beside it, not deleted."
 )
 
@@ -47,22 +48,28 @@ class Vault:
             return None
         if key is None:
             raise VaultLocked(
-                "Saved credentials were found, but the key that opens them is missing on this "
-                f"PC. The file {self.path} was left untouched. {_TYPE_AGAIN}"
+                _(
+                    "Saved credentials were found, but the key that opens them is missing on "
+                    "this PC. The file {path} was left untouched. {type_again}"
+                ).format(path=self.path, type_again=_(_TYPE_AGAIN))
             )
         token = self._read_token()
         try:
             plaintext = _fernet(key).decrypt(token)
         except InvalidToken:
             raise VaultLocked(
-                "The saved credentials cannot be opened with the key kept on this PC (it was "
-                f"replaced, or the file comes from another PC). The file {self.path} was left "
-                f"untouched. {_TYPE_AGAIN}"
+                _(
+                    "The saved credentials cannot be opened with the key kept on this PC (it was "
+                    "replaced, or the file comes from another PC). The file {path} was left "
+                    "untouched. {type_again}"
+                ).format(path=self.path, type_again=_(_TYPE_AGAIN))
             ) from None
         try:
             return DarajaCredentials.from_json(plaintext)
         except CredentialsError as error:
-            raise VaultError(f"The saved credentials are not usable: {error}") from None
+            raise VaultError(
+                _("The saved credentials are not usable: {error}").format(error=error)
+            ) from None
 
     def save(self, key: str, credentials: DarajaCredentials) -> None:
         """Encrypt and write the credentials atomically."""
@@ -72,7 +79,9 @@ class Vault:
             write_atomic(self.path, json.dumps(document).encode())
         except OSError as error:
             raise VaultError(
-                f"The credentials could not be written to {self.path}: {error.strerror}."
+                _("The credentials could not be written to {path}: {strerror}.").format(
+                    path=self.path, strerror=error.strerror
+                )
             ) from None
 
     def set_aside(self) -> Path | None:
@@ -89,12 +98,16 @@ class Vault:
             document = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
             raise VaultError(
-                f"The saved credentials file {self.path} cannot be read; it was left as it is."
+                _("The saved credentials file {path} cannot be read; it was left as it is.").format(
+                    path=self.path
+                )
             ) from None
         token = document.get("data") if isinstance(document, dict) else None
         if not isinstance(token, str) or document.get("format") != _FORMAT:
             raise VaultError(
-                f"The saved credentials file {self.path} is damaged; it was left as it is."
+                _("The saved credentials file {path} is damaged; it was left as it is.").format(
+                    path=self.path
+                )
             )
         return token.encode("ascii")
 
@@ -104,6 +117,8 @@ def _fernet(key: str) -> Fernet:
         return Fernet(key.encode("ascii"))
     except (ValueError, UnicodeEncodeError):
         raise VaultLocked(
-            f"The key kept on this PC for the saved credentials is damaged; nothing was changed. "
-            f"{_TYPE_AGAIN}"
+            _(
+                "The key kept on this PC for the saved credentials is damaged; nothing was "
+                "changed. {type_again}"
+            ).format(type_again=_(_TYPE_AGAIN))
         ) from None

@@ -16,6 +16,8 @@ from datetime import datetime
 import httpx
 from PySide6.QtWidgets import QWidget
 
+from bucket_desktop.i18n import system_language
+from bucket_desktop.i18n.qt.live import apply_language
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.keystore import RELAY_TOKEN, KeystoreError, SecretStore
@@ -137,6 +139,8 @@ def build_desktop(
     """Construct the window, its controllers and pages; nothing is shown or fetched yet."""
     settings_file = SettingsFile(paths.settings_file)
     settings = settings_file.load()
+    # Before any view is built: constructors translate their texts (bucket_desktop.i18n).
+    apply_language(settings.language or system_language(environ))
     window = MainWindow(MainWindowView(), settings, settings_file)
     settings_page = _build_settings_page(
         paths, http, secrets, settings, settings_file, environ, confirm, demo
@@ -317,6 +321,7 @@ def _build_settings_page(
         daraja=DarajaClient.from_environment(http, environ),
         relay_panel=relay_panel,
         confirm=confirm,
+        settings=(settings, settings_file),
     )
 
 

@@ -10,6 +10,10 @@ from pathlib import Path
 
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import _, current_language
+from bucket_desktop.i18n.formatting import format_number, format_time
+from bucket_desktop.i18n.qt.live import apply_language
+from bucket_desktop.services.app_settings import AppSettings, SettingsFile
 from bucket_desktop.services.credentials import DarajaCredentials
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.daraja_errors import DarajaError
@@ -46,6 +50,7 @@ class SettingsPage:
         daraja: DarajaClient,
         relay_panel: RelayPanel,
         confirm: Confirm = ask_with_message_box,
+        settings: tuple[AppSettings, SettingsFile] | None = None,
     ) -> None:
         self.view = view
         self.form = form
@@ -70,6 +75,25 @@ class SettingsPage:
         view.change_passphrase_button.setVisible(isinstance(secrets, PassphraseStore))
         view.change_passphrase_button.clicked.connect(self.change_passphrase)
         self.passphrase_dialog: ChangePassphraseDialog | None = None  # while open
+        self._settings = settings
+        view.language.setCurrentIndex(max(0, view.language.findData(current_language())))
+        view.language.activated.connect(self._language_chosen)
+
+    def _language_chosen(self, index: int) -> None:
+        """Switch the whole window at once and remember the choice for the next start."""
+        code = apply_language(str(self.view.language.itemData(index)))
+        if self._settings is not None:
+            settings, settings_file = self._settings
+            settings.language = code
+            try:
+                settings_file.save(settings)
+            except OSError as error:
+                self.view.local_status.show_status(
+                    _("The language could not be kept for the next start: {reason}.").format(
+                        reason=error.strerror or error
+                    ),
+                    StatusKind.WARNING,
+                )
 
     def _values_changed(self) -> None:
         if self.view.local_status.kind is not StatusKind.WORKING:
@@ -102,7 +126,7 @@ class SettingsPage:
             return
         if saved is not None:
             self.form.fill(saved)
-            self.view.saved_note.setText("Saved on this PC.")
+            self.view.saved_note.setText(_("Saved on this PC."))
 
     @asyncSlot()
     async def test_credentials(self) -> None:
@@ -110,21 +134,26 @@ class SettingsPage:
         credentials = self.form.read()
         if credentials is None:
             self.view.local_status.show_status(
-                "Fix the fields marked in red first.", StatusKind.ERROR
+                _("Fix the fields marked in red first."), StatusKind.ERROR
             )
             return
         status = self.view.local_status
-        status.show_status("Asking Daraja…", StatusKind.WORKING)
+        status.show_status(_("Asking Daraja…"), StatusKind.WORKING)
         started = time.monotonic()
         with busy(self.view.test_button, self.view.save_button):
             try:
                 await self._daraja.test_credentials(credentials)
             except DarajaError as error:
-                status.show_status(f"{error} ({_seconds(started)})", StatusKind.ERROR)
+                status.show_status(
+                    _("{error} ({seconds})").format(error=error, seconds=_seconds(started)),
+                    StatusKind.ERROR,
+                )
                 return
         status.show_status(
-            f"Daraja accepted the consumer key and secret ({_seconds(started)}). The shortcode "
-            "and passkey are proven only by a test prompt to your phone, after Push to relay.",
+            _(
+                "Daraja accepted the consumer key and secret ({seconds}). The shortcode "
+                "and passkey are proven only by a test prompt to your phone, after Push to relay."
+            ).format(seconds=_seconds(started)),
             StatusKind.OK,
         )
 
@@ -139,7 +168,8 @@ class SettingsPage:
         self.passphrase_dialog = None
         if changed:
             self.view.local_status.show_status(
-                "The passphrase was changed: use the new one from the next start.", StatusKind.OK
+                _("The passphrase was changed: use the new one from the next start."),
+                StatusKind.OK,
             )
 
     @asyncSlot()
@@ -148,24 +178,29 @@ class SettingsPage:
         credentials = self.form.read()
         if credentials is None:
             self.view.local_status.show_status(
-                "Fix the fields marked in red first.", StatusKind.ERROR
+                _("Fix the fields marked in red first."), StatusKind.ERROR
             )
             return
         status = self.view.local_status
         if not await sandbox_values_confirmed(credentials, self._confirm, "Save", status):
             return
-        self.view.local_status.show_status("Saving…", StatusKind.WORKING)
+        self.view.local_status.show_status(_("Saving…"), StatusKind.WORKING)
         with busy(self.view.test_button, self.view.save_button):
             try:
                 moved = await asyncio.to_thread(self._save, credentials)
             except (KeystoreError, VaultError, OSError) as error:
                 self.view.local_status.show_status(_sentence(error), StatusKind.ERROR)
                 return
-        stamp = datetime.now().strftime("%H:%M")
-        self.view.saved_note.setText(f"Saved on this PC at {stamp}.")
-        text = f"Saved, encrypted with a key kept in {self._secrets.description}."
-        if moved is not None:
-            text += f" The old unreadable file was kept as {moved.name}."
+        stamp = format_time(datetime.now())
+        self.view.saved_note.setText(_("Saved on this PC at {time}.").format(time=stamp))
+        if moved is None:
+            text = _("Saved, encrypted with a key kept in {store}.")
+        else:
+            text = _(
+                "Saved, encrypted with a key kept in {store}. "
+                "The old unreadable file was kept as {file}."
+            )
+        text = text.format(store=self._secrets.description, file=moved.name if moved else "")
         self.view.local_status.show_status(text, StatusKind.OK)
 
     def _save(self, credentials: DarajaCredentials) -> Path | None:
@@ -185,10 +220,12 @@ class SettingsPage:
 
 def _seconds(started: float) -> str:
     # A no-break space: "(0.02" and "s)" never end up on two lines.
-    return f"{time.monotonic() - started:.2f}\u00a0s"
+    return f"{format_number(time.monotonic() - started, decimals=2)}\u00a0s"
 
 
 def _sentence(error: Exception) -> str:
     if isinstance(error, OSError):
-        return f"The credentials could not be saved: {error.strerror or error}."
+        return _("The credentials could not be saved: {reason}.").format(
+            reason=error.strerror or error
+        )
     return str(error)

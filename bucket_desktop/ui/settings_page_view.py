@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import LANGUAGES, _
 from bucket_desktop.services.credentials import AccountType, Environment
 from bucket_desktop.ui.about.about_view import DARAJA_PORTAL
 from bucket_desktop.ui.widgets import ElidedLabel, ReservedLabel, SecretLineEdit, StatusLabel
@@ -41,27 +42,32 @@ class SettingsPageView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Each language named in its own words: found by someone who cannot read the other.
+        self.language = QComboBox()
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language_label = QLabel(_("Language"))
         self.environment = QComboBox()
-        self.environment.addItem("Sandbox (testing)", Environment.SANDBOX.value)
-        self.environment.addItem("Production (real money)", Environment.PRODUCTION.value)
+        self.environment.addItem(_("Sandbox (testing)"), Environment.SANDBOX.value)
+        self.environment.addItem(_("Production (real money)"), Environment.PRODUCTION.value)
         self.account_type = QComboBox()
-        self.account_type.addItem("Paybill", AccountType.PAYBILL.value)
-        self.account_type.addItem("Buy Goods till", AccountType.TILL.value)
+        self.account_type.addItem(_("Paybill"), AccountType.PAYBILL.value)
+        self.account_type.addItem(_("Buy Goods till"), AccountType.TILL.value)
         self.consumer_key = QLineEdit()
         self.consumer_secret = SecretLineEdit()
         self.shortcode = QLineEdit()
         self.till_number = QLineEdit()
         self.passkey = SecretLineEdit()
-        self.shortcode_label = QLabel("Paybill number")
-        self.till_number_label = QLabel("Till number")
+        self.shortcode_label = QLabel(_("Paybill number"))
+        self.till_number_label = QLabel(_("Till number"))
         self.field_errors = {name: _error_label() for name in FIELD_NAMES}
 
         # Shown only where the keys live in the passphrase file (no OS keyring on this PC).
-        self.change_passphrase_button = QPushButton("Change passphrase…")
+        self.change_passphrase_button = QPushButton(_("Change passphrase…"))
         self.change_passphrase_button.setObjectName("flatButton")
         self.change_passphrase_button.hide()
-        self.test_button = QPushButton("Test")
-        self.save_button = QPushButton("Save")
+        self.test_button = QPushButton(_("Test"))
+        self.save_button = QPushButton(_("Save"))
         self.save_button.setObjectName("primaryButton")
         self.local_status = StatusLabel()
         self.saved_note = ReservedLabel("")
@@ -73,18 +79,18 @@ class SettingsPageView(QWidget):
         self.proven = _value_label()
         self.relay_holds = _value_label()
         self.unpushed = StatusLabel()
-        self.test_prompt_button = QPushButton("Send a test prompt…")
-        self.test_prompt_button.setToolTip("Send a small payment prompt to my phone")
+        self.test_prompt_button = QPushButton(_("Send a test prompt…"))
+        self.test_prompt_button.setToolTip(_("Send a small payment prompt to my phone"))
         # Long and of little use to read in full: shortened in the middle, whole on hover,
         # copied whole by Copy.
-        self.callback_url = ElidedLabel("Shown after the first push")
+        self.callback_url = ElidedLabel(_("Shown after the first push"))
         self.callback_url.setObjectName("value")
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = QPushButton(_("Copy"))
         self.callback_warnings = StatusLabel()
-        self.push_button = QPushButton("Push to relay")
+        self.push_button = QPushButton(_("Push to relay"))
         self.push_button.setObjectName("primaryButton")
-        self.verify_button = QPushButton("Verify on relay")
-        self.trust_key_button = QPushButton("Trust the new key…")
+        self.verify_button = QPushButton(_("Verify on relay"))
+        self.trust_key_button = QPushButton(_("Trust the new key…"))
         self.trust_key_button.setObjectName("dangerButton")
         self.trust_key_button.hide()
         self.relay_status = StatusLabel()
@@ -102,6 +108,12 @@ class SettingsPageView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(16)
+        language_row = QHBoxLayout()
+        language_row.setSpacing(10)
+        language_row.addWidget(self.language_label)
+        language_row.addWidget(self.language)
+        language_row.addStretch(1)
+        layout.addLayout(language_row)
         layout.addLayout(self.columns)
         layout.addWidget(self.demo_card)
         layout.addStretch(1)
@@ -111,7 +123,7 @@ class SettingsPageView(QWidget):
         """Fill and show the demo card: which simulator phone numbers do what."""
         layout = QVBoxLayout(self.demo_card)
         layout.setContentsMargins(20, 14, 20, 16)
-        heading = QLabel("Demo phone numbers")
+        heading = QLabel(_("Demo phone numbers"))
         heading.setObjectName("cardTitle")
         hint = QLabel(intro)
         hint.setObjectName("hint")
@@ -156,13 +168,13 @@ class SettingsPageView(QWidget):
         grid.setVerticalSpacing(4)
         grid.setColumnMinimumWidth(0, 130)
         rows = [
-            (QLabel("Environment"), self.environment, "environment"),
-            (QLabel("Account type"), self.account_type, "account_type"),
-            (QLabel("Consumer key"), self.consumer_key, "consumer_key"),
-            (QLabel("Consumer secret"), self.consumer_secret, "consumer_secret"),
+            (QLabel(_("Environment")), self.environment, "environment"),
+            (QLabel(_("Account type")), self.account_type, "account_type"),
+            (QLabel(_("Consumer key")), self.consumer_key, "consumer_key"),
+            (QLabel(_("Consumer secret")), self.consumer_secret, "consumer_secret"),
             (self.shortcode_label, self.shortcode, "shortcode"),
             (self.till_number_label, self.till_number, "till_number"),
-            (QLabel("Passkey"), self.passkey, "passkey"),
+            (QLabel(_("Passkey")), self.passkey, "passkey"),
         ]
         for index, (label, widget, name) in enumerate(rows):
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -177,10 +189,12 @@ class SettingsPageView(QWidget):
         # Its own line, with room kept for it: the buttons stay where they are after Save.
         self.saved_note.setAlignment(Qt.AlignmentFlag.AlignRight)
         return _card(
-            "Daraja app",
-            "From your app on Safaricom's developer portal, "
-            f'<a href="{DARAJA_PORTAL}">developer.safaricom.co.ke</a> (under My Apps). Kept '
-            "encrypted on this PC.",
+            _("Daraja app"),
+            _(
+                "From your app on Safaricom's developer portal, "
+                '<a href="{portal}">developer.safaricom.co.ke</a> (under My Apps). Kept '
+                "encrypted on this PC."
+            ).format(portal=DARAJA_PORTAL),
             [grid, buttons],
             [self.saved_note, self.local_status],
         )
@@ -194,11 +208,11 @@ class SettingsPageView(QWidget):
         copy_row.addWidget(self.callback_url, 1)
         copy_row.addWidget(self.copy_button)
         rows = [
-            ("Relay key", self.fingerprint),
-            ("On the relay", self.relay_holds),
-            ("Verification", self.verified),
-            ("Last relay test", self.last_test),
-            ("Shortcode and passkey", self.proven),
+            (_("Relay key"), self.fingerprint),
+            (_("On the relay"), self.relay_holds),
+            (_("Verification"), self.verified),
+            (_("Last relay test"), self.last_test),
+            (_("Shortcode and passkey"), self.proven),
         ]
         for index, (text, widget) in enumerate(rows):
             label = _right_label(text)
@@ -206,7 +220,7 @@ class SettingsPageView(QWidget):
             grid.addWidget(label, index, 0)
             grid.addWidget(widget, index, 1)
         grid.addWidget(self.test_prompt_button, len(rows), 1, Qt.AlignmentFlag.AlignLeft)
-        grid.addWidget(_right_label("Callback URL"), len(rows) + 1, 0)
+        grid.addWidget(_right_label(_("Callback URL")), len(rows) + 1, 0)
         grid.addLayout(copy_row, len(rows) + 1, 1)
         grid.setColumnStretch(1, 1)
         buttons = QHBoxLayout()
@@ -215,14 +229,18 @@ class SettingsPageView(QWidget):
         buttons.addWidget(self.verify_button)
         buttons.addWidget(self.push_button)
         return _card(
-            "Relay",
-            "The relay starts payments with these credentials and receives Safaricom's callbacks.",
+            _("Relay"),
+            _(
+                "The relay starts payments with these credentials and receives Safaricom's "
+                "callbacks."
+            ),
             [grid, buttons],
             [self.unpushed, self.callback_warnings, self.relay_status, self.checks],
         )
 
     def _set_tab_order(self) -> None:
         order: list[QWidget] = [
+            self.language,
             self.environment,
             self.account_type,
             self.consumer_key,

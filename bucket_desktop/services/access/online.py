@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from bucket_desktop.i18n import N_, _
+from bucket_desktop.i18n.formatting import format_day, format_time
 from bucket_desktop.services.access.models import Access
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_rows import PaymentRow
 
 ACCESS_STATE_WORDS = {
-    "issued": "Not yet delivered",
-    "delivered": "Delivered",
-    "failed": "Delivery failed",
-    "revoked": "Revoked",
+    "issued": N_("Not yet delivered"),
+    "delivered": N_("Delivered"),
+    "failed": N_("Delivery failed"),
+    "revoked": N_("Revoked"),
 }
 
 
@@ -37,16 +39,20 @@ def paid_not_online(row: PaymentRow) -> bool:
 
 def access_state_word(access: Access) -> str:
     """The access's state in a word or two."""
-    return ACCESS_STATE_WORDS.get(access.state, access.state)
+    return _(ACCESS_STATE_WORDS.get(access.state, access.state))
 
 
 def expiry_text(access: Access, tz: tzinfo | None, now: float) -> str:
     """Until when the access works: "until 14:35", "until 3 Dec 09:10", or the voucher rule."""
     if access.expires_at is None:
-        return "starts at first login" if access.voucher else "no time limit (sold without a plan)"
+        if access.voucher:
+            return _("starts at first login")
+        return _("no time limit (sold without a plan)")
     moment = datetime.fromtimestamp(access.expires_at, tz)
     today = datetime.fromtimestamp(now, tz).date()
-    return f"until {moment:%H:%M}" if moment.date() == today else f"until {moment:%d %b %H:%M}"
+    if moment.date() == today:
+        return _("until {time}").format(time=format_time(moment))
+    return _("until {day} {time}").format(day=format_day(moment), time=format_time(moment))
 
 
 def access_cell(row: PaymentRow, tz: tzinfo | None, now: float) -> str:
@@ -54,7 +60,7 @@ def access_cell(row: PaymentRow, tz: tzinfo | None, now: float) -> str:
     access = row.access
     if access is None:
         if row.status is PaymentStatus.PAID and row.confirmation == "pending":
-            return "Confirming…"
+            return _("Confirming…")
         return ""
     # Code and state first: they matter most, and a narrow column cuts the end of the text.
     parts = [access.code, access_state_word(access)]
@@ -67,17 +73,16 @@ def access_cell(row: PaymentRow, tz: tzinfo | None, now: float) -> str:
 
 def dispute_advice(row: PaymentRow) -> str:
     """What happened to a disputed payment and what to do, for the red box (never the code)."""
-    text = (
-        "The money may not have arrived. Ask for the customer's M-PESA SMS and compare its "
-        "receipt with your M-PESA statement or app. If they differ or you are unsure, tell the "
-        "owner or call Safaricom on 100."
+    text = _(
+        "The money may not have arrived. Ask for the customer's M-PESA SMS and "
+        "compare its receipt with your M-PESA statement or app. If they differ or "
+        "you are unsure, tell the owner or call Safaricom on 100."
     )
     access = row.access
     if access is None:
         return text
     if access.voucher:
-        return (
-            f"{text} The voucher {access.code} was handed out: disable it in Mikhmon or User "
-            "Manager."
-        )
-    return f"{text} Its access code was cancelled."
+        return _(
+            "{text} The voucher {code} was handed out: disable it in Mikhmon or User Manager."
+        ).format(text=text, code=access.code)
+    return _("{text} Its access code was cancelled.").format(text=text)

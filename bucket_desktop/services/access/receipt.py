@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from bucket_desktop.i18n import _
+from bucket_desktop.i18n.formatting import format_amount, format_datetime
 from bucket_desktop.services.payment_rows import PaymentRow
 
 
@@ -31,17 +33,19 @@ def receipt_for(row: PaymentRow, provider: str, tz: tzinfo | None = None) -> Rec
     voucher = access.voucher
     if access.expires_at is not None:
         # Paper outlives the day: always the full date.
-        expiry = f"Valid until {datetime.fromtimestamp(access.expires_at, tz):%d %b %Y %H:%M}"
+        expiry = _("Valid until {moment}").format(
+            moment=format_datetime(datetime.fromtimestamp(access.expires_at, tz))
+        )
     else:
-        expiry = "Valid from your first login" if voucher else "Valid without expiry"
+        expiry = _("Valid from your first login") if voucher else _("Valid without expiry")
     return Receipt(
-        provider=provider or "WiFi hotspot",
+        provider=provider or _("WiFi hotspot"),
         plan=row.plan_name or row.transaction_desc or "WiFi",
-        amount=f"KES {row.amount:,}",
-        code_label="Voucher" if voucher else "Access code",
+        amount=format_amount(row.amount),
+        code_label=_("Voucher") if voucher else _("Access code"),
         code=access.code,
         expiry=expiry,
-        mpesa_receipt=row.receipt or "(in the customer's M-PESA SMS)",
-        time=f"{datetime.fromtimestamp(row.created, tz):%d %b %Y %H:%M}",
-        footer="Connect to the WiFi and enter the code when asked.",
+        mpesa_receipt=row.receipt or _("(in the customer's M-PESA SMS)"),
+        time=format_datetime(datetime.fromtimestamp(row.created, tz)),
+        footer=_("Connect to the WiFi and enter the code when asked."),
     )

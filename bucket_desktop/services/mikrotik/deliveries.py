@@ -15,6 +15,7 @@ from typing import Any
 from librouteros.api import AsyncApi
 from librouteros.exceptions import LibRouterosError
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.mikrotik.hotspot_users import HotspotUser, ensure_user, remove_user
 from bucket_desktop.services.mikrotik.router_api import (
     RouterError,
@@ -88,7 +89,7 @@ class RouterDeliveries:
         except RelayError as error:
             result.problem = str(error)
         except (OSError, LibRouterosError, TimeoutError):
-            result.problem = "The connection to the router dropped; the next round tries again."
+            result.problem = _("The connection to the router dropped; the next round tries again.")
         return result
 
     async def _claim(self, identity: str) -> list[Claimed]:
@@ -112,8 +113,10 @@ class RouterDeliveries:
             return True
         except (OSError, LibRouterosError, TimeoutError):
             # The router may have applied it: the retry finds the user by its tag.
-            result.problem = DROPPED
-            await self._report(delivery, ok=False, error=DROPPED, unreachable=True)
+            result.problem = _(DROPPED)
+            await self._report(
+                delivery, ok=False, error=DROPPED, unreachable=True
+            )  # the relay keeps English
             return False
         result.delivered += 1
         await self._report(delivery, ok=True)
@@ -121,7 +124,9 @@ class RouterDeliveries:
 
     async def _release(self, rest: list[Claimed]) -> None:
         for delivery in rest:
-            await self._report(delivery, ok=False, error=DROPPED, unreachable=True)
+            await self._report(
+                delivery, ok=False, error=DROPPED, unreachable=True
+            )  # the relay keeps English
 
     async def _report(
         self, delivery: Claimed, *, ok: bool, error: str | None = None, unreachable: bool = False
@@ -139,4 +144,5 @@ class RouterDeliveries:
             log.warning("Delivery report not taken: %s", failure)
 
 
-DROPPED = "The connection to the router dropped; trying again."
+# Reported to the relay in English (its records are read by support); shown translated.
+DROPPED = N_("The connection to the router dropped; trying again.")

@@ -14,6 +14,7 @@ from librouteros.api import AsyncApi
 from librouteros.exceptions import MultiTrapError, TrapError
 from librouteros.query import Key
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.mikrotik.router_api import RouterRefused, trap_text
 
 DUPLICATE = "already have user"
@@ -70,13 +71,17 @@ async def ensure_user(api: AsyncApi, user: HotspotUser) -> None:
             raise RouterRefused(_refusal(user, text)) from None
     found = await _find(api, user.name)
     if found is None:  # removed between the add and the read: a plain retry will add it
-        raise RouterRefused(f"The hotspot user {user.name} vanished while it was checked.")
+        raise RouterRefused(
+            _("The hotspot user {name} vanished while it was checked.").format(name=user.name)
+        )
     row_id, comment = found
     if comment != user.tag:
         raise RouterRefused(
-            f"The router already has a hotspot user named {user.name} that this app did not "
-            f"make for this payment (comment {comment!r}); remove or rename it on the router, "
-            "then retry."
+            _(
+                "The router already has a hotspot user named {name} that this app did not "
+                "make for this payment (comment {comment!r}); remove or rename it on the "
+                "router, then retry."
+            ).format(name=user.name, comment=comment)
         )
     try:
         await users.update(**{".id": row_id, **user.fields()})
@@ -93,7 +98,9 @@ async def remove_user(api: AsyncApi, name: str, access_id: int) -> None:
         except (TrapError, MultiTrapError) as error:
             if "no such item" not in trap_text(error):
                 text = trap_text(error)
-                raise RouterRefused(f"The router did not remove {name}: {text}.") from None
+                raise RouterRefused(
+                    _("The router did not remove {name}: {text}.").format(name=name, text=text)
+                ) from None
     active = api.path("ip", "hotspot", "active")
     sessions = [
         str(row[".id"]) async for row in active.select(Key(".id")).where(Key("user") == name)
@@ -103,7 +110,9 @@ async def remove_user(api: AsyncApi, name: str, access_id: int) -> None:
             await active.remove(*sessions)
         except (TrapError, MultiTrapError) as error:
             if "no such item" not in trap_text(error):  # the session just ended by itself
-                raise RouterRefused(f"The router did not end {name}'s session.") from None
+                raise RouterRefused(
+                    _("The router did not end {name}'s session.").format(name=name)
+                ) from None
 
 
 async def _find(api: AsyncApi, name: str) -> tuple[str, str] | None:
@@ -117,8 +126,10 @@ async def _find(api: AsyncApi, name: str) -> tuple[str, str] | None:
 
 def _refusal(user: HotspotUser, text: str) -> str:
     if "profile" in text:
-        return (
-            f"The router has no hotspot user profile {user.profile!r} (the plan's router "
+        return _(
+            "The router has no hotspot user profile {profile!r} (the plan's router "
             "profile): add it under IP > Hotspot > User Profiles, or change the plan."
-        )
-    return f"The router refused the hotspot user {user.name}: {text}."
+        ).format(profile=user.profile)
+    return _("The router refused the hotspot user {name}: {text}.").format(
+        name=user.name, text=text
+    )

@@ -16,6 +16,7 @@ from librouteros import async_connect
 from librouteros.api import AsyncApi
 from librouteros.exceptions import LibRouterosError, MultiTrapError, TrapError
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.mikrotik.router_settings import RouterSettings
 
 CONNECT_TIMEOUT_S = 8.0
@@ -81,14 +82,20 @@ async def _connect(settings: RouterSettings, timeout_s: float) -> AsyncApi:
         )
     except ConnectionRefusedError:
         raise RouterUnreachable(
-            f"The router at {where} refused the connection: turn on its API service "
-            f"(IP > Services > {'api-ssl' if settings.use_tls else 'api'}, port {settings.port})."
+            _(
+                "The router at {where} refused the connection: turn on its API service (IP > "
+                "Services > {value}, port {port})."
+            ).format(
+                where=where, value="api-ssl" if settings.use_tls else "api", port=settings.port
+            )
         ) from None
     except TimeoutError:
         raise RouterUnreachable(
-            f"The router at {where} did not answer within {timeout_s:g} seconds: check the "
-            "address, that this PC is on the shop network, and that IP > Services > api "
-            "allows this PC's address."
+            _(
+                "The router at {where} did not answer within {timeout_s:g} seconds: check "
+                "the address, that this PC is on the shop network, and that IP > Services > "
+                "api allows this PC's address."
+            ).format(where=where, timeout_s=timeout_s)
         ) from None
     except ssl.SSLError:
         raise RouterUnreachable(_tls_failed(where)) from None
@@ -96,25 +103,31 @@ async def _connect(settings: RouterSettings, timeout_s: float) -> AsyncApi:
         text = trap_text(error)
         if "invalid user name or password" in text or "cannot log in" in text:
             raise RouterLoginRefused(
-                f"The router at {where} refused the API user {settings.username!r} or its "
-                "password: check both (System > Users; the user's group needs the api policy)."
+                _(
+                    "The router at {where} refused the API user {username!r} or its password: "
+                    "check both (System > Users; the user's group needs the api policy)."
+                ).format(where=where, username=settings.username)
             ) from None
-        raise RouterRefused(f"The router at {where} refused the login: {text}.") from None
+        raise RouterRefused(
+            _("The router at {where} refused the login: {text}.").format(where=where, text=text)
+        ) from None
     except (OSError, LibRouterosError):
         if settings.use_tls:  # a handshake the far end dropped: most often a plain api port
             raise RouterUnreachable(_tls_failed(where)) from None
         raise RouterUnreachable(
-            f"The router at {where} cannot be reached: check the address and that this PC is "
-            "on the shop network."
+            _(
+                "The router at {where} cannot be reached: check the address and that this PC "
+                "is on the shop network."
+            ).format(where=where)
         ) from None
 
 
 def _tls_failed(where: str) -> str:
-    return (
-        f"The secure (TLS) connection to the router at {where} failed: the api-ssl service "
-        "needs a certificate (IP > Services > api-ssl, port 8729), or untick TLS to use the "
-        "plain API."
-    )
+    return _(
+        "The secure (TLS) connection to the router at {where} failed: the api-ssl "
+        "service needs a certificate (IP > Services > api-ssl, port 8729), or untick "
+        "TLS to use the plain API."
+    ).format(where=where)
 
 
 def _tls_context() -> ssl.SSLContext:

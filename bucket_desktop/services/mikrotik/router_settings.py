@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.atomic_file import write_atomic
 
 API_PORT = 8728
@@ -36,11 +37,11 @@ class RouterSettings:
         """Settings from the form; RouterSettingsError names the first bad field."""
         host, port = _host_and_port(address.strip(), API_SSL_PORT if use_tls else API_PORT)
         if not username.strip():
-            raise RouterSettingsError("Enter the router's API user name.")
+            raise RouterSettingsError(_("Enter the router's API user name."))
         if not password:
-            raise RouterSettingsError("Enter the password of the router's API user.")
+            raise RouterSettingsError(_("Enter the password of the router's API user."))
         if not (username.isascii() and password.isascii()):
-            raise RouterSettingsError("RouterOS API logins take plain (ASCII) letters only.")
+            raise RouterSettingsError(_("RouterOS API logins take plain (ASCII) letters only."))
         return cls(host, username.strip(), password, use_tls, port)
 
     @property
@@ -74,19 +75,23 @@ class RouterSettings:
 
 def _host_and_port(address: str, default_port: int) -> tuple[str, int]:
     if not address:
-        raise RouterSettingsError("Enter the router's address, e.g. 192.168.88.1.")
+        raise RouterSettingsError(_("Enter the router's address, e.g. 192.168.88.1."))
     host, port = address, default_port
     if address.count(":") == 1:  # host:port (a bare IPv6 address has several colons)
-        host, _, raw_port = address.partition(":")
+        host, _colon, raw_port = address.partition(":")
         if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
-            raise RouterSettingsError(f"{raw_port!r} is not a port number.")
+            raise RouterSettingsError(
+                _("{raw_port!r} is not a port number.").format(raw_port=raw_port)
+            )
         port = int(raw_port)
     host = host.strip("[]")
     try:
         ipaddress.ip_address(host)
     except ValueError:
         if not host or any(c.isspace() for c in host) or "/" in host:
-            raise RouterSettingsError(f"{address!r} is not a router address.") from None
+            raise RouterSettingsError(
+                _("{address!r} is not a router address.").format(address=address)
+            ) from None
     return host, port
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.relay_models import CredentialsSummary
 
 
@@ -49,27 +50,29 @@ def checklist(facts: SetupFacts) -> list[ChecklistLine]:
     return [
         ChecklistLine(
             Step.RELAY,
-            "Relay connected",
+            _("Relay connected"),
             facts.relay_url is not None,
-            f"Signed in to {facts.relay_url} as the owner." if facts.relay_url else "Not yet.",
+            _("Signed in to {relay_url} as the owner.").format(relay_url=facts.relay_url)
+            if facts.relay_url
+            else _("Not yet."),
         ),
         ChecklistLine(
             Step.SAVED,
-            "Daraja credentials saved on this PC",
+            _("Daraja credentials saved on this PC"),
             facts.credentials_saved,
-            "Saved, encrypted." if facts.credentials_saved else _saved_todo(),
+            _("Saved, encrypted.") if facts.credentials_saved else _saved_todo(),
         ),
-        ChecklistLine(Step.PUSHED, "Credentials sent to the relay", pushed, _pushed(facts)),
+        ChecklistLine(Step.PUSHED, _("Credentials sent to the relay"), pushed, _pushed(facts)),
         ChecklistLine(
-            Step.PROMPT, "Test prompt passed", proven, _prompt(facts, proven), ready=pushed
+            Step.PROMPT, _("Test prompt passed"), proven, _prompt(facts, proven), ready=pushed
         ),
         ChecklistLine(
             Step.PLANS,
-            "Plans and prices set",
+            _("Plans and prices set"),
             facts.plans_saved,
-            "Your plans are saved."
+            _("Your plans are saved.")
             if facts.plans_saved
-            else "Not yet: the standard example plans are in use. Set your own prices.",
+            else _("Not yet: the standard example plans are in use. Set your own prices."),
         ),
     ]
 
@@ -80,30 +83,30 @@ def is_complete(lines: list[ChecklistLine]) -> bool:
 
 
 def _saved_todo() -> str:
-    return (
-        "Not yet: type the consumer key and secret, paybill or till and passkey of your Daraja "
-        "app, press Test, then Save."
+    return _(
+        "Not yet: type the consumer key and secret, paybill or till and passkey of "
+        "your Daraja app, press Test, then Save."
     )
 
 
 def _pushed(facts: SetupFacts) -> str:
     summary = facts.summary
     if summary is None:
-        return facts.relay_problem or "Unknown: the relay did not answer."
+        return facts.relay_problem or _("Unknown: the relay did not answer.")
     if not summary.configured:
-        return "Not yet: press Push to relay on the Payment settings page."
-    return "The relay holds your credentials."
+        return _("Not yet: press Push to relay on the Payment settings page.")
+    return _("The relay holds your credentials.")
 
 
 def _prompt(facts: SetupFacts, proven: bool) -> str:
     summary = facts.summary
     if summary is None:
-        return "Unknown: the relay did not answer."
+        return _("Unknown: the relay did not answer.")
     if proven:
-        return "Passed: the relay can charge customers."
+        return _("Passed: the relay can charge customers.")
     if not summary.configured:
-        return "After the credentials are on the relay."
-    return (
-        "Not yet: send a KES 1 test prompt to your phone. It proves the shortcode and passkey; "
-        "you may cancel it on the phone."
+        return _("After the credentials are on the relay.")
+    return _(
+        "Not yet: send a KES 1 test prompt to your phone. It proves the shortcode "
+        "and passkey; you may cancel it on the phone."
     )

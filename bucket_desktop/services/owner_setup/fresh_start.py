@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.app_settings import AppPaths
 
 SET_ASIDE_PREFIX = "set-aside-"
@@ -47,8 +48,10 @@ def set_aside_locked_files(paths: AppPaths, now: datetime | None = None) -> SetA
             path.rename(folder / path.name)
         except OSError as error:
             raise FreshStartError(
-                f"{path.name} could not be moved into {folder} ({error.strerror or error}); "
-                "nothing was deleted. Close other programs using it and try again."
+                _(
+                    "{name} could not be moved into {folder} ({strerror}); nothing was deleted. "
+                    "Close other programs using it and try again."
+                ).format(name=path.name, folder=folder, strerror=error.strerror or error)
             ) from None
         moved.append(path.name)
     return SetAside(folder, tuple(moved))
@@ -64,8 +67,11 @@ def _new_folder(parent: Path, name: str) -> Path:
             continue
         except OSError as error:
             raise FreshStartError(
-                f"No folder could be made in {parent} ({error.strerror or error}); nothing "
-                "was moved."
+                _("No folder could be made in {parent} ({strerror}); nothing was moved.").format(
+                    parent=parent, strerror=error.strerror or error
+                )
             ) from None
         return folder
-    raise FreshStartError(f"Too many set-aside folders in {parent}; nothing was moved.")
+    raise FreshStartError(
+        _("Too many set-aside folders in {parent}; nothing was moved.").format(parent=parent)
+    )

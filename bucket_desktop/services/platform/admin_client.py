@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.platform.models import (
     AuditEntry,
     IssuedToken,
@@ -90,12 +91,16 @@ def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
 def _int(data: dict[str, Any], name: str) -> int:
     value = data.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise RelayUnexpectedResponse(f"The relay's answer has no {name}.", code="bad_response")
+        raise RelayUnexpectedResponse(
+            _("The relay's answer has no {name}.").format(name=name), code="bad_response"
+        )
     return value
 
 
 def _str(data: dict[str, Any], name: str) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value:
-        raise RelayUnexpectedResponse(f"The relay's answer has no {name}.", code="bad_response")
+        raise RelayUnexpectedResponse(
+            _("The relay's answer has no {name}.").format(name=name), code="bad_response"
+        )
     return value

@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
 
 # What each reason of the relay's `attention` list means, for a person.
 ATTENTION_TEXTS = {
-    "credentials_not_verified": "M-PESA credentials not verified",
-    "no_callbacks": "prompts sent but no callback for 24 hours",
-    "disputed_payments": "disputed payments",
-    "failing_deliveries": "customers paid but not online (deliveries failing)",
+    "credentials_not_verified": N_("M-PESA credentials not verified"),
+    "no_callbacks": N_("prompts sent but no callback for 24 hours"),
+    "disputed_payments": N_("disputed payments"),
+    "failing_deliveries": N_("customers paid but not online (deliveries failing)"),
 }
 
 
@@ -45,7 +46,7 @@ class ProviderHealth:
 
     def attention_text(self) -> str:
         """The reasons in words, or '' when all is well."""
-        return "; ".join(ATTENTION_TEXTS.get(reason, reason) for reason in self.attention)
+        return "; ".join(_(ATTENTION_TEXTS.get(reason, reason)) for reason in self.attention)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ProviderHealth:
@@ -161,6 +162,7 @@ def _number(data: dict[str, Any], name: str) -> int:
     value = data.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
         raise RelayUnexpectedResponse(
-            f"The relay's answer has no {name.replace('_', ' ')}.", code="bad_response"
+            _("The relay's answer has no {value}.").format(value=name.replace("_", " ")),
+            code="bad_response",
         )
     return value

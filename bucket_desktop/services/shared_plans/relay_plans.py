@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.plans import Plan, PlansError, make_plan
 from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
 
@@ -45,7 +46,9 @@ def shared_plan(
     text = str(duration_minutes).strip() if duration_minutes is not None else ""
     if not text.isdigit() or not 1 <= int(text) <= MAX_DURATION_MINUTES:
         raise PlansError(
-            f"Plan {plan.name}: the duration is a whole number of minutes, like 60 for an hour."
+            _(
+                "Plan {name}: the duration is a whole number of minutes, like 60 for an hour."
+            ).format(name=plan.name)
         )
     return Plan(
         plan.name, plan.amount, plan.account_reference, plan.transaction_desc, plan_id, int(text)
@@ -57,7 +60,7 @@ async def fetch_plans(relay: JsonCaller) -> SharedPlans:
     data = await relay.call("GET", "plans/")
     raw = data.get("items")
     if not isinstance(raw, list):
-        raise RelayUnexpectedResponse("The relay's plan list has no items.", code="bad_response")
+        raise RelayUnexpectedResponse(_("The relay's plan list has no items."), code="bad_response")
     plans = tuple(plan for item in raw if (plan := _from_json(item)) is not None)
     version = data.get("plans_version")
     kept = {

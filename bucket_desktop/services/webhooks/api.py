@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
 from bucket_desktop.services.webhooks.models import DeliveryEntry, NewSecret, WebhookEndpoint
@@ -72,6 +73,6 @@ def _secret(data: dict[str, Any]) -> str:
     secret = data.get("secret")
     if not isinstance(secret, str) or not secret.startswith("whsec_"):
         raise RelayUnexpectedResponse(
-            "The relay's answer has no webhook secret.", code="bad_response"
+            _("The relay's answer has no webhook secret."), code="bad_response"
         )
     return secret

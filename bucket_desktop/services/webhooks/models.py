@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
 
 # The events an owner may choose, with the words the page shows for each.
 EVENT_LABELS = {
-    "payment.paid": "Payment paid (not yet confirmed with M-PESA)",
-    "payment.confirmed": "Payment confirmed by M-PESA: safe to give service",
-    "payment.failed": "Payment failed or cancelled",
-    "payment.disputed": "Payment disputed: take the customer offline",
-    "access.issued": "Access code issued",
-    "access.delivered": "Access code on the network",
+    "payment.paid": N_("Payment paid (not yet confirmed with M-PESA)"),
+    "payment.confirmed": N_("Payment confirmed by M-PESA: safe to give service"),
+    "payment.failed": N_("Payment failed or cancelled"),
+    "payment.disputed": N_("Payment disputed: take the customer offline"),
+    "access.issued": N_("Access code issued"),
+    "access.delivered": N_("Access code on the network"),
 }
 EVENT_SHORT = {
     "payment.paid": "paid",
@@ -46,7 +47,7 @@ class WebhookEndpoint:
         """Read one endpoint."""
         endpoint_id = data.get("id")
         if not isinstance(endpoint_id, int) or isinstance(endpoint_id, bool):
-            raise _unreadable("An endpoint from the relay has no ID.")
+            raise _unreadable(_("An endpoint from the relay has no ID."))
         events = data.get("events")
         return cls(
             id=endpoint_id,
@@ -93,7 +94,7 @@ class DeliveryEntry:
         """Read one log entry."""
         delivery_id = data.get("id")
         if not isinstance(delivery_id, int) or isinstance(delivery_id, bool):
-            raise _unreadable("A delivery from the relay has no ID.")
+            raise _unreadable(_("A delivery from the relay has no ID."))
         return cls(
             delivery_id=delivery_id,
             event_id=_text(data, "event_id") or "",
