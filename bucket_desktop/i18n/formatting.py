@@ -15,8 +15,13 @@ _REGION = "KE"
 
 
 def babel_locale() -> str:
-    """The Babel locale of the current language ("sw_KE", "en_KE")."""
-    return f"{current_language()}_{_REGION}"
+    """The Babel locale of the current language ("sw_KE", "en_KE"; the language alone for one
+    Babel has no Kenyan variant of)."""
+    from babel.localedata import exists
+
+    code = current_language()
+    regional = f"{code}_{_REGION}"
+    return regional if exists(regional) else code
 
 
 def format_number(value: int | float, decimals: int | None = None) -> str:
