@@ -25,7 +25,9 @@ from bucket_desktop.services.owner_setup.sandbox_check import (
     SANDBOX_SHORTCODE,
     sandbox_values_in_production,
 )
+from bucket_desktop.services.plans import default_plans
 from bucket_desktop.services.relay_error_texts import relay_sentence
+from bucket_desktop.services.shared_plans.local_import import duration_in
 
 
 @pytest.mark.parametrize(
@@ -106,3 +108,12 @@ def test_language_is_kept_in_the_settings() -> None:
     settings = AppSettings(language="sw")
     assert AppSettings.from_dict(settings.to_dict()).language == "sw"
     assert AppSettings.from_dict({}).language is None
+
+
+def test_default_plans_in_kiswahili_keep_their_durations() -> None:
+    set_language(SWAHILI)
+    plans = default_plans()
+    assert [plan.name for plan in plans][:2] == ["Saa 1", "Saa 3"]
+    # The relay import reads the duration from the name, in either language.
+    assert [duration_in(plan.name) for plan in plans] == [60, 180, 1440, 10080, 43200]
+    assert duration_in("WiFi siku 3") == 3 * 1440

@@ -18,6 +18,17 @@ from bucket_desktop.services.shared_plans.relay_plans import shared_plan
 MARKER_NAME = "plans.offered-to-relay"
 _UNITS = {"minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080, "month": 43200}
 _DURATION = re.compile(r"(\d+)\s*(minute|min|hour|hr|day|week|month)s?\b", re.IGNORECASE)
+# Kiswahili names the unit first ("Saa 1", "WiFi siku 3"): the default plans in Kiswahili and
+# the names owners give in it.
+_SWAHILI_UNITS = {
+    "dakika": 1,
+    "saa": 60,
+    "siku": 1440,
+    "wiki": 10080,
+    "mwezi": 43200,
+    "miezi": 43200,
+}
+_SWAHILI_DURATION = re.compile(r"\b(dakika|saa|siku|wiki|mwezi|miezi)\s*(\d+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +40,14 @@ class ImportOffer:
 
 
 def duration_in(text: str) -> int | None:
-    """Minutes named in a plan's name or description ("1 hour", "3 hours", "1 day"), if any."""
+    """Minutes named in a plan's name or description ("1 hour", "3 hours", "Saa 1"), if any."""
     found = _DURATION.search(text)
-    if found is None:
-        return None
-    return int(found.group(1)) * _UNITS[found.group(2).lower()]
+    if found is not None:
+        return int(found.group(1)) * _UNITS[found.group(2).lower()]
+    swahili = _SWAHILI_DURATION.search(text)
+    if swahili is not None:
+        return int(swahili.group(2)) * _SWAHILI_UNITS[swahili.group(1).lower()]
+    return None
 
 
 class LocalPlansImport:
