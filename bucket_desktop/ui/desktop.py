@@ -139,8 +139,9 @@ def build_desktop(
     """Construct the window, its controllers and pages; nothing is shown or fetched yet."""
     settings_file = SettingsFile(paths.settings_file)
     settings = settings_file.load()
-    # Before any view is built: constructors translate their texts (bucket_desktop.i18n).
-    apply_language(settings.language or system_language(environ))
+    # Before any view is built: constructors translate their texts (bucket_desktop.i18n). The
+    # system's language is the process's (`environ` here only configures Daraja).
+    apply_language(settings.language or system_language())
     window = MainWindow(MainWindowView(), settings, settings_file)
     settings_page = _build_settings_page(
         paths, http, secrets, settings, settings_file, environ, confirm, demo
