@@ -15,7 +15,9 @@ import re
 import string
 from dataclasses import dataclass
 
-_MAX_DEPTH = 3  # a value that is itself a formatted message, inside one, inside one
+_MAX_DEPTH = 4  # a value that is itself a formatted message, inside one, inside one
+_SEPARATORS = ("\n", " · ")
+_MARKER = re.compile(r"^[^\w{(\"“'«]+")  # "✔  ", "–  ", "•  " before a sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,22 @@ class Retranslator:
         exact = self._exact.get(text)
         if exact is not None:
             return exact
+        matched = self._match(text, depth)
+        if matched is not None:
+            return matched
+        # Texts put together from several messages: lines of a list, "date · state", and a
+        # marker before a message ("✔  Daraja accepted ..."): each piece on its own.
+        for separator in _SEPARATORS:
+            if separator in text:
+                parts = text.split(separator)
+                return separator.join(self._translate(part, depth + 1) for part in parts)
+        marker = _MARKER.match(text)
+        if marker is not None and marker.end() < len(text):
+            rest = text[marker.end() :]
+            return text[: marker.end()] + self._translate(rest, depth + 1)
+        return text
+
+    def _match(self, text: str, depth: int) -> str | None:
         for template in self._templates:
             if template.anchor not in text:
                 continue
@@ -77,7 +95,7 @@ class Retranslator:
                 return _fill(new_text, values)
             except (KeyError, ValueError):
                 return text
-        return text
+        return None
 
 
 def _render(

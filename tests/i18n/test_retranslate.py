@@ -77,3 +77,10 @@ def test_unknown_texts_and_typed_data_stay() -> None:
     assert to_swahili("") == ""
     # A message without a translation comes out as it went in.
     assert to_swahili("Not translated here") == "Not translated here"
+
+
+def test_lists_and_marked_lines_are_translated_piece_by_piece() -> None:
+    to_swahili = Retranslator(ENGLISH, SWAHILI, SEEN)
+    shown = "✔  Save\n–  Sent KES 5 to 0700 000 001.\n•  Kibera WiFi"
+    assert to_swahili(shown) == "✔  Hifadhi\n–  Umetuma KES 5 kwa 0700 000 001.\n•  Kibera WiFi"
+    assert to_swahili("30 Nov 2026 · Save") == "30 Nov 2026 · Hifadhi"
