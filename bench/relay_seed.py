@@ -38,24 +38,26 @@ class Seeded:
     feed_last_seq: int
 
 
-async def seed(env: dict[str, str], pushes: int) -> Seeded:
+async def seed(env: dict[str, str], pushes: int, feed_payments: int = FEED_PAYMENTS) -> Seeded:
     """Providers by the admin command, then pushes and payments straight into SQLite."""
     settings = load_settings(env)
     ingest = await admin.create_provider(settings, "Bench ingest")
     feed = await admin.create_provider(settings, "Bench feed")
     tokens = [new_token() for _ in range(pushes)]
-    rows = _pending_pushes(ingest["provider_id"], tokens) + _settled(feed["provider_id"])
+    rows = _pending_pushes(ingest["provider_id"], tokens) + _settled(
+        feed["provider_id"], feed_payments
+    )
     with sqlite3.connect(settings.database_path) as conn:
         conn.executemany(_INSERT, rows)
         for provider, last in (
             (ingest["provider_id"], pushes),
-            (feed["provider_id"], FEED_PAYMENTS),
+            (feed["provider_id"], feed_payments),
         ):
             conn.execute("UPDATE providers SET last_seq = ? WHERE id = ?", (last, provider))
         # What the relay does for rows it did not write itself when it next opens the file.
         render_unrendered(conn)
     paths = [(n, f"/payments/callback/{ingest['provider_id']}/{t}/") for n, t in enumerate(tokens)]
-    return Seeded(paths, feed["attendant_token"], FEED_PAYMENTS)
+    return Seeded(paths, feed["attendant_token"], feed_payments)
 
 
 def _pending_pushes(provider_id: int, tokens: list[str]) -> list[tuple[Any, ...]]:
@@ -67,11 +69,11 @@ def _pending_pushes(provider_id: int, tokens: list[str]) -> list[tuple[Any, ...]
     ]  # fmt: skip
 
 
-def _settled(provider_id: int) -> list[tuple[Any, ...]]:
+def _settled(provider_id: int, count: int) -> list[tuple[Any, ...]]:
     now = time.time()
     statuses = ("paid", "paid", "paid", "cancelled", "failed", "expired")
     rows = []
-    for n in range(FEED_PAYMENTS):
+    for n in range(count):
         paid = statuses[n % len(statuses)] == "paid"
         rows.append(
             (provider_id, token_hash(new_token()), statuses[n % len(statuses)], f"2541{n:08d}",
