@@ -27,6 +27,7 @@ from server_stub.api import (
     snapshot_routes,
     voucher_routes,
 )
+from server_stub.api.callback_endpoint import CallbackEndpoint
 from server_stub.api.callback_schema import SAFE_JSON
 from server_stub.api.errors import install_error_handlers
 from server_stub.api.request_ids import RequestIds
@@ -118,6 +119,9 @@ def create_app(
         webhook_routes,
     ):
         app.include_router(module.router)
+    # Callbacks skip FastAPI's routing (the hottest route); inside RequestIds, so their log
+    # lines keep the request id and the client address.
+    app.add_middleware(CallbackEndpoint)
     app.add_middleware(RequestIds, trusted_proxies=settings.trusted_proxies)
     return app
 

@@ -1,0 +1,139 @@
+"""Safaricom's STK callbacks answered by plain ASGI, ahead of FastAPI's routing (issue 21).
+
+The callback is the relay's hottest route: py-spy put FastAPI's routing, dependency solving and
+exception layers at about a third of the event loop's time per callback, more than the
+callback's own checks. `CallbackEndpoint` sits inside `RequestIds` (the request id and client
+address reach the logs as before) and answers `POST /payments/callback/{provider_id}/{token}/`
+itself with the same bytes, statuses and headers as the FastAPI route in `callback_routes`,
+which stays registered for the OpenAPI document and answers every other method (405).
+Refusals go through the same `error_json`; an unexpected exception reaches the app's outermost
+handler, as from a route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server_stub.api.bodies import too_large
+from server_stub.api.errors import error_json
+from server_stub.api.state import RelayServices
+from server_stub.callbacks import client_address
+from server_stub.errors import ClientGone, RelayError
+from server_stub.settings import RelaySettings
+
+log = logging.getLogger(__name__)
+
+CALLBACK_PATH = "/payments/callback/{provider_id}/{token}/"
+# Starlette's `{name}` path parameters match `[^/]+`; the path in the scope is already decoded.
+_PATH = re.compile(CALLBACK_PATH.replace("{provider_id}", "([^/]+)").replace("{token}", "([^/]+)"))
+ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
+_ACCEPTED_RESPONSE = JSONResponse(ACCEPTED)
+
+
+class CallbackEndpoint:
+    """Answers callback POSTs directly; passes everything else on to the app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Take a callback POST, or hand the request on."""
+        if scope["type"] == "http" and scope["method"] == "POST":
+            match = _PATH.fullmatch(scope["path"])
+            if match is not None:
+                response = await _answer(scope, receive, match[1], match[2])
+                await response(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
+
+
+async def _answer(scope: Scope, receive: Receive, provider_id: str, token: str) -> Response:
+    relay: RelayServices = scope["app"].state.relay
+    try:
+        await receive_callback(relay, scope, receive, provider_id, token)
+    except RelayError as error:
+        return error_json(error)
+    except ClientGone:
+        # As the app's handler: an everyday event, one line, no traceback.
+        log.info("Client hung up before sending its whole request (%s).", scope["path"])
+        return Response(status_code=400)
+    return _ACCEPTED_RESPONSE
+
+
+async def receive_callback(
+    relay: RelayServices, scope: Scope, receive: Receive, provider_id: str, token: str
+) -> None:
+    """Admit, read (capped, with a deadline), store and apply one callback; RelayError refuses."""
+    headers = _first_headers(scope)
+    peer = scope["client"][0] if scope.get("client") else ""
+    settings = relay.settings
+    source = client_address(peer, headers.get(b"x-forwarded-for"), settings.trusted_proxies)
+    await relay.inbox.admit(token, source)
+    cap = settings.callback_max_bytes
+    body, over = await read_capped(receive, headers.get(b"content-length", ""), cap, settings)
+    refusal = too_large(cap) if over else content_type_refusal(headers.get(b"content-type", ""))
+    await relay.inbox.receive(provider_id, token, source, body, refusal)
+
+
+_WANTED = (b"x-forwarded-for", b"content-length", b"content-type")
+
+
+def _first_headers(scope: Scope) -> dict[bytes, str]:
+    # The first of each (as Starlette's Headers.get reads them), and only the three we use.
+    found: dict[bytes, str] = {}
+    for name, value in scope["headers"]:
+        if name in _WANTED and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
+
+
+def content_type_refusal(content_type: str) -> RelayError | None:
+    """A 415 refusal unless the body is declared as application/json."""
+    if content_type.split(";")[0].strip().lower() == "application/json":
+        return None
+    return RelayError(
+        "Send the body as JSON with Content-Type: application/json.",
+        code="unsupported_media_type",
+        status=415,
+    )
+
+
+async def read_capped(
+    receive: Receive, declared: str, cap: int, settings: RelaySettings
+) -> tuple[bytes, bool]:
+    """The body, or its first `cap` bytes and True when it is longer (the rest is never read);
+    408 unless the whole body arrives within RELAY_BODY_TIMEOUT_S."""
+    if declared.isascii() and declared.isdigit() and int(declared) > cap:
+        return b"", True
+    timeout_s = settings.body_timeout_s
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await _read_up_to(receive, cap)
+    except TimeoutError:
+        raise RelayError(
+            f"The request body did not arrive within {timeout_s:g} seconds.",
+            code="body_timeout",
+            status=408,
+        ) from None
+
+
+async def _read_up_to(receive: Receive, cap: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message: Message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone()
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > cap:
+            chunks.append(chunk[: cap - (size - len(chunk))])
+            return b"".join(chunks), True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks), False
