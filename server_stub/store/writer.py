@@ -114,9 +114,14 @@ class GroupCommitWriter:
             outcomes = [(False, StoreClosedError("The store could not save: try again."))] * len(
                 group
             )
+        # One wake-up per event loop for the whole group: each call_soon_threadsafe writes to
+        # the loop's wake-up pipe, and a group holds up to MAX_GROUP jobs of the same loop.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
         for job, outcome in zip(group, outcomes, strict=True):
+            by_loop.setdefault(job.loop, []).append((job.future, outcome))
+        for loop, settled in by_loop.items():
             try:
-                job.loop.call_soon_threadsafe(_settle, job.future, outcome)
+                loop.call_soon_threadsafe(_settle_all, settled)
             except RuntimeError:  # the caller's loop has closed; nobody is waiting any more
                 continue
 
@@ -146,11 +151,11 @@ class GroupCommitWriter:
         return True, result
 
 
-def _settle(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
-    if future.done():
-        return
-    ok, value = outcome
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
+def _settle_all(settled: list[tuple[asyncio.Future[Any], tuple[bool, Any]]]) -> None:
+    for future, (ok, value) in settled:
+        if future.done():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
