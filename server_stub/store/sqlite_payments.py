@@ -6,24 +6,16 @@ import sqlite3
 from typing import Any
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
-from server_stub.access.keys import AccessKeyring
-from server_stub.settlement import (
-    CallbackOutcome,
-    Change,
-    StkResult,
-    decide_callback,
-)
+from server_stub.settlement import Change
 from server_stub.store.records import (
-    UNMATCHED_BODY_PREFIX,
     Confirmation,
     NewPush,
     PaymentRecord,
     Purpose,
-    RawCallback,
     Reservation,
     ResolvedBy,
 )
-from server_stub.store.sqlite_access import issue_access, revoke_access, with_access
+from server_stub.store.sqlite_access import revoke_access, with_access
 from server_stub.webhooks.events import emit_payment_changes
 
 PAYMENT_COLUMNS = (
@@ -145,90 +137,29 @@ def confirm_push(
     return confirmed
 
 
-def ingest_callback(
-    conn: sqlite3.Connection,
-    raw: RawCallback,
-    provider_id: int | None,
-    result: StkResult | None,
-    rejection: CallbackOutcome | None,
-    now: float,
-    confirm_after_s: float,
-    keyring: AccessKeyring,
-) -> tuple[CallbackOutcome, int | None]:
-    """Insert the raw callback, then (inside a savepoint) apply it; returns the outcome."""
-    payment = select_payment(conn, "callback_token_hash = ?", raw.token_hash)
-    body = raw.body if payment else raw.body[:UNMATCHED_BODY_PREFIX]
-    raw_id = conn.execute(
-        "INSERT INTO raw_callbacks (received_at, provider_ref, source_address, body, outcome) "
-        "VALUES (?, ?, ?, ?, 'received')",
-        (raw.received_at, raw.provider_ref, raw.source_address, body),
-    ).lastrowid
-    outcome, changed = rejection, None
-    if outcome is None:
-        # A failure while applying must not lose the raw callback stored just above.
-        conn.execute("SAVEPOINT apply_callback")
-        try:
-            outcome, changed = _apply_callback(
-                conn, payment, provider_id, result, now, confirm_after_s, keyring
-            )
-        except sqlite3.Error:
-            conn.execute("ROLLBACK TO apply_callback")
-            outcome, changed = CallbackOutcome.APPLY_FAILED, None
-        conn.execute("RELEASE apply_callback")
-    conn.execute(
-        "UPDATE raw_callbacks SET outcome = ?, payment_id = ? WHERE id = ?",
-        (outcome.value, payment.id if payment else None, raw_id),
-    )
-    if payment is not None and payment.provider_id == provider_id:
-        # For the platform's health list: Safaricom reaches this provider's callback address.
-        conn.execute(
-            "UPDATE providers SET last_callback_at = MAX(COALESCE(last_callback_at, 0), ?) "
-            "WHERE id = ?",
-            (raw.received_at, provider_id),
-        )
-    return outcome, changed
-
-
-def _apply_callback(
-    conn: sqlite3.Connection,
-    payment: PaymentRecord | None,
-    provider_id: int | None,
-    result: StkResult | None,
-    now: float,
-    confirm_after_s: float,
-    keyring: AccessKeyring,
-) -> tuple[CallbackOutcome, int | None]:
-    if payment is None or result is None:
-        return CallbackOutcome.UNKNOWN_PUSH, None
-    if payment.provider_id != provider_id:
-        return CallbackOutcome.WRONG_PROVIDER, None
-    if result.receipt and select_payment(
-        conn, "mpesa_receipt_number = ? AND id != ?", result.receipt, payment.id
-    ):
-        return CallbackOutcome.RECEIPT_REUSED, None
-    change, outcome = decide_callback(payment, result)
-    if change is None:
-        return outcome, None
-    write_change(conn, payment, change, now)
-    if outcome is CallbackOutcome.APPLIED and change.status is PaymentStatus.PAID:
-        # Callbacks are not signed: an STK query confirms every payment a callback settled.
-        conn.execute(
-            "UPDATE payments SET confirmation = 'pending', confirm_from = ?, "
-            "confirm_attempts = 0, next_query_at = ? WHERE id = ?",
-            (now, now + confirm_after_s, payment.id),
-        )
-        if access_at_callback(conn, payment.provider_id):
-            paid = select_payment(conn, "id = ?", payment.id)
-            assert paid is not None
-            issue_access(conn, paid, keyring, now)
-    elif change.status is PaymentStatus.DISPUTED:
-        dispute(conn, payment.id, now)
-    announce(conn, payment, now)
-    return outcome, payment.provider_id
-
-
 def announce(conn: sqlite3.Connection, before: PaymentRecord, now: float) -> None:
-    """Write the webhook events of a payment's change, in the commit that makes it."""
+    """Write the webhook events of a payment's change, in the commit that makes it.
+
+    `before` must carry its access as it was (`select_payment` attaches it).
+    """
+    if webhooks_wanted(conn, before.provider_id):
+        emit_changes(conn, before, now)
+
+
+def webhooks_wanted(conn: sqlite3.Connection, provider_id: int) -> bool:
+    """Whether the provider has an enabled webhook endpoint (most have none: then a change
+    costs this one indexed look instead of reading the payment back)."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM webhook_endpoints WHERE provider_id = ? AND enabled = 1 LIMIT 1",
+            (provider_id,),
+        ).fetchone()
+        is not None
+    )
+
+
+def emit_changes(conn: sqlite3.Connection, before: PaymentRecord, now: float) -> None:
+    """The webhook events from `before` to the payment as it is now."""
     after = select_payment(conn, "id = ?", before.id)
     if after is not None:
         emit_payment_changes(conn, before, after, now)

@@ -14,6 +14,7 @@ from server_stub.access.keys import AccessKeyring
 from server_stub.atrest import SecretBox
 from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store import shared_state
+from server_stub.store import sqlite_callbacks as callbacks
 from server_stub.store import sqlite_payments as payments
 from server_stub.store import sqlite_providers as providers
 from server_stub.store import sqlite_queries as queries
@@ -452,7 +453,7 @@ class SqliteStore:
         now = self._clock()
         keys = self._access_keys()
         return await self._writer.run(
-            lambda conn: payments.ingest_callback(
+            lambda conn: callbacks.ingest_callback(
                 conn, raw, provider_id, result, rejection, now, confirm_after_s, keys
             )
         )

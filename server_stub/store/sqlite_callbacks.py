@@ -1,0 +1,189 @@
+"""Ingesting one STK callback in the SQLite store, on the writer's connection (issue 21).
+
+A paid callback for a pending push is the relay's most frequent write, so it takes as few
+statements as its checks allow: the push by its token hash, the receipt's uniqueness, one
+UPDATE of the provider (feed number, last callback, its access switch, RETURNING them) and one
+UPDATE of the payment (settlement, feed number, confirmation schedule), then the raw body with
+its outcome. Decisions stay in `server_stub.settlement`, shared with every backend.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+
+from bucket_desktop.services.mpesa_rules import PaymentStatus
+from server_stub.access.keys import AccessKeyring
+from server_stub.settlement import CallbackOutcome, Change, StkResult, decide_callback
+from server_stub.store.records import (
+    UNMATCHED_BODY_PREFIX,
+    Confirmation,
+    PaymentRecord,
+    RawCallback,
+)
+from server_stub.store.sqlite_access import issue_access, with_access
+from server_stub.store.sqlite_payments import (
+    PAYMENT_COLUMNS,
+    dispute,
+    emit_changes,
+    payment_from_row,
+    webhooks_wanted,
+)
+
+_BY_TOKEN = f"SELECT {PAYMENT_COLUMNS} FROM payments WHERE callback_token_hash = ?"  # noqa: S608
+_NEXT_SEQ = (
+    "UPDATE providers SET last_seq = last_seq + 1, "
+    "last_callback_at = MAX(COALESCE(last_callback_at, 0), ?) "
+    "WHERE id = ? RETURNING last_seq, access_at_callback"
+)
+_SETTLE = (
+    "UPDATE payments SET status = ?, result_code = ?, result_desc = ?, "
+    "mpesa_receipt_number = ?, resolved_by = ?, checkout_request_id = ?, "
+    "merchant_request_id = ?, updated_at = ?, seq = ?, feed_json = NULL, "
+    "next_query_at = CASE WHEN ? THEN ? WHEN ? = 'pending' THEN next_query_at END, "
+    "confirmation = CASE WHEN ? THEN 'pending' ELSE confirmation END, "
+    "confirm_from = CASE WHEN ? THEN ? ELSE confirm_from END, "
+    "confirm_attempts = CASE WHEN ? THEN 0 ELSE confirm_attempts END "
+    "WHERE id = ?"
+)
+
+
+def ingest_callback(
+    conn: sqlite3.Connection,
+    raw: RawCallback,
+    provider_id: int | None,
+    result: StkResult | None,
+    rejection: CallbackOutcome | None,
+    now: float,
+    confirm_after_s: float,
+    keyring: AccessKeyring,
+) -> tuple[CallbackOutcome, int | None]:
+    """Apply the callback (inside a savepoint), then store its raw body with the outcome."""
+    row = conn.execute(_BY_TOKEN, (raw.token_hash,)).fetchone()
+    payment = payment_from_row(row) if row else None
+    outcome, changed = rejection, None
+    if outcome is None:
+        # A failure while applying must not lose the raw callback stored below.
+        conn.execute("SAVEPOINT apply_callback")
+        try:
+            outcome, changed = _apply(
+                conn, payment, provider_id, result, raw, now, confirm_after_s, keyring
+            )
+        except sqlite3.Error:
+            conn.execute("ROLLBACK TO apply_callback")
+            outcome, changed = CallbackOutcome.APPLY_FAILED, None
+        conn.execute("RELEASE apply_callback")
+    conn.execute(
+        "INSERT INTO raw_callbacks (received_at, provider_ref, source_address, body, outcome, "
+        "payment_id) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            raw.received_at,
+            raw.provider_ref,
+            raw.source_address,
+            raw.body if payment else raw.body[:UNMATCHED_BODY_PREFIX],
+            outcome.value,
+            payment.id if payment else None,
+        ),
+    )
+    if changed is None and payment is not None and payment.provider_id == provider_id:
+        # For the platform's health list: Safaricom reaches this provider's callback address
+        # (a change writes it with the feed number, in `_settle`).
+        conn.execute(
+            "UPDATE providers SET last_callback_at = MAX(COALESCE(last_callback_at, 0), ?) "
+            "WHERE id = ?",
+            (raw.received_at, provider_id),
+        )
+    return outcome, changed
+
+
+def _apply(
+    conn: sqlite3.Connection,
+    payment: PaymentRecord | None,
+    provider_id: int | None,
+    result: StkResult | None,
+    raw: RawCallback,
+    now: float,
+    confirm_after_s: float,
+    keyring: AccessKeyring,
+) -> tuple[CallbackOutcome, int | None]:
+    if payment is None or result is None:
+        return CallbackOutcome.UNKNOWN_PUSH, None
+    if payment.provider_id != provider_id:
+        return CallbackOutcome.WRONG_PROVIDER, None
+    if (
+        result.receipt
+        and conn.execute(
+            "SELECT 1 FROM payments WHERE mpesa_receipt_number = ? AND id != ?",
+            (result.receipt, payment.id),
+        ).fetchone()
+    ):
+        return CallbackOutcome.RECEIPT_REUSED, None
+    change, outcome = decide_callback(payment, result)
+    if change is None:
+        return outcome, None
+    # Webhook events compare the payment before and after, access included.
+    wanted = webhooks_wanted(conn, payment.provider_id)
+    before = with_access(conn, [payment])[0] if wanted else payment
+    # Callbacks are not signed: an STK query confirms every payment a callback settled.
+    confirm = outcome is CallbackOutcome.APPLIED and change.status is PaymentStatus.PAID
+    seq, access_at_callback = _settle(
+        conn, payment, change, raw.received_at, now, now + confirm_after_s if confirm else None
+    )
+    if confirm and access_at_callback:
+        paid = replace(
+            payment,
+            status=change.status,
+            result_code=change.result_code,
+            result_desc=change.result_desc,
+            mpesa_receipt_number=change.receipt,
+            resolved_by=change.resolved_by,
+            checkout_request_id=change.checkout_request_id,
+            merchant_request_id=change.merchant_request_id,
+            updated_at=now,
+            seq=seq,
+            confirmation=Confirmation.PENDING,
+        )
+        issue_access(conn, paid, keyring, now)
+    elif change.status is PaymentStatus.DISPUTED:
+        dispute(conn, payment.id, now)
+    if wanted:
+        emit_changes(conn, before, now)
+    return outcome, payment.provider_id
+
+
+def _settle(
+    conn: sqlite3.Connection,
+    payment: PaymentRecord,
+    change: Change,
+    received_at: float,
+    now: float,
+    confirm_at: float | None,
+) -> tuple[int, bool]:
+    """Write the settlement with its feed number and, for a newly paid push, the schedule of
+    its confirming query; returns the feed number and the provider's access switch."""
+    seq, access_at_callback = conn.execute(_NEXT_SEQ, (received_at, payment.provider_id)).fetchone()
+    confirm = confirm_at is not None
+    status = change.status.value
+    conn.execute(
+        _SETTLE,
+        (
+            status,
+            change.result_code,
+            change.result_desc,
+            change.receipt,
+            change.resolved_by.value if change.resolved_by else None,
+            change.checkout_request_id,
+            change.merchant_request_id,
+            now,
+            seq,
+            confirm,
+            confirm_at,
+            status,
+            confirm,
+            confirm,
+            now,
+            confirm,
+            payment.id,
+        ),
+    )
+    return int(seq), bool(access_at_callback)
