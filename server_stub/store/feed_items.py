@@ -76,8 +76,10 @@ def iso_time(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds")
 
 
+# Built once: json.dumps with options makes a new encoder for every item it renders.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
 def payment_json(payment: PaymentRecord) -> bytes:
     """One feed item as compact UTF-8 JSON (what the store keeps in `payments.feed_json`)."""
-    return json.dumps(
-        payment_fields(payment), ensure_ascii=False, allow_nan=False, separators=(",", ":")
-    ).encode("utf-8")
+    return _ENCODE(payment_fields(payment)).encode("utf-8")

@@ -209,10 +209,16 @@ def write_change(
 
 def assign_seq(conn: sqlite3.Connection, provider_id: int, payment_id: int) -> None:
     """Give the payment the provider's next feed number: every change desks must see calls this."""
+    seq = next_seq(conn, provider_id)
+    # The feed item is rendered again when this transaction commits (`sqlite_feed`), so it
+    # shows everything else the transaction changes after this call too.
+    conn.execute("UPDATE payments SET seq = ?, feed_json = NULL WHERE id = ?", (seq, payment_id))
+
+
+def next_seq(conn: sqlite3.Connection, provider_id: int) -> int:
+    """Take the provider's next feed number; the caller writes it with `feed_json = NULL`."""
     row = conn.execute(
         "UPDATE providers SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
         (provider_id,),
     ).fetchone()
-    # The feed item is rendered again when this transaction commits (`sqlite_feed`), so it
-    # shows everything else the transaction changes after this call too.
-    conn.execute("UPDATE payments SET seq = ?, feed_json = NULL WHERE id = ?", (row[0], payment_id))
+    return int(row[0])

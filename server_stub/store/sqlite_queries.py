@@ -12,14 +12,20 @@ from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.access.keys import AccessKeyring
 from server_stub.settlement import StkResult, decide_query
 from server_stub.store.records import Confirmation, PaymentRecord
-from server_stub.store.sqlite_access import issue_access
+from server_stub.store.sqlite_access import issue_access, with_access
 from server_stub.store.sqlite_payments import (
-    announce,
+    PAYMENT_COLUMNS,
     assign_seq,
     dispute,
+    emit_changes,
+    next_seq,
+    payment_from_row,
     select_payment,
+    webhooks_wanted,
     write_change,
 )
+
+_BY_ID = f"SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = ?"  # noqa: S608 - constant
 
 
 def apply_query(
@@ -36,9 +42,14 @@ def apply_query(
     `next_query_at` is the caller's schedule for the next query; `problem` flags a payment
     whose confirmation cannot go on (the schedule ran out or the error was permanent).
     """
-    payment = select_payment(conn, "id = ?", payment_id)
-    if payment is None:
+    row = conn.execute(_BY_ID, (payment_id,)).fetchone()
+    if row is None:
         return None
+    # Webhook events compare the payment before and after, access included; without a webhook
+    # its access rows are not needed (issue 21: a confirmation's statements at ingest rates).
+    wanted = webhooks_wanted(conn, row[1])
+    payment = payment_from_row(row)
+    before = with_access(conn, [payment])[0] if wanted else payment
     changed = None
     if payment.status is PaymentStatus.PENDING:
         changed = _settle_pending(conn, payment, result, next_query_at, now, keyring)
@@ -46,8 +57,8 @@ def apply_query(
         changed = _confirm(conn, payment, result, next_query_at, now, keyring, problem)
     else:
         conn.execute("UPDATE payments SET next_query_at = NULL WHERE id = ?", (payment_id,))
-    if changed is not None:
-        announce(conn, payment, now)
+    if changed is not None and wanted:
+        emit_changes(conn, before, now)
     return changed
 
 
@@ -83,6 +94,17 @@ def _confirm(
     keyring: AccessKeyring,
     problem: str | None,
 ) -> PaymentRecord | None:
+    if result is not None and decide_query(payment, result) is None:
+        # The query agrees: attempts, confirmation and feed number in one statement, and the
+        # access (issue_access reads only what confirmation leaves unchanged).
+        conn.execute(
+            "UPDATE payments SET confirm_attempts = confirm_attempts + 1, next_query_at = NULL, "
+            "confirmation = 'confirmed', confirm_problem = NULL, updated_at = ?, seq = ?, "
+            "feed_json = NULL WHERE id = ?",
+            (now, next_seq(conn, payment.provider_id), payment.id),
+        )
+        issue_access(conn, payment, keyring, now)
+        return select_payment(conn, "id = ?", payment.id)
     conn.execute(
         "UPDATE payments SET confirm_attempts = confirm_attempts + 1, next_query_at = ? "
         "WHERE id = ?",
@@ -98,17 +120,9 @@ def _confirm(
         assign_seq(conn, payment.provider_id, payment.id)
         return select_payment(conn, "id = ?", payment.id)
     change = decide_query(payment, result)
-    if change is not None:  # the query disagrees with the callback
-        write_change(conn, payment, change, now)
-        dispute(conn, payment.id, now)
-        return select_payment(conn, "id = ?", payment.id)
-    conn.execute(
-        "UPDATE payments SET confirmation = 'confirmed', confirm_problem = NULL, "
-        "updated_at = ? WHERE id = ?",
-        (now, payment.id),
-    )
-    assign_seq(conn, payment.provider_id, payment.id)
-    _issue(conn, payment.id, keyring, now)
+    assert change is not None  # agreement returned above: the query disagrees with the callback
+    write_change(conn, payment, change, now)
+    dispute(conn, payment.id, now)
     return select_payment(conn, "id = ?", payment.id)
 
 
