@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from bucket_desktop.services.daraja_client import DarajaClient
 from server_stub.access.keys import AccessKeyring
@@ -27,7 +28,7 @@ from server_stub.api import (
     snapshot_routes,
     voucher_routes,
 )
-from server_stub.api.callback_endpoint import CallbackEndpoint
+from server_stub.api.callback_endpoint import CallbackFastPath
 from server_stub.api.callback_schema import SAFE_JSON
 from server_stub.api.errors import install_error_handlers
 from server_stub.api.request_ids import RequestIds
@@ -93,7 +94,7 @@ def create_app(
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
 
-    app = FastAPI(
+    app = RelayApp(
         title="Payment Bucket callback relay",
         version=relay_version(),
         description="M-PESA STK pushes, callbacks and the payment feed for hotspot providers.",
@@ -119,11 +120,25 @@ def create_app(
         webhook_routes,
     ):
         app.include_router(module.router)
-    # Callbacks skip FastAPI's routing (the hottest route); inside RequestIds, so their log
-    # lines keep the request id and the client address.
-    app.add_middleware(CallbackEndpoint)
     app.add_middleware(RequestIds, trusted_proxies=settings.trusted_proxies)
+    app.callbacks = CallbackFastPath(settings.trusted_proxies)
     return app
+
+
+class RelayApp(FastAPI):
+    """The relay's app: Safaricom's callbacks, its hottest route, are answered ahead of every
+    middleware layer (`server_stub.api.callback_endpoint`); everything else goes through them."""
+
+    callbacks: CallbackFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a callback POST directly, or run the request through the whole app."""
+        if self.callbacks is not None:
+            match = self.callbacks.match(scope)
+            if match is not None:
+                await self.callbacks.answer(self.state.relay, scope, receive, send, match)
+                return
+        await super().__call__(scope, receive, send)
 
 
 def _publish_shared_schemas(app: FastAPI) -> None:

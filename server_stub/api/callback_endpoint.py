@@ -1,30 +1,32 @@
-"""Safaricom's STK callbacks answered by plain ASGI, ahead of FastAPI's routing (issue 21).
+"""Safaricom's STK callbacks answered by plain ASGI, ahead of the app's middleware (issue 21).
 
-The callback is the relay's hottest route: py-spy put FastAPI's routing, dependency solving and
-exception layers at about a third of the event loop's time per callback, more than the
-callback's own checks. `CallbackEndpoint` sits inside `RequestIds` (the request id and client
-address reach the logs as before) and answers `POST /payments/callback/{provider_id}/{token}/`
-itself with the same bytes, statuses and headers as the FastAPI route in `callback_routes`,
-which stays registered for the OpenAPI document and answers every other method (405).
-Refusals go through the same `error_json`; an unexpected exception reaches the app's outermost
-handler, as from a route.
+The callback is the relay's hottest route: py-spy put FastAPI's routing, dependency solving,
+exception and middleware layers at about a third of the event loop's time per callback, more
+than the callback's own checks. `RelayApp` (server_stub.app) hands
+`POST /payments/callback/{provider_id}/{token}/` to `CallbackFastPath` before any of them; it
+answers with the same bytes, statuses and headers as the FastAPI route in `callback_routes`
+(which stays registered for the OpenAPI document and answers every other method), sets the
+request id and client address for the logs as `RequestIds` does, and refuses through the same
+`error_json`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
 
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from server_stub.api.bodies import too_large
-from server_stub.api.errors import error_json
+from server_stub.api.errors import error_json, internal_error
 from server_stub.api.state import RelayServices
 from server_stub.callbacks import client_address
 from server_stub.errors import ClientGone, RelayError
-from server_stub.settings import RelaySettings
+from server_stub.logs import current_client, current_request_id
+from server_stub.settings import IpNetwork, RelaySettings
 
 log = logging.getLogger(__name__)
 
@@ -35,44 +37,76 @@ ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 _ACCEPTED_RESPONSE = JSONResponse(ACCEPTED)
 
 
-class CallbackEndpoint:
-    """Answers callback POSTs directly; passes everything else on to the app."""
+class CallbackFastPath:
+    """Answers callback POSTs with the request id and client address in context."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
+    def __init__(self, trusted_proxies: tuple[IpNetwork, ...]) -> None:
+        self._trusted = trusted_proxies
+        # As RequestIds: ids tell requests apart in the logs, they guard nothing.
+        self._ids = random.Random()  # noqa: S311 - seeded from os.urandom, not a secret
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Take a callback POST, or hand the request on."""
+    def match(self, scope: Scope) -> re.Match[str] | None:
+        """The callback path's parameters when this request is a callback POST."""
         if scope["type"] == "http" and scope["method"] == "POST":
-            match = _PATH.fullmatch(scope["path"])
-            if match is not None:
-                response = await _answer(scope, receive, match[1], match[2])
-                await response(scope, receive, send)
-                return
-        await self._app(scope, receive, send)
+            return _PATH.fullmatch(scope["path"])
+        return None
+
+    async def answer(
+        self,
+        relay: RelayServices,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        match: re.Match[str],
+    ) -> None:
+        """Store and apply the callback, then answer it (an error JSON for a refusal)."""
+        request_id = f"{self._ids.getrandbits(64):016x}"
+        headers = _first_headers(scope)
+        peer = scope["client"][0] if scope.get("client") else ""
+        source = client_address(peer, headers.get(b"x-forwarded-for"), self._trusted)
+        id_token = current_request_id.set(request_id)
+        client_token = current_client.set(source)
+        try:
+            try:
+                await receive_callback(relay, scope, receive, match[1], match[2], headers, source)
+                response: Response = _ACCEPTED_RESPONSE
+            except RelayError as error:
+                response = error_json(error)
+            except ClientGone:
+                # As the app's handler: an everyday event, one line, no traceback.
+                log.info("Client hung up before sending its whole request (%s).", scope["path"])
+                response = Response(status_code=400)
+            except Exception as error:
+                # As the app's outermost layer: the error answer, then the exception goes on.
+                await _send(send, internal_error(error), request_id)
+                raise
+            await _send(send, response, request_id)
+        finally:
+            current_request_id.reset(id_token)
+            current_client.reset(client_token)
 
 
-async def _answer(scope: Scope, receive: Receive, provider_id: str, token: str) -> Response:
-    relay: RelayServices = scope["app"].state.relay
-    try:
-        await receive_callback(relay, scope, receive, provider_id, token)
-    except RelayError as error:
-        return error_json(error)
-    except ClientGone:
-        # As the app's handler: an everyday event, one line, no traceback.
-        log.info("Client hung up before sending its whole request (%s).", scope["path"])
-        return Response(status_code=400)
-    return _ACCEPTED_RESPONSE
+async def _send(send: Send, response: Response, request_id: str) -> None:
+    headers = [*response.raw_headers, (b"x-request-id", request_id.encode())]
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
 
 
 async def receive_callback(
-    relay: RelayServices, scope: Scope, receive: Receive, provider_id: str, token: str
+    relay: RelayServices,
+    scope: Scope,
+    receive: Receive,
+    provider_id: str,
+    token: str,
+    headers: dict[bytes, str] | None = None,
+    source: str | None = None,
 ) -> None:
     """Admit, read (capped, with a deadline), store and apply one callback; RelayError refuses."""
-    headers = _first_headers(scope)
-    peer = scope["client"][0] if scope.get("client") else ""
+    headers = _first_headers(scope) if headers is None else headers
     settings = relay.settings
-    source = client_address(peer, headers.get(b"x-forwarded-for"), settings.trusted_proxies)
+    if source is None:
+        peer = scope["client"][0] if scope.get("client") else ""
+        source = client_address(peer, headers.get(b"x-forwarded-for"), settings.trusted_proxies)
     await relay.inbox.admit(token, source)
     cap = settings.callback_max_bytes
     body, over = await read_capped(receive, headers.get(b"content-length", ""), cap, settings)

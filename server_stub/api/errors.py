@@ -59,6 +59,17 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse, "description": "Refused"} for status in statuses}
 
 
+def internal_error(error: Exception) -> JSONResponse:
+    """The 500 answer for an exception nobody expected, logged by its type alone."""
+    # The type only: exception text may quote request data.
+    log.error("Unexpected error while answering a request: %s", type(error).__name__)
+    return error_json(
+        RelayError(
+            "The relay had an internal problem: try again shortly.", code="internal", status=500
+        )
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every failure the error envelope."""
 
@@ -82,13 +93,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return Response(status_code=400)
 
     async def unexpected(_: Request, error: Exception) -> JSONResponse:
-        # The type only: exception text may quote request data.
-        log.error("Unexpected error while answering a request: %s", type(error).__name__)
-        return error_json(
-            RelayError(
-                "The relay had an internal problem: try again shortly.", code="internal", status=500
-            )
-        )
+        return internal_error(error)
 
     app.add_exception_handler(ClientGone, client_gone)
     app.add_exception_handler(RelayError, relay_error)
