@@ -1,10 +1,11 @@
 """Ingesting one STK callback in the SQLite store, on the writer's connection (issue 21).
 
 A paid callback for a pending push is the relay's most frequent write, so it takes as few
-statements as its checks allow: the push by its token hash, the receipt's uniqueness, one
-UPDATE of the provider (feed number, last callback, its access switch, RETURNING them) and one
-UPDATE of the payment (settlement, feed number, confirmation schedule), then the raw body with
-its outcome. Decisions stay in `server_stub.settlement`, shared with every backend.
+statements as its checks allow: the push by its token hash with its receipt's uniqueness in the
+same SELECT, one UPDATE of the provider (feed number, last callback; RETURNING them with its
+access switch and whether it has a webhook), one UPDATE of the payment (settlement, feed number,
+confirmation schedule), then the raw body with its outcome. Decisions stay in
+`server_stub.settlement`, shared with every backend.
 """
 
 from __future__ import annotations
@@ -27,14 +28,21 @@ from server_stub.store.sqlite_payments import (
     dispute,
     emit_changes,
     payment_from_row,
-    webhooks_wanted,
 )
 
-_BY_TOKEN = f"SELECT {PAYMENT_COLUMNS} FROM payments WHERE callback_token_hash = ?"  # noqa: S608
+# The push, and whether another payment already holds the callback's receipt.
+_BY_TOKEN = (
+    f"SELECT {PAYMENT_COLUMNS}, EXISTS (SELECT 1 FROM payments other "  # noqa: S608 - constant
+    "WHERE other.mpesa_receipt_number = ? AND other.id != payments.id) "
+    "FROM payments WHERE callback_token_hash = ?"
+)
+# The next feed number, the last callback's time, the provider's access switch and whether it
+# has a webhook endpoint (then the events need the payment as it was).
 _NEXT_SEQ = (
     "UPDATE providers SET last_seq = last_seq + 1, "
     "last_callback_at = MAX(COALESCE(last_callback_at, 0), ?) "
-    "WHERE id = ? RETURNING last_seq, access_at_callback"
+    "WHERE id = ? RETURNING last_seq, access_at_callback, EXISTS (SELECT 1 FROM "
+    "webhook_endpoints WHERE webhook_endpoints.provider_id = providers.id AND enabled = 1)"
 )
 _SETTLE = (
     "UPDATE payments SET status = ?, result_code = ?, result_desc = ?, "
@@ -59,15 +67,25 @@ def ingest_callback(
     keyring: AccessKeyring,
 ) -> tuple[CallbackOutcome, int | None]:
     """Apply the callback (inside a savepoint), then store its raw body with the outcome."""
-    row = conn.execute(_BY_TOKEN, (raw.token_hash,)).fetchone()
+    receipt = result.receipt if result is not None else None
+    row = conn.execute(_BY_TOKEN, (receipt, raw.token_hash)).fetchone()
     payment = payment_from_row(row) if row else None
+    receipt_reused = bool(row and row[-1])
     outcome, changed = rejection, None
     if outcome is None:
         # A failure while applying must not lose the raw callback stored below.
         conn.execute("SAVEPOINT apply_callback")
         try:
             outcome, changed = _apply(
-                conn, payment, provider_id, result, raw, now, confirm_after_s, keyring
+                conn,
+                payment,
+                provider_id,
+                result,
+                receipt_reused,
+                raw,
+                now,
+                confirm_after_s,
+                keyring,
             )
         except sqlite3.Error:
             conn.execute("ROLLBACK TO apply_callback")
@@ -101,6 +119,7 @@ def _apply(
     payment: PaymentRecord | None,
     provider_id: int | None,
     result: StkResult | None,
+    receipt_reused: bool,
     raw: RawCallback,
     now: float,
     confirm_after_s: float,
@@ -110,25 +129,19 @@ def _apply(
         return CallbackOutcome.UNKNOWN_PUSH, None
     if payment.provider_id != provider_id:
         return CallbackOutcome.WRONG_PROVIDER, None
-    if (
-        result.receipt
-        and conn.execute(
-            "SELECT 1 FROM payments WHERE mpesa_receipt_number = ? AND id != ?",
-            (result.receipt, payment.id),
-        ).fetchone()
-    ):
+    if receipt_reused:
         return CallbackOutcome.RECEIPT_REUSED, None
     change, outcome = decide_callback(payment, result)
     if change is None:
         return outcome, None
-    # Webhook events compare the payment before and after, access included.
-    wanted = webhooks_wanted(conn, payment.provider_id)
-    before = with_access(conn, [payment])[0] if wanted else payment
     # Callbacks are not signed: an STK query confirms every payment a callback settled.
     confirm = outcome is CallbackOutcome.APPLIED and change.status is PaymentStatus.PAID
-    seq, access_at_callback = _settle(
+    seq, access_at_callback, wanted = _settle(
         conn, payment, change, raw.received_at, now, now + confirm_after_s if confirm else None
     )
+    # Webhook events compare the payment before and after, access included (the settlement
+    # above changed no access row; the access below does).
+    before = with_access(conn, [payment])[0] if wanted else payment
     if confirm and access_at_callback:
         paid = replace(
             payment,
@@ -158,10 +171,13 @@ def _settle(
     received_at: float,
     now: float,
     confirm_at: float | None,
-) -> tuple[int, bool]:
+) -> tuple[int, bool, bool]:
     """Write the settlement with its feed number and, for a newly paid push, the schedule of
-    its confirming query; returns the feed number and the provider's access switch."""
-    seq, access_at_callback = conn.execute(_NEXT_SEQ, (received_at, payment.provider_id)).fetchone()
+    its confirming query; returns the feed number, the provider's access switch and whether it
+    has a webhook endpoint."""
+    seq, access_at_callback, webhooks = conn.execute(
+        _NEXT_SEQ, (received_at, payment.provider_id)
+    ).fetchone()
     confirm = confirm_at is not None
     status = change.status.value
     conn.execute(
@@ -186,4 +202,4 @@ def _settle(
             payment.id,
         ),
     )
-    return int(seq), bool(access_at_callback)
+    return int(seq), bool(access_at_callback), bool(webhooks)
