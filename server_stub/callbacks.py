@@ -7,6 +7,8 @@ import logging
 import math
 from collections.abc import Callable
 
+from prometheus_client import Counter
+
 from server_stub.callback_parse import parse_stk_callback
 from server_stub.errors import RelayError
 from server_stub.feed import FeedNotifier
@@ -60,6 +62,7 @@ class CallbackInbox:
         wake_queries: Callable[[float], None] | None = None,
     ) -> None:
         self._metrics = metrics
+        self._counters: dict[CallbackOutcome, Counter] = {}
         # A paid callback schedules its confirming query `confirm_after_s` later: the
         # reconciler, asleep until its next due query, must look again.
         self._wake_queries = wake_queries
@@ -129,7 +132,10 @@ class CallbackInbox:
         # only): behind a proxy its access log shows only the proxy.
         log.info("Callback for provider %s from %s: %s", raw.provider_ref, source, outcome.value)
         if self._metrics is not None:
-            self._metrics.callbacks.labels(outcome.value).inc()
+            counter = self._counters.get(outcome)
+            if counter is None:  # labels() takes a lock and builds a key: once per outcome
+                counter = self._counters[outcome] = self._metrics.callbacks.labels(outcome.value)
+            counter.inc()
         if refusal is not None:
             raise refusal
         return outcome
