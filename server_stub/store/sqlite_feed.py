@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 from server_stub.store.feed_items import payment_json
-from server_stub.store.sqlite_access import with_access
+from server_stub.store.sqlite_access import access_by_payment, with_access
 from server_stub.store.sqlite_payments import PAYMENT_COLUMNS, payment_from_row
 
 RENDER_BATCH = 500
@@ -29,7 +29,8 @@ def render_unrendered(conn: sqlite3.Connection) -> int:
         ).fetchall()
         if not rows:
             return rendered
-        payments = with_access(conn, [payment_from_row(row) for row in rows])
+        found = access_by_payment(conn, [row[0] for row in rows])
+        payments = [payment_from_row(row, found.get(row[0])) for row in rows]
         conn.executemany(
             "UPDATE payments SET feed_json = ? WHERE id = ?",
             [(payment_json(payment), payment.id) for payment in payments],

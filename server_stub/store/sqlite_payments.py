@@ -8,6 +8,7 @@ from typing import Any
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.settlement import Change
 from server_stub.store.records import (
+    AccessRecord,
     Confirmation,
     NewPush,
     PaymentRecord,
@@ -35,8 +36,8 @@ _PURPOSE = {member.value: member for member in Purpose}
 _CONFIRMATION = {member.value: member for member in Confirmation}
 
 
-def payment_from_row(row: tuple[Any, ...]) -> PaymentRecord:
-    """A PaymentRecord from a row selected with PAYMENT_COLUMNS."""
+def payment_from_row(row: tuple[Any, ...], access: AccessRecord | None = None) -> PaymentRecord:
+    """A PaymentRecord from a row selected with PAYMENT_COLUMNS (with its access, if given)."""
     return PaymentRecord(
         id=row[0],
         provider_id=row[1],
@@ -66,6 +67,7 @@ def payment_from_row(row: tuple[Any, ...]) -> PaymentRecord:
         confirm_attempts=row[25],
         confirm_problem=row[26],
         confirm_from=row[27],
+        access=access,
     )
 
 
