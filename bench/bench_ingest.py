@@ -1,6 +1,7 @@
 """Callback ingest on one pinned core (issue 21): a bare ASGI app, the previous relay, this one.
 
 Usage: .venv/bin/python bench/bench_ingest.py [--seconds 10] [--turns 3] [--previous 950c80c]
+       [--steps COMMIT,COMMIT,...]
 
 Three servers, each pinned to CPU 0 with taskset (the relay's writer thread with it), loaded in
 turn by wrk pinned to CPU 1 (`-t1 -c32`, bench/ingest_wrk.lua: paid callbacks, each for its own
@@ -8,7 +9,9 @@ seeded push):
 - a bare ASGI app answering the acknowledgement on the same uvicorn setup (uvloop, httptools);
 - the previous commit's relay: `git archive` of that commit into a temporary folder, run with
   PYTHONPATH pointing at it and this virtualenv's Python;
-- this checkout's relay.
+- this checkout's relay;
+- with `--steps`, the relay at each of those commits too (extracted the same way), each shown
+  against the one before it: what each change gained, in the same run.
 Both relays are seeded alike by their own code (bench/ingest_seed.py), serve with the same
 settings (SQLite WAL, synchronous=FULL, access log off; confirming queries due after the run, so
 a callback marks its payment paid), and take turns of `--seconds` with the bare app, so the
@@ -178,10 +181,11 @@ def paid_in_store(db: Path) -> int:
     return int(count)
 
 
-def rows_for(bare: Target, previous: Target, current: Target) -> list[Row]:
-    """One row per server, the ratios on the relays' rows."""
+def rows_for(bare: Target, previous: Target, steps: list[Target], current: Target) -> list[Row]:
+    """One row per server; each relay's ratio to the bare app and to the relay before it."""
     rows = []
-    for target in (bare, previous, current):
+    before: Target | None = None
+    for target in (bare, previous, *steps, current):
         p50 = statistics.median(turn["p50_us"] for turn in target.turns) / 1000
         p99 = max(turn["p99_us"] for turn in target.turns) / 1000
         rates = ", ".join(f"{rate:,.0f}" for rate in target.turn_rates())
@@ -195,9 +199,12 @@ def rows_for(bare: Target, previous: Target, current: Target) -> list[Row]:
             durable = target.acknowledged <= paid <= target.sent
             measured += f"; {target.acknowledged:,} acknowledged, {paid:,} paid in the store"
             measured += f"; / bare = {target.rate / bare.rate:.3f}"
+            if before is not None and before is not previous:
+                measured += f"; / the step before = {target.rate / before.rate:.2f}"
+            if target is not previous:
+                measured += f"; / previous = {target.rate / previous.rate:.2f}"
             if target is current:
                 ratio = current.rate / previous.rate
-                measured += f"; / previous = {ratio:.2f}"
                 target_text = ">= 2.5x previous, >= 0.20 of bare, p99 <= 50 ms, 0 errors"
                 met = (
                     ratio >= 2.5
@@ -208,25 +215,31 @@ def rows_for(bare: Target, previous: Target, current: Target) -> list[Row]:
                 )
             elif not durable or target.errors:
                 met = False
+            before = target
         rows.append(Row(target.name, measured, target_text, met))
     return rows
 
 
 def run(args: argparse.Namespace, folder: Path) -> list[Row]:
-    """Seed and start the three servers, load them in alternating turns, check the stores."""
+    """Seed and start the servers, load them in alternating turns, check the stores."""
     pushes = int(args.expected_rate * args.seconds * args.turns)
-    code = previous_checkout(args.previous, folder)
     targets: list[Target] = []
     try:
+        code = previous_checkout(args.previous, folder)
         previous = seeded_relay(f"relay at {args.previous} (previous)", folder, pushes, code)
         targets.append(previous)
+        steps = []
+        for commit in filter(None, args.steps.split(",")):
+            code = previous_checkout(commit, folder)
+            steps.append(seeded_relay(f"relay at {commit}", folder, pushes, code))
+            targets.append(steps[-1])
         current = seeded_relay("relay, this checkout", folder, pushes, None)
         targets.append(current)
         bare = bare_app(folder, current.pushes)
         targets.append(bare)
         print(f"seeded {pushes:,} pushes per relay; {args.turns} turns", file=sys.stderr)
         for turn in range(args.turns):
-            for target in (bare, previous, current):
+            for target in (bare, previous, *steps, current):
                 load_turn(target, folder, args.seconds)
                 print(f"turn {turn + 1}: {target.name} {target.turn_rates()[-1]:,.0f}/s",
                       file=sys.stderr)  # fmt: skip
@@ -235,7 +248,7 @@ def run(args: argparse.Namespace, folder: Path) -> list[Row]:
         for target in targets:
             target.process.terminate()
             target.process.wait()
-    return rows_for(bare, previous, current)
+    return rows_for(bare, previous, steps, current)
 
 
 def main() -> int:
@@ -244,6 +257,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="each turn")
     parser.add_argument("--turns", type=int, default=3, help="turns per server")
     parser.add_argument("--previous", default="950c80c", help="the commit to compare with")
+    parser.add_argument("--steps", default="", help="commits in between, comma-separated")
     parser.add_argument(
         "--expected-rate", type=float, default=5000, help="callbacks/s to seed pushes for"
     )
