@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from bucket_desktop.services.credentials import DarajaCredentials
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.daraja_errors import DarajaError
 from bucket_desktop.services.mpesa_rules import PaymentStatus
@@ -112,7 +113,10 @@ class Reconciler:
             due = await self._store.due_for_query(self._clock(), BATCH)
             if not due:
                 return total
-            await asyncio.gather(*(self.query(payment) for payment in due))
+            # A batch is mostly one provider's confirmations: its credentials are read and
+            # decrypted once for the batch, not once per query (issue 15's ingest ratio).
+            opened: dict[int, DarajaCredentials | str] = {}
+            await asyncio.gather(*(self.query(payment, opened) for payment in due))
             total += len(due)
 
     async def query_if_stale(self, payment: PaymentRecord) -> PaymentRecord | None:
@@ -127,9 +131,12 @@ class Reconciler:
             self._last_on_demand.clear()
         return await self.query(payment)
 
-    async def query(self, payment: PaymentRecord) -> PaymentRecord | None:
-        """One STK query for a push (pending, or paid and awaiting confirmation)."""
-        result, permanent = await self._ask_daraja(payment)
+    async def query(
+        self, payment: PaymentRecord, opened: dict[int, DarajaCredentials | str] | None = None
+    ) -> PaymentRecord | None:
+        """One STK query for a push (pending, or paid and awaiting confirmation); `opened`
+        keeps providers' credentials (or why there are none) across one sweep's batch."""
+        result, permanent = await self._ask_daraja(payment, {} if opened is None else opened)
         now = self._clock()
         problem = None
         if payment.status is PaymentStatus.PENDING:
@@ -154,15 +161,34 @@ class Reconciler:
             self._notifier.notify(payment.provider_id)
         return changed
 
-    async def _ask_daraja(self, payment: PaymentRecord) -> tuple[StkResult | None, str | None]:
+    async def _credentials(
+        self, provider_id: int, opened: dict[int, DarajaCredentials | str]
+    ) -> DarajaCredentials | str:
+        """The provider's credentials in clear, or why there are none."""
+        known = opened.get(provider_id)
+        if known is not None:
+            return known
+        provider = await self._store.get_provider(provider_id)
+        if provider is None:
+            found: DarajaCredentials | str = "the provider no longer exists"
+        else:
+            try:
+                found = self._vault.open(provider)
+            except RelayError as error:
+                found = error.message.rstrip(".")
+        opened[provider_id] = found
+        return found
+
+    async def _ask_daraja(
+        self, payment: PaymentRecord, opened: dict[int, DarajaCredentials | str]
+    ) -> tuple[StkResult | None, str | None]:
         """Daraja's final answer, or None and (for an error retrying cannot fix) its reason."""
         if payment.checkout_request_id is None:
             return None, None
-        provider = await self._store.get_provider(payment.provider_id)
-        if provider is None:
-            return None, "the provider no longer exists"
+        credentials = await self._credentials(payment.provider_id, opened)
+        if isinstance(credentials, str):
+            return None, credentials
         try:
-            credentials = self._vault.open(provider)
             async with self._limit:
                 answer = await self._daraja.stk_query(credentials, payment.checkout_request_id)
         except RelayError as error:
