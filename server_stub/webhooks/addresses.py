@@ -53,8 +53,10 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 def parse_url(raw: str, *, production: bool) -> tuple[SplitResult, str, int]:
     """The URL's parts, host and port, or AddressRefused saying what is wrong with it."""
-    url = raw.strip()
-    if not url:
+    # Not stripped: the published pattern refuses surrounding spaces, so the relay does too
+    # (the desk strips what the owner typed before sending it).
+    url = raw
+    if not url.strip():
         raise AddressRefused(
             "Enter the address of your receiver, e.g. https://portal.example/hook."
         )
@@ -89,7 +91,7 @@ async def check_url(raw: str, *, production: bool, resolve: Resolver) -> Target:
     addresses = await resolve_allowed(host, port, production=production, resolve=resolve)
     if parts.scheme.lower() == "http" and not all(_is_loopback(a) for a in addresses):
         raise AddressRefused("Plain http:// is only allowed to this machine's loopback address.")
-    return Target(raw.strip(), host, port, tuple(addresses))
+    return Target(raw, host, port, tuple(addresses))
 
 
 async def resolve_allowed(

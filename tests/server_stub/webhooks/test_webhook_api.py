@@ -89,6 +89,8 @@ async def test_attendants_cannot_see_or_manage_endpoints(tmp_path: Path) -> None
     ("url", "says"),
     [
         ("not a url", "spaces"),
+        ("https://portal.example/hook\n", "spaces"),  # the published pattern refuses it too
+        (" https://portal.example/hook", "spaces"),
         ("portal.example/hook", "https://"),
         ("ftp://portal.example/hook", "https://"),
         ("https://portal.example/" + "a" * 5000, "longer than"),
