@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +19,17 @@ from urllib.parse import SplitResult, urlsplit
 
 MAX_URL = 2048
 FIELD = "url"
+# The published shape (the webhook routes' schema): https:// and a host name, an optional port
+# (1-65535) and path, no user name and no #fragment, plain ASCII. The relay holds every address to
+# it, so nothing the schema refuses is accepted; `http` is for loopback only, and an IP address in
+# place of the name is judged by the address checks below.
+_PORT = (
+    r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?"
+)
+_PATH = r"(/[!-\"$-~]*)?"
+URL_PATTERN = rf"^https://[A-Za-z][A-Za-z0-9.-]*{_PORT}{_PATH}$"
+_NAMED = re.compile(rf"https?://[A-Za-z][A-Za-z0-9.-]*{_PORT}{_PATH}", re.IGNORECASE)
+_LITERAL = re.compile(rf"https?://[^/?#]+{_PORT}{_PATH}", re.IGNORECASE)
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Given a host name and port, its addresses (as strings); raises OSError when it has none.
@@ -81,6 +93,11 @@ def parse_url(raw: str, *, production: bool) -> tuple[SplitResult, str, int]:
         raise AddressRefused(
             "The address must start with https:// (plain http:// is only allowed to this "
             "machine's own loopback address, outside production)."
+        )
+    if not (_LITERAL if _literal(host) else _NAMED).fullmatch(url):
+        raise AddressRefused(
+            "The address may use only letters, digits, dots and dashes in its host name, and "
+            "plain characters (no accents or spaces) in its path."
         )
     return parts, host.lower(), port or (443 if scheme == "https" else 80)
 

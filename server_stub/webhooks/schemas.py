@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from server_stub.api.requests import JsonRequest
 from server_stub.api.schemas import iso_time
-from server_stub.webhooks.addresses import MAX_URL
+from server_stub.webhooks.addresses import MAX_URL, URL_PATTERN
 from server_stub.webhooks.records import EndpointRecord, LogEntry
 
 EventName = Literal[
@@ -20,11 +20,9 @@ EventName = Literal[
     "access.delivered",
 ]
 MAX_DESCRIPTION = 200
-# The published shape: https:// and a host name, an optional port and path, no user name and no
-# #fragment. It is published, not enforced by the model: outside production the relay also
-# takes plain http:// to loopback, and it refuses private and loopback addresses after DNS, with
-# a sentence naming the field (server_stub/webhooks/addresses.py).
-URL_PATTERN = r"^https://[A-Za-z][A-Za-z0-9.-]*(:[0-9]{1,4})?(/[!-\"$-~]*)?$"
+# Published, and held to by the relay (server_stub/webhooks/addresses.py), which also takes plain
+# http:// to loopback outside production and refuses private and loopback addresses after DNS,
+# with a sentence naming the field.
 URL_FIELD = Field(
     min_length=1,
     max_length=MAX_URL,

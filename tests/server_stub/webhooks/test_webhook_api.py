@@ -91,6 +91,8 @@ async def test_attendants_cannot_see_or_manage_endpoints(tmp_path: Path) -> None
         ("not a url", "spaces"),
         ("https://portal.example/hook\n", "spaces"),  # the published pattern refuses it too
         (" https://portal.example/hook", "spaces"),
+        ("https://portal*.example/hook", "host name"),
+        ("https://portal.example/caf\u00e9", "accents"),
         ("portal.example/hook", "https://"),
         ("ftp://portal.example/hook", "https://"),
         ("https://portal.example/" + "a" * 5000, "longer than"),
