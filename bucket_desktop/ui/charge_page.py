@@ -9,6 +9,7 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QLabel, QPushButton
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.mpesa_rules import (
     MAX_ACCOUNT_REFERENCE,
     MAX_TRANSACTION_DESC,
@@ -32,15 +33,15 @@ from bucket_desktop.ui.widgets import StatusKind
 
 T = TypeVar("T")
 
-PHONE_HELP = "Any Kenyan form: 0712 345 678, +254 712 345 678 or 254712345678."
-AMOUNT_HELP = "Whole shillings, from 1 to 250,000."
-REFERENCE_HELP = "Shown to the customer in the prompt."
-DESC_HELP = "A few words for the M-PESA statement."
+PHONE_HELP = N_("Any Kenyan form: 0712 345 678, +254 712 345 678 or 254712345678.")
+AMOUNT_HELP = N_("Whole shillings, from 1 to 250,000.")
+REFERENCE_HELP = N_("Shown to the customer in the prompt.")
+DESC_HELP = N_("A few words for the M-PESA statement.")
 
 # Asks the attendant a yes/no question: (title, sentence) -> True to go ahead.
 Confirm = Callable[[str, str], bool]
 
-GUIDE = (
+GUIDE = N_(
     "<p>1. Type the customer's phone number and pick a plan.</p>"
     "<p>2. Press <b>Enter</b> or <b>Send payment prompt</b>. The customer's phone shows an "
     "M-PESA prompt for the amount.</p>"
@@ -78,7 +79,7 @@ class ChargePage(QObject):
         self.plans: tuple[Plan, ...] = ()
         self._plan_buttons: list[tuple[Plan, QPushButton]] = []
         self.show_plans(plans)
-        view.guide.setText(GUIDE + _demo_table(demo_phones))
+        view.guide.setText(_(GUIDE) + _demo_table(demo_phones))
         view.edit_plans_button.hide()
         view.edit_plans_button.clicked.connect(self.edit_plans)
         view.phone_edit.textChanged.connect(self._check_phone)
@@ -118,7 +119,7 @@ class ChargePage(QObject):
     def _plans_edited(self, dialog: PlansDialog) -> None:
         if dialog.saved is not None:
             self.show_plans(dialog.saved)
-            self.view.status.show_status("The plans were saved.", StatusKind.OK)
+            self.view.status.show_status(_("The plans were saved."), StatusKind.OK)
         dialog.view.deleteLater()
         self._plans_dialog = None
 
@@ -126,17 +127,17 @@ class ChargePage(QObject):
         """Replace the preset buttons."""
         self.plans = tuple(plans)
         layout = self.view.plans_layout
-        for _, button in self._plan_buttons:
+        for _plan, button in self._plan_buttons:
             layout.removeWidget(button)
             button.deleteLater()
         self._plan_buttons = []
         for plan in plans:
             button = self.view.plan_button(plan.label)
             button.setCheckable(True)
-            button.clicked.connect(lambda _=False, chosen=plan: self.use_plan(chosen))
+            button.clicked.connect(lambda _checked=False, chosen=plan: self.use_plan(chosen))
             button.clicked.connect(self._form_edited)
             self._plan_buttons.append((plan, button))
-        self.view.chain_tab_order([button for _, button in self._plan_buttons])
+        self.view.chain_tab_order([button for _plan, button in self._plan_buttons])
         self._mark_plan()
 
     def _mark_plan(self) -> None:
@@ -189,18 +190,20 @@ class ChargePage(QObject):
             return
         if client is None:
             self.view.status.show_status(
-                "Not connected to a relay: sign in before charging customers.", StatusKind.ERROR
+                _("Not connected to a relay: sign in before charging customers."), StatusKind.ERROR
             )
             return
         if not self._second_push_confirmed(form.phone_number):
-            self.view.status.show_status("Nothing was sent.", StatusKind.NEUTRAL)
+            self.view.status.show_status(_("Nothing was sent."), StatusKind.NEUTRAL)
             return
         self._set_in_flight(True)
         self._tasks.start(self._push(client, form))
 
     async def _push(self, client: RelayClient, form: PushForm) -> None:
         phone = format_phone(form.phone_number)
-        self.view.status.show_status(f"Sending the prompt to {phone}…", StatusKind.WORKING)
+        self.view.status.show_status(
+            _("Sending the prompt to {phone}…").format(phone=phone), StatusKind.WORKING
+        )
         try:
             pending = await start_push(client, form)
         except RelayError as error:
@@ -210,7 +213,10 @@ class ChargePage(QObject):
             self._set_in_flight(False)
         self._live.add_local(pending)
         self.view.status.show_status(
-            f"Prompt sent to {phone}: ask the customer to enter their M-PESA PIN.", StatusKind.OK
+            _("Prompt sent to {phone}: ask the customer to enter their M-PESA PIN.").format(
+                phone=phone
+            ),
+            StatusKind.OK,
         )
         self.view.phone_edit.clear()
         self.view.phone_edit.setFocus()
@@ -225,15 +231,18 @@ class ChargePage(QObject):
         if waiting is None:
             return True
         return self._confirm(
-            "Send another prompt?",
-            f"A prompt sent to {format_phone(phone)} is still waiting for the customer's PIN. "
-            "Sending another one may cancel it or charge the customer twice. Send anyway?",
+            _("Send another prompt?"),
+            _(
+                "A prompt sent to {phone} is still waiting for the customer's "
+                "PIN. Sending another one may cancel it or charge the customer twice. "
+                "Send anyway?"
+            ).format(phone=format_phone(phone)),
         )
 
     def _set_in_flight(self, in_flight: bool) -> None:
         self._in_flight = in_flight
         self.view.send_button.setEnabled(not in_flight)
-        self.view.send_button.setText("Sending…" if in_flight else "Send payment prompt")
+        self.view.send_button.setText(_("Sending…") if in_flight else _("Send payment prompt"))
 
     def _show_refusal(self, error: RelayError) -> None:
         hints = {
@@ -259,7 +268,7 @@ class ChargePage(QObject):
         phone, amount, reference, desc = checks
         if phone is None or amount is None or reference is None or desc is None:
             self.view.status.show_status(
-                "Fix the fields marked in red, then send again.", StatusKind.ERROR
+                _("Fix the fields marked in red, then send again."), StatusKind.ERROR
             )
             self._focus_first_problem(checks)
             return None
@@ -291,13 +300,15 @@ class ChargePage(QObject):
     def _check_phone(self, text: str, on_send: bool = False) -> str | None:
         return _check_field(
             self.view.phone_hint, text, on_send, PHONE_HELP, normalise_phone,
-            lambda phone: f"Will prompt {format_phone(phone)} ({phone}).",
+            lambda phone: _("Will prompt {number} ({phone}).").format(
+                number=format_phone(phone), phone=phone),
         )  # fmt: skip
 
     def _check_amount(self, text: str, on_send: bool = False) -> int | None:
         return _check_field(
             self.view.amount_hint, text, on_send, AMOUNT_HELP, validate_amount,
-            lambda amount: f"The customer will be asked for KES {amount:,}.",
+            lambda amount: _("The customer will be asked for KES {amount}.").format(
+                amount=f"{amount:,}"),
         )  # fmt: skip
 
     def _check_reference(self, text: str, on_send: bool = False) -> str | None:
@@ -324,14 +335,14 @@ def _check_field(
     An empty field keeps its help text while typing and is an error only when sending.
     """
     if not text.strip() and not on_send:
-        set_kind(hint, help_text, "neutral")
+        set_kind(hint, _(help_text), "neutral")
         return None
     try:
         value = rule(text)
     except RuleError as error:
         set_kind(hint, error.message, "error")
         return None
-    set_kind(hint, describe(value) if describe else help_text, "ok" if describe else "neutral")
+    set_kind(hint, describe(value) if describe else _(help_text), "ok" if describe else "neutral")
     return value
 
 
@@ -348,4 +359,5 @@ def _demo_table(phones: Sequence[tuple[str, str]]) -> str:
         f"<td>{escape(s)}</td></tr>"
         for p, s in phones
     )
-    return "<p style='margin-top:10px'><b>Demo phone numbers</b></p><table>" + rows + "</table>"
+    title = escape(_("Demo phone numbers"))
+    return f"<p style='margin-top:10px'><b>{title}</b></p><table>{rows}</table>"

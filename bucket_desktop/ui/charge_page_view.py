@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import _
 from bucket_desktop.ui.widgets import ReservedLabel, StatusLabel
 
 PAGE_STYLE = """
@@ -60,7 +61,7 @@ class ChargePageView(QWidget):
         # changes never moves the fields below it under the mouse.
         self.phone_hint = _hint(lines=2)
         self.amount_edit = QLineEdit()
-        self.amount_edit.setPlaceholderText("Whole shillings")
+        self.amount_edit.setPlaceholderText(_("Whole shillings"))
         self.amount_hint = _hint()
         self.reference_edit = QLineEdit()
         self.reference_counter = _label("0/12", "counter")
@@ -72,9 +73,9 @@ class ChargePageView(QWidget):
         self.plans_layout = QGridLayout(self.plans_box)
         self.plans_layout.setContentsMargins(0, 0, 0, 0)
         self.plans_layout.setSpacing(6)
-        self.edit_plans_button = QPushButton("Edit plans…")
+        self.edit_plans_button = QPushButton(_("Edit plans…"))
         self.edit_plans_button.setObjectName("flatButton")
-        self.send_button = QPushButton("Send payment prompt")
+        self.send_button = QPushButton(_("Send payment prompt"))
         self.send_button.setObjectName("primaryButton")
         self.send_button.setDefault(True)
         self.status = StatusLabel()
@@ -124,23 +125,23 @@ class ChargePageView(QWidget):
         grid.setVerticalSpacing(4)
         grid.setColumnStretch(1, 1)
         row = 0
-        row = self._field(grid, row, "Phone number", self.phone_edit, self.phone_hint, None)
-        grid.addWidget(_label("Plan", "fieldLabel"), row, 0, Qt.AlignmentFlag.AlignTop)
+        row = self._field(grid, row, _("Phone number"), self.phone_edit, self.phone_hint, None)
+        grid.addWidget(_label(_("Plan"), "fieldLabel"), row, 0, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.plans_box, row, 1, 1, 2)
         grid.addWidget(self.edit_plans_button, row + 1, 1, Qt.AlignmentFlag.AlignLeft)
         grid.setRowMinimumHeight(row + 2, 10)
         row += 3
-        row = self._field(grid, row, "Amount (KES)", self.amount_edit, self.amount_hint, None)
+        row = self._field(grid, row, _("Amount (KES)"), self.amount_edit, self.amount_hint, None)
         row = self._field(
             grid,
             row,
-            "Account reference",
+            _("Account reference"),
             self.reference_edit,
             self.reference_hint,
             self.reference_counter,
         )
         row = self._field(
-            grid, row, "Description", self.desc_edit, self.desc_hint, self.desc_counter
+            grid, row, _("Description"), self.desc_edit, self.desc_hint, self.desc_counter
         )
         buttons = QHBoxLayout()
         buttons.addWidget(self.send_button)
@@ -175,6 +176,6 @@ class ChargePageView(QWidget):
         box = QVBoxLayout(card)
         box.setContentsMargins(20, 18, 20, 18)
         box.setSpacing(8)
-        box.addWidget(_label("How it works", "cardTitle"))
+        box.addWidget(_label(_("How it works"), "cardTitle"))
         box.addWidget(self.guide)
         return card

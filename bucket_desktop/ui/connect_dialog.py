@@ -8,6 +8,7 @@ import httpx
 from PySide6.QtWidgets import QDialog
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.relay_client import RelayClient, RelayError, normalise_relay_url
 from bucket_desktop.services.relay_models import Identity
 from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
@@ -59,10 +60,10 @@ class ConnectDialog:
         token = self.view.token.text().strip()
         if not token:
             self.view.status.show_status(
-                "Enter the token your relay operator gave you.", StatusKind.ERROR
+                _("Enter the token your relay operator gave you."), StatusKind.ERROR
             )
             return
-        self.view.status.show_status(f"Connecting to {url}…", StatusKind.WORKING)
+        self.view.status.show_status(_("Connecting to {url}…").format(url=url), StatusKind.WORKING)
         controls = (self.view.connect_button, self.view.demo_button, self.view.relay_url)
         with busy(*controls):
             try:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import _
 from bucket_desktop.ui.dialog_helpers import grow_with_messages
 from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
 
@@ -24,18 +25,22 @@ class ConnectDialogView(QDialog):
 
     def __init__(self, parent: QWidget | None = None, *, first_run: bool = True) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Connect to your relay" if first_run else "Change relay")
+        self.setWindowTitle(_("Connect to your relay") if first_run else _("Change relay"))
         self.setMinimumWidth(520)
-        heading = QLabel("Welcome to Payment Bucket" if first_run else "Sign in to a relay")
+        heading = QLabel(_("Welcome to Payment Bucket") if first_run else _("Sign in to a relay"))
         heading.setObjectName("cardTitle")
         intro = QLabel(
-            "Enter the address of your payment relay and the token your relay operator gave "
-            "you. No relay yet? Try the demo: it runs everything on this PC with a pretend "
-            "M-PESA."
+            _(
+                "Enter the address of your payment relay and the token your relay operator gave "
+                "you. No relay yet? Try the demo: it runs everything on this PC with a pretend "
+                "M-PESA."
+            )
             if first_run
-            else "Enter the relay's address and a token for it (from your relay operator, or "
-            "from the owner for an attendant desk). This desk stays signed in as it is until "
-            "the new token is accepted."
+            else _(
+                "Enter the relay's address and a token for it (from your relay operator, or "
+                "from the owner for an attendant desk). This desk stays signed in as it is until "
+                "the new token is accepted."
+            )
         )
         intro.setWordWrap(True)
         intro.setObjectName("hint")
@@ -43,20 +48,20 @@ class ConnectDialogView(QDialog):
         self.relay_url.setPlaceholderText("https://relay.example.com")
         self.token = SecretLineEdit()
         self.status = StatusLabel()
-        self.demo_button = QPushButton("Try the demo")
-        self.cancel_button = QPushButton("Quit")
-        self.connect_button = QPushButton("Connect")
+        self.demo_button = QPushButton(_("Try the demo"))
+        self.cancel_button = QPushButton(_("Quit"))
+        self.connect_button = QPushButton(_("Connect"))
         self.connect_button.setObjectName("primaryButton")
         self.connect_button.setDefault(True)
         if not first_run:
             # Another relay, not the first start: no demo to offer, and nothing to quit.
             self.demo_button.hide()
-            self.cancel_button.setText("Cancel")
+            self.cancel_button.setText(_("Cancel"))
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        form.addRow("Relay address", self.relay_url)
-        form.addRow("Token", self.token)
+        form.addRow(_("Relay address"), self.relay_url)
+        form.addRow(_("Token"), self.token)
         buttons = QHBoxLayout()
         buttons.addWidget(self.demo_button)
         buttons.addStretch(1)

@@ -6,6 +6,7 @@ import re
 
 from PySide6.QtWidgets import QLabel
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.relay_errors import RelayError
 
 # Relay error codes after which the prompt may still have reached the phone.
@@ -27,9 +28,13 @@ def refusal_sentence(error: RelayError) -> str:
         return str(error)
     if error.code == "duplicate_push":
         wait = re.search(r"(\d+) seconds", str(error))
-        after = f"in {wait.group(1)} seconds" if wait else "in a minute"
-        return (
-            "The prompt was not sent: a prompt went to this phone less than a minute ago. "
-            f"Try again {after}."
-        )
-    return f"The prompt was not sent. {error}"
+        if wait is None:
+            return _(
+                "The prompt was not sent: a prompt went to this phone less than a minute "
+                "ago. Try again in a minute."
+            )
+        return _(
+            "The prompt was not sent: a prompt went to this phone less than a minute "
+            "ago. Try again in {seconds} seconds."
+        ).format(seconds=wait.group(1))
+    return _("The prompt was not sent. {error}").format(error=error)

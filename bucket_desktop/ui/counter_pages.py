@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.payment_feed import Backoff
 from bucket_desktop.services.plans import Plan, PlansError, PlanStore, default_plans
 from bucket_desktop.services.relay_client import RelayClient
@@ -97,9 +98,9 @@ def ask_yes_no(parent: QWidget) -> Confirm:
         box = QMessageBox(
             QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
         )
-        send = box.addButton("Send the prompt", QMessageBox.ButtonRole.AcceptRole)
+        send = box.addButton(_("Send the prompt"), QMessageBox.ButtonRole.AcceptRole)
         send.setObjectName("primaryButton")
-        keep = box.addButton("Don't send", QMessageBox.ButtonRole.RejectRole)
+        keep = box.addButton(_("Don't send"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
         box.exec()
@@ -112,8 +113,8 @@ def ask_export_path(parent: QWidget) -> ChooseExportPath:
     """A save-file dialog over `parent` for CSV files."""
 
     def choose(suggested: str) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(
-            parent, "Export payments", str(Path.home() / suggested), "CSV files (*.csv)"
+        name, _filter = QFileDialog.getSaveFileName(
+            parent, _("Export payments"), str(Path.home() / suggested), _("CSV files (*.csv)")
         )
         return Path(name) if name else None
 
@@ -125,7 +126,9 @@ def load_plans(store: PlanStore) -> tuple[tuple[Plan, ...], str]:
     try:
         return store.load(), ""
     except PlansError as error:
-        return default_plans(), f"{error} The standard plans are shown until the owner saves."
+        return default_plans(), _(
+            "{error} The standard plans are shown until the owner saves."
+        ).format(error=error)
 
 
 def build_counter_pages(

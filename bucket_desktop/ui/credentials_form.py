@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QLineEdit
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.credentials import (
     AccountType,
     CredentialsError,
@@ -115,7 +116,7 @@ class CredentialsForm:
 
     def _account_type_changed(self) -> None:
         till = self.view.account_type.currentData() == AccountType.TILL.value
-        self.view.shortcode_label.setText("Store number" if till else "Paybill number")
+        self.view.shortcode_label.setText(_("Store number") if till else _("Paybill number"))
         self.view.till_number.setVisible(till)
         self.view.till_number_label.setVisible(till)
         self.view.field_errors["till_number"].setVisible(till)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from bucket_desktop.i18n import _, ngettext
 from bucket_desktop.services.payment_book import DayTotal
 
 BAR = QColor("#2da44e")
@@ -96,7 +97,7 @@ class DailyChart(QWidget):
             # Label every 7th day back from today so the labels never collide.
             if (len(self._days) - 1 - index) % 7:
                 continue
-            text = "Today" if index == len(self._days) - 1 else day.day.strftime("%d %b")
+            text = _("Today") if index == len(self._days) - 1 else day.day.strftime("%d %b")
             centre = area.left() + (index + 0.5) * slot
             box = QRectF(centre - 30, area.bottom() + 4, 60, 16)
             painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
@@ -116,8 +117,13 @@ class DailyChart(QWidget):
             if day is None:
                 QToolTip.hideText()
             else:
-                count = "1 payment" if day.count == 1 else f"{day.count:,} payments"
-                text = f"{day.day:%a %d %b}: KES {day.amount:,} from {count}"
+                text = ngettext(
+                    "{day}: KES {amount} from {count} payment",
+                    "{day}: KES {amount} from {count} payments",
+                    day.count,
+                ).format(
+                    day=f"{day.day:%a %d %b}", amount=f"{day.amount:,}", count=f"{day.count:,}"
+                )
                 QToolTip.showText(event.globalPos(), text, self)
             return True
         return super().event(event)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bucket_desktop.demo import demo_phone_help
+from bucket_desktop.i18n import N_
 from bucket_desktop.services.payment_rows import format_phone
 
-DEMO_INTRO = (
+DEMO_INTRO = N_(
     "Demo mode: nothing here touches real money. The relay and a pretend M-PESA run on this PC "
     "and stop when the window closes. Charge these numbers to see each outcome; any other pays."
 )

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.relay_models import NewDesk
 from bucket_desktop.ui.dialog_helpers import run_dialog
 from bucket_desktop.ui.shown_once import ShownOnceDialog, show_once
@@ -29,12 +30,12 @@ class DeskNameDialog(QDialog):
         self.setMinimumWidth(420)
         self.name_edit = QLineEdit(current)
         self.name_edit.setMaxLength(MAX_DESK_NAME)
-        self.name_edit.setPlaceholderText("Like “Counter 2” or “Mary's laptop”")
+        self.name_edit.setPlaceholderText(_("Like “Counter 2” or “Mary's laptop”"))
         self.status = StatusLabel()
         self.ok_button = QPushButton("OK")
         self.ok_button.setObjectName("primaryButton")
         self.ok_button.setDefault(True)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton(_("Cancel"))
         cancel.clicked.connect(self.reject)
         self.ok_button.clicked.connect(self._check)
         buttons = QHBoxLayout()
@@ -43,7 +44,7 @@ class DeskNameDialog(QDialog):
         buttons.addWidget(self.ok_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
-        layout.addWidget(QLabel("A name you will recognise in the list and in the payments:"))
+        layout.addWidget(QLabel(_("A name you will recognise in the list and in the payments:")))
         layout.addWidget(self.name_edit)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
@@ -54,7 +55,7 @@ class DeskNameDialog(QDialog):
 
     def _check(self) -> None:
         if not self.name() or not self.name().isprintable():
-            self.status.show_status("Type a name for the desk.", StatusKind.ERROR)
+            self.status.show_status(_("Type a name for the desk."), StatusKind.ERROR)
             return
         self.accept()
 
@@ -69,7 +70,7 @@ async def ask_desk_name(parent: QWidget, title: str, current: str = "") -> str |
 
 def sign_in_text(relay_url: str, token: str) -> str:
     """What the attendant types into “Connect to your relay” on the new desk's PC."""
-    return f"Relay address: {relay_url}\nToken: {token}"
+    return _("Relay address: {relay_url}\nToken: {token}").format(relay_url=relay_url, token=token)
 
 
 class DeskTokenDialog(ShownOnceDialog):
@@ -77,13 +78,15 @@ class DeskTokenDialog(ShownOnceDialog):
 
     def __init__(self, created: NewDesk, relay_url: str, parent: QWidget | None = None) -> None:
         super().__init__(
-            title="New desk added",
-            heading=f"“{created.desk.name}” can now sign in",
+            title=_("New desk added"),
+            heading=_("“{name}” can now sign in").format(name=created.desk.name),
             hint=(
-                "On the attendant's PC, start Payment Bucket and enter these in “Connect to your "
-                "relay”. This token is shown only now: copy it before closing. Anyone who has it "
-                "can charge customers for your shop, so send it privately; if it leaks, revoke "
-                "the desk."
+                _(
+                    "On the attendant's PC, start Payment Bucket and enter these in “Connect to "
+                    "your relay”. This token is shown only now: copy it before closing. Anyone who "
+                    "has it can charge customers for your shop, so send it privately; if it leaks, "
+                    "revoke the desk."
+                )
             ),
             text=sign_in_text(relay_url, created.token),
             height=64,

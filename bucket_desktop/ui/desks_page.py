@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidgetItem
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.relay_models import Desk, NewDesk
 from bucket_desktop.ui.desk_dialogs import ask_desk_name, show_desk_token
@@ -20,7 +21,7 @@ from bucket_desktop.ui.widgets import StatusKind, busy
 
 AskName = Callable[[str, str], Awaitable[str | None]]  # title, current name
 ShowToken = Callable[[NewDesk, str], Awaitable[None]]  # the new desk, the relay address
-ROLE_WORDS = {"owner": "Owner", "attendant": "Attendant"}
+ROLE_WORDS = {"owner": N_("Owner"), "attendant": N_("Attendant")}
 
 
 class DesksPage:
@@ -95,7 +96,7 @@ class DesksPage:
         session = self._session
         if session is None:
             return
-        name = await self._ask_name("Add an attendant desk", "")
+        name = await self._ask_name(_("Add an attendant desk"), "")
         if not name:
             return
         with busy(self.view.add_button):
@@ -105,7 +106,9 @@ class DesksPage:
                 self.view.status.show_status(str(error), StatusKind.ERROR)
                 return
             await self.refresh()
-        self.view.status.show_status(f"Desk “{created.desk.name}” added.", StatusKind.OK)
+        self.view.status.show_status(
+            _("Desk “{name}” added.").format(name=created.desk.name), StatusKind.OK
+        )
         await self._show_token(created, session.client.base_url)
 
     @asyncSlot()
@@ -114,7 +117,7 @@ class DesksPage:
         session, desk = self._session, self._chosen()
         if session is None or desk is None:
             return
-        name = await self._ask_name("Rename desk", desk.name)
+        name = await self._ask_name(_("Rename desk"), desk.name)
         if not name or name == desk.name:
             return
         try:
@@ -123,7 +126,9 @@ class DesksPage:
             self.view.status.show_status(str(error), StatusKind.ERROR)
             return
         await self.refresh()
-        self.view.status.show_status(f"“{desk.name}” is now “{name}”.", StatusKind.OK)
+        self.view.status.show_status(
+            _("“{old}” is now “{new}”.").format(old=desk.name, new=name), StatusKind.OK
+        )
 
     @asyncSlot()
     async def revoke(self) -> None:
@@ -133,16 +138,19 @@ class DesksPage:
             return
         if desk.this_desk:
             self.view.status.show_status(
-                "This PC is signed in with that token, so it cannot revoke it. Revoke it from "
-                "another owner's PC, or ask your relay operator.",
+                _(
+                    "This PC is signed in with that token, so it cannot revoke it. Revoke it from "
+                    "another owner's PC, or ask your relay operator."
+                ),
                 StatusKind.ERROR,
             )
             return
-        question = (
-            f"Revoke “{desk.name}”? That PC is signed out within a moment and can no longer "
-            "charge customers or see payments. To use it again, add a new desk for it."
-        )
-        if not await confirmed(self._confirm, "Revoke desk", question):
+        question = _(
+            "Revoke “{name}”? That PC is signed out within a moment and can no "
+            "longer charge customers or see payments. To use it again, add a new "
+            "desk for it."
+        ).format(name=desk.name)
+        if not await confirmed(self._confirm, _("Revoke desk"), question):
             return
         try:
             await session.client.revoke_desk(desk.token_id)
@@ -150,7 +158,9 @@ class DesksPage:
             self.view.status.show_status(str(error), StatusKind.ERROR)
             return
         await self.refresh()
-        self.view.status.show_status(f"“{desk.name}” was revoked.", StatusKind.OK)
+        self.view.status.show_status(
+            _("“{name}” was revoked.").format(name=desk.name), StatusKind.OK
+        )
 
     def selected(self) -> Desk | None:
         """The desk selected in the table, if any."""
@@ -162,7 +172,7 @@ class DesksPage:
     def _chosen(self) -> Desk | None:
         desk = self.selected()
         if desk is None:
-            self.view.status.show_status("Select a desk in the list first.", StatusKind.ERROR)
+            self.view.status.show_status(_("Select a desk in the list first."), StatusKind.ERROR)
         return desk
 
     def select(self, name: str) -> None:
@@ -177,12 +187,12 @@ class DesksPage:
         table.clearSelection()
         table.setRowCount(len(desks))
         for row, desk in enumerate(desks):
-            name = f"{desk.name} (this PC)" if desk.this_desk else desk.name
+            name = _("{name} (this PC)").format(name=desk.name) if desk.this_desk else desk.name
             cells = (
                 name,
-                ROLE_WORDS.get(desk.role, desk.role),
+                _(ROLE_WORDS[desk.role]) if desk.role in ROLE_WORDS else desk.role,
                 friendly_time(desk.created_at) if desk.created_at else "—",
-                friendly_time(desk.last_used_at) if desk.last_used_at else "Never",
+                friendly_time(desk.last_used_at) if desk.last_used_at else _("Never"),
                 desk.last_address or "—",
             )
             for column, text in enumerate(cells):

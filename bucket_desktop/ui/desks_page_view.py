@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.ui.widgets import StatusLabel
 
-HEADERS = ("Name", "Role", "Created", "Last used", "From")
+HEADERS = (N_("Name"), N_("Role"), N_("Created"), N_("Last used"), N_("From"))
 COL_NAME = 0
 
 
@@ -26,7 +27,7 @@ class DesksPageView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setHorizontalHeaderLabels([_(header) for header in HEADERS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -34,22 +35,25 @@ class DesksPageView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        self.add_button = QPushButton("Add an attendant desk…")
+        self.add_button = QPushButton(_("Add an attendant desk…"))
         self.add_button.setObjectName("primaryButton")
-        self.rename_button = QPushButton("Rename…")
-        self.revoke_button = QPushButton("Revoke…")
+        self.rename_button = QPushButton(_("Rename…"))
+        self.revoke_button = QPushButton(_("Revoke…"))
         self.revoke_button.setObjectName("dangerButton")
-        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button = QPushButton(_("Refresh"))
         self.status = StatusLabel()
 
         card = QFrame()
         card.setObjectName("card")
-        heading = QLabel("Desks")
+        heading = QLabel(_("Desks"))
         heading.setObjectName("cardTitle")
         hint = QLabel(
-            "Every PC that signs in to your relay is a desk with its own token. Add a desk for "
-            "each attendant's PC, and revoke a desk at once if its PC is lost or the attendant "
-            "leaves: it is signed out within a moment. Each payment shows the desk that sent it."
+            _(
+                "Every PC that signs in to your relay is a desk with its own token. Add a desk for "
+                "each attendant's PC, and revoke a desk at once if its PC is lost or the attendant "
+                "leaves: it is signed out within a moment. Each payment shows the desk that sent "
+                "it."
+            )
         )
         hint.setObjectName("hint")
         hint.setWordWrap(True)

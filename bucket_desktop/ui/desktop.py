@@ -16,7 +16,7 @@ from datetime import datetime
 import httpx
 from PySide6.QtWidgets import QWidget
 
-from bucket_desktop.i18n import system_language
+from bucket_desktop.i18n import N_, _, system_language
 from bucket_desktop.i18n.qt.live import apply_language
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.daraja_client import DarajaClient
@@ -63,7 +63,7 @@ PLATFORM_PAGE = "platform"
 WEBHOOKS_PAGE = "webhooks"
 ROUTER_PAGE = "router"
 CHECKLIST_PAGE = "getting-started"
-SIGNED_OUT_BY_RELAY = (
+SIGNED_OUT_BY_RELAY = N_(
     "This desk was signed out: {reason} The payments kept on this PC stay hidden until it "
     "signs in again with “Change relay…” and a token from the owner."
 )
@@ -102,8 +102,10 @@ class Desktop:
             await asyncio.to_thread(self.secrets.set, RELAY_TOKEN, token)
         except KeystoreError as error:
             self.window.show_message(
-                f"Signed in, but the token could not be kept: {error} It will be asked for "
-                "again at the next start.",
+                _(
+                    "Signed in, but the token could not be kept: {error} It will be asked "
+                    "for again at the next start."
+                ).format(error=error),
                 StatusKind.WARNING,
             )
             return
@@ -151,7 +153,7 @@ def build_desktop(
     window.add_page(
         Page(
             CHECKLIST_PAGE,
-            "Getting started",
+            _("Getting started"),
             scrollable(checklist.view),
             owner_only=True,
             on_session=checklist.set_session,
@@ -160,7 +162,7 @@ def build_desktop(
     window.add_page(
         Page(
             key=SETTINGS_PAGE,
-            title="Payment settings",
+            title=_("Payment settings"),
             widget=scrollable(settings_page.view),
             owner_only=True,
             on_session=settings_page.set_session,
@@ -168,19 +170,19 @@ def build_desktop(
     )
     # Every page scrolls when the window is smaller than the page needs (a 1024x600 netbook).
     charge = scrollable(counter.charge_view)
-    window.add_page(Page(CHARGE_PAGE, "Charge customer", charge, on_session=counter.on_session))
-    window.add_page(Page(STATUS_PAGE, "STK status", scrollable(counter.stk_status_view)))
-    window.add_page(Page(PAYMENTS_PAGE, "Payments", scrollable(counter.payments_view)))
+    window.add_page(Page(CHARGE_PAGE, _("Charge customer"), charge, on_session=counter.on_session))
+    window.add_page(Page(STATUS_PAGE, _("STK status"), scrollable(counter.stk_status_view)))
+    window.add_page(Page(PAYMENTS_PAGE, _("Payments"), scrollable(counter.payments_view)))
     counter.live.payment_disputed.connect(lambda row: window.show_alert(dispute_alert(row)))
     desks = DesksPage(DesksPageView(), confirm=confirm)
     window.add_page(
-        Page(DESKS_PAGE, "Desks", desks.view, owner_only=True, on_session=desks.set_session)
+        Page(DESKS_PAGE, _("Desks"), desks.view, owner_only=True, on_session=desks.set_session)
     )
     platform = PlatformPage(PlatformPageView(), confirm=confirm)
     window.add_page(
         Page(
             PLATFORM_PAGE,
-            "Platform",
+            _("Platform"),
             platform.view,
             admin_only=True,
             on_session=platform.set_session,
@@ -190,7 +192,7 @@ def build_desktop(
     window.add_page(
         Page(
             WEBHOOKS_PAGE,
-            "Webhooks",
+            _("Webhooks"),
             webhooks.view,
             owner_only=True,
             on_session=webhooks.set_session,
@@ -200,7 +202,7 @@ def build_desktop(
     router_file = RouterSettingsFile(paths.data_dir / "router.vault")
     router = RouterPage(RouterPageView(), router_file, secrets)
     window.add_page(
-        Page(ROUTER_PAGE, "Router", scrollable(router.view), on_session=router.set_session)
+        Page(ROUTER_PAGE, _("Router"), scrollable(router.view), on_session=router.set_session)
     )
     counter.live.connection_changed.connect(
         lambda state, message: _sign_out_if_refused(window, state, message)
@@ -280,17 +282,17 @@ def _sign_out_if_refused(window: MainWindow, state: str, message: str) -> None:
         return
     log.warning("The relay refused this desk's token; signing out.")
     window.set_session(None)
-    window.show_message(SIGNED_OUT_BY_RELAY.format(reason=message), StatusKind.ERROR)
+    window.show_message(_(SIGNED_OUT_BY_RELAY).format(reason=message), StatusKind.ERROR)
 
 
 def dispute_alert(row: PaymentRow) -> str:
     """The red alert for a payment that showed Paid and is now disputed."""
     sent = datetime.fromtimestamp(row.created).strftime("%H:%M")
-    return (
-        f"NOT PAID after all: KES {row.amount:,} from {format_phone(row.phone_number)} "
-        f"(sent at {sent}) showed Paid, but M-PESA now disputes it. If access was given, check "
-        "the M-PESA statement before giving more."
-    )
+    return _(
+        "NOT PAID after all: KES {amount} from {phone} (sent at {sent}) "
+        "showed Paid, but M-PESA now disputes it. If access was given, check the "
+        "M-PESA statement before giving more."
+    ).format(amount=f"{row.amount:,}", phone=format_phone(row.phone_number), sent=sent)
 
 
 def _build_settings_page(
@@ -332,7 +334,10 @@ def _build_counter_pages(
     try:
         plans = PlanStore(paths.data_dir).load()
     except PlansError as error:
-        window.show_message(f"{error} The standard plans are used meanwhile.", StatusKind.WARNING)
+        window.show_message(
+            _("{error} The standard plans are used meanwhile.").format(error=error),
+            StatusKind.WARNING,
+        )
         plans = default_plans()
     return build_counter_pages(
         plans=plans,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.payment_book import BookChange, PaymentBook
 from bucket_desktop.services.payment_cache import PaymentCache, cache_file, records_of
 from bucket_desktop.services.payment_feed import Backoff, FeedState, PaymentFeed
@@ -59,7 +60,7 @@ class LivePayments(QObject):
         self._tasks = TaskSet()
         self._saves = TaskSet()
         self.state = FeedState.STOPPED
-        self.state_message = "Not connected to a relay."
+        self.state_message = _("Not connected to a relay.")
         # Why the book was last reloaded from zero (a restored relay), for the pages to show.
         self.reset_message: str | None = None
         # History loaded at sign-in is not news: notify only once the feed has caught up.
@@ -94,7 +95,7 @@ class LivePayments(QObject):
         cursor, store_id = await self._load_cache(client) if client is not None else (0, None)
         self.book_replaced.emit()
         if client is None:
-            self._on_state(FeedState.STOPPED, "Not connected to a relay.")
+            self._on_state(FeedState.STOPPED, _("Not connected to a relay."))
             return
         self._start_feed(client, cursor, store_id)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QByteArray, QObject, Qt, Signal
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
+from bucket_desktop.i18n import _, ngettext
 from bucket_desktop.services.app_settings import AppSettings, SettingsFile
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_models import Identity
@@ -115,7 +116,7 @@ class MainWindow(QObject):
 
     def set_starting(self, text: str) -> None:
         """Say what is starting, with a busy bar; pages stay disabled until `finish_starting`."""
-        self.view.identity_label.setText("Starting…")
+        self.view.identity_label.setText(_("Starting…"))
         self.view.pages.setEnabled(False)
         self.view.connection_button.hide()
         self.view.progress.show()
@@ -128,7 +129,7 @@ class MainWindow(QObject):
         self.view.connection_button.show()
         self.view.progress.hide()
         if self.session is None and self.view.identity_label.text() == "Starting…":
-            self.view.identity_label.setText("Not signed in")
+            self.view.identity_label.setText(_("Not signed in"))
 
     def show_message(self, text: str, kind: StatusKind = StatusKind.ERROR) -> None:
         """Show a sentence in the banner above the pages."""
@@ -149,9 +150,13 @@ class MainWindow(QObject):
         self._alerts.append(text)
         self.view.alert.show_status("\n".join(self._alerts[-3:]), StatusKind.ERROR)
         if len(self._alerts) > 3:
-            self.view.alert.setText(
-                f"{self.view.alert.text()}\n(and {len(self._alerts) - 3} earlier, see Payments)"
-            )
+            earlier = len(self._alerts) - 3
+            more = ngettext(
+                "(and {count} earlier, see Payments)",
+                "(and {count} earlier, see Payments)",
+                earlier,
+            ).format(count=earlier)
+            self.view.alert.setText(f"{self.view.alert.text()}\n{more}")
         self.view.alert_ack.show()
 
     def acknowledge_alerts(self) -> None:
@@ -180,7 +185,7 @@ class MainWindow(QObject):
 
     def _show_identity(self, session: RelaySession | None) -> None:
         if session is None:
-            self.view.identity_label.setText("Not signed in")
+            self.view.identity_label.setText(_("Not signed in"))
             self.view.relay_label.setText("")
             return
         who = session.identity
@@ -190,8 +195,12 @@ class MainWindow(QObject):
             )
             self.view.relay_label.setText(session.client.base_url)
             return
-        role = "Owner" if who.is_owner else "Attendant"
-        provider = who.provider_name or (f"provider {who.provider_id}" if who.provider_id else "")
+        role = _("Owner") if who.is_owner else _("Attendant")
+        provider = who.provider_name or (
+            _("provider {provider_id}").format(provider_id=who.provider_id)
+            if who.provider_id
+            else ""
+        )
         self.view.identity_label.setText(f"{role} · {provider}" if provider else role)
         self.view.relay_label.setText(session.client.base_url)
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import _
 from bucket_desktop.ui.widgets import StatusLabel
 
 SIDEBAR_WIDTH = 190
@@ -31,7 +32,7 @@ class MainWindowView(QMainWindow):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setWindowTitle("Payment Bucket")
+        self.setWindowTitle(_("Payment Bucket"))
         # Fits a 1024x600 netbook screen (or 1366x768 at 125 %) with a task bar.
         self.setMinimumSize(QSize(MIN_WIDTH, MIN_HEIGHT))
 
@@ -41,19 +42,19 @@ class MainWindowView(QMainWindow):
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pages = QStackedWidget()
 
-        self.title_label = QLabel("Payment Bucket")
+        self.title_label = QLabel(_("Payment Bucket"))
         self.title_label.setObjectName("pageTitle")
-        self.identity_label = QLabel("Not signed in")
+        self.identity_label = QLabel(_("Not signed in"))
         self.identity_label.setObjectName("identity")
         self.relay_label = QLabel("")
         self.relay_label.setObjectName("relayAddress")
-        self.connection_button = QPushButton("Change relay…")
+        self.connection_button = QPushButton(_("Change relay…"))
         self.connection_button.setObjectName("flatButton")
-        self.about_button = QPushButton("About")
+        self.about_button = QPushButton(_("About"))
         self.about_button.setObjectName("flatButton")
         self.banner = StatusLabel()
         self.banner.setObjectName("banner")
-        self.banner_close = QPushButton("Dismiss")
+        self.banner_close = QPushButton(_("Dismiss"))
         self.banner_close.setObjectName("flatButton")
         # Busy while the app starts (the demo's simulator and relay): no number, no guess.
         self.progress = QProgressBar()
@@ -65,13 +66,13 @@ class MainWindowView(QMainWindow):
         # Red, above every page, until someone says they saw it (a paid payment turned bad).
         self.alert = StatusLabel()
         self.alert.setObjectName("alert")
-        self.alert_ack = QPushButton("I have seen this")
+        self.alert_ack = QPushButton(_("I have seen this"))
         self.alert_ack.setObjectName("alertButton")
 
         self.setCentralWidget(self._build_body())
 
     def _build_body(self) -> QWidget:
-        brand = QLabel("Payment Bucket")
+        brand = QLabel(_("Payment Bucket"))
         brand.setObjectName("brand")
         side = QFrame()
         side.setObjectName("sidePanel")

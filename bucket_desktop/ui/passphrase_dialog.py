@@ -17,11 +17,12 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.keystore import KeystoreError, PassphraseKeyFile, PassphraseStore
 from bucket_desktop.services.owner_setup.fresh_start import FreshStartError, SetAside
 from bucket_desktop.ui.dialog_helpers import grow_with_messages, run_dialog
 from bucket_desktop.ui.passphrase.forgot_view import ForgotPassphraseView
-from bucket_desktop.ui.passphrase.texts import CREATION_ADVICE, LENGTH_HINT
+from bucket_desktop.ui.passphrase.texts import creation_advice, length_hint
 from bucket_desktop.ui.widgets import SecretLineEdit, StatusKind, StatusLabel, busy
 
 # Moves the locked files aside (blocking; run in a thread) and says where they went.
@@ -35,36 +36,43 @@ class PassphraseDialogView(QDialog):
         self, creating: bool, reason: str, note: str = "", parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Create a passphrase" if creating else "Unlock Payment Bucket")
+        self.setWindowTitle(_("Create a passphrase") if creating else _("Unlock Payment Bucket"))
         self.setMinimumWidth(500)
         intro = QLabel(
-            f"{reason} So the app keeps its keys (for the Daraja credentials and the relay "
-            "sign-in saved on this PC) in a file locked with a passphrase. "
-            + ("" if creating else "Enter the passphrase to unlock them.")
+            _(
+                "{reason} So the app keeps its keys (for the Daraja credentials and the "
+                "relay sign-in saved on this PC) in a file locked with a passphrase. "
+            ).format(reason=reason)
+            if creating
+            else _(
+                "{reason} So the app keeps its keys (for the Daraja credentials and the "
+                "relay sign-in saved on this PC) in a file locked with a passphrase. "
+                "Enter the passphrase to unlock them."
+            ).format(reason=reason)
         )
         intro.setWordWrap(True)
         # Said before anything is typed: the minimum length and what a lost passphrase costs.
-        self.advice = QLabel(CREATION_ADVICE)
+        self.advice = QLabel(creation_advice())
         self.advice.setWordWrap(True)
         self.advice.setObjectName("hint")
         self.advice.setVisible(creating)
         self.passphrase = SecretLineEdit()
         if creating:
-            self.passphrase.line_edit.setPlaceholderText(LENGTH_HINT)
+            self.passphrase.line_edit.setPlaceholderText(length_hint())
         self.confirmation = SecretLineEdit()
         self.status = StatusLabel()
-        self.forgot_button = QPushButton("Forgot passphrase?")
+        self.forgot_button = QPushButton(_("Forgot passphrase?"))
         self.forgot_button.setObjectName("flatButton")
         self.forgot_button.setVisible(not creating)
-        self.cancel_button = QPushButton("Quit")
-        self.ok_button = QPushButton("Create" if creating else "Unlock")
+        self.cancel_button = QPushButton(_("Quit"))
+        self.ok_button = QPushButton(_("Create") if creating else _("Unlock"))
         self.ok_button.setObjectName("primaryButton")
         self.ok_button.setDefault(True)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        form.addRow("Passphrase", self.passphrase)
+        form.addRow(_("Passphrase"), self.passphrase)
         if creating:
-            form.addRow("Again", self.confirmation)
+            form.addRow(_("Again"), self.confirmation)
         buttons = QHBoxLayout()
         buttons.addWidget(self.forgot_button)
         buttons.addStretch(1)
@@ -120,9 +128,9 @@ class PassphraseDialog:
         """Derive the key (slow on purpose, so in a thread) and open or create the file."""
         passphrase = self.view.passphrase.text()
         if self.creating and passphrase != self.view.confirmation.text():
-            self.view.status.show_status("The two passphrases differ.", StatusKind.ERROR)
+            self.view.status.show_status(_("The two passphrases differ."), StatusKind.ERROR)
             return
-        self.view.status.show_status("Checking…", StatusKind.WORKING)
+        self.view.status.show_status(_("Checking…"), StatusKind.WORKING)
         action = self.key_file.create if self.creating else self.key_file.unlock
         with busy(self.view.ok_button, self.view.passphrase):
             try:

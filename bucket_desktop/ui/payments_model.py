@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from bucket_desktop.i18n import N_, _, ngettext
 from bucket_desktop.services.access.online import access_cell
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_rows import PaymentRow, format_phone, status_sentence
@@ -24,24 +25,24 @@ COL_ACCESS = 6
 COL_SETTLED_BY = 7
 COL_DESK = 8
 HEADERS = (
-    "Time",
-    "Phone",
-    "Amount",
-    "Receipt",
-    "Reference",
-    "Status",
-    "Access",
-    "Settled by",
-    "Desk",
+    N_("Time"),
+    N_("Phone"),
+    N_("Amount"),
+    N_("Receipt"),
+    N_("Reference"),
+    N_("Status"),
+    N_("Access"),
+    N_("Settled by"),
+    N_("Desk"),
 )
 
 STATUS_WORDS = {
-    PaymentStatus.PENDING: "Waiting for PIN",
-    PaymentStatus.PAID: "Paid",
-    PaymentStatus.FAILED: "Failed",
-    PaymentStatus.CANCELLED: "Cancelled",
-    PaymentStatus.EXPIRED: "Expired",
-    PaymentStatus.DISPUTED: "Disputed",
+    PaymentStatus.PENDING: N_("Waiting for PIN"),
+    PaymentStatus.PAID: N_("Paid"),
+    PaymentStatus.FAILED: N_("Failed"),
+    PaymentStatus.CANCELLED: N_("Cancelled"),
+    PaymentStatus.EXPIRED: N_("Expired"),
+    PaymentStatus.DISPUTED: N_("Disputed"),
 }
 STATUS_COLOURS = {
     PaymentStatus.PENDING: QColor("#9a6700"),
@@ -58,8 +59,8 @@ ACCESS_COLOURS = {
     "revoked": QColor("#6e7781"),
 }
 UNREACHABLE_CODE = "1037"
-PAID_CONFIRMED = "Paid ✓"
-PAID_CONFIRMING = "Paid · confirming…"
+PAID_CONFIRMED = N_("Paid ✓")
+PAID_CONFIRMING = N_("Paid · confirming…")
 
 
 def status_word(row: PaymentRow) -> str:
@@ -68,10 +69,10 @@ def status_word(row: PaymentRow) -> str:
     "Paid ✓" only once M-PESA confirmed the payment (DESIGN.md section 13).
     """
     if row.status is PaymentStatus.EXPIRED and row.result_code == UNREACHABLE_CODE:
-        return "Phone unreachable"
+        return _("Phone unreachable")
     if row.status is PaymentStatus.PAID:
-        return PAID_CONFIRMED if row.is_confirmed else PAID_CONFIRMING
-    return STATUS_WORDS[row.status]
+        return _(PAID_CONFIRMED) if row.is_confirmed else _(PAID_CONFIRMING)
+    return _(STATUS_WORDS[row.status])
 
 
 def access_tooltip(row: PaymentRow, cell: str) -> str | None:
@@ -80,14 +81,18 @@ def access_tooltip(row: PaymentRow, cell: str) -> str | None:
         return None
     lines = [cell]
     for delivery in row.access.deliveries:
-        line = f"{delivery.mechanism}: {delivery.state}, {delivery.attempts} attempt(s)"
+        line = ngettext(
+            "{mechanism}: {state}, {count} attempt",
+            "{mechanism}: {state}, {count} attempts",
+            delivery.attempts,
+        ).format(mechanism=delivery.mechanism, state=delivery.state, count=delivery.attempts)
         if delivery.last_error:
             line += f" ({delivery.last_error})"
         lines.append(line)
     return "\n".join(lines)
 
 
-SETTLED_WORDS = {"callback": "M-PESA callback", "query": "Status query"}
+SETTLED_WORDS = {"callback": N_("M-PESA callback"), "query": N_("Status query")}
 
 _Index = QModelIndex | QPersistentModelIndex
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -125,7 +130,7 @@ class PaymentsTableModel(QAbstractTableModel):
     ) -> Any:
         """Column titles."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+            return _(HEADERS[section]) if 0 <= section < len(HEADERS) else None
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if section == COL_AMOUNT else _LEFT
         return None
@@ -158,19 +163,20 @@ class PaymentsTableModel(QAbstractTableModel):
         if column == COL_PHONE:
             return format_phone(row.phone_number)
         if column == COL_AMOUNT:
-            return f"KES {row.amount:,}"
+            return _("KES {amount:,}").format(amount=row.amount)
         if column == COL_RECEIPT:
             return row.receipt
         if column == COL_REFERENCE:
             return row.account_reference
         if column == COL_STATUS:
             word = status_word(row)
-            return f"{word} · test" if row.is_test else word
+            return _("{word} · test").format(word=word) if row.is_test else word
         if column == COL_DESK:
             return row.sent_by
         if column == COL_ACCESS:
             return access_cell(row, self._tz, self._clock())
-        return SETTLED_WORDS.get(row.resolved_by or "", "")
+        word = SETTLED_WORDS.get(row.resolved_by or "")
+        return _(word) if word else ""
 
     def set_rows(self, rows: list[PaymentRow]) -> None:
         """Replace everything shown (a new filter or the first load)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
+from bucket_desktop.i18n import N_, _, ngettext
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_book import BookChange, PaymentFilter
 from bucket_desktop.services.payment_export import export_csv
@@ -38,22 +39,22 @@ from bucket_desktop.ui.widgets import StatusKind
 ChooseExportPath = Callable[[str], Path | None]
 
 STATUS_CHOICES: tuple[tuple[str, frozenset[PaymentStatus] | None], ...] = (
-    ("All statuses", None),
-    ("Paid", frozenset({PaymentStatus.PAID})),
-    ("Waiting for PIN", frozenset({PaymentStatus.PENDING})),
-    ("Failed", frozenset({PaymentStatus.FAILED})),
-    ("Cancelled or expired", frozenset({PaymentStatus.CANCELLED, PaymentStatus.EXPIRED})),
-    ("Disputed", frozenset({PaymentStatus.DISPUTED})),
+    (N_("All statuses"), None),
+    (N_("Paid"), frozenset({PaymentStatus.PAID})),
+    (N_("Waiting for PIN"), frozenset({PaymentStatus.PENDING})),
+    (N_("Failed"), frozenset({PaymentStatus.FAILED})),
+    (N_("Cancelled or expired"), frozenset({PaymentStatus.CANCELLED, PaymentStatus.EXPIRED})),
+    (N_("Disputed"), frozenset({PaymentStatus.DISPUTED})),
 )
 # After the status choices: paid sales whose customer may not be online yet (see
 # `bucket_desktop.services.access.online.paid_not_online` for the exact rule).
-NOT_ONLINE_CHOICE = "Paid, not online"
+NOT_ONLINE_CHOICE = N_("Paid, not online")
 PERIOD_CHOICES: tuple[tuple[str, int | None], ...] = (
-    ("All dates", None),
-    ("Today", 0),
-    ("Yesterday", -1),
-    ("Last 7 days", 6),
-    ("Last 30 days", 29),
+    (N_("All dates"), None),
+    (N_("Today"), 0),
+    (N_("Yesterday"), -1),
+    (N_("Last 7 days"), 6),
+    (N_("Last 30 days"), 29),
 )
 COLUMN_WIDTHS = {
     COL_TIME: 104,
@@ -67,11 +68,11 @@ COLUMN_WIDTHS = {
     COL_DESK: 120,
 }
 CONNECTION_WORDS = {
-    FeedState.CONNECTING: "Connecting…",
-    FeedState.LIVE: "● Live",
-    FeedState.RECONNECTING: "Reconnecting…",
-    FeedState.REFUSED: "Signed out",
-    FeedState.STOPPED: "Not connected",
+    FeedState.CONNECTING: N_("Connecting…"),
+    FeedState.LIVE: N_("● Live"),
+    FeedState.RECONNECTING: N_("Reconnecting…"),
+    FeedState.REFUSED: N_("Signed out"),
+    FeedState.STOPPED: N_("Not connected"),
 }
 SEARCH_DELAY_MS = 40
 DAY_CHECK_MS = 30_000
@@ -113,11 +114,11 @@ class PaymentsPage(QObject):
         header = view.table.horizontalHeader()
         header.moveSection(header.visualIndex(COL_STATUS), header.visualIndex(COL_RECEIPT))
         header.moveSection(header.visualIndex(COL_ACCESS), header.visualIndex(COL_RECEIPT))
-        for text, _ in STATUS_CHOICES:
-            view.status_combo.addItem(text)
-        view.status_combo.addItem(NOT_ONLINE_CHOICE)
-        for text, _ in PERIOD_CHOICES:
-            view.period_combo.addItem(text)
+        for text, _statuses in STATUS_CHOICES:
+            view.status_combo.addItem(_(text))
+        view.status_combo.addItem(_(NOT_ONLINE_CHOICE))
+        for text, _days in PERIOD_CHOICES:
+            view.period_combo.addItem(_(text))
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_filter)
         self._figures_timer = QTimer(self, singleShot=True, interval=250)
@@ -175,19 +176,21 @@ class PaymentsPage(QObject):
         book = self._live.book
         days = book.daily_totals(30)
         today = days[-1]
-        self.view.today_card.value.setText(f"KES {today.amount:,}")
+        self.view.today_card.value.setText(_("KES {amount:,}").format(amount=today.amount))
         self.view.today_card.note.setText(_payments(today.count))
-        self.view.month_card.value.setText(f"KES {sum(d.amount for d in days):,}")
+        self.view.month_card.value.setText(
+            _("KES {amount:,}").format(amount=sum(d.amount for d in days))
+        )
         self.view.month_card.note.setText(_payments(sum(d.count for d in days)))
         self.view.chart.set_days(days)
 
     def show_connection(self, state: str, message: str) -> None:
         """The relay connection badge and its sentence."""
         feed_state = FeedState(state)
-        set_kind(self.view.connection, CONNECTION_WORDS[feed_state], feed_state.value)
+        set_kind(self.view.connection, _(CONNECTION_WORDS[feed_state]), feed_state.value)
         live = feed_state is FeedState.LIVE
         self.view.connection_note.setText(
-            "New payments appear as they arrive." if live else message
+            _("New payments appear as they arrive.") if live else message
         )
 
     def _on_book_changed(self, change: BookChange) -> None:
@@ -212,7 +215,13 @@ class PaymentsPage(QObject):
 
     def _show_count(self) -> None:
         shown, total = self.model.rowCount(), len(self._live.book)
-        text = _payments(shown) if shown == total else f"{shown:,} of {_payments(total)}"
+        text = (
+            _payments(shown)
+            if shown == total
+            else ngettext(
+                "{shown} of {count} payment", "{shown} of {count} payments", total
+            ).format(shown=f"{shown:,}", count=f"{total:,}")
+        )
         self.view.count_label.setText(text)
         self.view.export_button.setEnabled(shown > 0)
 
@@ -230,17 +239,24 @@ class PaymentsPage(QObject):
         self._tasks.start(self._write(rows, path))
 
     async def _write(self, rows: list[PaymentRow], path: Path) -> None:
-        self.view.status.show_status(f"Exporting {_payments(len(rows))}…", StatusKind.WORKING)
+        self.view.status.show_status(
+            _("Exporting {payments}…").format(payments=_payments(len(rows))), StatusKind.WORKING
+        )
         try:
             # Formatting 100,000 rows takes a moment: keep the window responsive.
             count = await asyncio.to_thread(export_csv, rows, path, tz=self._tz)
         except OSError as error:
-            reason = error.strerror or "the file could not be written"
-            self.view.status.show_status(f"Nothing was exported: {reason}.", StatusKind.ERROR)
+            reason = error.strerror or _("the file could not be written")
+            self.view.status.show_status(
+                _("Nothing was exported: {reason}.").format(reason=reason), StatusKind.ERROR
+            )
             return
         finally:
             self.view.export_button.setEnabled(True)
-        self.view.status.show_status(f"Exported {_payments(count)} to {path}.", StatusKind.OK)
+        self.view.status.show_status(
+            _("Exported {payments} to {path}.").format(payments=_payments(count), path=path),
+            StatusKind.OK,
+        )
 
     async def close(self) -> None:
         """Stop timers and wait for an export in progress to be cancelled."""
@@ -252,4 +268,4 @@ class PaymentsPage(QObject):
 
 
 def _payments(count: int) -> str:
-    return "1 payment" if count == 1 else f"{count:,} payments"
+    return ngettext("{count} payment", "{count} payments", count).format(count=f"{count:,}")

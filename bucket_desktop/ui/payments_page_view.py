@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import _
 from bucket_desktop.ui.daily_chart import DailyChart
 from bucket_desktop.ui.widgets import StatusLabel
 
@@ -49,7 +50,7 @@ class FigureCard(QFrame):
     def __init__(self, title: str) -> None:
         super().__init__()
         self.setObjectName("card")
-        self.value = _label("KES 0", "figure")
+        self.value = _label(_("KES 0"), "figure")
         self.note = _label("", "figureNote")
         box = QVBoxLayout(self)
         box.setContentsMargins(16, 10, 16, 10)
@@ -65,20 +66,20 @@ class PaymentsPageView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setStyleSheet(PAGE_STYLE)
-        self.today_card = FigureCard("Paid today")
-        self.month_card = FigureCard("Paid in the last 30 days")
-        self.connection = _label("Not connected", "connection")
+        self.today_card = FigureCard(_("Paid today"))
+        self.month_card = FigureCard(_("Paid in the last 30 days"))
+        self.connection = _label(_("Not connected"), "connection")
         self.connection.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.connection_note = _label("", "muted")
         self.connection_note.setWordWrap(True)
         self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("Search phone, receipt or reference  (Ctrl+F)")
+        self.search_edit.setPlaceholderText(_("Search phone, receipt or reference  (Ctrl+F)"))
         self.search_edit.setClearButtonEnabled(True)
         self.search_shortcut = QShortcut(QKeySequence.StandardKey.Find, self)
         self.status_combo = QComboBox()
         self.period_combo = QComboBox()
         self.count_label = _label("", "muted")
-        self.export_button = QPushButton("Export CSV…")
+        self.export_button = QPushButton(_("Export CSV…"))
         self.table = QTableView()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -93,9 +94,9 @@ class PaymentsPageView(QWidget):
         self.table.horizontalHeader().setHighlightSections(False)
         self.chart = DailyChart()
         self.status = StatusLabel()
-        self.retry_button = QPushButton("Retry delivery")
+        self.retry_button = QPushButton(_("Retry delivery"))
         self.retry_button.setToolTip(
-            "Try again now to put the customer's access on the router (RADIUS or MikroTik)."
+            _("Try again now to put the customer's access on the router (RADIUS or MikroTik).")
         )
         self._build()
 
@@ -126,7 +127,7 @@ class PaymentsPageView(QWidget):
         box = QVBoxLayout(card)
         box.setContentsMargins(16, 10, 16, 10)
         box.setSpacing(4)
-        box.addWidget(_label("Relay connection", "figureTitle"))
+        box.addWidget(_label(_("Relay connection"), "figureTitle"))
         box.addWidget(self.connection, 0, Qt.AlignmentFlag.AlignLeft)
         box.addWidget(self.connection_note)
         box.addStretch(1)
@@ -148,6 +149,6 @@ class PaymentsPageView(QWidget):
         box = QVBoxLayout(card)
         box.setContentsMargins(16, 10, 16, 10)
         box.setSpacing(4)
-        box.addWidget(_label("Paid per day, last 30 days", "cardTitle"))
+        box.addWidget(_label(_("Paid per day, last 30 days"), "cardTitle"))
         box.addWidget(self.chart)
         return card

@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import N_, _, ngettext
 from bucket_desktop.services.plans import MAX_PLANS, Plan, PlansError, PlanStore, make_plan
 from bucket_desktop.ui.dialog_helpers import grow_with_messages
 from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
-COLUMNS = ("Name", "Price (KES)", "Reference (12)", "Description (13)")
+COLUMNS = (N_("Name"), N_("Price (KES)"), N_("Reference (12)"), N_("Description (13)"))
 
 
 class PlansDialogView(QDialog):
@@ -33,27 +34,29 @@ class PlansDialogView(QDialog):
         parent: QWidget | None = None,
         *,
         columns: Sequence[str] = COLUMNS,
-        intro_text: str = "Plans fill the amount, reference and description at the counter.",
+        intro_text: str = "",
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Plans")
+        self.setWindowTitle(_("Plans"))
         self.setMinimumSize(620, 380)
         self.table = QTableWidget(0, len(columns))
-        self.table.setHorizontalHeaderLabels(list(columns))
+        self.table.setHorizontalHeaderLabels([_(column) for column in columns])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.add_button = QPushButton("Add plan")
-        self.remove_button = QPushButton("Remove plan")
+        self.add_button = QPushButton(_("Add plan"))
+        self.remove_button = QPushButton(_("Remove plan"))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         # The app's buttons, as on its pages: Save is the main action.
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         save.setObjectName("primaryButton")
-        save.setText("Save plans")
+        save.setText(_("Save plans"))
         self.status = StatusLabel()
-        intro = QLabel(intro_text)
+        intro = QLabel(
+            intro_text or _("Plans fill the amount, reference and description at the counter.")
+        )
         intro.setWordWrap(True)
         intro.setObjectName("hint")
         row = QHBoxLayout()
@@ -90,7 +93,11 @@ class PlansDialog:
         """A new empty row, ready to type in."""
         if self.view.table.rowCount() >= MAX_PLANS:
             self.view.status.show_status(
-                f"Keep at most {MAX_PLANS} plans so they fit on the counter screen.",
+                ngettext(
+                    "Keep at most {count} plan so it fits on the counter screen.",
+                    "Keep at most {count} plans so they fit on the counter screen.",
+                    MAX_PLANS,
+                ).format(count=MAX_PLANS),
                 StatusKind.ERROR,
             )
             return
@@ -125,8 +132,10 @@ class PlansDialog:
             self.view.status.show_status(str(error), StatusKind.ERROR)
             return
         except OSError as error:
-            reason = error.strerror or "the file could not be written"
-            self.view.status.show_status(f"The plans were not saved: {reason}.", StatusKind.ERROR)
+            reason = error.strerror or _("the file could not be written")
+            self.view.status.show_status(
+                _("The plans were not saved: {reason}.").format(reason=reason), StatusKind.ERROR
+            )
             return
         self.saved = plans
         self.view.accept()

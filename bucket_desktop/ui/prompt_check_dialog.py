@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.mpesa_rules import PaymentStatus, RuleError, normalise_phone
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_errors import RelayError
@@ -18,7 +19,7 @@ from bucket_desktop.ui.widgets import StatusKind, busy
 
 POLL_EVERY_S = 2.0
 WATCH_FOR_S = 150.0  # a prompt lives about 60-90 s on the phone; then the relay settles it
-PROVEN = "The test passed: Daraja accepted the shortcode and passkey."
+PROVEN = N_("The test passed: Daraja accepted the shortcode and passkey.")
 
 
 class PromptCheckDialog:
@@ -55,17 +56,19 @@ class PromptCheckDialog:
             view.status.show_status(error.message, StatusKind.ERROR)
             return
         view.outcome.show_status("")
-        view.status.show_status("Asking Safaricom to send the prompt…", StatusKind.WORKING)
+        view.status.show_status(_("Asking Safaricom to send the prompt…"), StatusKind.WORKING)
         with busy(view.send_button, view.phone, view.amount):
             try:
                 push = await self._client.test_prompt(phone, view.amount.value())
             except RelayError as error:
-                view.status.show_status(f"The test did not pass: {error}", StatusKind.ERROR)
+                view.status.show_status(
+                    _("The test did not pass: {error}").format(error=error), StatusKind.ERROR
+                )
                 return
             self.proven = True
-            view.status.show_status(PROVEN, StatusKind.OK)
+            view.status.show_status(_(PROVEN), StatusKind.OK)
             view.outcome.show_status(
-                "Look at your phone: the prompt should arrive within a few seconds.",
+                _("Look at your phone: the prompt should arrive within a few seconds."),
                 StatusKind.WORKING,
             )
             await self._follow(push.checkout_request_id)
@@ -84,7 +87,7 @@ class PromptCheckDialog:
                 return
         if not self._closed:
             self.view.outcome.show_status(
-                "No answer from the phone yet. The test has passed all the same.",
+                _("No answer from the phone yet. The test has passed all the same."),
                 StatusKind.NEUTRAL,
             )
 
@@ -96,16 +99,19 @@ def outcome_sentence(payment: PaymentItem) -> str:
     """What the phone did with the test prompt, in words."""
     status = payment.status
     if status == PaymentStatus.PAID.value:
-        receipt = (
-            f" (receipt {payment.mpesa_receipt_number})" if payment.mpesa_receipt_number else ""
-        )
-        return (
-            f"You paid KES {payment.amount}{receipt}: it went to your own account and is not "
+        if not payment.mpesa_receipt_number:
+            return _(
+                "You paid KES {amount}: it went to your own account and is not counted as a sale."
+            ).format(amount=payment.amount)
+        return _(
+            "You paid KES {amount} (receipt {receipt}): it went to your own account and is not "
             "counted as a sale."
-        )
+        ).format(amount=payment.amount, receipt=payment.mpesa_receipt_number)
     if status == PaymentStatus.CANCELLED.value:
-        return "You cancelled the prompt on the phone, so nothing was charged."
+        return _("You cancelled the prompt on the phone, so nothing was charged.")
     if status == PaymentStatus.EXPIRED.value:
-        return "The prompt was not answered in time, so nothing was charged."
-    reason = payment.result_desc or "no reason given"
-    return f"The phone did not complete the prompt ({reason}), so nothing was charged."
+        return _("The prompt was not answered in time, so nothing was charged.")
+    reason = payment.result_desc or _("no reason given")
+    return _("The phone did not complete the prompt ({reason}), so nothing was charged.").format(
+        reason=reason
+    )

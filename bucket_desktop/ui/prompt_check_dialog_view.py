@@ -15,15 +15,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.ui.widgets import StatusLabel
 
 TEST_PROMPT_MAX_AMOUNT = 100  # the relay refuses more (server_stub.api.requests)
 
 EXPLANATION = (
-    "Daraja checks the shortcode and passkey only when it sends a payment prompt, so Test and "
-    "Verify cannot. Send a small prompt to your own phone: if Daraja accepts it, they match.",
-    "You may pay it (the money goes to your own paybill or till) or cancel it on the phone: "
-    "either way the test has passed. A test prompt never counts in your sales.",
+    N_(
+        "Daraja checks the shortcode and passkey only when it sends a payment prompt, so Test and "
+        "Verify cannot. Send a small prompt to your own phone: if Daraja accepts it, they match."
+    ),
+    N_(
+        "You may pay it (the money goes to your own paybill or till) or cancel it on the phone: "
+        "either way the test has passed. A test prompt never counts in your sales."
+    ),
 )
 
 
@@ -32,31 +37,31 @@ class PromptCheckDialogView(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Send a test prompt to my phone")
+        self.setWindowTitle(_("Send a test prompt to my phone"))
         self.setMinimumWidth(520)
-        heading = QLabel("Prove the shortcode and passkey")
+        heading = QLabel(_("Prove the shortcode and passkey"))
         heading.setObjectName("cardTitle")
-        paragraphs = [QLabel(text) for text in EXPLANATION]
+        paragraphs = [QLabel(_(text)) for text in EXPLANATION]
         for paragraph in paragraphs:
             paragraph.setWordWrap(True)
             paragraph.setObjectName("hint")
         self.phone = QLineEdit()
-        self.phone.setPlaceholderText("Your M-PESA phone, like 0712 345 678")
+        self.phone.setPlaceholderText(_("Your M-PESA phone, like 0712 345 678"))
         self.amount = QSpinBox()
         self.amount.setRange(1, TEST_PROMPT_MAX_AMOUNT)
         self.amount.setValue(1)
-        self.amount.setPrefix("KES ")
+        self.amount.setPrefix(_("KES "))
         self.status = StatusLabel()
         self.outcome = StatusLabel()
-        self.close_button = QPushButton("Close")
-        self.send_button = QPushButton("Send test prompt")
+        self.close_button = QPushButton(_("Close"))
+        self.send_button = QPushButton(_("Send test prompt"))
         self.send_button.setObjectName("primaryButton")
         self.send_button.setDefault(True)
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        form.addRow("Phone", self.phone)
-        form.addRow("Amount", self.amount)
+        form.addRow(_("Phone"), self.phone)
+        form.addRow(_("Amount"), self.amount)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QGuiApplication
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.app_settings import AppSettings, SettingsFile
 from bucket_desktop.services.credentials import DarajaCredentials, Environment
 from bucket_desktop.services.mpesa_rules import lint_callback_url
@@ -38,7 +39,12 @@ from bucket_desktop.ui.widgets import StatusKind, busy
 
 log = logging.getLogger(__name__)
 
-LOCAL_CALLBACK_NOTE = (
+TEST_OUTCOMES = {
+    "passed": N_("passed"),
+    "warning": N_("passed with warnings"),
+    "failed": N_("failed"),
+}
+LOCAL_CALLBACK_NOTE = N_(
     "A local callback address is fine here: the offline simulator calls back on this PC."
 )
 
@@ -92,10 +98,12 @@ class RelayPanel:
         self._session = session
         self._set_enabled(session is not None)
         if session is None:
-            self.view.relay_status.show_status("Sign in as the owner to use the relay.")
+            self.view.relay_status.show_status(_("Sign in as the owner to use the relay."))
             return
         pinned = self._settings.pinned_fingerprints.get(session.client.base_url)
-        self.view.fingerprint.setText(f"{pinned} (pinned)" if pinned else "Not fetched yet")
+        self.view.fingerprint.setText(
+            _("{pinned} (pinned)").format(pinned=pinned) if pinned else _("Not fetched yet")
+        )
         task = asyncio.ensure_future(self.refresh())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -126,19 +134,19 @@ class RelayPanel:
         if session is None or credentials is None:
             if credentials is None:
                 self.view.relay_status.show_status(
-                    "Fix the fields marked in red first.", StatusKind.ERROR
+                    _("Fix the fields marked in red first."), StatusKind.ERROR
                 )
             return
         status = self.view.relay_status
-        if not await sandbox_values_confirmed(credentials, self._confirm, "Push", status):
+        if not await sandbox_values_confirmed(credentials, self._confirm, _("Push"), status):
             return
-        status.show_status("Fetching the relay key…", StatusKind.WORKING)
+        status.show_status(_("Fetching the relay key…"), StatusKind.WORKING)
         with busy(self.view.push_button, self.view.verify_button):
             try:
                 key = await session.client.relay_key()
                 if not await self._key_is_trusted(session, key):
                     return
-                status.show_status("Sending sealed credentials…", StatusKind.WORKING)
+                status.show_status(_("Sending sealed credentials…"), StatusKind.WORKING)
                 sealed = seal(key.public_key, credentials.to_json())
                 summary = await session.client.put_credentials(sealed, key.fingerprint)
             except (RelayError, SealingError) as error:
@@ -146,7 +154,7 @@ class RelayPanel:
                 return
         self._show_summary(summary)
         status.show_status(
-            "The relay has the new credentials. Press Verify on relay to test them there.",
+            _("The relay has the new credentials. Press Verify on relay to test them there."),
             StatusKind.OK,
         )
         log.info("Credentials pushed to %s (key %s).", session.client.base_url, key.fingerprint)
@@ -158,7 +166,9 @@ class RelayPanel:
         if session is None:
             return
         status = self.view.relay_status
-        status.show_status("The relay is testing the credentials with Daraja…", StatusKind.WORKING)
+        status.show_status(
+            _("The relay is testing the credentials with Daraja…"), StatusKind.WORKING
+        )
         with busy(self.view.push_button, self.view.verify_button):
             try:
                 result = await session.client.test_credentials()
@@ -183,8 +193,10 @@ class RelayPanel:
         if proven:
             self.view.checks.show_status("")  # Verify's list said the proof was still missing
             self.view.relay_status.show_status(
-                "A test prompt proved the shortcode and passkey: the relay is ready to charge "
-                "customers.",
+                _(
+                    "A test prompt proved the shortcode and passkey: the relay is ready to charge "
+                    "customers."
+                ),
                 StatusKind.OK,
             )
 
@@ -194,9 +206,9 @@ class RelayPanel:
         if self._session is not None and summary is not None and self._peek is not None:
             form = self._peek()
             if not summary.configured:
-                text = "Nothing on the relay yet: press Push to relay."
+                text = _("Nothing on the relay yet: press Push to relay.")
             elif form is None or form.digest() != summary.credentials_digest:
-                text = (
+                text = _(
                     "Unpushed changes: the relay still charges customers with the credentials "
                     "it holds. Press Push to relay to send this form's."
                 )
@@ -207,7 +219,7 @@ class RelayPanel:
         url = self.view.callback_url.text()
         if url:
             QGuiApplication.clipboard().setText(url)
-            self.view.relay_status.show_status("Callback URL copied.", StatusKind.OK)
+            self.view.relay_status.show_status(_("Callback URL copied."), StatusKind.OK)
 
     @asyncSlot()
     async def trust_new_key(self) -> None:
@@ -215,17 +227,17 @@ class RelayPanel:
         session, key = self._session, self._offered_key
         if session is None or key is None:
             return
-        question = (
-            f"The relay now shows the key {key.fingerprint}. Trust it only if the relay's "
+        question = _(
+            "The relay now shows the key {fingerprint}. Trust it only if the relay's "
             "operator told you the key was changed. Trust the new key?"
-        )
-        if not await confirmed(self._confirm, "Relay key changed", question):
+        ).format(fingerprint=key.fingerprint)
+        if not await confirmed(self._confirm, _("Relay key changed"), question):
             return
         self._pin(session, key)
         self._offered_key = None
         self.view.trust_key_button.hide()
         self.view.relay_status.show_status(
-            "The new relay key is trusted. Press Push to relay again.", StatusKind.OK
+            _("The new relay key is trusted. Press Push to relay again."), StatusKind.OK
         )
 
     async def _key_is_trusted(self, session: RelaySession, key: RelayKey) -> bool:
@@ -233,15 +245,23 @@ class RelayPanel:
         if pinned is None:
             return await self._first_key_confirmed(session, key)
         if pinned == key.fingerprint:
-            self.view.fingerprint.setText(f"{key.fingerprint} (pinned)")
+            self.view.fingerprint.setText(
+                _("{fingerprint} (pinned)").format(fingerprint=key.fingerprint)
+            )
             return True
         self._offered_key = key
         self.view.trust_key_button.show()
-        self.view.fingerprint.setText(f"{key.fingerprint} (does not match {pinned})")
+        self.view.fingerprint.setText(
+            _("{fingerprint} (does not match {pinned})").format(
+                fingerprint=key.fingerprint, pinned=pinned
+            )
+        )
         self.view.relay_status.show_status(
-            f"Stopped: the relay's key changed from {pinned} to {key.fingerprint}, so nothing "
-            "was sent. Someone may be impersonating the relay. Ask its operator before trusting "
-            "the new key.",
+            _(
+                "Stopped: the relay's key changed from {pinned} to {fingerprint}, so "
+                "nothing was sent. Someone may be impersonating the relay. Ask its "
+                "operator before trusting the new key."
+            ).format(pinned=pinned, fingerprint=key.fingerprint),
             StatusKind.ERROR,
         )
         return False
@@ -250,12 +270,16 @@ class RelayPanel:
         # The demo's relay runs on this PC: there is no operator to compare with.
         question = first_key_question(session.client.base_url, key.fingerprint)
         if not self._local_callbacks_ok and not await confirmed(
-            self._confirm, "Compare the relay key", question
+            self._confirm, _("Compare the relay key"), question
         ):
-            self.view.fingerprint.setText(f"{key.fingerprint} (not confirmed)")
+            self.view.fingerprint.setText(
+                _("{fingerprint} (not confirmed)").format(fingerprint=key.fingerprint)
+            )
             self.view.relay_status.show_status(
-                "Nothing was sent: the relay key was not confirmed. Ask your relay operator for "
-                "the relay key fingerprint, then press Push to relay again and compare.",
+                _(
+                    "Nothing was sent: the relay key was not confirmed. Ask your relay operator "
+                    "for the relay key fingerprint, then press Push to relay again and compare."
+                ),
                 StatusKind.ERROR,
             )
             return False
@@ -265,7 +289,9 @@ class RelayPanel:
     def _pin(self, session: RelaySession, key: RelayKey) -> None:
         self._settings.pinned_fingerprints[session.client.base_url] = key.fingerprint
         self._settings_file.save(self._settings)
-        self.view.fingerprint.setText(f"{key.fingerprint} (pinned)")
+        self.view.fingerprint.setText(
+            _("{fingerprint} (pinned)").format(fingerprint=key.fingerprint)
+        )
 
     def _show_summary(self, summary: CredentialsSummary) -> None:
         self._summary = summary
@@ -286,25 +312,25 @@ class RelayPanel:
         if problems and self._local_callbacks_ok and not production:
             problems = [p for p in problems if "cannot reach" not in p and "HTTPS" not in p]
         if problems:
-            problems.append(ASK_FOR_PUBLIC_ADDRESS)
+            problems.append(_(ASK_FOR_PUBLIC_ADDRESS))
         self.view.callback_warnings.show_status(" ".join(problems), StatusKind.WARNING)
 
     def _show_verification(self, result: VerificationResult, *, proven: bool) -> None:
         lines, failed = [], False
         for check in result.checks:
             if not check.ok and self._local_callbacks_ok and check.name == "callback_url":
-                lines.append(f"–  {LOCAL_CALLBACK_NOTE}")
+                lines.append(f"–  {_(LOCAL_CALLBACK_NOTE)}")
                 continue
             failed = failed or not check.ok
             text = check.message or check.name
             if not check.ok and check.name == "callback_url" and self.view.callback_warnings.text():
-                text = "The callback address does not suit Safaricom: see the warning above."
+                text = _("The callback address does not suit Safaricom: see the warning above.")
             lines.append(f"{'✔' if check.ok else '✘'}  {text}")
         if result.success:
             lines.append(f"{'✔' if proven else '–'}  {prompt_line(proven)}")
-        message = result.message or "The relay finished the test."
+        message = result.message or _("The relay finished the test.")
         if result.success and not failed:
-            message = "The relay's test passed: Daraja accepted the consumer key and secret."
+            message = _("The relay's test passed: Daraja accepted the consumer key and secret.")
         kind = StatusKind.OK if result.success else StatusKind.ERROR
         self.view.relay_status.show_status(message, kind)
         self.view.checks.show_status(
@@ -314,14 +340,15 @@ class RelayPanel:
     def _last_test_text(self, summary: CredentialsSummary) -> str:
         if not summary.last_test:
             # The Test button above checks from this PC; this line is about the relay's test.
-            return "Not yet: press Verify on relay"
-        outcome = {"passed": "passed", "warning": "passed with warnings", "failed": "failed"}.get(
-            summary.test_status or "", summary.test_status or ""
-        )
-        if outcome == "passed with warnings" and self._local_callbacks_ok:
-            outcome = "passed"  # the only warning a demo relay gives is its local address
+            return _("Not yet: press Verify on relay")
+        status = summary.test_status or ""
+        if status == "warning" and self._local_callbacks_ok:
+            status = "passed"  # the only warning a demo relay gives is its local address
         when = friendly_time(summary.last_test)
-        return f"{when} · {outcome}" if outcome else when
+        if not status:
+            return when
+        outcome = _(TEST_OUTCOMES[status]) if status in TEST_OUTCOMES else status
+        return _("{when} · {outcome}").format(when=when, outcome=outcome)
 
     def _set_enabled(self, enabled: bool) -> None:
         for button in (self.view.push_button, self.view.verify_button):

@@ -4,48 +4,55 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.relay_models import CredentialsSummary
 
 # The relay's public address is the operator's to set; the owner can only ask for it.
-ASK_FOR_PUBLIC_ADDRESS = (
+ASK_FOR_PUBLIC_ADDRESS = N_(
     "Ask your relay operator to give the relay a public HTTPS address that leads to it."
 )
 
 
 def first_key_question(relay_url: str, fingerprint: str) -> str:
     """The question at the first Push: compare the key with the one the operator sent."""
-    return (
-        f"This is the first time this PC sends your M-PESA credentials to {relay_url}. "
-        f"The relay's key fingerprint is:\n\n        {fingerprint}\n\n"
-        "Your relay operator should have sent you a fingerprint with your tokens. Does it "
-        "match this one exactly, every letter and digit?\n\n"
-        "Press Yes only if it matches. If it differs, or you have none, press No and ask your "
-        "relay operator: someone could be pretending to be your relay."
-    )
+    return _(
+        "This is the first time this PC sends your M-PESA credentials to "
+        "{relay_url}. The relay's key fingerprint is:\n\n        {fingerprint}\n\n"
+        "Your relay operator should have sent you a fingerprint with your "
+        "tokens. Does it match this one exactly, every letter and digit?\n\n"
+        "Press Yes only if it matches. If it differs, or you have none, press No "
+        "and ask your relay operator: someone could be pretending to be your "
+        "relay."
+    ).format(relay_url=relay_url, fingerprint=fingerprint)
 
 
 def relay_holds_text(summary: CredentialsSummary) -> str:
     """What the relay holds: account, number, environment and when it was pushed."""
     if not summary.configured:
-        return "Nothing yet"
+        return _("Nothing yet")
     if summary.account_type == "till":
-        account = f"Till {summary.till_number or '?'} (store {summary.shortcode})"
+        account = _("Till {till} (store {shortcode})").format(
+            till=summary.till_number or "?", shortcode=summary.shortcode
+        )
     else:
-        account = f"Paybill {summary.shortcode}"
-    environment = "Production" if summary.environment == "production" else "Sandbox"
-    pushed = f" · pushed {friendly_time(summary.pushed_at)}" if summary.pushed_at else ""
-    return f"{account} · {environment}{pushed}"
+        account = _("Paybill {shortcode}").format(shortcode=summary.shortcode)
+    environment = _("Production") if summary.environment == "production" else _("Sandbox")
+    if summary.pushed_at:
+        return _("{account} · {environment} · pushed {time}").format(
+            account=account, environment=environment, time=friendly_time(summary.pushed_at)
+        )
+    return _("{account} · {environment}").format(account=account, environment=environment)
 
 
 def verification_text(summary: CredentialsSummary) -> str:
     """What Verify proved, and no more: it checks the consumer key and secret only."""
     if not summary.configured:
-        return "No credentials on the relay yet"
+        return _("No credentials on the relay yet")
     if not summary.verified:
-        return "Not verified yet"
+        return _("Not verified yet")
     if summary.prompt_proven_at is None:
-        return "Consumer key and secret accepted"
-    return "Verified: key, secret, shortcode and passkey"
+        return _("Consumer key and secret accepted")
+    return _("Verified: key, secret, shortcode and passkey")
 
 
 def proven_text(summary: CredentialsSummary) -> str:
@@ -53,8 +60,10 @@ def proven_text(summary: CredentialsSummary) -> str:
     if not summary.configured:
         return "—"
     if summary.prompt_proven_at is None:
-        return "Not yet proven: send a test prompt to your phone"
-    return f"Proven by a test prompt on {friendly_time(summary.prompt_proven_at)}"
+        return _("Not yet proven: send a test prompt to your phone")
+    return _("Proven by a test prompt on {time}").format(
+        time=friendly_time(summary.prompt_proven_at)
+    )
 
 
 def friendly_time(iso: str) -> str:
@@ -71,8 +80,8 @@ def friendly_time(iso: str) -> str:
 def prompt_line(proven: bool) -> str:
     """The line under Verify's checks about what Verify cannot check."""
     if proven:
-        return "A test prompt proved the shortcode and passkey."
-    return (
+        return _("A test prompt proved the shortcode and passkey.")
+    return _(
         "The shortcode and passkey are proven only by a test prompt to your phone (Daraja "
         "checks them on a payment prompt and nowhere else): press “Send a test prompt…”."
     )

@@ -26,6 +26,7 @@ from bucket_desktop.demo import (
     start_demo,
 )
 from bucket_desktop.demo_platform import seed_demo_providers
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.app_settings import AppPaths, SettingsFile
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.keystore import (
@@ -52,8 +53,12 @@ log = logging.getLogger(__name__)
 
 ShownHook = Callable[[MainWindowView], None]
 RETRY_DELAYS_S = (2.0, 5.0, 10.0, 20.0, 30.0)
-DEMO_ROLE_WORDS = {"owner": "owner", "attendant": "attendant", "admin": "platform admin"}
-DEMO_STARTING = (
+VIEW_AS = {
+    "owner": N_("View as owner"),
+    "attendant": N_("View as attendant"),
+    "admin": N_("View as platform admin"),
+}
+DEMO_STARTING = N_(
     "Starting the demo: an offline M-PESA simulator and a local relay on this PC. "
     "This takes a few seconds; nothing real is charged."
 )
@@ -141,7 +146,7 @@ class DesktopSession:
         desktop.window.restore_layout()
         if self.demo:
             # Nothing works before the demo relay answers: say so rather than offer a form.
-            desktop.window.set_starting(DEMO_STARTING)
+            desktop.window.set_starting(_(DEMO_STARTING))
         desktop.window.view.show()
         if self._on_shown is not None:
             self._on_shown(desktop.window.view)
@@ -179,7 +184,7 @@ class DesktopSession:
         try:
             token = await asyncio.to_thread(secrets.get, RELAY_TOKEN)
         except KeystoreError as error:
-            token, problem = None, f"{error} Enter the token again."
+            token, problem = None, _("{error} Enter the token again.").format(error=error)
         if settings.relay_url and token:
             return secrets, None
         dialog = ConnectDialog(ConnectDialogView(), self.http)
@@ -205,13 +210,14 @@ class DesktopSession:
             except RelayUnavailable as error:
                 # A relay that is down or a PC still offline after sleep: keep trying quietly.
                 delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
-                message = f"{error} Trying again in {delay:g} s."
+                message = _("{error} Trying again in {delay:g} s.").format(error=error, delay=delay)
                 desktop.window.show_message(message, StatusKind.WARNING)
                 await asyncio.sleep(delay)
                 continue
             except RelayError as error:
                 desktop.window.show_message(
-                    f"{error} Use “Change relay…” to sign in again.", StatusKind.ERROR
+                    _("{error} Use “Change relay…” to sign in again.").format(error=error),
+                    StatusKind.ERROR,
                 )
                 return
             if attempt:
@@ -220,8 +226,8 @@ class DesktopSession:
 
     async def _start_demo(self, desktop: Desktop) -> None:
         window = desktop.window
-        window.view.connection_button.setText("View as attendant")
-        window.set_starting(DEMO_STARTING)
+        window.view.connection_button.setText(_(VIEW_AS["attendant"]))
+        window.set_starting(_(DEMO_STARTING))
         try:
             self.demo_environment = await start_demo(self.paths.data_dir / "demo")
             await desktop.sign_in(
@@ -231,16 +237,18 @@ class DesktopSession:
                 await self._add_demo_platform(self.demo_environment)
         except (DemoError, RelayError, OSError) as error:
             window.finish_starting()
-            window.show_message(f"The demo could not start: {error}", StatusKind.ERROR)
+            window.show_message(
+                _("The demo could not start: {error}").format(error=error), StatusKind.ERROR
+            )
             return
         window.finish_starting()
         desktop.settings_page.use_daraja(
             DarajaClient(self.http, base_url_override=self.demo_environment.simulator_url)
         )
         desktop.settings_page.prefill(
-            demo_credentials(), "Demo: the offline simulator's credentials, not saved yet."
+            demo_credentials(), _("Demo: the offline simulator's credentials, not saved yet.")
         )
-        desktop.settings_page.view.show_demo_phones(DEMO_INTRO, demo_phones())
+        desktop.settings_page.view.show_demo_phones(_(DEMO_INTRO), demo_phones())
         if desktop.settings.last_page is None:
             window.show_page(SETTINGS_PAGE)
         window.clear_message()
@@ -292,7 +300,7 @@ class DesktopSession:
             button.setEnabled(True)
         now = desktop.window.session.identity.role if desktop.window.session else "owner"
         upcoming = roles[(roles.index(now) + 1) % len(roles)]
-        button.setText(f"View as {DEMO_ROLE_WORDS[upcoming]}")
+        button.setText(_(VIEW_AS[upcoming]))
 
     def _close_on_interrupt(self, desktop: Desktop) -> None:
         # Ctrl+C in the terminal of `make run` closes the window like the close button. Python
@@ -315,7 +323,9 @@ class DesktopSession:
         log.error("Unexpected error", exc_info=(kind, error, trace))
         if self.desktop is not None:
             self.desktop.window.show_message(
-                "Something went wrong that the app did not expect; it was written to the log "
-                f"file {self.paths.log_file}.",
+                _(
+                    "Something went wrong that the app did not expect; it was written to the "
+                    "log file {log_file}."
+                ).format(log_file=self.paths.log_file),
                 StatusKind.ERROR,
             )

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import _
 from bucket_desktop.ui.dialog_helpers import run_dialog
 from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
@@ -51,9 +52,9 @@ class ShownOnceDialog(QDialog):
         self.details.setReadOnly(True)
         self.details.setFixedHeight(height)
         self.status = StatusLabel()
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = QPushButton(_("Copy"))
         self.copy_button.clicked.connect(self.copy)
-        done = QPushButton("Done")
+        done = QPushButton(_("Done"))
         done.setObjectName("primaryButton")
         done.clicked.connect(self.accept)
         buttons = QHBoxLayout()
@@ -68,7 +69,7 @@ class ShownOnceDialog(QDialog):
     def copy(self) -> None:
         """Put the text on the clipboard."""
         QGuiApplication.clipboard().setText(self.details.toPlainText())
-        self.status.show_status("Copied.", StatusKind.OK)
+        self.status.show_status(_("Copied."), StatusKind.OK)
 
 
 async def show_once(dialog: ShownOnceDialog) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_book import BookChange, PaymentFilter
 from bucket_desktop.services.payment_rows import PaymentRow, format_phone, status_sentence
@@ -36,8 +37,8 @@ from bucket_desktop.ui.widgets import StatusKind
 SHOWN_COLUMNS = (COL_TIME, COL_PHONE, COL_AMOUNT, COL_STATUS)
 LIST_COLUMN_WIDTHS = {COL_TIME: 68, COL_PHONE: 98, COL_AMOUNT: 62}
 SETTLED_PHRASES = {
-    "callback": "confirmed by the M-PESA callback",
-    "query": "confirmed by an M-PESA status check",
+    "callback": N_("confirmed by the M-PESA callback"),
+    "query": N_("confirmed by an M-PESA status check"),
 }
 STATE_KINDS = {
     PaymentStatus.PENDING: "pending",
@@ -175,13 +176,17 @@ class StkStatusPage(QObject):
             widget.setVisible(has_row)
         if row is None:
             view.push_title.setText("")
-            set_kind(view.state_word, "Choose a prompt", "")
-            view.sentence.setText("Prompts sent from Charge customer appear in the list.")
+            set_kind(view.state_word, _("Choose a prompt"), "")
+            view.sentence.setText(_("Prompts sent from Charge customer appear in the list."))
             view.receipt_box.hide()
             self.access.show(None)
             self._show_countdown(None)
             return
-        view.push_title.setText(f"{format_phone(row.phone_number)} · KES {row.amount:,}")
+        view.push_title.setText(
+            _("{phone} · KES {amount}").format(
+                phone=format_phone(row.phone_number), amount=f"{row.amount:,}"
+            )
+        )
         confirming = row.status is PaymentStatus.PAID and not row.is_confirmed
         set_kind(
             view.state_word, status_word(row), "pending" if confirming else STATE_KINDS[row.status]
@@ -224,9 +229,11 @@ class StkStatusPage(QObject):
         self.view.countdown.setValue(int(left))
         if left > 0:
             minutes, seconds = divmod(int(left + 0.999), 60)
-            text = f"The prompt closes on the customer's phone in about {minutes}:{seconds:02d}."
+            text = _(
+                "The prompt closes on the customer's phone in about {minutes}:{seconds:02d}."
+            ).format(minutes=minutes, seconds=seconds)
         else:
-            text = (
+            text = _(
                 "The prompt has closed on the phone. Waiting for M-PESA's final answer: "
                 "the relay asks on its own, or press Check now."
             )
@@ -236,7 +243,7 @@ class StkStatusPage(QObject):
         """Put the receipt number on the clipboard."""
         if self._selected is not None and self._selected.receipt:
             QGuiApplication.clipboard().setText(self._selected.receipt)
-            self.view.status.show_status("Receipt copied.", StatusKind.OK)
+            self.view.status.show_status(_("Receipt copied."), StatusKind.OK)
 
     @asyncSlot()
     async def check_now(self) -> None:
@@ -246,18 +253,22 @@ class StkStatusPage(QObject):
             return
         self._tasks.adopt_current()
         self.view.check_button.setEnabled(False)
-        self.view.status.show_status("Asking the relay…", StatusKind.WORKING)
+        self.view.status.show_status(_("Asking the relay…"), StatusKind.WORKING)
         try:
             item = await client.status(row.checkout_request_id)
         except RelayError as error:
-            self.view.status.show_status(f"Could not check: {error}", StatusKind.ERROR)
+            self.view.status.show_status(
+                _("Could not check: {error}").format(error=error), StatusKind.ERROR
+            )
             return
         finally:
             self.view.check_button.setEnabled(True)
         self._live.apply_items((item,))
         self._show(self._selected)
         stamp = datetime.fromtimestamp(self._clock()).strftime("%H:%M:%S")
-        self.view.status.show_status(f"Checked at {stamp}.", StatusKind.NEUTRAL)
+        self.view.status.show_status(
+            _("Checked at {stamp}.").format(stamp=stamp), StatusKind.NEUTRAL
+        )
 
     @Slot()
     def resend(self) -> None:
@@ -270,14 +281,14 @@ class StkStatusPage(QObject):
         ):
             return
         # Asked before any task starts: see ChargePage.send.
-        if not self._confirm("Resend the prompt?", _resend_question(row)):
+        if not self._confirm(_("Resend the prompt?"), _resend_question(row)):
             return
         self.view.resend_button.setEnabled(False)
         form = PushForm(row.phone_number, row.amount, row.account_reference, row.transaction_desc)
         self._tasks.start(self._resend(client, form))
 
     async def _resend(self, client: RelayClient, form: PushForm) -> None:
-        self.view.status.show_status("Sending a new prompt…", StatusKind.WORKING)
+        self.view.status.show_status(_("Sending a new prompt…"), StatusKind.WORKING)
         try:
             pending = await start_push(client, form)
         except RelayError as error:
@@ -287,7 +298,7 @@ class StkStatusPage(QObject):
             self.view.resend_button.setEnabled(True)
         self._live.add_local(pending)
         self.track(pending.checkout_request_id)
-        self.view.status.show_status("A new prompt was sent.", StatusKind.OK)
+        self.view.status.show_status(_("A new prompt was sent."), StatusKind.OK)
         self.resent.emit(pending.checkout_request_id)
 
     async def close(self) -> None:
@@ -310,22 +321,27 @@ def _set_role(button: QPushButton, name: str) -> None:
 
 def _details(row: PaymentRow) -> str:
     sent = datetime.fromtimestamp(row.created).strftime("%H:%M:%S")
-    parts = [f"Sent at {sent}", f"reference {row.account_reference}"]
+    parts = [
+        _("Sent at {sent}").format(sent=sent),
+        _("reference {reference}").format(reference=row.account_reference),
+    ]
     if row.status is PaymentStatus.DISPUTED and row.receipt:
-        parts.append(f"receipt given by the callback {row.receipt}")
+        parts.append(_("receipt given by the callback {receipt}").format(receipt=row.receipt))
     if row.resolved_by and row.status is not PaymentStatus.DISPUTED:
-        parts.append(SETTLED_PHRASES.get(row.resolved_by, f"settled by {row.resolved_by}"))
-    return " · ".join(parts) + f"\nCheckout ID {row.checkout_request_id}"
+        phrase = SETTLED_PHRASES.get(row.resolved_by)
+        parts.append(_(phrase) if phrase else _("settled by {way}").format(way=row.resolved_by))
+    checkout = _("Checkout ID {checkout_id}").format(checkout_id=row.checkout_request_id)
+    return " · ".join(parts) + "\n" + checkout
 
 
 def _resend_question(row: PaymentRow) -> str:
     phone = format_phone(row.phone_number)
     if row.is_pending:
-        return (
-            f"The earlier prompt to {phone} may still be open. Resend only if the customer "
-            f"says it did not arrive. Send a new prompt for KES {row.amount:,}?"
-        )
-    return (
-        f"The earlier prompt to {phone} did not succeed ({status_sentence(row)}) "
-        f"Send a new prompt for KES {row.amount:,}?"
-    )
+        return _(
+            "The earlier prompt to {phone} may still be open. Resend only if the "
+            "customer says it did not arrive. Send a new prompt for KES {amount:,}?"
+        ).format(phone=phone, amount=row.amount)
+    return _(
+        "The earlier prompt to {phone} did not succeed ({what}) Send "
+        "a new prompt for KES {amount:,}?"
+    ).format(phone=phone, what=status_sentence(row), amount=row.amount)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import _
 from bucket_desktop.ui.access.access_card_view import AccessCardView, DisputeBoxView
 from bucket_desktop.ui.widgets import StatusLabel
 
@@ -65,9 +66,9 @@ class StkStatusPageView(QWidget):
         self.table.horizontalHeader().setHighlightSections(False)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(28)
-        self.empty_label = _label("No prompts yet today.", "muted")
+        self.empty_label = _label(_("No prompts yet today."), "muted")
         self.push_title = _label("", "pushTitle")
-        self.state_word = _label("Choose a prompt", "stateWord")
+        self.state_word = _label(_("Choose a prompt"), "stateWord")
         self.sentence = _label("", "sentence")
         self.sentence.setWordWrap(True)
         self.countdown = QProgressBar()
@@ -79,18 +80,20 @@ class StkStatusPageView(QWidget):
         self.receipt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.access_card = AccessCardView()
         self.dispute_box = DisputeBoxView()
-        self.copy_button = QPushButton("Copy receipt")
+        self.copy_button = QPushButton(_("Copy receipt"))
         self.copy_button.setObjectName("actionButton")
         self.details = _label("", "muted")
         self.details.setWordWrap(True)
-        self.check_button = QPushButton("Check now")
+        self.check_button = QPushButton(_("Check now"))
         self.check_button.setObjectName("primaryButton")
-        self.resend_button = QPushButton("Resend…")
+        self.resend_button = QPushButton(_("Resend…"))
         self.resend_button.setObjectName("actionButton")
         self.status = StatusLabel()
         self.advice = _label(
-            "Give access only when the state says Paid ✓. The customer also gets the receipt "
-            "number by SMS from M-PESA.",
+            _(
+                "Give access only when the state says Paid ✓. The customer also gets the receipt "
+                "number by SMS from M-PESA."
+            ),
             "advice",
         )
         self.advice.setWordWrap(True)
@@ -110,7 +113,7 @@ class StkStatusPageView(QWidget):
         box = QVBoxLayout(card)
         box.setContentsMargins(16, 14, 16, 16)
         box.setSpacing(8)
-        box.addWidget(_label("Today's prompts, newest first", "cardTitle"))
+        box.addWidget(_label(_("Today's prompts, newest first"), "cardTitle"))
         box.addWidget(self.table, 1)
         box.addWidget(self.empty_label)
         return card
@@ -131,7 +134,7 @@ class StkStatusPageView(QWidget):
         # Heading and Copy above, the receipt alone below: the whole receipt shows even on a
         # 1024 px wide screen.
         heading_row = QHBoxLayout()
-        heading_row.addWidget(_label("M-PESA receipt", "muted"), 1)
+        heading_row.addWidget(_label(_("M-PESA receipt"), "muted"), 1)
         heading_row.addWidget(self.copy_button)
         receipt_box = QVBoxLayout(self.receipt_box)
         receipt_box.setContentsMargins(16, 10, 16, 12)

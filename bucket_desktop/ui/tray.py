@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.payment_feed import FeedState
 from bucket_desktop.services.payment_rows import PaymentRow, format_phone
 
@@ -40,10 +41,12 @@ def state_icon(state: FeedState) -> QIcon:
 
 def paid_message(row: PaymentRow) -> tuple[str, str]:
     """Title and text of the notification for a payment."""
-    title = f"Paid: KES {row.amount:,}"
-    text = f"From {format_phone(row.phone_number)}"
+    title = _("Paid: KES {amount:,}").format(amount=row.amount)
+    phone = format_phone(row.phone_number)
     if row.receipt:
-        text += f" · receipt {row.receipt}"
+        text = _("From {phone} · receipt {receipt}").format(phone=phone, receipt=row.receipt)
+    else:
+        text = _("From {phone}").format(phone=phone)
     if row.account_reference:
         text += f" · {row.account_reference}"
     return title, text
@@ -51,11 +54,11 @@ def paid_message(row: PaymentRow) -> tuple[str, str]:
 
 def disputed_message(row: PaymentRow) -> tuple[str, str]:
     """Title and text of the notice for a paid payment that turned disputed."""
-    title = f"Not paid after all: KES {row.amount:,}"
-    text = (
-        f"The payment from {format_phone(row.phone_number)} that showed Paid is disputed. "
-        "Check the M-PESA statement before giving (more) access."
-    )
+    title = _("Not paid after all: KES {amount:,}").format(amount=row.amount)
+    text = _(
+        "The payment from {phone} that showed Paid is disputed. Check the "
+        "M-PESA statement before giving (more) access."
+    ).format(phone=format_phone(row.phone_number))
     return title, text
 
 
@@ -68,14 +71,14 @@ class CounterTray(QObject):
         self.icon: QSystemTrayIcon | None = QSystemTrayIcon(self) if self.available else None
         self.tooltip = ""
         self.last_notification: tuple[str, str] | None = None
-        self.show_connection(FeedState.STOPPED.value, "Not connected to a relay.")
+        self.show_connection(FeedState.STOPPED.value, _("Not connected to a relay."))
         if self.icon is not None:
             self.icon.show()
 
     def show_connection(self, state: str, message: str) -> None:
         """Icon colour and tooltip for the relay connection."""
         feed_state = FeedState(state)
-        self.tooltip = f"Payment Bucket: {message}"
+        self.tooltip = _("Payment Bucket: {message}").format(message=message)
         if self.icon is not None:
             self.icon.setIcon(state_icon(feed_state))
             self.icon.setToolTip(self.tooltip)

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import _
+
 
 class StatusKind(StrEnum):
     """How a status line is coloured (see resources/style.qss)."""
@@ -136,7 +138,7 @@ class SecretLineEdit(QWidget):
         super().__init__(parent)
         self.line_edit = QLineEdit(self)
         self.line_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.toggle_button = QPushButton("Show", self)
+        self.toggle_button = QPushButton(_("Show"), self)
         self.toggle_button.setObjectName("revealButton")
         self.toggle_button.setCheckable(True)
         self.toggle_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
@@ -163,7 +165,7 @@ class SecretLineEdit(QWidget):
     def _set_revealed(self, revealed: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if revealed else QLineEdit.EchoMode.Password
         self.line_edit.setEchoMode(mode)
-        self.toggle_button.setText("Hide" if revealed else "Show")
+        self.toggle_button.setText(_("Hide") if revealed else _("Show"))
 
 
 @contextmanager

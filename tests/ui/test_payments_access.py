@@ -86,7 +86,7 @@ def test_a_failed_delivery_shows_as_paid_not_online_and_retry_makes_it_due_now(
         assert row is not None and row.access is not None and row.access.code == failing
         assert shown(pages, COL_ACCESS)[0].startswith(f"{failing} · Delivery failed")
         tooltip = pages.payments.model.index(0, COL_ACCESS).data(3)  # ToolTipRole
-        assert "radius: failed, 1 attempt(s) (RADIUS refused the row)" in tooltip
+        assert "radius: failed, 1 attempt (RADIUS refused the row)" in tooltip
 
         assert not view.retry_button.isVisible()  # nothing chosen yet
         view.table.selectRow(0)

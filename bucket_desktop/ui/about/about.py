@@ -11,6 +11,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.ui.about.about_view import AboutDialogView
@@ -53,11 +54,11 @@ class AboutBox:
         view.close_button.clicked.connect(view.accept)
         view.finished.connect(self._closed)
         if client is None:
-            view.relay_address.setText("Not signed in")
+            view.relay_address.setText(_("Not signed in"))
             view.relay_version.setText("—")
         else:
             view.relay_address.setText(client.base_url)
-            view.relay_version.setText("Asking the relay…")
+            view.relay_version.setText(_("Asking the relay…"))
             self._task = asyncio.ensure_future(self._fetch_version(view, client))
         self.view = view
         view.open()
@@ -67,13 +68,15 @@ class AboutBox:
         """Show the log file's folder; say so in the box if the PC could not."""
         folder = self._log_file.parent
         if not self._open_folder(folder) and self.view is not None:
-            self.view.log_file.setText(f"{self._log_file}\n(the folder could not be opened)")
+            self.view.log_file.setText(
+                _("{log_file}\n(the folder could not be opened)").format(log_file=self._log_file)
+            )
 
     async def _fetch_version(self, view: AboutDialogView, client: RelayClient) -> None:
         try:
             text = await client.relay_version()
         except RelayError as error:
-            text = f"Not reachable now: {error}"
+            text = _("Not reachable now: {error}").format(error=error)
         if self.view is view:
             view.relay_version.setText(text)
 

@@ -13,12 +13,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.ui.dialog_helpers import grow_with_messages
 
 DARAJA_PORTAL = "https://developer.safaricom.co.ke"
-DARAJA_HELP = (
+DARAJA_HELP = N_(
     "Your Daraja credentials come from Safaricom's developer portal, "
-    f'<a href="{DARAJA_PORTAL}">developer.safaricom.co.ke</a>: the consumer key and secret '
+    '<a href="{portal}">developer.safaricom.co.ke</a>: the consumer key and secret '
     "are under My Apps; the passkey of a live (Production) app comes from Safaricom after Go "
     "Live."
 )
@@ -29,23 +30,23 @@ class AboutDialogView(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("About Payment Bucket")
+        self.setWindowTitle(_("About Payment Bucket"))
         self.setMinimumWidth(520)
-        heading = QLabel("Payment Bucket")
+        heading = QLabel(_("Payment Bucket"))
         heading.setObjectName("cardTitle")
-        tagline = QLabel("M-PESA payments for hotspot providers.")
+        tagline = QLabel(_("M-PESA payments for hotspot providers."))
         tagline.setObjectName("hint")
         self.app_version = _value()
         self.relay_address = _value()
         self.relay_version = _value()
         self.log_file = _value()
-        self.open_folder_button = QPushButton("Open folder")
-        self.daraja_help = QLabel(DARAJA_HELP)
+        self.open_folder_button = QPushButton(_("Open folder"))
+        self.daraja_help = QLabel(_(DARAJA_HELP).format(portal=DARAJA_PORTAL))
         self.daraja_help.setWordWrap(True)
         self.daraja_help.setTextFormat(Qt.TextFormat.RichText)
         # Only a link: the person's browser opens it; the app itself never calls the portal.
         self.daraja_help.setOpenExternalLinks(True)
-        self.close_button = QPushButton("Close")
+        self.close_button = QPushButton(_("Close"))
         self.close_button.setDefault(True)
 
         grid = QGridLayout()
@@ -55,10 +56,10 @@ class AboutDialogView(QDialog):
         log_row.addWidget(self.log_file, 1)
         log_row.addWidget(self.open_folder_button, 0, Qt.AlignmentFlag.AlignTop)
         rows: list[tuple[str, QWidget | QHBoxLayout]] = [
-            ("App version", self.app_version),
-            ("Relay", self.relay_address),
-            ("Relay version", self.relay_version),
-            ("Log file", log_row),
+            (_("App version"), self.app_version),
+            (_("Relay"), self.relay_address),
+            (_("Relay version"), self.relay_version),
+            (_("Log file"), log_row),
         ]
         for index, (text, item) in enumerate(rows):
             label = QLabel(text)

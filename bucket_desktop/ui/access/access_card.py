@@ -9,6 +9,7 @@ from datetime import tzinfo
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QGuiApplication
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.access.online import access_state_word, dispute_advice, expiry_text
 from bucket_desktop.services.access.receipt import Receipt, receipt_for
 from bucket_desktop.services.mpesa_rules import PaymentStatus
@@ -73,9 +74,12 @@ class AccessCard(QObject):
             self.view.hide()
             return
         view = self.view
-        kind = "Voucher" if access.voucher else "Access code"
-        if not row.is_confirmed:
-            kind += " · M-PESA has not confirmed the payment yet"
+        if row.is_confirmed:
+            kind = _("Voucher") if access.voucher else _("Access code")
+        elif access.voucher:
+            kind = _("Voucher · M-PESA has not confirmed the payment yet")
+        else:
+            kind = _("Access code · M-PESA has not confirmed the payment yet")
         set_kind(view.kind_label, kind, "" if row.is_confirmed else "pending")
         view.setProperty("kind", "" if row.is_confirmed else "pending")
         view.style().unpolish(view)
@@ -84,7 +88,9 @@ class AccessCard(QObject):
         terms = [row.plan_name] if row.plan_name else []
         terms += [expiry_text(access, self._tz, self._clock()), access_state_word(access)]
         view.terms.setText(" · ".join(terms))
-        view.mpesa.setText(f"M-PESA receipt {row.receipt}" if row.receipt else "")
+        view.mpesa.setText(
+            _("M-PESA receipt {receipt}").format(receipt=row.receipt) if row.receipt else ""
+        )
         view.mpesa.setVisible(bool(row.receipt))
         view.print_button.setEnabled(self.receipt is not None)
         view.show()
@@ -94,7 +100,7 @@ class AccessCard(QObject):
         """Put the access code on the clipboard."""
         if self._row is not None and self._row.access is not None:
             QGuiApplication.clipboard().setText(self._row.access.code)
-            self._status.show_status("Code copied.", StatusKind.OK)
+            self._status.show_status(_("Code copied."), StatusKind.OK)
 
     @Slot()
     def print_receipt(self) -> None:

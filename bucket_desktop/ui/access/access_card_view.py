@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from bucket_desktop.i18n import _
 from bucket_desktop.ui.access.receipt_paint import RECEIPT_WIDTHS_MM
 
 CARD_STYLE = """
@@ -33,7 +34,7 @@ class AccessCardView(QFrame):
         super().__init__()
         self.setObjectName("accessBox")
         self.setStyleSheet(CARD_STYLE)
-        self.kind_label = _label("Access code", "muted")
+        self.kind_label = _label(_("Access code"), "muted")
         self.kind_label.setWordWrap(True)
         self.code = _label("", "accessCode")
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -41,14 +42,14 @@ class AccessCardView(QFrame):
         self.terms.setWordWrap(True)
         self.mpesa = _label("", "accessReceipt")
         self.mpesa.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.copy_button = QPushButton("Copy code")
+        self.copy_button = QPushButton(_("Copy code"))
         self.copy_button.setObjectName("actionButton")
-        self.print_button = QPushButton("Print…")
+        self.print_button = QPushButton(_("Print…"))
         self.print_button.setObjectName("actionButton")
         self.width_combo = QComboBox()
         for width in RECEIPT_WIDTHS_MM:
-            self.width_combo.addItem(f"{width} mm", width)
-        self.width_combo.setToolTip("The width of the receipt printer's paper roll.")
+            self.width_combo.addItem(_("{width} mm").format(width=width), width)
+        self.width_combo.setToolTip(_("The width of the receipt printer's paper roll."))
         box = QVBoxLayout(self)
         box.setContentsMargins(16, 10, 16, 12)
         box.setSpacing(4)
@@ -77,7 +78,7 @@ class DisputeBoxView(QFrame):
         super().__init__()
         self.setObjectName("disputeBox")
         self.setStyleSheet(CARD_STYLE)
-        self.title = _label("Do not give access", "disputeTitle")
+        self.title = _label(_("Do not give access"), "disputeTitle")
         self.text = _label("", "disputeText")
         self.text.setWordWrap(True)
         box = QVBoxLayout(self)

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtPrintSupport import QPrinter
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.access.receipt import Receipt
 
 RECEIPT_WIDTHS_MM = (58, 80)
@@ -79,8 +80,12 @@ def lay_out(receipt: Receipt, width_mm: int, device: QPaintDevice) -> list[Paint
         (receipt.code_label, _font(sizes.body), True),
         (receipt.code, _code_font(receipt.code, sizes, width, device), False),
         (receipt.expiry, _font(sizes.body, bold=True), False),
-        (f"M-PESA receipt {receipt.mpesa_receipt}", _font(sizes.body), True),
-        (f"Paid {receipt.time}", _font(sizes.body), False),
+        (
+            _("M-PESA receipt {mpesa_receipt}").format(mpesa_receipt=receipt.mpesa_receipt),
+            _font(sizes.body),
+            True,
+        ),
+        (_("Paid {time}").format(time=receipt.time), _font(sizes.body), False),
         (receipt.footer, _font(sizes.small), True),
     ]
     lines = []
@@ -141,7 +146,11 @@ def render_image(receipt: Receipt, width_mm: int, dpi: float = THERMAL_DPI) -> Q
 def fit_printer(printer: QPrinter, receipt: Receipt, width_mm: int) -> None:
     """A page as wide as the paper and as long as the receipt, no printer margins of its own."""
     height = receipt_height_mm(receipt, width_mm, printer.resolution())
-    size = QPageSize(QSizeF(width_mm, height), QPageSize.Unit.Millimeter, f"Receipt {width_mm} mm")
+    size = QPageSize(
+        QSizeF(width_mm, height),
+        QPageSize.Unit.Millimeter,
+        _("Receipt {width_mm} mm").format(width_mm=width_mm),
+    )
     layout = QPageLayout(
         size, QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter
     )

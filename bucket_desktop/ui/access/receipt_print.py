@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.access.receipt import Receipt
 from bucket_desktop.ui.access.access_card import PrintReceipt
 from bucket_desktop.ui.access.receipt_paint import fit_printer, print_on
@@ -15,7 +16,7 @@ def preview_dialog(parent: QWidget, receipt: Receipt, width_mm: int) -> QPrintPr
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     fit_printer(printer, receipt, width_mm)
     dialog = QPrintPreviewDialog(printer, parent)
-    dialog.setWindowTitle(f"Print receipt ({width_mm} mm)")
+    dialog.setWindowTitle(_("Print receipt ({width_mm} mm)").format(width_mm=width_mm))
 
     def paint(target: QPrinter) -> None:
         # The printer chosen in the print dialog may have another resolution: fit again.

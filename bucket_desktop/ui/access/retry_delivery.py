@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QPushButton, QTableView
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import _, ngettext
 from bucket_desktop.services.payment_rows import PaymentRow
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.ui.counter_tasks import TaskSet
@@ -63,17 +64,25 @@ class RetryDelivery(QObject):
         self._tasks.adopt_current()
         code = row.access.code
         self._button.setEnabled(False)
-        self._status.show_status(f"Asking the relay to retry {code}…", StatusKind.WORKING)
+        self._status.show_status(
+            _("Asking the relay to retry {code}…").format(code=code), StatusKind.WORKING
+        )
         try:
             count = await client.retry_access(code)
         except RelayError as error:
-            self._status.show_status(f"Not retried: {error}", StatusKind.ERROR)
+            self._status.show_status(
+                _("Not retried: {error}").format(error=error), StatusKind.ERROR
+            )
             return
         finally:
             self._button.setEnabled(True)
-        what = "delivery" if count == 1 else f"{count} deliveries"
         self._status.show_status(
-            f"The {what} of {code} will be tried again now; the Access column follows it.",
+            ngettext(
+                "The delivery of {code} will be tried again now; the Access column follows it.",
+                "The {count} deliveries of {code} will be tried again now; the Access column "
+                "follows it.",
+                count,
+            ).format(count=count, code=code),
             StatusKind.OK,
         )
 

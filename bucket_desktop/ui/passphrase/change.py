@@ -7,6 +7,7 @@ import asyncio
 from PySide6.QtWidgets import QDialog
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.keystore import KeystoreError, PassphraseStore
 from bucket_desktop.ui.dialog_helpers import run_dialog
 from bucket_desktop.ui.passphrase.change_view import ChangePassphraseView
@@ -32,9 +33,9 @@ class ChangePassphraseDialog:
         view = self.view
         old, new = view.current.text(), view.new.text()
         if new != view.again.text():
-            view.status.show_status("The two new passphrases differ.", StatusKind.ERROR)
+            view.status.show_status(_("The two new passphrases differ."), StatusKind.ERROR)
             return
-        view.status.show_status("Changing… (this takes a few seconds)", StatusKind.WORKING)
+        view.status.show_status(_("Changing… (this takes a few seconds)"), StatusKind.WORKING)
         with busy(view.change_button, view.cancel_button):
             try:
                 await asyncio.to_thread(self._store.change_passphrase, old, new)
@@ -46,8 +47,7 @@ class ChangePassphraseDialog:
 
 def _sentence(error: Exception) -> str:
     if isinstance(error, OSError):
-        return (
-            f"The key file could not be written ({error.strerror or error}); the old "
-            "passphrase still works."
-        )
+        return _(
+            "The key file could not be written ({value}); the old passphrase still works."
+        ).format(value=error.strerror or error)
     return str(error)

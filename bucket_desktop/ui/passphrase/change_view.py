@@ -13,8 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import _
 from bucket_desktop.ui.dialog_helpers import grow_with_messages
-from bucket_desktop.ui.passphrase.texts import CREATION_ADVICE, LENGTH_HINT
+from bucket_desktop.ui.passphrase.texts import creation_advice, length_hint
 from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
 
 
@@ -23,25 +24,25 @@ class ChangePassphraseView(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Change passphrase")
+        self.setWindowTitle(_("Change passphrase"))
         self.setMinimumWidth(500)
-        advice = QLabel(CREATION_ADVICE)
+        advice = QLabel(creation_advice())
         advice.setWordWrap(True)
         advice.setObjectName("hint")
         self.current = SecretLineEdit()
         self.new = SecretLineEdit()
-        self.new.line_edit.setPlaceholderText(LENGTH_HINT)
+        self.new.line_edit.setPlaceholderText(length_hint())
         self.again = SecretLineEdit()
         self.status = StatusLabel()
-        self.cancel_button = QPushButton("Cancel")
-        self.change_button = QPushButton("Change passphrase")
+        self.cancel_button = QPushButton(_("Cancel"))
+        self.change_button = QPushButton(_("Change passphrase"))
         self.change_button.setObjectName("primaryButton")
         self.change_button.setDefault(True)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        form.addRow("Current passphrase", self.current)
-        form.addRow("New passphrase", self.new)
-        form.addRow("New, again", self.again)
+        form.addRow(_("Current passphrase"), self.current)
+        form.addRow(_("New passphrase"), self.new)
+        form.addRow(_("New, again"), self.again)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)

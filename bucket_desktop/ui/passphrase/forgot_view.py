@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from bucket_desktop.i18n import _
 from bucket_desktop.ui.dialog_helpers import grow_with_messages
 from bucket_desktop.ui.passphrase.texts import forgot_sections
 from bucket_desktop.ui.widgets import StatusLabel
@@ -18,8 +19,8 @@ class ForgotPassphraseView(QDialog):
 
     def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Forgot your passphrase?")
-        heading = QLabel("Forgot your passphrase?")
+        self.setWindowTitle(_("Forgot your passphrase?"))
+        heading = QLabel(_("Forgot your passphrase?"))
         heading.setObjectName("cardTitle")
         # Plain labels, one per line: they wrap and size reliably at any width.
         self.lines: list[QLabel] = []
@@ -38,9 +39,9 @@ class ForgotPassphraseView(QDialog):
                 self.lines.append(line)
                 sections.addWidget(line)
         self.status = StatusLabel()
-        self.keep_trying_button = QPushButton("Keep trying")
+        self.keep_trying_button = QPushButton(_("Keep trying"))
         self.keep_trying_button.setDefault(True)
-        self.start_over_button = QPushButton("Move the files aside and start over")
+        self.start_over_button = QPushButton(_("Move the files aside and start over"))
         self.start_over_button.setObjectName("dangerButton")
         buttons = QHBoxLayout()
         buttons.addStretch(1)

@@ -4,50 +4,67 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.keystore import MIN_PASSPHRASE_LENGTH
 
-LENGTH_HINT = f"At least {MIN_PASSPHRASE_LENGTH} characters"
 
-CREATION_ADVICE = (
-    f"Choose a passphrase of at least {MIN_PASSPHRASE_LENGTH} characters; a short sentence is "
-    "easy to remember. Write it down and keep it somewhere safe: if it is lost, the Daraja "
-    "credentials and the relay sign-in saved on this PC cannot be opened and must be typed "
-    "again. Your money and the payments on the relay are not affected."
-)
+def length_hint() -> str:
+    """The placeholder of a new passphrase's field."""
+    return _("At least {count} characters").format(count=MIN_PASSPHRASE_LENGTH)
+
+
+def creation_advice() -> str:
+    """Said before a passphrase is typed: its minimum length and what losing it costs."""
+    return _(
+        "Choose a passphrase of at least {count} characters; a short sentence is "
+        "easy to remember. Write it down and keep it somewhere safe: if it is lost, the Daraja "
+        "credentials and the relay sign-in saved on this PC cannot be opened and must be typed "
+        "again. Your money and the payments on the relay are not affected."
+    ).format(count=MIN_PASSPHRASE_LENGTH)
 
 
 def forgot_sections(data_dir: Path) -> list[tuple[str, list[str]]]:
     """The Forgot passphrase explanation: (heading, lines) per section, in order."""
     return [
         (
-            "What is lost",
+            _("What is lost"),
             [
-                "Without the passphrase the app cannot open two things kept on this PC:",
-                "•  the Daraja credentials saved here (consumer key and secret, paybill or "
-                "till, passkey);",
-                "•  the relay token this PC signs in with.",
+                _("Without the passphrase the app cannot open two things kept on this PC:"),
+                _(
+                    "•  the Daraja credentials saved here (consumer key and secret, paybill or "
+                    "till, passkey);"
+                ),
+                _("•  the relay token this PC signs in with."),
             ],
         ),
         (
-            "What is not lost",
+            _("What is not lost"),
             [
-                "•  Your money: it is in your M-PESA account, not on this PC.",
-                "•  The payments: the relay keeps them, and they come back when you sign in.",
-                "•  The credentials the relay already holds: other desks can go on charging "
-                "customers meanwhile.",
+                _("•  Your money: it is in your M-PESA account, not on this PC."),
+                _("•  The payments: the relay keeps them, and they come back when you sign in."),
+                _(
+                    "•  The credentials the relay already holds: other desks can go on charging "
+                    "customers meanwhile."
+                ),
             ],
         ),
         (
-            "Starting over",
+            _("Starting over"),
             [
-                "1.  The app moves the locked files into a new folder named set-aside-(date) "
-                f"in {data_dir}. Nothing is deleted: if the passphrase comes back to you, they "
-                "can be moved back.",
-                "2.  You choose a new passphrase.",
-                "3.  You sign in to your relay again with your owner token. If you no longer "
-                "have it, ask your relay operator for a new one.",
-                "4.  On Payment settings you type your Daraja credentials again (from your app "
-                "on the Safaricom developer portal), press Save, then Push to relay.",
+                _(
+                    "1.  The app moves the locked files into a new folder named "
+                    "set-aside-(date) in {data_dir}. Nothing is deleted: if the passphrase "
+                    "comes back to you, they can be moved back."
+                ).format(data_dir=data_dir),
+                _("2.  You choose a new passphrase."),
+                _(
+                    "3.  You sign in to your relay again with your owner token. If you no longer "
+                    "have it, ask your relay operator for a new one."
+                ),
+                _(
+                    "4.  On Payment settings you type your Daraja credentials again (from your app "
+                    "on the Safaricom developer portal), press Save, then Push to relay."
+                ),
             ],
         ),
     ]
@@ -55,4 +72,6 @@ def forgot_sections(data_dir: Path) -> list[tuple[str, list[str]]]:
 
 def started_over_note(folder: Path) -> str:
     """The line above the new passphrase once the old files went aside."""
-    return f"The old files are kept in {folder}. Now choose a new passphrase."
+    return _("The old files are kept in {folder}. Now choose a new passphrase.").format(
+        folder=folder
+    )

@@ -17,12 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.ui.dialog_helpers import run_dialog
 from bucket_desktop.ui.shown_once import ShownOnceDialog, show_once
 from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
 MAX_NAME = 60  # the relay's limit for token names (provider names may be longer)
-ROLES = (("Attendant desk", "attendant"), ("Owner", "owner"))
+ROLES = ((N_("Attendant desk"), "attendant"), (N_("Owner"), "owner"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,18 +45,18 @@ class NameDialog(QDialog):
         self.name_edit.setMaxLength(MAX_NAME if with_role else 100)
         self.role = QComboBox()
         for label, value in ROLES:
-            self.role.addItem(label, value)
+            self.role.addItem(_(label), value)
         self.status = StatusLabel()
         ok = QPushButton("OK")
         ok.setObjectName("primaryButton")
         ok.setDefault(True)
         ok.clicked.connect(self._check)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton(_("Cancel"))
         cancel.clicked.connect(self.reject)
         form = QFormLayout()
         if with_role:
-            form.addRow("Role", self.role)
-        form.addRow("Name", self.name_edit)
+            form.addRow(_("Role"), self.role)
+        form.addRow(_("Name"), self.name_edit)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(cancel)
@@ -75,7 +76,7 @@ class NameDialog(QDialog):
 
     def _check(self) -> None:
         if not self.name() or not self.name().isprintable():
-            self.status.show_status("Type a name.", StatusKind.ERROR)
+            self.status.show_status(_("Type a name."), StatusKind.ERROR)
             return
         self.accept()
 
@@ -83,9 +84,11 @@ class NameDialog(QDialog):
 async def ask_provider_name(parent: QWidget) -> str | None:
     """A new provider's name, or None when cancelled."""
     dialog = NameDialog(
-        "New provider",
-        "The hotspot business's name, as its owner and you will recognise it. It gets an owner "
-        "token and an attendant token, shown once.",
+        _("New provider"),
+        _(
+            "The hotspot business's name, as its owner and you will recognise it. It gets an owner "
+            "token and an attendant token, shown once."
+        ),
         with_role=False,
         parent=parent,
     )
@@ -97,9 +100,11 @@ async def ask_provider_name(parent: QWidget) -> str | None:
 async def ask_token(parent: QWidget, provider_name: str) -> TokenRequest | None:
     """The role and name of a new token for a provider, or None when cancelled."""
     dialog = NameDialog(
-        f"New token for {provider_name}",
-        "An owner token can change the M-PESA credentials and desks; an attendant token can "
-        "only charge customers and see payments.",
+        _("New token for {provider_name}").format(provider_name=provider_name),
+        _(
+            "An owner token can change the M-PESA credentials and desks; an attendant token can "
+            "only charge customers and see payments."
+        ),
         with_role=True,
         parent=parent,
     )
@@ -118,9 +123,11 @@ class TokensShownOnce(ShownOnceDialog):
             title=title,
             heading=None,
             hint=(
-                "Send these to the provider privately. The tokens are shown only now: copy them "
-                "before closing. Anyone who has a token can act for that provider; if one leaks, "
-                "revoke it."
+                _(
+                    "Send these to the provider privately. The tokens are shown only now: copy "
+                    "them before closing. Anyone who has a token can act for that provider; if one "
+                    "leaks, revoke it."
+                )
             ),
             text=text,
             height=110,

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import _, ngettext
 from bucket_desktop.services.platform.admin_client import PlatformClient
 from bucket_desktop.services.platform.models import ProviderHealth, ProviderToken
 from bucket_desktop.services.relay_errors import RelayError
@@ -23,10 +24,10 @@ from bucket_desktop.ui.platform.dialogs import (
 )
 from bucket_desktop.ui.platform.platform_page_view import PlatformPageView
 from bucket_desktop.ui.platform.provider_detail import (
-    ROLE_WORDS,
     audit_rows,
     facts_text,
     fill,
+    role_word,
     title_text,
     token_rows,
 )
@@ -153,12 +154,17 @@ class PlatformPage:
             return
         await self.refresh()
         self.choose(made.provider_id)
-        self.view.status.show_status(f"“{name}” created.", StatusKind.OK)
-        text = (
-            f"Relay address: {self._relay_url}\nOwner token: {made.owner_token}\n"
-            f"Attendant token: {made.attendant_token}"
+        self.view.status.show_status(_("“{name}” created.").format(name=name), StatusKind.OK)
+        text = _(
+            "Relay address: {relay_url}\n"
+            "Owner token: {owner_token}\n"
+            "Attendant token: {attendant_token}"
+        ).format(
+            relay_url=self._relay_url,
+            owner_token=made.owner_token,
+            attendant_token=made.attendant_token,
         )
-        await self._show_tokens(f"{name}: sign-in details", text)
+        await self._show_tokens(_("{name}: sign-in details").format(name=name), text)
 
     @asyncSlot()
     async def toggle_disabled(self) -> None:
@@ -168,19 +174,24 @@ class PlatformPage:
             return
         if chosen.disabled:
             title, question = (
-                "Enable provider",
+                _("Enable provider"),
                 (
-                    f"Let “{chosen.name}” take M-PESA payments again? Its desks can send prompts "
-                    "at once."
+                    _(
+                        "Let “{name}” take M-PESA payments again? Its desks can send prompts at "
+                        "once."
+                    ).format(name=chosen.name)
                 ),
             )
         else:
             title, question = (
-                "Disable provider",
+                _("Disable provider"),
                 (
-                    f"Switch off “{chosen.name}”? Its desks can no longer send payment prompts and "
-                    "are told the platform administrator switched them off. Payments already "
-                    "prompted still complete, and nothing is deleted; you can enable it again."
+                    _(
+                        "Switch off “{name}”? Its desks can no longer send payment prompts and "
+                        "are told the platform administrator switched them off. Payments already "
+                        "prompted still complete, and nothing is deleted; you can enable it "
+                        "again."
+                    ).format(name=chosen.name)
                 ),
             )
         if not await confirmed(self._confirm, title, question):
@@ -190,9 +201,9 @@ class PlatformPage:
         except RelayError as error:
             self.view.status.show_status(str(error), StatusKind.ERROR)
             return
-        state = "enabled" if chosen.disabled else "disabled"
+        done = _("“{name}” is enabled.") if chosen.disabled else _("“{name}” is disabled.")
         await self.refresh()
-        self.view.status.show_status(f"“{chosen.name}” is {state}.", StatusKind.OK)
+        self.view.status.show_status(done.format(name=chosen.name), StatusKind.OK)
 
     @asyncSlot()
     async def issue_token(self) -> None:
@@ -209,10 +220,14 @@ class PlatformPage:
             self.view.status.show_status(str(error), StatusKind.ERROR)
             return
         await self._load_detail(chosen)
-        role = ROLE_WORDS.get(issued.role, issued.role)
-        self.view.status.show_status(f"{role} token “{issued.name}” issued.", StatusKind.OK)
-        text = f"Relay address: {self._relay_url}\nToken: {issued.token}"
-        await self._show_tokens(f"{chosen.name}: new {role.lower()} token", text)
+        owner = issued.role == "owner"
+        issued_text = _("Owner token “{name}” issued.") if owner else _("Token “{name}” issued.")
+        self.view.status.show_status(issued_text.format(name=issued.name), StatusKind.OK)
+        text = _("Relay address: {relay_url}\nToken: {token}").format(
+            relay_url=self._relay_url, token=issued.token
+        )
+        title = _("{name}: new owner token") if owner else _("{name}: new attendant token")
+        await self._show_tokens(title.format(name=chosen.name), text)
 
     @asyncSlot()
     async def revoke_token(self) -> None:
@@ -224,15 +239,15 @@ class PlatformPage:
         if not rows or not 0 <= rows[0].row() < len(self.tokens):
             self.view.tabs.setCurrentWidget(self.view.tokens)
             self.view.status.show_status(
-                "Select a token in the Tokens tab first.", StatusKind.ERROR
+                _("Select a token in the Tokens tab first."), StatusKind.ERROR
             )
             return
         token = self.tokens[rows[0].row()]
-        question = (
-            f"Revoke “{token.name}” ({ROLE_WORDS.get(token.role, token.role).lower()}) of "
-            f"“{chosen.name}”? The PC using it is signed out within a moment."
-        )
-        if not await confirmed(self._confirm, "Revoke token", question):
+        question = _(
+            "Revoke “{token}” ({role}) of “{provider}”? The PC using it is signed out within a "
+            "moment."
+        ).format(token=token.name, role=role_word(token.role).lower(), provider=chosen.name)
+        if not await confirmed(self._confirm, _("Revoke token"), question):
             return
         try:
             await client.revoke_token(token.token_id)
@@ -240,7 +255,9 @@ class PlatformPage:
             self.view.status.show_status(str(error), StatusKind.ERROR)
             return
         await self._load_detail(chosen)
-        self.view.status.show_status(f"“{token.name}” was revoked.", StatusKind.OK)
+        self.view.status.show_status(
+            _("“{name}” was revoked.").format(name=token.name), StatusKind.OK
+        )
 
     def _filter_changed(self, *_args: object) -> None:
         self.filter.set_search(self.view.search.text())
@@ -252,8 +269,16 @@ class PlatformPage:
         attention = sum(1 for row in rows if row.needs_attention)
         disabled = sum(1 for row in rows if row.disabled)
         shown = self.filter.rowCount()
-        text = f"{len(rows)} providers · {attention} need attention · {disabled} disabled"
-        self.view.summary.setText(text if shown == len(rows) else f"{shown} shown of {text}")
+        text = ngettext(
+            "{count} provider · {attention} need attention · {disabled} disabled",
+            "{count} providers · {attention} need attention · {disabled} disabled",
+            len(rows),
+        ).format(count=len(rows), attention=attention, disabled=disabled)
+        self.view.summary.setText(
+            text
+            if shown == len(rows)
+            else _("{shown} shown of {text}").format(shown=shown, text=text)
+        )
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         # Guarded: Qt also reports a change while it destroys the table at exit.
@@ -273,7 +298,9 @@ class PlatformPage:
             button.setEnabled(provider is not None)
         view.detail_title.setText(title_text(provider))
         view.detail_facts.setText(facts_text(provider) if provider else "")
-        view.disable_button.setText("Enable…" if provider and provider.disabled else "Disable…")
+        view.disable_button.setText(
+            _("Enable…") if provider and provider.disabled else _("Disable…")
+        )
         if provider is None:
             fill(view.tokens, [])
             fill(view.audit, [])

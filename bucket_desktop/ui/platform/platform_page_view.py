@@ -21,16 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.ui.platform.providers_model import COL_NAME
 from bucket_desktop.ui.widgets import StatusLabel
 
-TOKEN_HEADERS = ("Name", "Role", "Last used", "From")
-AUDIT_HEADERS = ("When", "Who", "From", "Change", "Detail")
+TOKEN_HEADERS = (N_("Name"), N_("Role"), N_("Last used"), N_("From"))
+AUDIT_HEADERS = (N_("When"), N_("Who"), N_("From"), N_("Change"), N_("Detail"))
 
 
 def _table(headers: tuple[str, ...]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
+    table.setHorizontalHeaderLabels([_(header) for header in headers])
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -69,13 +70,13 @@ class PlatformPageView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search by name or number")
+        self.search.setPlaceholderText(_("Search by name or number"))
         self.search.setClearButtonEnabled(True)
-        self.attention_only = QCheckBox("Needs attention only")
+        self.attention_only = QCheckBox(_("Needs attention only"))
         self.summary = QLabel("")
         self.summary.setObjectName("hint")
-        self.refresh_button = QPushButton("Refresh")
-        self.new_button = QPushButton("New provider…")
+        self.refresh_button = QPushButton(_("Refresh"))
+        self.new_button = QPushButton(_("New provider…"))
         self.new_button.setObjectName("primaryButton")
         self.table = ProvidersTable()
         self.table.setSortingEnabled(True)
@@ -86,21 +87,21 @@ class PlatformPageView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.status = StatusLabel()
 
-        self.detail_title = QLabel("Choose a provider")
+        self.detail_title = QLabel(_("Choose a provider"))
         self.detail_title.setObjectName("cardTitle")
         self.detail_facts = QLabel("")
         self.detail_facts.setWordWrap(True)
         self.detail_facts.setObjectName("hint")
         self.detail_facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.disable_button = QPushButton("Disable…")
+        self.disable_button = QPushButton(_("Disable…"))
         self.disable_button.setObjectName("dangerButton")
-        self.issue_button = QPushButton("Issue token…")
-        self.revoke_button = QPushButton("Revoke token…")
+        self.issue_button = QPushButton(_("Issue token…"))
+        self.revoke_button = QPushButton(_("Revoke token…"))
         self.tokens = _table(TOKEN_HEADERS)
         self.audit = _table(AUDIT_HEADERS)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.audit, "Recent changes")
-        self.tabs.addTab(self.tokens, "Tokens")
+        self.tabs.addTab(self.audit, _("Recent changes"))
+        self.tabs.addTab(self.tokens, _("Tokens"))
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self._providers_card())

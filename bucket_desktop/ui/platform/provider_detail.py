@@ -5,32 +5,45 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.platform.models import AuditEntry, ProviderHealth, ProviderToken
 from bucket_desktop.ui.platform.providers_model import ago
 from bucket_desktop.ui.relay_texts import friendly_time
 
-ROLE_WORDS = {"owner": "Owner", "attendant": "Attendant"}
+ROLE_WORDS = {"owner": N_("Owner"), "attendant": N_("Attendant")}
+
+
+def role_word(role: str) -> str:
+    """The token role in the person's language; an unknown role as the relay names it."""
+    return _(ROLE_WORDS[role]) if role in ROLE_WORDS else role
 
 
 def title_text(provider: ProviderHealth | None) -> str:
     """The detail's heading."""
-    return f"{provider.name}  #{provider.id}" if provider else "Choose a provider"
+    return f"{provider.name}  #{provider.id}" if provider else _("Choose a provider")
 
 
 def facts_text(provider: ProviderHealth) -> str:
     """Created, the credentials' last test, the last callback, and what needs attention."""
     test = (
-        f"last test {friendly_time(provider.last_test_at)}: {provider.last_test_status}"
+        _("last test {time}: {status}").format(
+            time=friendly_time(provider.last_test_at), status=provider.last_test_status
+        )
         if provider.last_test_at
-        else "never tested"
+        else _("never tested")
     )
-    state = "Disabled: its desks cannot send prompts. " if provider.disabled else ""
+    facts = _("Created {created} · credentials {test} · last callback {callback}.").format(
+        created=friendly_time(provider.created_at),
+        test=test,
+        callback=ago(provider.last_callback_at),
+    )
+    lines = [facts]
+    if provider.disabled:
+        lines[0] = _("Disabled: its desks cannot send prompts. {facts}").format(facts=facts)
     attention = provider.attention_text()
-    return (
-        f"{state}Created {friendly_time(provider.created_at)} · credentials {test} · last "
-        f"callback {ago(provider.last_callback_at)}."
-        + (f"\nNeeds attention: {attention}." if attention else "")
-    )
+    if attention:
+        lines.append(_("Needs attention: {attention}.").format(attention=attention))
+    return "\n".join(lines)
 
 
 def token_rows(tokens: list[ProviderToken]) -> list[tuple[str, ...]]:
@@ -38,8 +51,8 @@ def token_rows(tokens: list[ProviderToken]) -> list[tuple[str, ...]]:
     return [
         (
             token.name,
-            ROLE_WORDS.get(token.role, token.role),
-            friendly_time(token.last_used_at) if token.last_used_at else "Never",
+            role_word(token.role),
+            friendly_time(token.last_used_at) if token.last_used_at else _("Never"),
             token.last_address or "—",
         )
         for token in tokens

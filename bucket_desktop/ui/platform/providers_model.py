@@ -15,17 +15,18 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from bucket_desktop.i18n import N_, _, ngettext
 from bucket_desktop.services.platform.models import ProviderHealth
 
 HEADERS = (
-    "Provider",
-    "State",
-    "M-PESA",
-    "Last callback",
-    "Today",
-    "30 days",
-    "Disputed",
-    "Not online",
+    N_("Provider"),
+    N_("State"),
+    N_("M-PESA"),
+    N_("Last callback"),
+    N_("Today"),
+    N_("30 days"),
+    N_("Disputed"),
+    N_("Not online"),
 )
 (
     COL_NAME,
@@ -45,32 +46,35 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 def state_text(provider: ProviderHealth) -> str:
     """Disabled, Needs attention or OK."""
     if provider.disabled:
-        return "Disabled"
-    return "Needs attention" if provider.needs_attention else "OK"
+        return _("Disabled")
+    return _("Needs attention") if provider.needs_attention else _("OK")
 
 
 def ago(iso: str | None, now: datetime | None = None) -> str:
     """'5 min ago', '3 h ago', '4 days ago', or 'Never'."""
     if not iso:
-        return "Never"
+        return _("Never")
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return iso
     seconds = max(0.0, ((now or datetime.now(UTC)) - moment).total_seconds())
     if seconds < 60:
-        return "just now"
+        return _("just now")
     if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
+        minutes = int(seconds // 60)
+        return ngettext("{count} min ago", "{count} min ago", minutes).format(count=minutes)
     if seconds < 48 * 3600:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} days ago"
+        hours = int(seconds // 3600)
+        return ngettext("{count} h ago", "{count} h ago", hours).format(count=hours)
+    days = int(seconds // 86400)
+    return ngettext("{count} day ago", "{count} days ago", days).format(count=days)
 
 
 def _mpesa(provider: ProviderHealth) -> str:
     if not provider.credentials_set:
-        return "Not set"
-    verified = "Verified" if provider.verified else "Not verified"
+        return _("Not set")
+    verified = _("Verified") if provider.verified else _("Not verified")
     return f"{verified} · {provider.environment or '?'}"
 
 
@@ -100,7 +104,7 @@ class ProvidersModel(QAbstractTableModel):
     ) -> object:
         """Column titles."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
+            return _(HEADERS[section])
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -115,7 +119,7 @@ class ProvidersModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._colour(provider, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_STATE:
-            return provider.attention_text() or "Nothing needs attention."
+            return provider.attention_text() or _("Nothing needs attention.")
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= COL_TODAY:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -127,8 +131,12 @@ class ProvidersModel(QAbstractTableModel):
             COL_STATE: state_text(provider),
             COL_MPESA: _mpesa(provider),
             COL_CALLBACK: ago(provider.last_callback_at),
-            COL_TODAY: f"{provider.payments_today} · KES {provider.paid_today:,}",
-            COL_MONTH: f"KES {provider.paid_30d:,} ({provider.payments_30d})",
+            COL_TODAY: _("{count} · KES {amount}").format(
+                count=provider.payments_today, amount=f"{provider.paid_today:,}"
+            ),
+            COL_MONTH: _("KES {amount} ({count})").format(
+                amount=f"{provider.paid_30d:,}", count=provider.payments_30d
+            ),
             COL_DISPUTED: str(provider.disputed) if provider.disputed else "—",
             COL_NOT_ONLINE: str(provider.not_online) if provider.not_online else "—",
         }

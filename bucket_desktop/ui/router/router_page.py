@@ -11,6 +11,7 @@ from datetime import datetime
 
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import _, ngettext
 from bucket_desktop.services.keystore import VAULT_KEY, KeystoreError, SecretStore
 from bucket_desktop.services.mikrotik.deliveries import RoundResult, RouterDeliveries
 from bucket_desktop.services.mikrotik.router_api import RouterError, router_identity, router_session
@@ -71,11 +72,11 @@ class RouterPage:
             button.setVisible(owner)
         self._stop_rounds()
         if session is None:
-            self.view.binding.setText("Sign in to the relay to make hotspot users here.")
-            self.view.radius_state.show_status("Sign in to the relay to see its RADIUS.")
+            self.view.binding.setText(_("Sign in to the relay to make hotspot users here."))
+            self.view.radius_state.show_status(_("Sign in to the relay to see its RADIUS."))
             return
         if not owner:
-            self.view.radius_state.show_status("The owner switches RADIUS on from their desk.")
+            self.view.radius_state.show_status(_("The owner switches RADIUS on from their desk."))
         self._rounds = asyncio.ensure_future(self._run_rounds())
 
     async def close(self) -> None:
@@ -109,7 +110,7 @@ class RouterPage:
         settings = self._form()
         if settings is None:
             return
-        self.view.status.show_status(f"Connecting to {settings.address}…")
+        self.view.status.show_status(_("Connecting to {address}…").format(address=settings.address))
         with busy(self.view.test_button, self.view.save_button):
             started = time.monotonic()
             try:
@@ -122,7 +123,9 @@ class RouterPage:
         self._tested_identity = identity
         took = time.monotonic() - started
         self.view.status.show_status(
-            f"Connected to the router “{identity}” as {settings.username} ({took:.2f}\u00a0s).",
+            _("Connected to the router “{identity}” as {username} ({took:.2f} s).").format(
+                identity=identity, username=settings.username, took=took
+            ),
             StatusKind.OK,
         )
 
@@ -137,11 +140,12 @@ class RouterPage:
                 await asyncio.to_thread(self._save, settings)
             except (KeystoreError, OSError) as error:
                 self.view.status.show_status(
-                    f"The router login could not be saved: {error}", StatusKind.ERROR
+                    _("The router login could not be saved: {error}").format(error=error),
+                    StatusKind.ERROR,
                 )
                 return
         self._saved = settings
-        self.view.status.show_status("Saved, encrypted on this PC.", StatusKind.OK)
+        self.view.status.show_status(_("Saved, encrypted on this PC."), StatusKind.OK)
         self._wake.set()  # a round with the new login now, not in a quarter of a minute
 
     def _save(self, settings: RouterSettings) -> None:
@@ -171,7 +175,7 @@ class RouterPage:
         """Owner: make hotspot users at the router this desk's Test reached."""
         if self._tested_identity is None:
             self.view.status.show_status(
-                "Test the router first: hotspot users go to the router the Test reached.",
+                _("Test the router first: hotspot users go to the router the Test reached."),
                 StatusKind.WARNING,
             )
             return
@@ -215,25 +219,32 @@ class RouterPage:
         self.view.radius_on_button.setEnabled(bool(settings.get("radius_available")))
         if not settings.get("radius_available"):
             self.view.radius_state.show_status(
-                "This relay has no RADIUS server; its operator can add one (RADIUS_DATABASE_URL)."
+                _(
+                    "This relay has no RADIUS server; its operator can add one "
+                    "(RADIUS_DATABASE_URL)."
+                )
             )
         elif settings.get("radius_problem"):
             self.view.radius_state.show_status(str(settings["radius_problem"]), StatusKind.ERROR)
         elif settings.get("radius_enabled"):
             self.view.radius_state.show_status(
-                f"On: every paid plan's code is written into RADIUS. Each router's identity "
-                f"must be {nas} (System > Identity).",
+                _(
+                    "On: every paid plan's code is written into RADIUS. Each router's "
+                    "identity must be {nas} (System > Identity)."
+                ).format(nas=nas),
                 StatusKind.OK,
             )
         else:
-            self.view.radius_state.show_status("Off: the relay's RADIUS server is ready.")
+            self.view.radius_state.show_status(_("Off: the relay's RADIUS server is ready."))
 
     def _show_binding(self, settings: dict[str, object]) -> None:
         identity = settings.get("router_identity")
         if settings.get("mikrotik_enabled"):
-            text = f"On: every paid plan becomes a hotspot user on the router “{identity}”."
+            text = _(
+                "On: every paid plan becomes a hotspot user on the router “{identity}”."
+            ).format(identity=identity)
         else:
-            text = "Off: paid plans are not made into hotspot users."
+            text = _("Off: paid plans are not made into hotspot users.")
         self.view.binding.setText(text)
 
     async def _run_rounds(self) -> None:
@@ -259,15 +270,30 @@ class RouterPage:
         if result.problem is not None:
             self.view.deliveries.show_status(f"{stamp}: {result.problem}", StatusKind.WARNING)
         elif result.failed:
-            made = f"{result.delivered} made, " if result.delivered else ""
+            text = (
+                _("{stamp}: {made} made, {failed} not made (tried again by itself): {reason}")
+                if result.delivered
+                else _("{stamp}: {failed} not made (tried again by itself): {reason}")
+            )
             self.view.deliveries.show_status(
-                f"{stamp}: {made}{result.failed} not made (tried again by itself): "
-                f"{result.reasons[0]}",
+                text.format(
+                    stamp=stamp,
+                    made=result.delivered,
+                    failed=result.failed,
+                    reason=result.reasons[0],
+                ),
                 StatusKind.WARNING,
             )
         elif result.delivered:
             self.view.deliveries.show_status(
-                f"{stamp}: {result.delivered} hotspot user(s) made or removed.", StatusKind.OK
+                ngettext(
+                    "{stamp}: {count} hotspot user made or removed.",
+                    "{stamp}: {count} hotspot users made or removed.",
+                    result.delivered,
+                ).format(stamp=stamp, count=result.delivered),
+                StatusKind.OK,
             )
         else:
-            self.view.deliveries.show_status(f"{stamp}: nothing waiting for the router.")
+            self.view.deliveries.show_status(
+                _("{stamp}: nothing waiting for the router.").format(stamp=stamp)
+            )

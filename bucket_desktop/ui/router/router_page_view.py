@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import _
 from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
 
 
@@ -25,25 +26,25 @@ class RouterPageView(QWidget):
         self.address = QLineEdit()
         self.address.setPlaceholderText("192.168.88.1")
         self.username = QLineEdit()
-        self.username.setPlaceholderText("an API user, e.g. pb-api")
+        self.username.setPlaceholderText(_("an API user, e.g. pb-api"))
         self.password = SecretLineEdit()
-        self.use_tls = QCheckBox("Secure API (api-ssl, port 8729)")
-        self.test_button = QPushButton("Test")
-        self.save_button = QPushButton("Save")
+        self.use_tls = QCheckBox(_("Secure API (api-ssl, port 8729)"))
+        self.test_button = QPushButton(_("Test"))
+        self.save_button = QPushButton(_("Save"))
         self.save_button.setObjectName("primaryButton")
         self.status = StatusLabel()
 
         self.binding = QLabel()
         self.binding.setWordWrap(True)
-        self.bind_button = QPushButton("Make hotspot users at this router")
+        self.bind_button = QPushButton(_("Make hotspot users at this router"))
         self.bind_button.setObjectName("primaryButton")
-        self.unbind_button = QPushButton("Stop making hotspot users")
+        self.unbind_button = QPushButton(_("Stop making hotspot users"))
         self.deliveries = StatusLabel()
 
         self.radius_state = StatusLabel()
-        self.radius_on_button = QPushButton("Use RADIUS")
+        self.radius_on_button = QPushButton(_("Use RADIUS"))
         self.radius_on_button.setObjectName("primaryButton")
-        self.radius_off_button = QPushButton("Stop using RADIUS")
+        self.radius_off_button = QPushButton(_("Stop using RADIUS"))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -55,15 +56,17 @@ class RouterPageView(QWidget):
 
     def _router_card(self) -> QFrame:
         card, box = _card(
-            "Shop router (MikroTik)",
-            "The desk talks to the hotspot router on the shop network through its API "
-            "(IP > Services > api). The password is kept encrypted on this PC and never "
-            "leaves it.",
+            _("Shop router (MikroTik)"),
+            _(
+                "The desk talks to the hotspot router on the shop network through its API "
+                "(IP > Services > api). The password is kept encrypted on this PC and never "
+                "leaves it."
+            ),
         )
         form = QFormLayout()
-        form.addRow("Router address", self.address)
-        form.addRow("API user", self.username)
-        form.addRow("Password", self.password)
+        form.addRow(_("Router address"), self.address)
+        form.addRow(_("API user"), self.username)
+        form.addRow(_("Password"), self.password)
         form.addRow("", self.use_tls)
         box.addLayout(form)
         box.addWidget(self.status)
@@ -76,10 +79,12 @@ class RouterPageView(QWidget):
 
     def _delivery_card(self) -> QFrame:
         card, box = _card(
-            "Hotspot users from this desk",
-            "When this is on, every paid plan becomes a hotspot user on the router (its code "
-            "is the user name and password), and is removed when the plan's time is over or "
-            "the payment is disputed. Only a desk at the router the owner chose does this.",
+            _("Hotspot users from this desk"),
+            _(
+                "When this is on, every paid plan becomes a hotspot user on the router (its code "
+                "is the user name and password), and is removed when the plan's time is over or "
+                "the payment is disputed. Only a desk at the router the owner chose does this."
+            ),
         )
         box.addWidget(self.binding)
         box.addWidget(self.deliveries)
@@ -92,11 +97,13 @@ class RouterPageView(QWidget):
 
     def _radius_card(self) -> QFrame:
         card, box = _card(
-            "RADIUS (FreeRADIUS beside the relay)",
-            "With RADIUS the relay writes every paid plan's code into its FreeRADIUS server, and "
-            "the router asks it at each login: no desk has to be at the router. The relay's "
-            "operator sets it up (see the relay's deploy guide); the router needs its RADIUS "
-            "server added and use-radius=yes on its hotspot profile.",
+            _("RADIUS (FreeRADIUS beside the relay)"),
+            _(
+                "With RADIUS the relay writes every paid plan's code into its FreeRADIUS server, "
+                "and the router asks it at each login: no desk has to be at the router. The "
+                "relay's operator sets it up (see the relay's deploy guide); the router needs its "
+                "RADIUS server added and use-radius=yes on its hotspot profile."
+            ),
         )
         box.addWidget(self.radius_state)
         buttons = QHBoxLayout()

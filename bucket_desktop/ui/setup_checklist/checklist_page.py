@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from bucket_desktop.i18n import _, ngettext
 from bucket_desktop.services.owner_setup.checklist import (
     SetupFacts,
     Step,
@@ -68,7 +69,7 @@ class SetupChecklist:
         session = self._session
         if session is None:
             return False
-        self.view.summary.show_status("Checking…", StatusKind.WORKING)
+        self.view.summary.show_status(_("Checking…"), StatusKind.WORKING)
         summary: CredentialsSummary | None = None
         problem = ""
         try:
@@ -116,9 +117,10 @@ class SetupChecklist:
             self.view.summary.show_status(problem, StatusKind.ERROR)
         elif not todo:
             self.view.summary.show_status(
-                "Everything is set up: the relay can charge your customers.", StatusKind.OK
+                _("Everything is set up: the relay can charge your customers."), StatusKind.OK
             )
         else:
             self.view.summary.show_status(
-                f"{todo} step{'s' if todo != 1 else ''} to go.", StatusKind.NEUTRAL
+                ngettext("{count} step to go.", "{count} steps to go.", todo).format(count=todo),
+                StatusKind.NEUTRAL,
             )

@@ -14,16 +14,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.owner_setup.checklist import ChecklistLine, Step
 from bucket_desktop.ui.widgets import StatusLabel
 
 MAX_WIDTH = 900
 ACTION_TEXTS = {
-    Step.RELAY: "Change relay…",
-    Step.SAVED: "Open Payment settings",
-    Step.PUSHED: "Open Payment settings",
-    Step.PROMPT: "Send a test prompt…",
-    Step.PLANS: "Edit plans…",
+    Step.RELAY: N_("Change relay…"),
+    Step.SAVED: N_("Open Payment settings"),
+    Step.PUSHED: N_("Open Payment settings"),
+    Step.PROMPT: N_("Send a test prompt…"),
+    Step.PLANS: N_("Edit plans…"),
 }
 
 
@@ -40,7 +41,7 @@ class StepRow:
         self.state = QLabel("")
         self.state.setObjectName("hint")
         self.state.setWordWrap(True)
-        self.button = QPushButton(ACTION_TEXTS[step])
+        self.button = QPushButton(_(ACTION_TEXTS[step]))
 
 
 class SetupChecklistView(QWidget):
@@ -50,18 +51,20 @@ class SetupChecklistView(QWidget):
         super().__init__(parent)
         self.rows = {step: StepRow(step) for step in Step}
         self.summary = StatusLabel()
-        self.refresh_button = QPushButton("Check again")
+        self.refresh_button = QPushButton(_("Check again"))
 
         card = QFrame()
         card.setObjectName("card")
         # On a wide screen each button stays near the line it belongs to.
         card.setMaximumWidth(MAX_WIDTH)
-        heading = QLabel("Getting started")
+        heading = QLabel(_("Getting started"))
         heading.setObjectName("cardTitle")
         hint = QLabel(
-            "Five steps before the first customer. Each button leads to where the step is "
-            "done. This page opens at sign-in until every step is done, and stays in the side "
-            "bar afterwards."
+            _(
+                "Five steps before the first customer. Each button leads to where the step is "
+                "done. This page opens at sign-in until every step is done, and stays in the side "
+                "bar afterwards."
+            )
         )
         hint.setObjectName("hint")
         hint.setWordWrap(True)

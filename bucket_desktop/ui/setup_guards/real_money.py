@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.credentials import DarajaCredentials, Environment
 from bucket_desktop.services.owner_setup.sandbox_check import (
     PRODUCTION_SWITCH_QUESTION,
@@ -17,8 +18,8 @@ from bucket_desktop.services.owner_setup.sandbox_check import (
 from bucket_desktop.ui.dialog_helpers import Confirm, confirmed
 from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
-SANDBOX_TITLE = "Sandbox values in Production"
-SWITCH_TITLE = "Switch to real money?"
+SANDBOX_TITLE = N_("Sandbox values in Production")
+SWITCH_TITLE = N_("Switch to real money?")
 
 
 async def sandbox_values_confirmed(
@@ -31,9 +32,15 @@ async def sandbox_values_confirmed(
     warning = sandbox_values_in_production(credentials)
     if warning is None:
         return True
-    if await confirmed(confirm, SANDBOX_TITLE, f"{warning}\n\n{action} anyway?"):
+    if await confirmed(
+        confirm,
+        _(SANDBOX_TITLE),
+        _("{warning}\n\n{action} anyway?").format(warning=warning, action=action),
+    ):
         return True
-    status.show_status(f"Nothing was changed. {warning}", StatusKind.WARNING)
+    status.show_status(
+        _("Nothing was changed. {warning}").format(warning=warning), StatusKind.WARNING
+    )
     return False
 
 
@@ -72,7 +79,7 @@ class EnvironmentGuard:
         self._settle()
         if not switching:
             return
-        answer = self._confirm(SWITCH_TITLE, PRODUCTION_SWITCH_QUESTION)
+        answer = self._confirm(_(SWITCH_TITLE), PRODUCTION_SWITCH_QUESTION)
         if inspect.isawaitable(answer):
             # The app's message box answers later; the combo box shows Production meanwhile
             # behind the window-modal question.
@@ -88,7 +95,7 @@ class EnvironmentGuard:
             self._combo.setCurrentIndex(self._combo.findData(Environment.SANDBOX.value))
             self._settle()
             self._status.show_status(
-                "Still Sandbox (testing): no real money is asked for.", StatusKind.OK
+                _("Still Sandbox (testing): no real money is asked for."), StatusKind.OK
             )
             return
         credentials = self._peek()

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QTableWidgetItem, QWidget
 
+from bucket_desktop.i18n import N_, _, ngettext
 from bucket_desktop.services.plans import MAX_PLANS, Plan, PlansError
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.shared_plans.relay_plans import JsonCaller, save_plans, shared_plan
@@ -15,8 +16,14 @@ from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.plans_dialog import PlansDialogView
 from bucket_desktop.ui.widgets import StatusKind
 
-COLUMNS = ("Name", "Price (KES)", "Minutes", "Reference (12)", "Description (13)")
-INTRO = (
+COLUMNS = (
+    N_("Name"),
+    N_("Price (KES)"),
+    N_("Minutes"),
+    N_("Reference (12)"),
+    N_("Description (13)"),
+)
+INTRO = N_(
     "These plans are kept on the relay: every desk of the shop charges the same prices. A plan "
     "already sold is archived, never lost; payments keep the terms they were sold on."
 )
@@ -24,8 +31,8 @@ INTRO = (
 
 def editor_view(parent: QWidget | None = None) -> PlansDialogView:
     """The editor's window: the plans dialog with a Minutes column."""
-    view = PlansDialogView(parent, columns=COLUMNS, intro_text=INTRO)
-    view.setWindowTitle("Plans on the relay")
+    view = PlansDialogView(parent, columns=COLUMNS, intro_text=_(INTRO))
+    view.setWindowTitle(_("Plans on the relay"))
     view.setMinimumSize(720, 400)
     return view
 
@@ -61,7 +68,11 @@ class SharedPlansEditor(QObject):
         """A new empty row, ready to type in."""
         if self.view.table.rowCount() >= MAX_PLANS:
             self.view.status.show_status(
-                f"Keep at most {MAX_PLANS} plans so they fit on the counter screen.",
+                ngettext(
+                    "Keep at most {count} plan so it fits on the counter screen.",
+                    "Keep at most {count} plans so they fit on the counter screen.",
+                    MAX_PLANS,
+                ).format(count=MAX_PLANS),
                 StatusKind.ERROR,
             )
             return
@@ -88,7 +99,11 @@ class SharedPlansEditor(QObject):
             name, price, minutes, reference, desc = texts
             plan = shared_plan(name, price, minutes, reference, desc, plan_id=plan_id)
             if plan.name.casefold() in names:
-                raise PlansError(f"Two plans are called {plan.name}: give each a different name.")
+                raise PlansError(
+                    _("Two plans are called {name}: give each a different name.").format(
+                        name=plan.name
+                    )
+                )
             names.add(plan.name.casefold())
             plans.append(plan)
         return tuple(plans)
@@ -104,12 +119,14 @@ class SharedPlansEditor(QObject):
         self._tasks.start(self._save(plans))
 
     async def _save(self, plans: tuple[Plan, ...]) -> None:
-        self.view.status.show_status("Saving the plans on the relay…", StatusKind.WORKING)
+        self.view.status.show_status(_("Saving the plans on the relay…"), StatusKind.WORKING)
         try:
             writes = await save_plans(self._relay, self._before, plans, self._kept)
         except RelayError as error:
             # Some writes may have been made: the desks' plans refresh from the relay anyway.
-            self.view.status.show_status(f"Not all plans were saved: {error}", StatusKind.ERROR)
+            self.view.status.show_status(
+                _("Not all plans were saved: {error}").format(error=error), StatusKind.ERROR
+            )
             return
         finally:
             self.view.buttons.setEnabled(True)

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from bucket_desktop.i18n import _, ngettext
 from bucket_desktop.services.plans import Plan
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_errors import RelayError
@@ -93,16 +94,16 @@ class SharedPlansSync(QObject):
         if self._import is None or self._import.offer() is None:
             return
         names = ", ".join(plan.name for plan in offer.plans)
-        question = (
-            f"This PC has its own plans ({names}). Copy them to the relay, so every desk of the "
-            "shop charges the same prices? You are asked only once."
-        )
+        question = _(
+            "This PC has its own plans ({names}). Copy them to the relay, so every "
+            "desk of the shop charges the same prices? You are asked only once."
+        ).format(names=names)
+        # A separate sentence, added only when some plans are left out.
         if offer.without_duration:
-            question += (
-                f" Left out, because their names give no duration: "
-                f"{', '.join(offer.without_duration)}."
+            question += " " + _("Left out, because their names give no duration: {names}.").format(
+                names=", ".join(offer.without_duration)
             )
-        yes = self._confirm("Copy plans to the relay?", question)
+        yes = self._confirm(_("Copy plans to the relay?"), question)
         self._import.mark_offered()
         if yes:
             self._tasks.start(self._copy(client, offer.plans))
@@ -112,9 +113,18 @@ class SharedPlansSync(QObject):
         try:
             await save_plans(client, (), plans)
         except RelayError as error:
-            status.show_status(f"The plans were not copied: {error}", StatusKind.ERROR)
+            status.show_status(
+                _("The plans were not copied: {error}").format(error=error), StatusKind.ERROR
+            )
             return
-        status.show_status(f"{len(plans)} plans copied to the relay.", StatusKind.OK)
+        status.show_status(
+            ngettext(
+                "{count} plan copied to the relay.",
+                "{count} plans copied to the relay.",
+                len(plans),
+            ).format(count=len(plans)),
+            StatusKind.OK,
+        )
         await self._refresh(client)
 
     def edit(self) -> SharedPlansEditor | None:
@@ -132,7 +142,7 @@ class SharedPlansSync(QObject):
         return editor
 
     def _saved(self, client: RelayClient) -> None:
-        self._charge.view.status.show_status("The plans were saved on the relay.", StatusKind.OK)
+        self._charge.view.status.show_status(_("The plans were saved on the relay."), StatusKind.OK)
         self.refresh(client)
 
     async def close(self) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.webhooks.models import EVENT_LABELS, NewSecret, WebhookEndpoint
 from bucket_desktop.ui.dialog_helpers import run_dialog
 from bucket_desktop.ui.relay_texts import friendly_time
@@ -50,21 +51,21 @@ class EndpointDialog(QDialog):
         self.url_edit.setPlaceholderText("https://portal.example.com/payment-bucket")
         self.description_edit = QLineEdit(current.description if current else "")
         self.description_edit.setMaxLength(MAX_DESCRIPTION)
-        self.description_edit.setPlaceholderText("Like “PHPNuxBill on the VPS” (optional)")
+        self.description_edit.setPlaceholderText(_("Like “PHPNuxBill on the VPS” (optional)"))
         chosen = current.events if current else DEFAULT_EVENTS
         self.event_boxes: dict[str, QCheckBox] = {}
         grid = QGridLayout()
         for number, (event, label) in enumerate(EVENT_LABELS.items()):
-            box = QCheckBox(label)
+            box = QCheckBox(_(label))
             box.setToolTip(event)
             box.setChecked(event in chosen)
             self.event_boxes[event] = box
             grid.addWidget(box, number, 0)
         self.status = StatusLabel()
-        self.ok_button = QPushButton("Save" if current else "Add")
+        self.ok_button = QPushButton(_("Save") if current else _("Add"))
         self.ok_button.setObjectName("primaryButton")
         self.ok_button.setDefault(True)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton(_("Cancel"))
         cancel.clicked.connect(self.reject)
         self.ok_button.clicked.connect(self._check)
         buttons = QHBoxLayout()
@@ -74,11 +75,11 @@ class EndpointDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(8)
-        layout.addWidget(QLabel("Address of your receiver (it must start with https://):"))
+        layout.addWidget(QLabel(_("Address of your receiver (it must start with https://):")))
         layout.addWidget(self.url_edit)
-        layout.addWidget(QLabel("Description:"))
+        layout.addWidget(QLabel(_("Description:")))
         layout.addWidget(self.description_edit)
-        layout.addWidget(QLabel("Send these events:"))
+        layout.addWidget(QLabel(_("Send these events:")))
         layout.addLayout(grid)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
@@ -93,10 +94,10 @@ class EndpointDialog(QDialog):
     def _check(self) -> None:
         form = self.form()
         if not form.url:
-            self.status.show_status("Type the address of your receiver.", StatusKind.ERROR)
+            self.status.show_status(_("Type the address of your receiver."), StatusKind.ERROR)
             return
         if not form.events:
-            self.status.show_status("Tick at least one event to send.", StatusKind.ERROR)
+            self.status.show_status(_("Tick at least one event to send."), StatusKind.ERROR)
             return
         self.accept()
 
@@ -115,12 +116,13 @@ def secret_hint(made: NewSecret) -> str:
     """What the owner must do with a secret that is shown only once."""
     if made.old_secret_valid_until:
         until = friendly_time(made.old_secret_valid_until)
-        return (
-            "Put this new secret into your receiver's settings. Until "
-            f"{until} every call is signed with both the old and the new secret, so nothing "
-            "is missed while you change it. The secret is shown only now: copy it before closing."
-        )
-    return (
+        return _(
+            "Put this new secret into your receiver's settings. Until {until} every "
+            "call is signed with both the old and the new secret, so nothing is "
+            "missed while you change it. The secret is shown only now: copy it "
+            "before closing."
+        ).format(until=until)
+    return _(
         "Put this secret into your receiver's settings: it checks with it that each call "
         "really comes from your relay. It is shown only now: copy it before closing. If it is "
         "lost or leaks, use “Rotate secret…”."
@@ -132,8 +134,8 @@ class SecretDialog(ShownOnceDialog):
 
     def __init__(self, made: NewSecret, parent: QWidget | None = None) -> None:
         super().__init__(
-            title="Webhook secret",
-            heading=f"Secret for {made.endpoint.url}",
+            title=_("Webhook secret"),
+            heading=_("Secret for {url}").format(url=made.endpoint.url),
             hint=secret_hint(made),
             text=made.secret,
             height=40,

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QTableWidget
 from qasync import asyncSlot
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.webhooks.api import WebhookApi
 from bucket_desktop.services.webhooks.models import (
@@ -127,7 +128,7 @@ class WebhooksPage:
         api = self._api
         if api is None:
             return
-        form = await self._ask("Add a webhook endpoint", None)
+        form = await self._ask(_("Add a webhook endpoint"), None)
         if form is None:
             return
         with busy(self.view.add_button):
@@ -137,7 +138,7 @@ class WebhooksPage:
         await self.refresh()
         self.select(made.endpoint.id)
         await self.refresh_log()
-        self.view.status.show_status(f"{made.endpoint.url} added.", StatusKind.OK)
+        self.view.status.show_status(_("{url} added.").format(url=made.endpoint.url), StatusKind.OK)
         await self._show_secret(made)
 
     @asyncSlot()
@@ -146,14 +147,14 @@ class WebhooksPage:
         api, endpoint = self._api, self._chosen()
         if api is None or endpoint is None:
             return
-        form = await self._ask("Edit webhook endpoint", endpoint)
+        form = await self._ask(_("Edit webhook endpoint"), endpoint)
         if form is None:
             return
         changes = {"url": form.url, "description": form.description, "events": list(form.events)}
         if await self._call(api.change(endpoint.id, **changes)) is None:
             return
         await self.refresh()
-        self.view.status.show_status("Endpoint saved.", StatusKind.OK)
+        self.view.status.show_status(_("Endpoint saved."), StatusKind.OK)
 
     @asyncSlot()
     async def toggle(self) -> None:
@@ -163,9 +164,11 @@ class WebhooksPage:
             return
         if endpoint.enabled and not await confirmed(
             self._confirm,
-            "Disable endpoint",
-            f"Stop calling {endpoint.url}? Events that happen while it is off are not sent to "
-            "it later; calls already queued wait until you enable it again.",
+            _("Disable endpoint"),
+            _(
+                "Stop calling {url}? Events that happen while it is off are not sent to "
+                "it later; calls already queued wait until you enable it again."
+            ).format(url=endpoint.url),
         ):
             return
         if await self._call(api.change(endpoint.id, enabled=not endpoint.enabled)) is None:
@@ -180,16 +183,16 @@ class WebhooksPage:
         api, endpoint = self._api, self._chosen()
         if api is None or endpoint is None:
             return
-        question = (
-            f"Delete {endpoint.url}? Calls not yet delivered are dropped and its delivery log "
+        question = _(
+            "Delete {url}? Calls not yet delivered are dropped and its delivery log "
             "is deleted. To pause it instead, use Disable."
-        )
-        if not await confirmed(self._confirm, "Delete endpoint", question):
+        ).format(url=endpoint.url)
+        if not await confirmed(self._confirm, _("Delete endpoint"), question):
             return
         if await self._call(api.delete(endpoint.id), done=True) is None:
             return
         await self.refresh()
-        self.view.status.show_status(f"{endpoint.url} deleted.", StatusKind.OK)
+        self.view.status.show_status(_("{url} deleted.").format(url=endpoint.url), StatusKind.OK)
 
     @asyncSlot()
     async def rotate(self) -> None:
@@ -197,17 +200,17 @@ class WebhooksPage:
         api, endpoint = self._api, self._chosen()
         if api is None or endpoint is None:
             return
-        question = (
-            f"Make a new secret for {endpoint.url}? For the next 24 hours calls are signed with "
-            "both the old and the new secret; after that only the new one works."
-        )
-        if not await confirmed(self._confirm, "Rotate secret", question):
+        question = _(
+            "Make a new secret for {url}? For the next 24 hours calls are signed "
+            "with both the old and the new secret; after that only the new one works."
+        ).format(url=endpoint.url)
+        if not await confirmed(self._confirm, _("Rotate secret"), question):
             return
         made = await self._call(api.rotate(endpoint))
         if made is None:
             return
         await self.refresh()
-        self.view.status.show_status("New secret made.", StatusKind.OK)
+        self.view.status.show_status(_("New secret made."), StatusKind.OK)
         await self._show_secret(made)
 
     @asyncSlot()
@@ -220,7 +223,7 @@ class WebhooksPage:
         if event_id is None:
             return
         self.view.status.show_status(
-            "Test event sent: its delivery shows in the log below.", StatusKind.OK
+            _("Test event sent: its delivery shows in the log below."), StatusKind.OK
         )
         self._spawn(self._follow(endpoint.id))
 
@@ -232,13 +235,15 @@ class WebhooksPage:
             return
         if entry is None:
             self.view.endpoint_state.show_status(
-                "Select a delivery in the log first.", StatusKind.ERROR
+                _("Select a delivery in the log first."), StatusKind.ERROR
             )
             return
         if await self._call(api.redeliver(entry.delivery_id), done=True) is None:
             return
         self.view.status.show_status(
-            f"{EVENT_SHORT.get(entry.event, entry.event).capitalize()} event queued again.",
+            _("Event “{event}” queued again.").format(
+                event=_(EVENT_SHORT.get(entry.event, entry.event))
+            ),
             StatusKind.OK,
         )
         self._spawn(self._follow(self._shown_id))
@@ -259,7 +264,7 @@ class WebhooksPage:
 
     async def _follow(self, endpoint_id: int) -> None:
         # The relay sends within a moment; read the log a few times so the owner sees it land.
-        for _ in range(FOLLOW_FOR):
+        for _round in range(FOLLOW_FOR):
             await asyncio.sleep(FOLLOW_S)
             if self._shown_id != endpoint_id:
                 return
@@ -284,7 +289,9 @@ class WebhooksPage:
     def _chosen(self) -> WebhookEndpoint | None:
         endpoint = self.selected()
         if endpoint is None:
-            self.view.status.show_status("Select an endpoint in the list first.", StatusKind.ERROR)
+            self.view.status.show_status(
+                _("Select an endpoint in the list first."), StatusKind.ERROR
+            )
         return endpoint
 
     def _show(self, endpoints: list[WebhookEndpoint]) -> None:
@@ -296,7 +303,9 @@ class WebhooksPage:
         elif endpoints:
             self.view.endpoints.selectRow(0)
         current = self.selected()
-        self.view.toggle_button.setText("Enable" if current and not current.enabled else "Disable")
+        self.view.toggle_button.setText(
+            _("Enable") if current and not current.enabled else _("Disable")
+        )
 
     def _show_log(self, endpoint: WebhookEndpoint | None, entries: list[DeliveryEntry]) -> None:
         self._shown_id = endpoint.id if endpoint else None

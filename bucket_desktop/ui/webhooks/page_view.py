@@ -16,11 +16,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bucket_desktop.i18n import N_, _
 from bucket_desktop.ui.widgets import StatusLabel
 
-ENDPOINT_HEADERS = ("Address", "Events", "State", "Last success")
+ENDPOINT_HEADERS = (N_("Address"), N_("Events"), N_("State"), N_("Last success"))
 COL_URL, COL_EVENTS, COL_STATE, COL_SUCCESS = range(4)
-LOG_HEADERS = ("Time", "Event", "Answer", "Took", "Attempt", "Next try", "Receiver said")
+LOG_HEADERS = (
+    N_("Time"),
+    N_("Event"),
+    N_("Answer"),
+    N_("Took"),
+    N_("Attempt"),
+    N_("Next try"),
+    N_("Receiver said"),
+)
 COL_LOG_TIME, COL_LOG_BODY = 0, 6
 
 
@@ -28,7 +37,7 @@ def _table(
     headers: tuple[str, ...], stretch: int, fixed: dict[int, int] | None = None
 ) -> QTableWidget:
     table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
+    table.setHorizontalHeaderLabels([_(header) for header in headers])
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -68,27 +77,29 @@ class WebhooksPageView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.endpoints = _table(ENDPOINT_HEADERS, COL_URL, {COL_EVENTS: 190, COL_STATE: 170})
-        self.add_button = QPushButton("Add endpoint…")
+        self.add_button = QPushButton(_("Add endpoint…"))
         self.add_button.setObjectName("primaryButton")
-        self.edit_button = QPushButton("Edit…")
-        self.toggle_button = QPushButton("Disable")
-        self.delete_button = QPushButton("Delete…")
+        self.edit_button = QPushButton(_("Edit…"))
+        self.toggle_button = QPushButton(_("Disable"))
+        self.delete_button = QPushButton(_("Delete…"))
         self.delete_button.setObjectName("dangerButton")
-        self.rotate_button = QPushButton("Rotate secret…")
-        self.test_button = QPushButton("Send test")
+        self.rotate_button = QPushButton(_("Rotate secret…"))
+        self.test_button = QPushButton(_("Send test"))
         self.status = StatusLabel()
         self.log = _table(LOG_HEADERS, COL_LOG_BODY, {COL_LOG_TIME: 130})
-        self.log_title = QLabel("Deliveries")
+        self.log_title = QLabel(_("Deliveries"))
         self.log_title.setObjectName("cardTitle")
         self.endpoint_state = StatusLabel()
-        self.redeliver_button = QPushButton("Redeliver")
-        self.refresh_button = QPushButton("Refresh")
+        self.redeliver_button = QPushButton(_("Redeliver"))
+        self.refresh_button = QPushButton(_("Refresh"))
 
         top, top_box = _card(
-            "Endpoints",
-            "Your own portal or billing system hears about every payment: the relay calls each "
-            "address below, signed with its secret (Standard Webhooks). See docs/webhooks.md "
-            "for the events and how to check the signature.",
+            _("Endpoints"),
+            _(
+                "Your own portal or billing system hears about every payment: the relay calls each "
+                "address below, signed with its secret (Standard Webhooks). See docs/webhooks.md "
+                "for the events and how to check the signature."
+            ),
         )
         top_box.addWidget(self.endpoints, 1)
         top_box.addWidget(self.status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.webhooks.models import EVENT_SHORT, DeliveryEntry, WebhookEndpoint
 from bucket_desktop.ui.relay_texts import friendly_time
 from bucket_desktop.ui.webhooks import texts
@@ -22,7 +23,7 @@ def fill_endpoints(view: WebhooksPageView, endpoints: list[WebhookEndpoint]) -> 
             endpoint.url,
             texts.events_text(endpoint),
             texts.state_text(endpoint),
-            friendly_time(endpoint.last_success_at) if endpoint.last_success_at else "Never",
+            friendly_time(endpoint.last_success_at) if endpoint.last_success_at else _("Never"),
         )
         parts = (endpoint.description, endpoint.url, ", ".join(endpoint.events))
         _fill_row(table, row, cells, tooltip="\n".join(part for part in parts if part))
@@ -32,18 +33,20 @@ def fill_log(
     view: WebhooksPageView, endpoint: WebhookEndpoint | None, entries: list[DeliveryEntry]
 ) -> None:
     """The chosen endpoint's attempts, newest first, and the line about its state."""
-    view.log_title.setText(f"Deliveries to {endpoint.url}" if endpoint else "Deliveries")
+    view.log_title.setText(
+        _("Deliveries to {url}").format(url=endpoint.url) if endpoint else _("Deliveries")
+    )
     notice, kind = texts.endpoint_notice(endpoint) if endpoint else ("", StatusKind.NEUTRAL)
     if endpoint is not None and not entries and not notice:
-        notice = "Nothing sent yet: “Send test” sends a signed test event."
+        notice = _("Nothing sent yet: “Send test” sends a signed test event.")
     view.endpoint_state.show_status(notice, kind)
-    view.toggle_button.setText("Enable" if endpoint and not endpoint.enabled else "Disable")
+    view.toggle_button.setText(_("Enable") if endpoint and not endpoint.enabled else _("Disable"))
     table = view.log
     table.setRowCount(len(entries))
     for row, entry in enumerate(entries):
         cells = (
             texts.log_time(entry.at),
-            EVENT_SHORT.get(entry.event, entry.event),
+            _(EVENT_SHORT.get(entry.event, entry.event)),
             texts.answer_text(entry),
             texts.took_text(entry),
             str(entry.attempt) if entry.attempt else "—",

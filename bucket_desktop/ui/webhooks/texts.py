@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bucket_desktop.i18n import _
 from bucket_desktop.services.webhooks.models import EVENT_SHORT, DeliveryEntry, WebhookEndpoint
 from bucket_desktop.ui.relay_texts import friendly_time
 from bucket_desktop.ui.widgets import StatusKind
@@ -24,32 +25,42 @@ def log_time(iso: str | None) -> str:
 
 def events_text(endpoint: WebhookEndpoint) -> str:
     """The chosen events, in short words."""
-    return ", ".join(EVENT_SHORT.get(event, event) for event in endpoint.events)
+    return ", ".join(_(EVENT_SHORT.get(event, event)) for event in endpoint.events)
 
 
 def state_text(endpoint: WebhookEndpoint) -> str:
     """On, failing, or off with the reason."""
     if not endpoint.enabled:
-        return f"Off: {endpoint.disabled_reason}" if endpoint.disabled_reason else "Off"
+        return (
+            _("Off: {reason}").format(reason=endpoint.disabled_reason)
+            if endpoint.disabled_reason
+            else _("Off")
+        )
     if endpoint.failing_since:
-        return f"On, failing since {friendly_time(endpoint.failing_since)}"
-    return "On"
+        return _("On, failing since {time}").format(time=friendly_time(endpoint.failing_since))
+    return _("On")
 
 
 def endpoint_notice(endpoint: WebhookEndpoint) -> tuple[str, StatusKind]:
     """The line above the delivery log about the chosen endpoint."""
     if not endpoint.enabled:
-        reason = endpoint.disabled_reason or "Disabled."
-        return f"Disabled: {reason} Nothing is sent until you enable it.", StatusKind.ERROR
+        reason = endpoint.disabled_reason or _("Disabled.")
+        return _("Disabled: {reason} Nothing is sent until you enable it.").format(
+            reason=reason
+        ), StatusKind.ERROR
     if endpoint.failing_since:
         return (
-            f"No call has succeeded since {friendly_time(endpoint.failing_since)}; the relay "
-            "keeps trying. After 3 days without success it switches this endpoint off.",
+            _(
+                "No call has succeeded since {time}; the relay keeps trying. "
+                "After 3 days without success it switches this endpoint off."
+            ).format(time=friendly_time(endpoint.failing_since)),
             StatusKind.WARNING,
         )
     if endpoint.old_secret_valid_until:
         return (
-            f"The old secret also signs until {friendly_time(endpoint.old_secret_valid_until)}.",
+            _("The old secret also signs until {time}.").format(
+                time=friendly_time(endpoint.old_secret_valid_until)
+            ),
             StatusKind.NEUTRAL,
         )
     return "", StatusKind.NEUTRAL
@@ -58,10 +69,10 @@ def endpoint_notice(endpoint: WebhookEndpoint) -> tuple[str, StatusKind]:
 def answer_text(entry: DeliveryEntry) -> str:
     """The receiver's HTTP status, or what happened instead."""
     if entry.attempt == 0:
-        return "Waiting"
+        return _("Waiting")
     if entry.status_code is None:
-        return "No answer"
-    return f"HTTP {entry.status_code}"
+        return _("No answer")
+    return _("HTTP {code}").format(code=entry.status_code)
 
 
 def took_text(entry: DeliveryEntry) -> str:
@@ -70,17 +81,17 @@ def took_text(entry: DeliveryEntry) -> str:
         return "—"
     if entry.duration_ms >= 1000:
         return f"{entry.duration_ms / 1000:.1f} s"
-    return f"{entry.duration_ms} ms"
+    return _("{count} ms").format(count=entry.duration_ms)
 
 
 def next_text(entry: DeliveryEntry) -> str:
     """After this attempt: delivered, when it was to be tried again, or given up."""
     if entry.status_code is not None and 200 <= entry.status_code < 300:
-        return "Delivered"
+        return _("Delivered")
     if entry.next_try_at:
         return log_time(entry.next_try_at)
     if entry.attempt and entry.state == "exhausted":
-        return "Gave up: use Redeliver"
+        return _("Gave up: use Redeliver")
     return "—"
 
 
