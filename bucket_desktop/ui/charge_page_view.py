@@ -30,7 +30,7 @@ QLabel#guide { color: #3d444d; }
 QPushButton#planButton { padding: 7px 4px; min-width: 0; min-height: 30px; text-align: center; }
 QPushButton#planButton:checked { background: #e7f5ec; border: 1px solid #2f7d4a;
                                  color: #1d6b3a; font-weight: 600; }
-"""
+"""  # i18n: keep (Qt style sheet)
 
 FORM_WIDTH = 560
 FORM_MIN_WIDTH = 440

@@ -32,7 +32,7 @@ class DeskNameDialog(QDialog):
         self.name_edit.setMaxLength(MAX_DESK_NAME)
         self.name_edit.setPlaceholderText(_("Like “Counter 2” or “Mary's laptop”"))
         self.status = StatusLabel()
-        self.ok_button = QPushButton("OK")
+        self.ok_button = QPushButton(_("OK"))
         self.ok_button.setObjectName("primaryButton")
         self.ok_button.setDefault(True)
         cancel = QPushButton(_("Cancel"))

@@ -191,7 +191,9 @@ class MainWindow(QObject):
         who = session.identity
         if who.is_admin:
             self.view.identity_label.setText(
-                f"Platform administrator · {who.name or ''}".strip(" ·")
+                _("Platform administrator · {name}").format(name=who.name)
+                if who.name
+                else _("Platform administrator")
             )
             self.view.relay_label.setText(session.client.base_url)
             return

@@ -41,7 +41,7 @@ class PassphraseDialogView(QDialog):
         intro = QLabel(
             _(
                 "{reason} So the app keeps its keys (for the Daraja credentials and the "
-                "relay sign-in saved on this PC) in a file locked with a passphrase. "
+                "relay sign-in saved on this PC) in a file locked with a passphrase."
             ).format(reason=reason)
             if creating
             else _(

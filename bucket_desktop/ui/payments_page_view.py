@@ -33,7 +33,7 @@ QTableView { outline: 0; selection-background-color: #d8efe0; selection-color: #
 QLabel#connection[kind="live"] { background: #dafbe1; color: #1a7f37; }
 QLabel#connection[kind="reconnecting"] { background: #fff8c5; color: #9a6700; }
 QLabel#connection[kind="refused"] { background: #ffebe9; color: #b42318; }
-"""
+"""  # i18n: keep (Qt style sheet)
 
 ROW_HEIGHT = 26
 

@@ -38,7 +38,7 @@ QLabel#advice { color: #57606a; border-top: 1px solid #dde3e9; padding-top: 10px
 QProgressBar { border: 1px solid #d0d7de; border-radius: 4px; background: #f6f8fa;
                height: 10px; text-align: center; }
 QProgressBar::chunk { background: #d4a72c; border-radius: 4px; }
-"""
+"""  # i18n: keep (Qt style sheet)
 
 LIST_MIN_WIDTH = 390
 

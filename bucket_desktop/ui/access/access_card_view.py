@@ -18,7 +18,7 @@ QLabel#accessReceipt { color: #57606a; }
 QFrame#disputeBox { background: #ffebe9; border: 1px solid #ff8182; border-radius: 8px; }
 QLabel#disputeTitle { color: #b42318; font-size: 16px; font-weight: 700; }
 QLabel#disputeText { color: #4c1d1a; font-size: 14px; }
-"""
+"""  # i18n: keep (Qt style sheet)
 
 
 def _label(text: str, name: str) -> QLabel:

@@ -47,7 +47,7 @@ class NameDialog(QDialog):
         for label, value in ROLES:
             self.role.addItem(_(label), value)
         self.status = StatusLabel()
-        ok = QPushButton("OK")
+        ok = QPushButton(_("OK"))
         ok.setObjectName("primaryButton")
         ok.setDefault(True)
         ok.clicked.connect(self._check)
