@@ -1,6 +1,7 @@
 """Screenshots of the Platform page with 50 demo providers, at 1024x600 and 1920x1080.
 
 Usage: .venv/bin/python scripts/screenshot_platform.py [--out-dir docs] [--providers 50]
+       [--language sw]
 
 Starts the demo's simulator and relay, adds a platform administrator and the demo providers
 through the relay's routes (bucket_desktop.demo_platform), signs a desktop in with the admin
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import QApplication
 from bucket_desktop.app import load_style_sheet
 from bucket_desktop.demo import add_platform_admin, demo_credentials, start_demo
 from bucket_desktop.demo_platform import seed_demo_providers
+from bucket_desktop.i18n import ENGLISH, LANGUAGES, set_language
 from bucket_desktop.services.app_settings import AppPaths
 from bucket_desktop.services.keystore import MemoryStore
 from bucket_desktop.ui.desktop import build_desktop
@@ -82,7 +84,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out-dir", type=Path, default=ROOT / "docs")
     parser.add_argument("--providers", type=int, default=50)
+    parser.add_argument("--language", choices=sorted(LANGUAGES), default=ENGLISH)
     args = parser.parse_args()
+    set_language(args.language)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setStyleSheet(load_style_sheet())

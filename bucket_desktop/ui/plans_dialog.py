@@ -23,6 +23,7 @@ from bucket_desktop.services.plans import MAX_PLANS, Plan, PlansError, PlanStore
 from bucket_desktop.ui.dialog_helpers import grow_with_messages
 from bucket_desktop.ui.widgets import StatusKind, StatusLabel
 
+OPEN_WIDTH, OPEN_HEIGHT = 680, 420
 COLUMNS = (N_("Name"), N_("Price (KES)"), N_("Reference (12)"), N_("Description (13)"))
 
 
@@ -38,7 +39,6 @@ class PlansDialogView(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Plans"))
-        self.setMinimumSize(620, 380)
         self.table = QTableWidget(0, len(columns))
         self.table.setHorizontalHeaderLabels([_(column) for column in columns])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -72,6 +72,9 @@ class PlansDialogView(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         grow_with_messages(self)
+        # The layout's minimum (which grow_with_messages makes the dialog's) is narrower than
+        # the table's headers need, in Swahili most of all: open it as wide as it was meant.
+        self.resize(OPEN_WIDTH, OPEN_HEIGHT)
 
 
 class PlansDialog:
