@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from bucket_desktop.i18n import _, ngettext
+from bucket_desktop.i18n.formatting import format_date, format_day
 from bucket_desktop.services.payment_book import DayTotal
 
 BAR = QColor("#2da44e")
@@ -97,7 +98,7 @@ class DailyChart(QWidget):
             # Label every 7th day back from today so the labels never collide.
             if (len(self._days) - 1 - index) % 7:
                 continue
-            text = _("Today") if index == len(self._days) - 1 else day.day.strftime("%d %b")
+            text = _("Today") if index == len(self._days) - 1 else format_day(day.day)
             centre = area.left() + (index + 0.5) * slot
             box = QRectF(centre - 30, area.bottom() + 4, 60, 16)
             painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
@@ -122,7 +123,9 @@ class DailyChart(QWidget):
                     "{day}: KES {amount} from {count} payments",
                     day.count,
                 ).format(
-                    day=f"{day.day:%a %d %b}", amount=f"{day.amount:,}", count=f"{day.count:,}"
+                    day=format_date(day.day, "full"),
+                    amount=f"{day.amount:,}",
+                    count=f"{day.count:,}",
                 )
                 QToolTip.showText(event.globalPos(), text, self)
             return True

@@ -153,7 +153,7 @@ def build_desktop(
     window.add_page(
         Page(
             CHECKLIST_PAGE,
-            _("Getting started"),
+            N_("Getting started"),
             scrollable(checklist.view),
             owner_only=True,
             on_session=checklist.set_session,
@@ -162,7 +162,7 @@ def build_desktop(
     window.add_page(
         Page(
             key=SETTINGS_PAGE,
-            title=_("Payment settings"),
+            title=N_("Payment settings"),
             widget=scrollable(settings_page.view),
             owner_only=True,
             on_session=settings_page.set_session,
@@ -170,19 +170,19 @@ def build_desktop(
     )
     # Every page scrolls when the window is smaller than the page needs (a 1024x600 netbook).
     charge = scrollable(counter.charge_view)
-    window.add_page(Page(CHARGE_PAGE, _("Charge customer"), charge, on_session=counter.on_session))
-    window.add_page(Page(STATUS_PAGE, _("STK status"), scrollable(counter.stk_status_view)))
-    window.add_page(Page(PAYMENTS_PAGE, _("Payments"), scrollable(counter.payments_view)))
+    window.add_page(Page(CHARGE_PAGE, N_("Charge customer"), charge, on_session=counter.on_session))
+    window.add_page(Page(STATUS_PAGE, N_("STK status"), scrollable(counter.stk_status_view)))
+    window.add_page(Page(PAYMENTS_PAGE, N_("Payments"), scrollable(counter.payments_view)))
     counter.live.payment_disputed.connect(lambda row: window.show_alert(dispute_alert(row)))
     desks = DesksPage(DesksPageView(), confirm=confirm)
     window.add_page(
-        Page(DESKS_PAGE, _("Desks"), desks.view, owner_only=True, on_session=desks.set_session)
+        Page(DESKS_PAGE, N_("Desks"), desks.view, owner_only=True, on_session=desks.set_session)
     )
     platform = PlatformPage(PlatformPageView(), confirm=confirm)
     window.add_page(
         Page(
             PLATFORM_PAGE,
-            _("Platform"),
+            N_("Platform"),
             platform.view,
             admin_only=True,
             on_session=platform.set_session,
@@ -192,7 +192,7 @@ def build_desktop(
     window.add_page(
         Page(
             WEBHOOKS_PAGE,
-            _("Webhooks"),
+            N_("Webhooks"),
             webhooks.view,
             owner_only=True,
             on_session=webhooks.set_session,
@@ -202,7 +202,7 @@ def build_desktop(
     router_file = RouterSettingsFile(paths.data_dir / "router.vault")
     router = RouterPage(RouterPageView(), router_file, secrets)
     window.add_page(
-        Page(ROUTER_PAGE, _("Router"), scrollable(router.view), on_session=router.set_session)
+        Page(ROUTER_PAGE, N_("Router"), scrollable(router.view), on_session=router.set_session)
     )
     counter.live.connection_changed.connect(
         lambda state, message: _sign_out_if_refused(window, state, message)

@@ -35,7 +35,7 @@ class Page:
     """One entry of the sidebar. `on_session` hears every sign-in and sign-out."""
 
     key: str
-    title: str
+    title: str  # marked with N_(), translated each time it is shown
     widget: QWidget
     owner_only: bool = False
     # Shown only to a platform administrator, who sees no other page (they act for no shop).
@@ -76,7 +76,7 @@ class MainWindow(QObject):
         """Append a page to the sidebar and the page stack."""
         self._pages.append(page)
         self.view.pages.addWidget(page.widget)
-        item = QListWidgetItem(page.title)
+        item = QListWidgetItem(_(page.title))
         item.setData(Qt.ItemDataRole.UserRole, page.key)
         self.view.sidebar.addItem(item)
         self._apply_visibility()
@@ -238,7 +238,7 @@ class MainWindow(QObject):
             self._show_first_visible()
             return
         self.view.pages.setCurrentWidget(page.widget)
-        self.view.title_label.setText(page.title)
+        self.view.title_label.setText(_(page.title))
         self._wanted_page = None
 
     def _on_close_requested(self) -> None:

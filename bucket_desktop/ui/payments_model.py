@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor
 
 from bucket_desktop.i18n import N_, _, ngettext
+from bucket_desktop.i18n.formatting import format_day, format_time
 from bucket_desktop.services.access.online import access_cell
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_rows import PaymentRow, format_phone, status_sentence
@@ -107,7 +108,7 @@ class PaymentsTableModel(QAbstractTableModel):
         parent: QObject | None = None,
         *,
         tz: tzinfo | None = None,
-        time_format: str = "%d %b %H:%M",
+        with_day: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(parent)
@@ -115,7 +116,7 @@ class PaymentsTableModel(QAbstractTableModel):
         self._rows: list[PaymentRow] = []
         self._position: dict[str, int] | None = None  # built on demand for targeted updates
         self._tz = tz
-        self._time_format = time_format
+        self._with_day = with_day
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         """Rows shown (zero under any parent: this is a flat table)."""
@@ -159,7 +160,10 @@ class PaymentsTableModel(QAbstractTableModel):
 
     def _display(self, row: PaymentRow, column: int) -> str:
         if column == COL_TIME:
-            return datetime.fromtimestamp(row.created, self._tz).strftime(self._time_format)
+            moment = datetime.fromtimestamp(row.created, self._tz)
+            if self._with_day:  # "30 Nov 14:02", the month in the current language
+                return f"{format_day(moment)} {format_time(moment)}"
+            return moment.strftime("%H:%M:%S")
         if column == COL_PHONE:
             return format_phone(row.phone_number)
         if column == COL_AMOUNT:

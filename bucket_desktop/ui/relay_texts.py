@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bucket_desktop.i18n import N_, _
+from bucket_desktop.i18n.formatting import format_date, format_time
 from bucket_desktop.services.relay_models import CredentialsSummary
 
 # The relay's public address is the operator's to set; the owner can only ask for it.
@@ -74,7 +75,7 @@ def friendly_time(iso: str) -> str:
         return iso
     if moment.tzinfo is not None:
         moment = moment.astimezone()
-    return moment.strftime("%d %b %Y, %H:%M")
+    return f"{format_date(moment)}, {format_time(moment)}"
 
 
 def prompt_line(proven: bool) -> str:

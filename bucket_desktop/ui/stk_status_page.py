@@ -75,7 +75,7 @@ class StkStatusPage(QObject):
         self._session_ids: set[str] = set()
         self._selected: PaymentRow | None = None
         # Parented to its view, so Qt deletes it after the view that uses it.
-        self.model = PaymentsTableModel(view.table, time_format="%H:%M:%S")
+        self.model = PaymentsTableModel(view.table, with_day=False)
         view.table.setModel(self.model)
         for column in range(self.model.columnCount()):
             view.table.setColumnHidden(column, column not in SHOWN_COLUMNS)

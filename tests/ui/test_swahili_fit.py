@@ -1,24 +1,29 @@
 """Every page in Kiswahili fits a 1024x600 netbook: nothing cut off or out of reach.
 
 Swahili sentences run longer than English ones; the small-screens clipping check
-(`bucket_desktop.ui.fit_check`) judges the same pages with the Swahili catalog loaded.
+(`bucket_desktop.ui.fit_check`) judges the same pages with the Swahili catalog loaded, once
+with the app started in Kiswahili and once switched to it live from English.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.demo import demo_credentials
 from bucket_desktop.demo_platform import seed_demo_providers
 from bucket_desktop.i18n import ENGLISH, SWAHILI, _, set_language
+from bucket_desktop.i18n.qt.live import apply_language
+from bucket_desktop.services.app_settings import AppPaths, SettingsFile
 from bucket_desktop.ui.desktop import PLATFORM_PAGE, Desktop
 from bucket_desktop.ui.fit_check import clipped_widgets
 from bucket_desktop.ui.main_window import MainWindow
@@ -29,11 +34,30 @@ NETBOOK = (1024, 600)
 
 
 @pytest.fixture
-def swahili() -> Iterator[None]:
-    """The app in Kiswahili for one test, English again afterwards."""
-    assert set_language(SWAHILI) == SWAHILI
+def swahili(data_dir: Path) -> Iterator[None]:
+    """The app started in Kiswahili (the language chosen in its settings), English afterwards."""
+    settings_file = SettingsFile(AppPaths.portable(data_dir).settings_file)
+    settings = settings_file.load()
+    settings.language = SWAHILI
+    settings_file.save(settings)
     yield
     set_language(ENGLISH)
+
+
+def english_left(window: MainWindow) -> list[str]:
+    """Texts on the page shown that are still an English message with a Swahili translation."""
+    found = []
+    for widget in window.view.findChildren(QWidget):
+        if not widget.isVisibleTo(window.view):
+            continue
+        texts = []
+        if isinstance(widget, QLabel | QAbstractButton):
+            texts.append(widget.text())
+        if isinstance(widget, QLineEdit):
+            texts.append(widget.placeholderText())
+        texts.append(widget.toolTip())
+        found += [text for text in texts if text and _(text) != text]
+    return found
 
 
 def clipped_pages(window: MainWindow, qtbot: QtBot) -> dict[str, list[str]]:
@@ -68,6 +92,34 @@ def test_the_owners_pages_in_swahili_fit_a_netbook(
     assert len(desktop.window.visible_keys()) >= 6
     assert clipped_pages(desktop.window, qtbot) == {}
     assert stk.receipt.width() >= stk.receipt.sizeHint().width()
+
+
+def test_the_owners_pages_switch_to_swahili_live_and_still_fit(
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    run: Callable[..., Any],
+    qtbot: QtBot,
+) -> None:
+    desktop = paid_desktop(make_desktop, relay, run, qtbot)
+    window = desktop.window
+    charge = desktop.counter.charge_view
+    charge.phone_edit.setText("0712 345 678")  # typed before the switch, kept after it
+    try:
+        apply_language(SWAHILI)
+        assert charge.send_button.text() == "Tuma ombi la malipo"
+        assert charge.phone_edit.text() == "0712 345 678"
+        assert clipped_pages(window, qtbot) == {}
+        left = {}
+        for key in window.visible_keys():
+            window.show_page(key)
+            if texts := english_left(window):
+                left[key] = texts
+        assert left == {}
+    finally:
+        apply_language(ENGLISH)
+    assert charge.send_button.text() == "Send payment prompt"
+    titles = [window.view.sidebar.item(row).text() for row in range(window.view.sidebar.count())]
+    assert "Charge customer" in titles
 
 
 @pytest.mark.usefixtures("swahili")

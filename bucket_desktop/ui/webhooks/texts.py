@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bucket_desktop.i18n import _
+from bucket_desktop.i18n.formatting import format_day
 from bucket_desktop.services.webhooks.models import EVENT_SHORT, DeliveryEntry, WebhookEndpoint
 from bucket_desktop.ui.relay_texts import friendly_time
 from bucket_desktop.ui.widgets import StatusKind
@@ -20,7 +21,8 @@ def log_time(iso: str | None) -> str:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return iso
-    return moment.astimezone().strftime("%d %b %H:%M:%S")
+    local = moment.astimezone()
+    return f"{format_day(local)} {local:%H:%M:%S}"
 
 
 def events_text(endpoint: WebhookEndpoint) -> str:
