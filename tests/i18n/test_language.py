@@ -90,7 +90,9 @@ def test_qt_standard_button_texts_and_plural_forms() -> None:
     singular = sandbox_values_in_production(one) or ""
     assert "shortcode 174379 na passkey ni thamani za majaribio" in plural
     assert "passkey ni thamani ya majaribio" in singular
-    assert ngettext("{count} payment", "{count} payments", 1) == "{count} payment"
+    assert ngettext("{count} payment", "{count} payments", 2) == "malipo {count}"
+    # A plural no catalog has falls back to the English forms.
+    assert ngettext("{count} apple", "{count} apples", 1) == "{count} apple"
 
 
 def test_amounts_dates_and_times_follow_the_language() -> None:
