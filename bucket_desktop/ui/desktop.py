@@ -14,9 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
 
-from bucket_desktop.i18n import N_, _, system_language
+from bucket_desktop.i18n import (
+    ENGLISH,
+    LANGUAGES,
+    N_,
+    SWAHILI,
+    _,
+    current_language,
+    system_language,
+)
 from bucket_desktop.i18n.qt.live import apply_language
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.daraja_client import DarajaClient
@@ -207,6 +215,7 @@ def build_desktop(
     counter.live.connection_changed.connect(
         lambda state, message: _sign_out_if_refused(window, state, message)
     )
+    _offer_other_language(window.view.language_button, settings_page)
     about = AboutBox(paths.log_file)
     window.view.about_button.clicked.connect(
         lambda: about.show(window.view, window.session.client if window.session else None)
@@ -326,6 +335,19 @@ def _build_settings_page(
         confirm=confirm,
         settings=(settings, settings_file),
     )
+
+
+def _offer_other_language(button: QPushButton, settings_page: SettingsPage) -> None:
+    """The header's button names the other language and switches to it."""
+
+    def show_other(code: str) -> None:
+        other = SWAHILI if code == ENGLISH else ENGLISH
+        button.setText(LANGUAGES[other])
+        button.setProperty("language", other)
+
+    show_other(current_language())
+    button.clicked.connect(lambda: settings_page.choose_language(button.property("language")))
+    settings_page.language_changed.append(show_other)
 
 
 def _build_counter_pages(

@@ -52,6 +52,10 @@ class MainWindowView(QMainWindow):
         self.connection_button.setObjectName("flatButton")
         self.about_button = QPushButton(_("About"))
         self.about_button.setObjectName("flatButton")
+        # Named in the language it switches to, so an attendant who reads only that one finds
+        # it; on every desk, since attendants never see the Settings page.
+        self.language_button = QPushButton("")
+        self.language_button.setObjectName("flatButton")
         self.banner = StatusLabel()
         self.banner.setObjectName("banner")
         self.banner_close = QPushButton(_("Dismiss"))
@@ -110,6 +114,7 @@ class MainWindowView(QMainWindow):
         header.addWidget(self.title_label, 1)
         header.addLayout(who)
         header.addWidget(self.connection_button)
+        header.addWidget(self.language_button)
         header.addWidget(self.about_button)
         return header
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -78,10 +79,21 @@ class SettingsPage:
         self._settings = settings
         view.language.setCurrentIndex(max(0, view.language.findData(current_language())))
         view.language.activated.connect(self._language_chosen)
+        # Told the new language's code after every switch (the header's button follows it).
+        self.language_changed: list[Callable[[str], object]] = []
+
+    def choose_language(self, code: str) -> None:
+        """Switch to `code` as if chosen in the list (the window header's button uses it)."""
+        index = self.view.language.findData(code)
+        if index >= 0:
+            self.view.language.setCurrentIndex(index)
+            self._language_chosen(index)
 
     def _language_chosen(self, index: int) -> None:
         """Switch the whole window at once and remember the choice for the next start."""
         code = apply_language(str(self.view.language.itemData(index)))
+        for listener in self.language_changed:
+            listener(code)
         if self._settings is not None:
             settings, settings_file = self._settings
             settings.language = code

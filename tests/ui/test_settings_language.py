@@ -92,3 +92,30 @@ def test_the_chosen_language_is_used_from_the_start(
     assert view.language.currentText() == "Kiswahili"
     assert view.save_button.text() == "Hifadhi"
     assert view.language_label.text() == "Lugha"
+
+
+def test_an_attendant_switches_the_language_from_the_window_header(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+    data_dir: Path,
+) -> None:
+    desktop = make_desktop()
+    run(desktop.sign_in(relay.base_url, provider["attendant_token"]))
+    header = desktop.window.view
+    assert header.language_button.isVisibleTo(header)
+    assert header.language_button.text() == "Kiswahili"  # the language it switches to
+
+    qtbot.mouseClick(header.language_button, Qt.MouseButton.LeftButton)
+
+    assert current_language() == SWAHILI
+    assert header.about_button.text() == "Kuhusu"
+    assert header.language_button.text() == "English"
+    settings_file = SettingsFile(AppPaths.portable(data_dir).settings_file)
+    assert settings_file.load().language == SWAHILI
+    # The Settings page's list (owner only) shows the same choice.
+    assert desktop.settings_page.view.language.currentText() == "Kiswahili"
+    qtbot.mouseClick(header.language_button, Qt.MouseButton.LeftButton)
+    assert current_language() == "en" and header.language_button.text() == "Kiswahili"
