@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
-from starlette.requests import ClientDisconnect
+from starlette.types import Message, Receive
 
 from server_stub.api.errors import validation_error
 from server_stub.api.state import relay_of
@@ -26,8 +26,12 @@ def too_large(cap: int) -> RelayError:
 
 def json_content_type_error(request: Request) -> RelayError | None:
     """A 415 refusal unless the body is declared as application/json."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "application/json":
+    return content_type_refusal(request.headers.get("content-type", ""))
+
+
+def content_type_refusal(content_type: str) -> RelayError | None:
+    """A 415 refusal unless `content_type` is application/json (parameters aside)."""
+    if content_type.split(";")[0].strip().lower() == "application/json":
         return None
     return RelayError(
         "Send the body as JSON with Content-Type: application/json.",
@@ -37,38 +41,51 @@ def json_content_type_error(request: Request) -> RelayError | None:
 
 
 async def read_capped(request: Request, cap: int) -> tuple[bytes, bool]:
+    """The request's body, or its first `cap` bytes and True when it is longer."""
+    return await read_body(
+        request.receive,
+        request.headers.get("content-length", ""),
+        cap,
+        relay_of(request).settings.body_timeout_s,
+    )
+
+
+async def read_body(
+    receive: Receive, declared: str, cap: int, timeout_s: float
+) -> tuple[bytes, bool]:
     """The body, or its first `cap` bytes and True when it is longer (the rest is never read).
 
-    The whole body must arrive within RELAY_BODY_TIMEOUT_S (408 otherwise): a client that
-    promises 1000 bytes and sends 6 must not hold its connection forever.
+    The whole body must arrive within `timeout_s` (RELAY_BODY_TIMEOUT_S; 408 otherwise): a
+    client that promises 1000 bytes and sends 6 must not hold its connection forever.
     """
-    declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > cap:
         return b"", True
-    timeout_s = relay_of(request).settings.body_timeout_s
     try:
         async with asyncio.timeout(timeout_s):
-            return await _read_up_to(request, cap)
+            return await _read_up_to(receive, cap)
     except TimeoutError:
         raise RelayError(
             f"The request body did not arrive within {timeout_s:g} seconds.",
             code="body_timeout",
             status=408,
         ) from None
-    except ClientDisconnect:
-        raise ClientGone() from None
 
 
-async def _read_up_to(request: Request, cap: int) -> tuple[bytes, bool]:
+async def _read_up_to(receive: Receive, cap: int) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message: Message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone()
+        chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > cap:
             chunks.append(chunk[: cap - (size - len(chunk))])
             return b"".join(chunks), True
         chunks.append(chunk)
-    return b"".join(chunks), False
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks), False
 
 
 async def json_body(request: Request, model: type[M], cap: int, *, empty_ok: bool = False) -> M:

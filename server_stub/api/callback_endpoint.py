@@ -12,21 +12,20 @@ request id and client address for the logs as `RequestIds` does, and refuses thr
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import re
 
 from starlette.responses import JSONResponse, Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
-from server_stub.api.bodies import too_large
+from server_stub.api.bodies import content_type_refusal, read_body, too_large
 from server_stub.api.errors import error_json, internal_error
 from server_stub.api.state import RelayServices
 from server_stub.callbacks import client_address
 from server_stub.errors import ClientGone, RelayError
 from server_stub.logs import current_client, current_request_id
-from server_stub.settings import IpNetwork, RelaySettings
+from server_stub.settings import IpNetwork
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +108,8 @@ async def receive_callback(
         source = client_address(peer, headers.get(b"x-forwarded-for"), settings.trusted_proxies)
     await relay.inbox.admit(token, source)
     cap = settings.callback_max_bytes
-    body, over = await read_capped(receive, headers.get(b"content-length", ""), cap, settings)
+    declared = headers.get(b"content-length", "")
+    body, over = await read_body(receive, declared, cap, settings.body_timeout_s)
     refusal = too_large(cap) if over else content_type_refusal(headers.get(b"content-type", ""))
     await relay.inbox.receive(provider_id, token, source, body, refusal)
 
@@ -124,50 +124,3 @@ def _first_headers(scope: Scope) -> dict[bytes, str]:
         if name in _WANTED and name not in found:
             found[name] = value.decode("latin-1")
     return found
-
-
-def content_type_refusal(content_type: str) -> RelayError | None:
-    """A 415 refusal unless the body is declared as application/json."""
-    if content_type.split(";")[0].strip().lower() == "application/json":
-        return None
-    return RelayError(
-        "Send the body as JSON with Content-Type: application/json.",
-        code="unsupported_media_type",
-        status=415,
-    )
-
-
-async def read_capped(
-    receive: Receive, declared: str, cap: int, settings: RelaySettings
-) -> tuple[bytes, bool]:
-    """The body, or its first `cap` bytes and True when it is longer (the rest is never read);
-    408 unless the whole body arrives within RELAY_BODY_TIMEOUT_S."""
-    if declared.isascii() and declared.isdigit() and int(declared) > cap:
-        return b"", True
-    timeout_s = settings.body_timeout_s
-    try:
-        async with asyncio.timeout(timeout_s):
-            return await _read_up_to(receive, cap)
-    except TimeoutError:
-        raise RelayError(
-            f"The request body did not arrive within {timeout_s:g} seconds.",
-            code="body_timeout",
-            status=408,
-        ) from None
-
-
-async def _read_up_to(receive: Receive, cap: int) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message: Message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientGone()
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > cap:
-            chunks.append(chunk[: cap - (size - len(chunk))])
-            return b"".join(chunks), True
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks), False
