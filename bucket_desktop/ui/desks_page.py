@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import Qt
@@ -12,6 +11,7 @@ from qasync import asyncSlot
 from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.relay_models import Desk, NewDesk
+from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.desk_dialogs import ask_desk_name, show_desk_token
 from bucket_desktop.ui.desks_page_view import COL_NAME, DesksPageView
 from bucket_desktop.ui.dialog_helpers import Confirm, confirmed
@@ -41,7 +41,7 @@ class DesksPage:
         self._show_token = show_token or (lambda made, url: show_desk_token(view, made, url))
         self._session: RelaySession | None = None
         self.desks: list[Desk] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         view.refresh_button.clicked.connect(self.refresh_now)
         view.add_button.clicked.connect(self.add)
         view.rename_button.clicked.connect(self.rename)
@@ -63,15 +63,11 @@ class DesksPage:
         if session is None:
             self._show([])
             return
-        task = asyncio.ensure_future(self.refresh())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(self.refresh())
 
     async def close(self) -> None:
         """Stop a fetch in flight (the window is closing)."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
 
     async def refresh(self) -> None:
         """Fetch the desks from the relay and show them."""

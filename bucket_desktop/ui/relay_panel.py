@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
@@ -21,6 +20,7 @@ from bucket_desktop.services.relay_models import (
     VerificationResult,
 )
 from bucket_desktop.services.sealing import SealingError, seal
+from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.dialog_helpers import Confirm, ask_yes_no, confirmed
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.prompt_check_dialog import PromptCheckDialog
@@ -80,7 +80,7 @@ class RelayPanel:
         self._summary: CredentialsSummary | None = None
         self._offered_key: RelayKey | None = None
         self.prompt_dialog: PromptCheckDialog | None = None  # while open (tests reach it)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         view.push_button.clicked.connect(self.push)
         view.verify_button.clicked.connect(self.verify)
         view.copy_button.clicked.connect(self.copy_callback_url)
@@ -105,16 +105,12 @@ class RelayPanel:
         self.view.fingerprint.setText(
             _("{pinned} (pinned)").format(pinned=pinned) if pinned else _("Not fetched yet")
         )
-        task = asyncio.ensure_future(self.refresh())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(self.refresh())
 
     async def close(self) -> None:
         """Stop a fetch in flight: the window is closing, and a request left pending would
         keep a timer of the closed event loop alive."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
 
     async def refresh(self) -> None:
         """Show what the relay holds now."""

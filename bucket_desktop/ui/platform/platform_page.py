@@ -3,7 +3,6 @@ tokens and recent changes, and creating, disabling, enabling and issuing or revo
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -14,6 +13,7 @@ from bucket_desktop.i18n import _, ngettext
 from bucket_desktop.services.platform.admin_client import PlatformClient
 from bucket_desktop.services.platform.models import ProviderHealth, ProviderToken
 from bucket_desktop.services.relay_errors import RelayError
+from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.dialog_helpers import Confirm, confirmed
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.platform.dialogs import (
@@ -69,7 +69,7 @@ class PlatformPage:
         view.table.sortByColumn(COL_STATE, Qt.SortOrder.AscendingOrder)
         self.chosen: ProviderHealth | None = None
         self.tokens: list[ProviderToken] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         self._closing = False
         view.search.textChanged.connect(self._filter_changed)
         view.attention_only.toggled.connect(self._filter_changed)
@@ -96,9 +96,7 @@ class PlatformPage:
     async def close(self) -> None:
         """Stop fetches in flight (the window is closing)."""
         self._closing = True
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
 
     async def refresh(self) -> None:
         """Fetch every provider's health and show it, keeping the chosen provider."""
@@ -321,6 +319,4 @@ class PlatformPage:
         fill(self.view.audit, audit_rows(entries))
 
     def _start(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(work)

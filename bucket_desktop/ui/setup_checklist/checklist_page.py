@@ -16,6 +16,7 @@ from bucket_desktop.services.owner_setup.checklist import (
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.relay_models import CredentialsSummary
 from bucket_desktop.services.shared_plans.relay_plans import fetch_plans
+from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.setup_checklist.checklist_view import SetupChecklistView
 from bucket_desktop.ui.widgets import StatusKind
@@ -38,7 +39,7 @@ class SetupChecklist:
         self._credentials_saved = credentials_saved
         self._plans_saved = plans_saved
         self._session: RelaySession | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         self.complete: bool | None = None  # None until the relay has been asked
         self.on_checked: Callable[[bool], None] | None = None
         self._announce = False
@@ -60,9 +61,7 @@ class SetupChecklist:
         """Check again in the background (the page was opened, or Check again pressed)."""
         if self._session is None:
             return
-        task = asyncio.ensure_future(self.check())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(self.check())
 
     async def check(self) -> bool:
         """Gather the facts, show the lines; True when every step is done."""
@@ -108,9 +107,7 @@ class SetupChecklist:
 
     async def close(self) -> None:
         """Stop a check in flight: the window is closing."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
 
     def _show_summary(self, todo: int, problem: str) -> None:
         if problem:

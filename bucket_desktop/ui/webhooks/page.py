@@ -19,6 +19,7 @@ from bucket_desktop.services.webhooks.models import (
     NewSecret,
     WebhookEndpoint,
 )
+from bucket_desktop.ui.counter_tasks import TaskSet
 from bucket_desktop.ui.dialog_helpers import Confirm, confirmed
 from bucket_desktop.ui.main_window import RelaySession
 from bucket_desktop.ui.webhooks import tables
@@ -51,7 +52,7 @@ class WebhooksPage:
         self.endpoints: list[WebhookEndpoint] = []
         self.entries: list[DeliveryEntry] = []
         self._shown_id: int | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         view.refresh_button.clicked.connect(self.refresh_now)
         view.add_button.clicked.connect(self.add)
         view.edit_button.clicked.connect(self.edit)
@@ -87,9 +88,7 @@ class WebhooksPage:
 
     async def close(self) -> None:
         """Stop fetches in flight (the window is closing)."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
 
     async def refresh(self) -> None:
         """Fetch the endpoints, then the chosen endpoint's log."""
@@ -282,9 +281,7 @@ class WebhooksPage:
         return True if done else result
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(work)
 
     def _chosen(self) -> WebhookEndpoint | None:
         endpoint = self.selected()
