@@ -23,8 +23,9 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -235,22 +236,24 @@ async def stage_and_grab(view: MainWindowView, temp: Path, out: Path, failed: li
         view.close()
 
 
-def run() -> int:
-    """Parse arguments and run the app once in demo mode."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out-dir", type=Path, default=ROOT / "docs")
-    args = parser.parse_args()
-    args.out_dir.mkdir(parents=True, exist_ok=True)
+Stage = Callable[[MainWindowView, Path, Path, list[str]], Coroutine[Any, Any, None]]
+
+
+def run_demo(out_dir: Path, stage: Stage, first_screen: str | None = None) -> int:
+    """Run the app once in demo mode; `stage(view, temp, out_dir, failed)` takes the pictures
+    and closes the window. `first_screen` names a picture of the window as it appears."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     failed: list[str] = []
     with tempfile.TemporaryDirectory() as temp:
         # The demo makes its throwaway folder with tempfile: here, where the script finds it.
         tempfile.tempdir = temp
 
         def on_shown(view: MainWindowView) -> None:
-            # The first screen, while the demo's simulator and relay start.
-            view.resize(*PICTURE_SIZES[0])
-            view.grab().save(str(args.out_dir / "starting-1024x600.png"))
-            task = asyncio.ensure_future(stage_and_grab(view, Path(temp), args.out_dir, failed))
+            if first_screen is not None:
+                # The first screen, while the demo's simulator and relay start.
+                view.resize(*PICTURE_SIZES[0])
+                view.grab().save(str(out_dir / first_screen))
+            task = asyncio.ensure_future(stage(view, Path(temp), out_dir, failed))
             _tasks.add(task)
             task.add_done_callback(_tasks.discard)
 
@@ -259,6 +262,14 @@ def run() -> int:
     for line in failed:
         print(line, file=sys.stderr)
     return status or (1 if failed else 0)
+
+
+def run() -> int:
+    """Parse arguments and run the app once in demo mode."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out-dir", type=Path, default=ROOT / "docs")
+    args = parser.parse_args()
+    return run_demo(args.out_dir, stage_and_grab, "starting-1024x600.png")
 
 
 if __name__ == "__main__":

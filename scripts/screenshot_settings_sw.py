@@ -14,15 +14,13 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LANGUAGE"] = "en"  # starts in English: the switch is part of what is shown
 
-from screenshot_pages import press, until
+from screenshot_pages import press, run_demo, until
 
-from bucket_desktop.app import main
 from bucket_desktop.i18n import SWAHILI
 from bucket_desktop.ui.fit_check import clipped_widgets
 from bucket_desktop.ui.main_window_view import MainWindowView
@@ -32,7 +30,6 @@ from bucket_desktop.ui.settings_page_view import SettingsPageView
 ROOT = Path(__file__).resolve().parent.parent
 PICTURE_SIZES = ((1024, 600), (1366, 768))
 CHECKED_SIZES = (*PICTURE_SIZES, (1920, 1080))
-_tasks: set[asyncio.Task[None]] = set()
 
 
 def show_settings(view: MainWindowView, settings: SettingsPageView) -> None:
@@ -79,21 +76,9 @@ def run() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out-dir", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    failed: list[str] = []
-    with tempfile.TemporaryDirectory() as temp:
-        tempfile.tempdir = temp
-
-        def on_shown(view: MainWindowView) -> None:
-            task = asyncio.ensure_future(stage_and_grab(view, args.out_dir, failed))
-            _tasks.add(task)
-            task.add_done_callback(_tasks.discard)
-
-        status = main(["--demo"], on_window_shown=on_shown)
-        tempfile.tempdir = None
-    for line in failed:
-        print(line, file=sys.stderr)
-    return 1 if failed or status else 0
+    return run_demo(
+        args.out_dir, lambda view, _temp, out, failed: stage_and_grab(view, out, failed)
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,9 +23,16 @@ os.environ["LANGUAGE"] = "sw"
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
-from screenshot_pages import TODAY_PUSHES, charge, demo_relay_db, press, seed_history, until
+from screenshot_pages import (
+    TODAY_PUSHES,
+    charge,
+    demo_relay_db,
+    press,
+    run_demo,
+    seed_history,
+    until,
+)
 
-from bucket_desktop.app import main
 from bucket_desktop.i18n import SWAHILI, _, set_language
 from bucket_desktop.ui.about.about_view import AboutDialogView
 from bucket_desktop.ui.charge_page_view import ChargePageView
@@ -42,7 +48,6 @@ from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = ((1024, 600), (1366, 768))
 SETTLE_S = 0.4  # Qt lays a page out in posted events
-_tasks: set[asyncio.Task[None]] = set()
 
 
 def visible_keys(view: MainWindowView) -> list[str]:
@@ -156,24 +161,8 @@ def run() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out-dir", type=Path, default=ROOT / "docs" / "sw")
     args = parser.parse_args()
-    args.out_dir.mkdir(parents=True, exist_ok=True)
     set_language(SWAHILI)
-    failed: list[str] = []
-    with tempfile.TemporaryDirectory() as temp:
-        tempfile.tempdir = temp  # where the demo makes its throwaway folder
-
-        def on_shown(view: MainWindowView) -> None:
-            view.resize(*SIZES[0])
-            save(view, args.out_dir, "starting-1024x600")
-            task = asyncio.ensure_future(stage_and_grab(view, Path(temp), args.out_dir, failed))
-            _tasks.add(task)
-            task.add_done_callback(_tasks.discard)
-
-        status = main(["--demo"], on_window_shown=on_shown)
-        tempfile.tempdir = None
-    for line in failed:
-        print(line, file=sys.stderr)
-    return status or (1 if failed else 0)
+    return run_demo(args.out_dir, stage_and_grab, "starting-1024x600.png")
 
 
 if __name__ == "__main__":
