@@ -86,6 +86,13 @@ def demo_phone_help() -> list[tuple[str, str]]:
     return [(phone, s.summary) for phone, s in scenarios.SCENARIO_PHONES.items()]
 
 
+def demo_phone_scenarios() -> list[tuple[str, str]]:
+    """(phone, scenario name) for each scripted simulator phone number."""
+    from server_stub.daraja_sim import scenarios
+
+    return [(phone, s.name) for phone, s in scenarios.SCENARIO_PHONES.items()]
+
+
 @dataclass
 class DemoEnvironment:
     """Running demo children and what the app needs from them."""

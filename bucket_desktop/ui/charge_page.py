@@ -354,10 +354,12 @@ def _count(counter: QLabel, text: str, limit: int) -> None:
 def _demo_table(phones: Sequence[tuple[str, str]]) -> str:
     if not phones:
         return ""
-    rows = "".join(
-        f"<tr><td style='padding-right:12px; white-space:nowrap'>{escape(format_phone(p))}</td>"
-        f"<td>{escape(s)}</td></tr>"
+    # One short paragraph per phone, not a table: a QLabel does not wrap table cells, and the
+    # outcomes are longer in Kiswahili than the card is wide at 1024x600.
+    lines = "".join(
+        f"<p style='margin:2px 0'><span style='white-space:nowrap'>"
+        f"<b>{escape(format_phone(p))}</b></span> \u2014 {escape(s)}</p>"
         for p, s in phones
     )
     title = escape(_("Demo phone numbers"))
-    return f"<p style='margin-top:10px'><b>{title}</b></p><table>{rows}</table>"
+    return f"<p style='margin-top:10px'><b>{title}</b></p>{lines}"
