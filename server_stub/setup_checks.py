@@ -27,6 +27,9 @@ ASK_FOR_PUBLIC_ADDRESS = (
     "Ask your relay operator to give the relay a public HTTPS address that leads to it."
 )
 SetupStatus = Literal["passed", "warning", "failed"]
+# The checks' names: a desk in another language says each check in its own words by its name.
+CREDENTIALS, CALLBACK_URL, BASE_URL = "credentials", "callback_url", "base_url"
+CHECK_NAMES = (CREDENTIALS, CALLBACK_URL, BASE_URL)
 SELF_CHECK_TIMEOUT_S = 5.0
 
 
@@ -119,15 +122,15 @@ class SetupTester:
         try:
             await self._daraja.test_credentials(credentials)
         except DarajaError as error:
-            return Check("credentials", False, error.message)
-        return Check("credentials", True, "Daraja accepted the consumer key and secret.")
+            return Check(CREDENTIALS, False, error.message)
+        return Check(CREDENTIALS, True, "Daraja accepted the consumer key and secret.")
 
     def _callback_url_check(self, provider_id: int, environment: Environment) -> Check:
         url = self._vault.callback_base(provider_id)
         problems = lint_callback_url(url, production=environment is Environment.PRODUCTION)
         if problems:
-            return Check("callback_url", False, " ".join([*problems, ASK_FOR_PUBLIC_ADDRESS]))
-        return Check("callback_url", True, f"The callback address {url} suits Daraja.")
+            return Check(CALLBACK_URL, False, " ".join([*problems, ASK_FOR_PUBLIC_ADDRESS]))
+        return Check(CALLBACK_URL, True, f"The callback address {url} suits Daraja.")
 
     async def _reachability_check(self) -> Check:
         base = self._vault.base_url
@@ -140,9 +143,9 @@ class SetupTester:
         except (httpx.HTTPError, ValueError, AttributeError):
             reached = False
         if reached:
-            return Check("base_url", True, f"The relay's public address {base} leads back to it.")
+            return Check(BASE_URL, True, f"The relay's public address {base} leads back to it.")
         return Check(
-            "base_url",
+            BASE_URL,
             False,
             f"Payment results sent to the relay's public address {base} would not reach it. "
             + ASK_FOR_PUBLIC_ADDRESS,

@@ -27,11 +27,13 @@ from bucket_desktop.ui.prompt_check_dialog import PromptCheckDialog
 from bucket_desktop.ui.prompt_check_dialog_view import PromptCheckDialogView
 from bucket_desktop.ui.relay_texts import (
     ASK_FOR_PUBLIC_ADDRESS,
+    check_text,
     first_key_question,
     friendly_time,
     prompt_line,
     proven_text,
     relay_holds_text,
+    verification_message,
     verification_text,
 )
 from bucket_desktop.ui.settings_page_view import SettingsPageView
@@ -325,13 +327,14 @@ class RelayPanel:
                 lines.append(f"–  {_(LOCAL_CALLBACK_NOTE)}")
                 continue
             failed = failed or not check.ok
-            text = check.message or check.name
+            text = check_text(check.name, check.ok, check.message)
             if not check.ok and check.name == "callback_url" and self.view.callback_warnings.text():
                 text = _("The callback address does not suit Safaricom: see the warning above.")
             lines.append(f"{'✔' if check.ok else '✘'}  {text}")
         if result.success:
             lines.append(f"{'✔' if proven else '–'}  {prompt_line(proven)}")
-        message = result.message or _("The relay finished the test.")
+        message = verification_message(result.status, result.message)
+        message = message or _("The relay finished the test.")
         if result.success and not failed:
             message = _("The relay's test passed: Daraja accepted the consumer key and secret.")
         kind = StatusKind.OK if result.success else StatusKind.ERROR

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bucket_desktop.i18n import N_, _
+from bucket_desktop.i18n import ENGLISH, N_, _, current_language
 from bucket_desktop.i18n.formatting import format_date, format_time
 from bucket_desktop.services.relay_models import CredentialsSummary
 
@@ -12,6 +12,47 @@ from bucket_desktop.services.relay_models import CredentialsSummary
 ASK_FOR_PUBLIC_ADDRESS = N_(
     "Ask your relay operator to give the relay a public HTTPS address that leads to it."
 )
+
+# The relay's setup checks by name and outcome. The relay answers in English (support reads its
+# records); a desk in another language says the check in its own words. The relay's sentence
+# also names the addresses it checked, which the panel shows elsewhere.
+CHECK_TEXTS = {
+    ("credentials", True): N_("Daraja accepted the consumer key and secret."),
+    ("callback_url", True): N_("The callback address suits Safaricom."),
+    ("callback_url", False): N_("The callback address does not suit Safaricom."),
+    ("base_url", True): N_("Payment results sent to the relay's public address reach it."),
+    ("base_url", False): N_(
+        "Payment results sent to the relay's public address would not reach it."
+    ),
+}
+NEEDS_PUBLIC_ADDRESS = {"callback_url", "base_url"}
+VERIFY_WARNING = N_(
+    "The consumer key and secret work, but Safaricom cannot send payment results back to this "
+    "relay yet (see the checks)."
+)
+
+
+def check_text(name: str, ok: bool, relay_text: str) -> str:
+    """One of Verify's checks in the desk's language (in English, the relay's own sentence)."""
+    if current_language() == ENGLISH and relay_text:
+        return relay_text
+    known = CHECK_TEXTS.get((name, ok))
+    if known is None:
+        # A Daraja refusal the desk knows word for word is translated; else the relay's English.
+        return _(relay_text) if relay_text else name
+    if not ok and name in NEEDS_PUBLIC_ADDRESS:
+        return f"{_(known)} {_(ASK_FOR_PUBLIC_ADDRESS)}"
+    return _(known)
+
+
+def verification_message(status: str | None, relay_text: str) -> str:
+    """Verify's overall sentence in the desk's language, from the relay's status and sentence."""
+    if current_language() == ENGLISH or not relay_text:
+        return relay_text
+    if status == "warning":
+        # The relay adds that a test prompt proves the rest: the checks' last line says so.
+        return _(VERIFY_WARNING)
+    return _(relay_text)
 
 
 def first_key_question(relay_url: str, fingerprint: str) -> str:
