@@ -109,7 +109,8 @@ class RouterDeliveries:
         except RouterRefused as error:
             result.failed += 1
             result.reasons.append(error.message)
-            await self._report(delivery, ok=False, error=error.message)
+            # The relay's delivery log is in English, whatever the desk's language.
+            await self._report(delivery, ok=False, error=error.english)
             return True
         except (OSError, LibRouterosError, TimeoutError):
             # The router may have applied it: the retry finds the user by its tag.

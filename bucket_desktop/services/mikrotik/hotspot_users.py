@@ -14,7 +14,7 @@ from librouteros.api import AsyncApi
 from librouteros.exceptions import MultiTrapError, TrapError
 from librouteros.query import Key
 
-from bucket_desktop.i18n import _
+from bucket_desktop.i18n import N_
 from bucket_desktop.services.mikrotik.router_api import RouterRefused, trap_text
 
 DUPLICATE = "already have user"
@@ -68,25 +68,27 @@ async def ensure_user(api: AsyncApi, user: HotspotUser) -> None:
     except (TrapError, MultiTrapError) as error:
         text = trap_text(error)
         if DUPLICATE not in text:
-            raise RouterRefused(_refusal(user, text)) from None
+            raise _refusal(user, text) from None
     found = await _find(api, user.name)
     if found is None:  # removed between the add and the read: a plain retry will add it
-        raise RouterRefused(
-            _("The hotspot user {name} vanished while it was checked.").format(name=user.name)
+        raise RouterRefused.said(
+            N_("The hotspot user {name} vanished while it was checked."), name=user.name
         )
     row_id, comment = found
     if comment != user.tag:
-        raise RouterRefused(
-            _(
+        raise RouterRefused.said(
+            N_(
                 "The router already has a hotspot user named {name} that this app did not "
                 "make for this payment (comment {comment!r}); remove or rename it on the "
                 "router, then retry."
-            ).format(name=user.name, comment=comment)
+            ),
+            name=user.name,
+            comment=comment,
         )
     try:
         await users.update(**{".id": row_id, **user.fields()})
     except (TrapError, MultiTrapError) as error:
-        raise RouterRefused(_refusal(user, trap_text(error))) from None
+        raise _refusal(user, trap_text(error)) from None
 
 
 async def remove_user(api: AsyncApi, name: str, access_id: int) -> None:
@@ -98,8 +100,8 @@ async def remove_user(api: AsyncApi, name: str, access_id: int) -> None:
         except (TrapError, MultiTrapError) as error:
             if "no such item" not in trap_text(error):
                 text = trap_text(error)
-                raise RouterRefused(
-                    _("The router did not remove {name}: {text}.").format(name=name, text=text)
+                raise RouterRefused.said(
+                    N_("The router did not remove {name}: {text}."), name=name, text=text
                 ) from None
     active = api.path("ip", "hotspot", "active")
     sessions = [
@@ -110,8 +112,8 @@ async def remove_user(api: AsyncApi, name: str, access_id: int) -> None:
             await active.remove(*sessions)
         except (TrapError, MultiTrapError) as error:
             if "no such item" not in trap_text(error):  # the session just ended by itself
-                raise RouterRefused(
-                    _("The router did not end {name}'s session.").format(name=name)
+                raise RouterRefused.said(
+                    N_("The router did not end {name}'s session."), name=name
                 ) from None
 
 
@@ -124,12 +126,15 @@ async def _find(api: AsyncApi, name: str) -> tuple[str, str] | None:
     return str(rows[0][".id"]), str(rows[0].get("comment", ""))
 
 
-def _refusal(user: HotspotUser, text: str) -> str:
+def _refusal(user: HotspotUser, text: str) -> RouterRefused:
     if "profile" in text:
-        return _(
-            "The router has no hotspot user profile {profile!r} (the plan's router "
-            "profile): add it under IP > Hotspot > User Profiles, or change the plan."
-        ).format(profile=user.profile)
-    return _("The router refused the hotspot user {name}: {text}.").format(
-        name=user.name, text=text
+        return RouterRefused.said(
+            N_(
+                "The router has no hotspot user profile {profile!r} (the plan's router "
+                "profile): add it under IP > Hotspot > User Profiles, or change the plan."
+            ),
+            profile=user.profile,
+        )
+    return RouterRefused.said(
+        N_("The router refused the hotspot user {name}: {text}."), name=user.name, text=text
     )

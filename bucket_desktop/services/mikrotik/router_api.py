@@ -11,6 +11,7 @@ import contextlib
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Self
 
 from librouteros import async_connect
 from librouteros.api import AsyncApi
@@ -23,11 +24,21 @@ CONNECT_TIMEOUT_S = 8.0
 
 
 class RouterError(Exception):
-    """The router could not do what was asked; `message` says why, for the owner."""
+    """The router could not do what was asked; `message` says why, for the owner.
 
-    def __init__(self, message: str) -> None:
+    `english` is the same sentence in English, for the relay's delivery log (read by support
+    and by desks in any language); it is `message` when the two were not told apart.
+    """
+
+    def __init__(self, message: str, english: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.english = english if english is not None else message
+
+    @classmethod
+    def said(cls, msgid: str, **values: object) -> Self:
+        """The error of the message `msgid` (marked with N_) with its values, in both languages."""
+        return cls(_(msgid).format(**values), msgid.format(**values))
 
 
 class RouterUnreachable(RouterError):

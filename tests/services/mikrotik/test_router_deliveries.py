@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bucket_desktop.i18n import ENGLISH, SWAHILI, set_language
 from bucket_desktop.services.mikrotik.deliveries import RouterDeliveries
 from bucket_desktop.services.mikrotik.router_settings import RouterSettings
 from bucket_desktop.services.relay_client import RelayClient
@@ -204,6 +205,21 @@ async def test_a_missing_router_profile_fails_with_the_reason(shop: Shop) -> Non
     [add] = [d for d in access["deliveries"] if d["action"] == "add"]
     assert "no hotspot user profile '1h'" in add["last_error"]
     assert _users(shop) == []
+
+
+async def test_a_desk_in_kiswahili_tells_the_relay_in_english(shop: Shop) -> None:
+    shop.router.state.profiles.discard("1h")
+    push = await shop.sale()
+    set_language(SWAHILI)
+    try:
+        result = await shop.desk.run_once(shop.settings)
+    finally:
+        set_language(ENGLISH)
+    # The owner reads the reason in Kiswahili; the relay's delivery log keeps English.
+    assert result.failed == 1 and "no hotspot user profile" not in result.reasons[0]
+    assert "'1h'" in result.reasons[0]
+    [add] = [d for d in (await shop.access(push))["deliveries"] if d["action"] == "add"]
+    assert "no hotspot user profile '1h'" in add["last_error"]
 
 
 async def test_an_unreachable_router_claims_nothing(shop: Shop) -> None:
