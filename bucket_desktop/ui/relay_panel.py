@@ -81,6 +81,8 @@ class RelayPanel:
         self._peek = peek_credentials
         self._summary: CredentialsSummary | None = None
         self._offered_key: RelayKey | None = None
+        # Verify's last answer and the status sentence it showed (said again on a language switch).
+        self._verification: tuple[VerificationResult, bool, str] | None = None
         self.prompt_dialog: PromptCheckDialog | None = None  # while open (tests reach it)
         self._tasks = TaskSet()
         view.push_button.clicked.connect(self.push)
@@ -320,7 +322,22 @@ class RelayPanel:
             problems.append(_(ASK_FOR_PUBLIC_ADDRESS))
         self.view.callback_warnings.show_status(" ".join(problems), StatusKind.WARNING)
 
-    def _show_verification(self, result: VerificationResult, *, proven: bool) -> None:
+    def show_language(self) -> None:
+        """Say Verify's last answer again in the language just chosen (the relay's is English).
+
+        The checks are Verify's alone; the status line only while it still shows Verify's
+        sentence (a later Push or Copy has replaced it otherwise).
+        """
+        if self._verification is None or not self.view.checks.text():
+            return
+        result, proven, shown = self._verification
+        self._show_verification(
+            result, proven=proven, status=self.view.relay_status.text() == shown
+        )
+
+    def _show_verification(
+        self, result: VerificationResult, *, proven: bool, status: bool = True
+    ) -> None:
         lines, failed = [], False
         for check in result.checks:
             if not check.ok and self._local_callbacks_ok and check.name == "callback_url":
@@ -337,8 +354,10 @@ class RelayPanel:
         message = message or _("The relay finished the test.")
         if result.success and not failed:
             message = _("The relay's test passed: Daraja accepted the consumer key and secret.")
-        kind = StatusKind.OK if result.success else StatusKind.ERROR
-        self.view.relay_status.show_status(message, kind)
+        if status:
+            kind = StatusKind.OK if result.success else StatusKind.ERROR
+            self.view.relay_status.show_status(message, kind)
+        self._verification = (result, proven, self.view.relay_status.text())
         self.view.checks.show_status(
             "\n".join(lines), StatusKind.WARNING if failed else StatusKind.NEUTRAL
         )

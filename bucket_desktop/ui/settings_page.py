@@ -81,6 +81,7 @@ class SettingsPage:
         view.language.activated.connect(self._language_chosen)
         # Told the new language's code after every switch (the header's button follows it).
         self.language_changed: list[Callable[[str], object]] = []
+        self.language_changed.append(lambda _code: relay_panel.show_language())
 
     def choose_language(self, code: str) -> None:
         """Switch to `code` as if chosen in the list (the window header's button uses it)."""

@@ -80,3 +80,18 @@ def test_in_kiswahili_no_relay_sentence_is_left_in_english(
         assert english not in checks and english not in message
     assert "Daraja imekubali" in checks
     assert checks.count("✘") == 1 and checks.count("✔") == 2
+
+
+def test_a_live_switch_says_the_last_answer_again(
+    make_desktop: Callable[..., Desktop], back_to_english: None
+) -> None:
+    desktop = make_desktop()
+    shown(desktop)
+    desktop.settings_page.choose_language(SWAHILI)
+    view = desktop.settings_page.relay_panel.view
+    assert "Daraja imekubali" in view.checks.text()
+    assert CREDENTIALS_OK not in view.checks.text()
+    assert "Safaricom cannot send" not in view.relay_status.text()
+    desktop.settings_page.choose_language(ENGLISH)
+    assert CREDENTIALS_OK in view.checks.text()
+    assert "Safaricom cannot send payment results back" in view.relay_status.text()
