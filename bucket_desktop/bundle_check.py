@@ -92,7 +92,8 @@ def _round_trip(store: Any) -> bool:
 
 
 def _passphrase_round_trip(folder: Path) -> bool:
-    from bucket_desktop.services.keystore import PassphraseKeyFile, WrongPassphrase
+    from bucket_desktop.services.keystore import WrongPassphrase
+    from bucket_desktop.services.passphrase_keys import PassphraseKeyFile
 
     passphrase = secrets.token_urlsafe(12)
     key_file = PassphraseKeyFile(folder / "keys.json")

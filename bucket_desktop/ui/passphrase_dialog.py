@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from bucket_desktop.i18n import _
-from bucket_desktop.services.keystore import KeystoreError, PassphraseKeyFile, PassphraseStore
+from bucket_desktop.services.keystore import KeystoreError
 from bucket_desktop.services.owner_setup.fresh_start import FreshStartError, SetAside
+from bucket_desktop.services.passphrase_keys import PassphraseKeyFile, PassphraseStore
 from bucket_desktop.ui.dialog_helpers import grow_with_messages, run_dialog
 from bucket_desktop.ui.passphrase.forgot_view import ForgotPassphraseView
 from bucket_desktop.ui.passphrase.texts import creation_advice, length_hint

@@ -35,10 +35,10 @@ from bucket_desktop.services.keystore import (
     KeyringUnavailable,
     KeystoreError,
     MemoryStore,
-    PassphraseKeyFile,
     SecretStore,
 )
 from bucket_desktop.services.owner_setup.fresh_start import set_aside_locked_files
+from bucket_desktop.services.passphrase_keys import PassphraseKeyFile
 from bucket_desktop.services.relay_errors import RelayError, RelayUnavailable
 from bucket_desktop.ui.connect_dialog import ConnectChoice, ConnectDialog
 from bucket_desktop.ui.connect_dialog_view import ConnectDialogView

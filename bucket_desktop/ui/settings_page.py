@@ -18,12 +18,8 @@ from bucket_desktop.services.app_settings import AppSettings, SettingsFile
 from bucket_desktop.services.credentials import DarajaCredentials
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.daraja_errors import DarajaError
-from bucket_desktop.services.keystore import (
-    VAULT_KEY,
-    KeystoreError,
-    PassphraseStore,
-    SecretStore,
-)
+from bucket_desktop.services.keystore import VAULT_KEY, KeystoreError, SecretStore
+from bucket_desktop.services.passphrase_keys import PassphraseStore
 from bucket_desktop.services.vault import Vault, VaultError, VaultLocked, new_vault_key
 from bucket_desktop.ui.credentials_form import TEXT_FIELDS, CredentialsForm
 from bucket_desktop.ui.dialog_helpers import Confirm

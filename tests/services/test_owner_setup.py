@@ -11,7 +11,7 @@ import pytest
 
 from bucket_desktop.services.app_settings import AppPaths
 from bucket_desktop.services.credentials import DarajaCredentials, Environment
-from bucket_desktop.services.keystore import VAULT_KEY, PassphraseKeyFile
+from bucket_desktop.services.keystore import VAULT_KEY
 from bucket_desktop.services.owner_setup.checklist import SetupFacts, Step, checklist, is_complete
 from bucket_desktop.services.owner_setup.fresh_start import (
     locked_files,
@@ -21,6 +21,7 @@ from bucket_desktop.services.owner_setup.sandbox_check import (
     SANDBOX_PASSKEY,
     sandbox_values_in_production,
 )
+from bucket_desktop.services.passphrase_keys import PassphraseKeyFile
 from bucket_desktop.services.relay_models import CredentialsSummary
 
 LIVE = DarajaCredentials(

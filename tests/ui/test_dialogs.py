@@ -16,12 +16,8 @@ from pytestqt.exceptions import TimeoutError as WaitTimeout
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.app_settings import AppPaths
-from bucket_desktop.services.keystore import (
-    NO_STORE_SENTENCE,
-    VAULT_KEY,
-    KeyringStore,
-    PassphraseKeyFile,
-)
+from bucket_desktop.services.keystore import NO_STORE_SENTENCE, VAULT_KEY, KeyringStore
+from bucket_desktop.services.passphrase_keys import PassphraseKeyFile
 from bucket_desktop.ui.connect_dialog import ConnectDialog
 from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
 from bucket_desktop.ui.fit_check import clipped_widgets

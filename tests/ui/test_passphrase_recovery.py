@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.app_settings import AppPaths
-from bucket_desktop.services.keystore import RELAY_TOKEN, VAULT_KEY, PassphraseKeyFile
+from bucket_desktop.services.keystore import RELAY_TOKEN, VAULT_KEY
+from bucket_desktop.services.passphrase_keys import PassphraseKeyFile
 from bucket_desktop.ui.desktop import build_desktop
 from bucket_desktop.ui.passphrase.forgot_view import ForgotPassphraseView
 from bucket_desktop.ui.passphrase_dialog import PassphraseDialogView

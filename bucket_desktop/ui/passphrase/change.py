@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QDialog
 from qasync import asyncSlot
 
 from bucket_desktop.i18n import _
-from bucket_desktop.services.keystore import KeystoreError, PassphraseStore
+from bucket_desktop.services.keystore import KeystoreError
+from bucket_desktop.services.passphrase_keys import PassphraseStore
 from bucket_desktop.ui.dialog_helpers import run_dialog
 from bucket_desktop.ui.passphrase.change_view import ChangePassphraseView
 from bucket_desktop.ui.widgets import StatusKind, busy

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bucket_desktop.i18n import _
-from bucket_desktop.services.keystore import MIN_PASSPHRASE_LENGTH
+from bucket_desktop.services.passphrase_keys import MIN_PASSPHRASE_LENGTH
 
 
 def length_hint() -> str:
