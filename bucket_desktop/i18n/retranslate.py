@@ -18,6 +18,10 @@ from dataclasses import dataclass
 _MAX_DEPTH = 4  # a value that is itself a formatted message, inside one, inside one
 _SEPARATORS = ("\n", " · ")
 _MARKER = re.compile(r"^[^\w{(\"“'«]+")  # "✔  ", "–  ", "•  " before a sentence
+# A message open at both ends with only a few letters between its values ("{first} and
+# {second}") would match any sentence holding those letters ("The key and secret work"): it is
+# tried only on values of another message, never on a shown text or a line of one.
+_WEAK_ANCHOR = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,7 @@ class _Template:
     singular: str
     plural: str | None
     old_text: str
+    weak: bool  # open at both ends with a short literal: for values only
 
 
 class Retranslator:
@@ -60,13 +65,14 @@ class Retranslator:
         """`text` in the new language, or `text` itself when it is not a known message."""
         return self._translate(text, 0)
 
-    def _translate(self, text: str, depth: int) -> str:
+    def _translate(self, text: str, depth: int, value: bool = False) -> str:
+        """`text` (a value of another message when `value`) in the new language."""
         if not text or depth > _MAX_DEPTH:
             return text
         exact = self._exact.get(text)
         if exact is not None:
             return exact
-        matched = self._match(text, depth)
+        matched = self._match(text, depth, value)
         if matched is not None:
             return matched
         # Texts put together from several messages: lines of a list, "date · state", and a
@@ -81,14 +87,16 @@ class Retranslator:
             return text[: marker.end()] + self._translate(rest, depth + 1)
         return text
 
-    def _match(self, text: str, depth: int) -> str | None:
+    def _match(self, text: str, depth: int, value: bool) -> str | None:
         for template in self._templates:
-            if template.anchor not in text:
+            if template.anchor not in text or (template.weak and not value):
                 continue
             match = template.pattern.fullmatch(text)
             if match is None:
                 continue
-            values = {k: self._translate(v, depth + 1) for k, v in match.groupdict().items()}
+            values = {
+                k: self._translate(v, depth + 1, value=True) for k, v in match.groupdict().items()
+            }
             count = _count_of(values)
             new_text = _render(self._new, template.singular, template.plural, count)
             try:
@@ -133,7 +141,9 @@ def _template_of(text: str, singular: str, plural: str | None) -> _Template | No
     anchor = max(literals, key=len)
     if len(anchor.strip()) < 2:
         return None  # "{name}" alone, or "{a} {b}": would match anything
-    return _Template(re.compile("".join(parts), re.DOTALL), anchor, singular, plural, text)
+    open_ends = not literals[0] and parsed[-1][1] is not None
+    weak = open_ends and len(anchor.strip()) < _WEAK_ANCHOR
+    return _Template(re.compile("".join(parts), re.DOTALL), anchor, singular, plural, text, weak)
 
 
 def _count_of(values: dict[str, str]) -> int:

@@ -81,8 +81,10 @@ class RelayPanel:
         self._peek = peek_credentials
         self._summary: CredentialsSummary | None = None
         self._offered_key: RelayKey | None = None
-        # Verify's last answer and the status sentence it showed (said again on a language switch).
-        self._verification: tuple[VerificationResult, bool, str] | None = None
+        # Verify's last answer, said again on a language switch (the status line only while
+        # nothing else has been said there since).
+        self._verification: tuple[VerificationResult, bool] | None = None
+        self._status_is_verify = False
         self.prompt_dialog: PromptCheckDialog | None = None  # while open (tests reach it)
         self._tasks = TaskSet()
         view.push_button.clicked.connect(self.push)
@@ -103,7 +105,7 @@ class RelayPanel:
         self._session = session
         self._set_enabled(session is not None)
         if session is None:
-            self.view.relay_status.show_status(_("Sign in as the owner to use the relay."))
+            self._status(_("Sign in as the owner to use the relay."))
             return
         pinned = self._settings.pinned_fingerprints.get(session.client.base_url)
         self.view.fingerprint.setText(
@@ -123,7 +125,7 @@ class RelayPanel:
         try:
             summary = await self._session.client.credentials()
         except RelayError as error:
-            self.view.relay_status.show_status(str(error), StatusKind.ERROR)
+            self._status(str(error), StatusKind.ERROR)
             return
         self._show_summary(summary)
 
@@ -134,9 +136,7 @@ class RelayPanel:
         credentials = self._read_credentials()
         if session is None or credentials is None:
             if credentials is None:
-                self.view.relay_status.show_status(
-                    _("Fix the fields marked in red first."), StatusKind.ERROR
-                )
+                self._status(_("Fix the fields marked in red first."), StatusKind.ERROR)
             return
         status = self.view.relay_status
         if not await sandbox_values_confirmed(credentials, self._confirm, _("Push"), status):
@@ -193,7 +193,7 @@ class RelayPanel:
         await self.refresh()
         if proven:
             self.view.checks.show_status("")  # Verify's list said the proof was still missing
-            self.view.relay_status.show_status(
+            self._status(
                 _(
                     "A test prompt proved the shortcode and passkey: the relay is ready to charge "
                     "customers."
@@ -220,7 +220,7 @@ class RelayPanel:
         url = self.view.callback_url.text()
         if url:
             QGuiApplication.clipboard().setText(url)
-            self.view.relay_status.show_status(_("Callback URL copied."), StatusKind.OK)
+            self._status(_("Callback URL copied."), StatusKind.OK)
 
     @asyncSlot()
     async def trust_new_key(self) -> None:
@@ -237,9 +237,7 @@ class RelayPanel:
         self._pin(session, key)
         self._offered_key = None
         self.view.trust_key_button.hide()
-        self.view.relay_status.show_status(
-            _("The new relay key is trusted. Press Push to relay again."), StatusKind.OK
-        )
+        self._status(_("The new relay key is trusted. Press Push to relay again."), StatusKind.OK)
 
     async def _key_is_trusted(self, session: RelaySession, key: RelayKey) -> bool:
         pinned = self._settings.pinned_fingerprints.get(session.client.base_url)
@@ -257,7 +255,7 @@ class RelayPanel:
                 fingerprint=key.fingerprint, pinned=pinned
             )
         )
-        self.view.relay_status.show_status(
+        self._status(
             _(
                 "Stopped: the relay's key changed from {pinned} to {fingerprint}, so "
                 "nothing was sent. Someone may be impersonating the relay. Ask its "
@@ -276,7 +274,7 @@ class RelayPanel:
             self.view.fingerprint.setText(
                 _("{fingerprint} (not confirmed)").format(fingerprint=key.fingerprint)
             )
-            self.view.relay_status.show_status(
+            self._status(
                 _(
                     "Nothing was sent: the relay key was not confirmed. Ask your relay operator "
                     "for the relay key fingerprint, then press Push to relay again and compare."
@@ -330,14 +328,17 @@ class RelayPanel:
         """
         if self._verification is None or not self.view.checks.text():
             return
-        result, proven, shown = self._verification
-        self._show_verification(
-            result, proven=proven, status=self.view.relay_status.text() == shown
-        )
+        result, proven = self._verification
+        self._show_verification(result, proven=proven, status=self._status_is_verify)
+
+    def _status(self, text: str, kind: StatusKind = StatusKind.NEUTRAL) -> None:
+        self.view.relay_status.show_status(text, kind)
+        self._status_is_verify = False
 
     def _show_verification(
         self, result: VerificationResult, *, proven: bool, status: bool = True
     ) -> None:
+        self._verification = (result, proven)
         lines, failed = [], False
         for check in result.checks:
             if not check.ok and self._local_callbacks_ok and check.name == "callback_url":
@@ -355,9 +356,8 @@ class RelayPanel:
         if result.success and not failed:
             message = _("The relay's test passed: Daraja accepted the consumer key and secret.")
         if status:
-            kind = StatusKind.OK if result.success else StatusKind.ERROR
-            self.view.relay_status.show_status(message, kind)
-        self._verification = (result, proven, self.view.relay_status.text())
+            self._status(message, StatusKind.OK if result.success else StatusKind.ERROR)
+            self._status_is_verify = True
         self.view.checks.show_status(
             "\n".join(lines), StatusKind.WARNING if failed else StatusKind.NEUTRAL
         )

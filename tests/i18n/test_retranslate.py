@@ -33,6 +33,7 @@ SWAHILI = Catalog(
         "Paid ({paid}). Give the customer this voucher.": "Imelipwa ({paid}). Mpe mteja vocha hii.",
         "M-PESA receipt {receipt}": "risiti ya M-PESA {receipt}",
         "{first} and {second}": "{first} na {second}",
+        "Found {found}.": "Imepatikana {found}.",
         "Trying again in {count:,} s.": "Inajaribu tena baada ya sekunde {count:,}.",
     },
     {"{count} payment": ("Malipo {count}", "Malipo {count}")},
@@ -43,6 +44,7 @@ SEEN: dict[str, str | None] = {
     "Paid ({paid}). Give the customer this voucher.": None,
     "M-PESA receipt {receipt}": None,
     "{first} and {second}": None,
+    "Found {found}.": None,
     "Trying again in {count:,} s.": None,
     "{count} payment": "{count} payments",
     "Not translated {x}": None,
@@ -84,3 +86,13 @@ def test_lists_and_marked_lines_are_translated_piece_by_piece() -> None:
     shown = "✔  Save\n–  Sent KES 5 to 0700 000 001.\n•  Kibera WiFi"
     assert to_swahili(shown) == "✔  Hifadhi\n–  Umetuma KES 5 kwa 0700 000 001.\n•  Kibera WiFi"
     assert to_swahili("30 Nov 2026 · Save") == "30 Nov 2026 · Hifadhi"
+
+
+def test_a_message_of_few_words_between_values_never_bends_a_sentence() -> None:
+    to_swahili = Retranslator(ENGLISH, SWAHILI, SEEN)
+    # Not a message: "{first} and {second}" must not make it "The key na secret work".
+    sentence = "The consumer key and secret work, but the relay is not reached."
+    assert to_swahili(sentence) == sentence
+    assert to_swahili(f"✔  {sentence}") == f"✔  {sentence}"
+    # As the value of a message it is that message.
+    assert to_swahili("Found sandbox and test.") == "Imepatikana sandbox na test."

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bucket_desktop.i18n import ENGLISH, SWAHILI
+from bucket_desktop.i18n import ENGLISH, SWAHILI, _
 from bucket_desktop.i18n.qt.live import apply_language
 from bucket_desktop.services.relay_models import VerificationCheck, VerificationResult
 from bucket_desktop.ui.desktop import Desktop
@@ -86,6 +86,7 @@ def test_a_live_switch_says_the_last_answer_again(
     make_desktop: Callable[..., Desktop], back_to_english: None
 ) -> None:
     desktop = make_desktop()
+    _("{first} and {second}")  # a message the live switch knows, as after the owner's checks
     shown(desktop)
     desktop.settings_page.choose_language(SWAHILI)
     view = desktop.settings_page.relay_panel.view
@@ -93,5 +94,4 @@ def test_a_live_switch_says_the_last_answer_again(
     assert CREDENTIALS_OK not in view.checks.text()
     assert "Safaricom cannot send" not in view.relay_status.text()
     desktop.settings_page.choose_language(ENGLISH)
-    assert CREDENTIALS_OK in view.checks.text()
-    assert "Safaricom cannot send payment results back" in view.relay_status.text()
+    assert CREDENTIALS_OK in view.checks.text() and view.relay_status.text() == WARNING
