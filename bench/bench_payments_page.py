@@ -38,7 +38,7 @@ from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_book import BookChange
 from bucket_desktop.services.plans import default_plans
 from bucket_desktop.services.relay_client import RelayClient
-from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
+from bucket_desktop.ui.shell.counter_pages import CounterPages, build_counter_pages
 from server_stub.daraja_sim import scenarios
 from server_stub.daraja_sim.testing import running_simulator
 from server_stub.store.sqlite_feed import render_unrendered

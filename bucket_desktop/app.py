@@ -23,7 +23,7 @@ from bucket_desktop.i18n import system_language
 from bucket_desktop.i18n.qt.live import apply_language
 from bucket_desktop.services.app_settings import APP_NAME, AppPaths, SettingsFile
 from bucket_desktop.services.private_log import PrivateRotatingFileHandler
-from bucket_desktop.ui.session import DesktopSession, ShownHook, demo_paths
+from bucket_desktop.ui.shell.session import DesktopSession, ShownHook, demo_paths
 
 log = logging.getLogger(__name__)
 MAX_DEMO_PROVIDERS = 500

@@ -144,8 +144,8 @@ class DemoCheck:
             view.close()
 
     async def _charge_and_wait_paid(self, view: Any) -> None:
-        from bucket_desktop.ui.charge_page_view import ChargePageView
-        from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
+        from bucket_desktop.ui.charge.charge_page_view import ChargePageView
+        from bucket_desktop.ui.stk_status.stk_status_page_view import StkStatusPageView
 
         charge = view.findChild(ChargePageView)
         status = view.findChild(StkStatusPageView)

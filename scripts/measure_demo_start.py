@@ -20,7 +20,7 @@ CHILD = """
 import sys, time
 from PySide6.QtCore import QTimer
 from bucket_desktop.app import main
-from bucket_desktop.ui.payments_page_view import PaymentsPageView
+from bucket_desktop.ui.payments.payments_page_view import PaymentsPageView
 
 def on_shown(view):
     print(f"shown {time.time():.6f}", flush=True)

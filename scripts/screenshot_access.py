@@ -17,9 +17,9 @@ from pathlib import Path
 from bucket_desktop.ui.access.access_card import AccessCard
 from bucket_desktop.ui.access.receipt_paint import RECEIPT_WIDTHS_MM
 from bucket_desktop.ui.access.receipt_print import preview_dialog
-from bucket_desktop.ui.main_window_view import MainWindowView
-from bucket_desktop.ui.payments_model import COL_PHONE, COL_STATUS
-from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
+from bucket_desktop.ui.payments.payments_model import COL_PHONE, COL_STATUS
+from bucket_desktop.ui.shell.main_window_view import MainWindowView
+from bucket_desktop.ui.stk_status.stk_status_page_view import StkStatusPageView
 
 TIMEOUT_S = 60.0
 

@@ -34,13 +34,13 @@ from screenshot_access import grab_confirming, grab_receipts, revoke
 
 from bucket_desktop.app import main
 from bucket_desktop.services.plans import default_plans
-from bucket_desktop.ui.charge_page_view import ChargePageView
-from bucket_desktop.ui.fit_check import clipped_widgets
-from bucket_desktop.ui.main_window_view import MainWindowView
-from bucket_desktop.ui.payments_page_view import PaymentsPageView
-from bucket_desktop.ui.settings_page_view import SettingsPageView
-from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
-from bucket_desktop.ui.widgets import StatusKind, StatusLabel
+from bucket_desktop.ui.charge.charge_page_view import ChargePageView
+from bucket_desktop.ui.common.fit_check import clipped_widgets
+from bucket_desktop.ui.common.widgets import StatusKind, StatusLabel
+from bucket_desktop.ui.payments.payments_page_view import PaymentsPageView
+from bucket_desktop.ui.settings.settings_page_view import SettingsPageView
+from bucket_desktop.ui.shell.main_window_view import MainWindowView
+from bucket_desktop.ui.stk_status.stk_status_page_view import StkStatusPageView
 
 ROOT = Path(__file__).resolve().parent.parent
 PICTURE_SIZES = ((1024, 600), (1366, 768))

@@ -30,8 +30,8 @@ from bucket_desktop.demo_platform import seed_demo_providers
 from bucket_desktop.i18n import ENGLISH, LANGUAGES, set_language
 from bucket_desktop.services.app_settings import AppPaths
 from bucket_desktop.services.keystore import MemoryStore
-from bucket_desktop.ui.desktop import build_desktop
-from bucket_desktop.ui.fit_check import clipped_widgets
+from bucket_desktop.ui.common.fit_check import clipped_widgets
+from bucket_desktop.ui.shell.desktop import build_desktop
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = ((1024, 600), (1920, 1080))

@@ -22,10 +22,10 @@ os.environ["LANGUAGE"] = "en"  # starts in English: the switch is part of what i
 from screenshot_pages import press, run_demo, until
 
 from bucket_desktop.i18n import SWAHILI
-from bucket_desktop.ui.fit_check import clipped_widgets
-from bucket_desktop.ui.main_window_view import MainWindowView
-from bucket_desktop.ui.payments_page_view import PaymentsPageView
-from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.common.fit_check import clipped_widgets
+from bucket_desktop.ui.payments.payments_page_view import PaymentsPageView
+from bucket_desktop.ui.settings.settings_page_view import SettingsPageView
+from bucket_desktop.ui.shell.main_window_view import MainWindowView
 
 ROOT = Path(__file__).resolve().parent.parent
 PICTURE_SIZES = ((1024, 600), (1366, 768))

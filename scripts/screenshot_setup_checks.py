@@ -34,19 +34,19 @@ from bucket_desktop.services.owner_setup.sandbox_check import (
     sandbox_values_in_production,
 )
 from bucket_desktop.ui.about.about_view import AboutDialogView
-from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
-from bucket_desktop.ui.desk_dialogs import DeskNameDialog, DeskTokenDialog
-from bucket_desktop.ui.desks_page_view import DesksPageView
-from bucket_desktop.ui.main_window_view import MainWindowView
+from bucket_desktop.ui.common.widgets import StatusKind, StatusLabel
+from bucket_desktop.ui.desks.desk_dialogs import DeskNameDialog, DeskTokenDialog
+from bucket_desktop.ui.desks.desks_page_view import DesksPageView
 from bucket_desktop.ui.passphrase.change_view import ChangePassphraseView
 from bucket_desktop.ui.passphrase.forgot_view import ForgotPassphraseView
-from bucket_desktop.ui.passphrase_dialog import PassphraseDialogView
-from bucket_desktop.ui.prompt_check_dialog_view import PromptCheckDialogView
-from bucket_desktop.ui.relay_texts import first_key_question
-from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.passphrase.passphrase_dialog import PassphraseDialogView
+from bucket_desktop.ui.settings.prompt_check_dialog_view import PromptCheckDialogView
+from bucket_desktop.ui.settings.relay_texts import first_key_question
+from bucket_desktop.ui.settings.settings_page_view import SettingsPageView
 from bucket_desktop.ui.setup_checklist.checklist_view import SetupChecklistView
 from bucket_desktop.ui.setup_guards.real_money import SANDBOX_TITLE, SWITCH_TITLE
-from bucket_desktop.ui.widgets import StatusKind, StatusLabel
+from bucket_desktop.ui.shell.connect_dialog_view import ConnectDialogView
+from bucket_desktop.ui.shell.main_window_view import MainWindowView
 
 TIMEOUT_S = 60.0
 _tasks: set[asyncio.Task[None]] = set()

@@ -35,15 +35,15 @@ from screenshot_pages import (
 
 from bucket_desktop.i18n import SWAHILI, _, set_language
 from bucket_desktop.ui.about.about_view import AboutDialogView
-from bucket_desktop.ui.charge_page_view import ChargePageView
-from bucket_desktop.ui.desktop import CHARGE_PAGE
-from bucket_desktop.ui.fit_check import clipped_widgets
-from bucket_desktop.ui.main_window_view import MainWindowView
-from bucket_desktop.ui.payments_model import COL_RECEIPT, COL_STATUS
-from bucket_desktop.ui.payments_page_view import PaymentsPageView
-from bucket_desktop.ui.plans_dialog import PlansDialogView
-from bucket_desktop.ui.settings_page_view import SettingsPageView
-from bucket_desktop.ui.stk_status_page_view import StkStatusPageView
+from bucket_desktop.ui.charge.charge_page_view import ChargePageView
+from bucket_desktop.ui.common.fit_check import clipped_widgets
+from bucket_desktop.ui.payments.payments_model import COL_RECEIPT, COL_STATUS
+from bucket_desktop.ui.payments.payments_page_view import PaymentsPageView
+from bucket_desktop.ui.settings.settings_page_view import SettingsPageView
+from bucket_desktop.ui.shared_plans.plans_dialog import PlansDialogView
+from bucket_desktop.ui.shell.desktop import CHARGE_PAGE
+from bucket_desktop.ui.shell.main_window_view import MainWindowView
+from bucket_desktop.ui.stk_status.stk_status_page_view import StkStatusPageView
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = ((1024, 600), (1366, 768))

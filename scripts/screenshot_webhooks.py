@@ -25,10 +25,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from bucket_desktop.app import main
-from bucket_desktop.ui.charge_page_view import ChargePageView
-from bucket_desktop.ui.fit_check import clipped_widgets
-from bucket_desktop.ui.main_window_view import MainWindowView
-from bucket_desktop.ui.payments_page_view import PaymentsPageView
+from bucket_desktop.ui.charge.charge_page_view import ChargePageView
+from bucket_desktop.ui.common.fit_check import clipped_widgets
+from bucket_desktop.ui.payments.payments_page_view import PaymentsPageView
+from bucket_desktop.ui.shell.main_window_view import MainWindowView
 from bucket_desktop.ui.webhooks.dialogs import EndpointDialog, SecretDialog
 from bucket_desktop.ui.webhooks.page_view import WebhooksPageView
 

@@ -15,8 +15,8 @@ from PySide6.QtCore import QSize, Qt
 from bucket_desktop.app import main, parse_args
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.keystore import RELAY_TOKEN
-from bucket_desktop.ui.desktop import PAYMENTS_PAGE
-from bucket_desktop.ui.main_window_view import MainWindowView
+from bucket_desktop.ui.shell.desktop import PAYMENTS_PAGE
+from bucket_desktop.ui.shell.main_window_view import MainWindowView
 from server_stub.testing import RunningRelay, running_relay
 from tests.services.memory_keyring import MemoryKeyring
 

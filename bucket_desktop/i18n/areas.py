@@ -12,7 +12,7 @@ DOMAIN_DIR = "LC_MESSAGES"
 # The gettext keywords: `_`, `N_` (marks only), `ngettext` (singular, plural, count).
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 # The settings page belongs to the core area: it is where the language itself is chosen.
-_CORE_PAGES = frozenset({"ui/settings_page.py", "ui/settings_page_view.py"})
+_CORE_PAGES = frozenset({"ui/settings/settings_page.py", "ui/settings/settings_page_view.py"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from bucket_desktop.app import load_style_sheet
 from bucket_desktop.services.app_settings import AppPaths
 from bucket_desktop.services.keystore import KeyringStore
-from bucket_desktop.ui.desktop import Desktop, build_desktop
+from bucket_desktop.ui.shell.desktop import Desktop, build_desktop
 from server_stub.daraja_sim.testing import FAST_TIMINGS, RunningSimulator, running_simulator
 from server_stub.testing import RunningRelay, running_relay
 from tests.services.memory_keyring import MemoryKeyring

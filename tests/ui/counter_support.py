@@ -18,8 +18,8 @@ from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_models import Identity, PaymentsPage
 from bucket_desktop.services.relay_snapshot import ItemsSink
 from bucket_desktop.services.shared_plans.local_import import LocalPlansImport
-from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
-from bucket_desktop.ui.main_window import RelaySession
+from bucket_desktop.ui.shell.counter_pages import CounterPages, build_counter_pages
+from bucket_desktop.ui.shell.main_window import RelaySession
 from server_stub.daraja_sim import scenarios
 from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.testing import RunningRelay, running_relay

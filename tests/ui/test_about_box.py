@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.ui.about.about import AboutBox, app_version
-from bucket_desktop.ui.desktop import Desktop
+from bucket_desktop.ui.shell.desktop import Desktop
 from server_stub.testing import RunningRelay
 from tests.ui.test_dialogs import assert_fits
 from tests.ui.test_settings_page import signed_in

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPushButton, QWidg
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.plans import PlanStore, default_plans
-from bucket_desktop.ui.counter_pages import CounterPages, build_counter_pages
+from bucket_desktop.ui.shell.counter_pages import CounterPages, build_counter_pages
 from server_stub.daraja_sim.testing import RunningSimulator
 from tests.ui.counter_support import (  # noqa: F401 (fixtures)
     Answers,

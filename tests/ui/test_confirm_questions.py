@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from bucket_desktop.ui.dialog_helpers import ask_yes_no, confirmed
+from bucket_desktop.ui.common.dialog_helpers import ask_yes_no, confirmed
 
 
 def open_box() -> QMessageBox | None:

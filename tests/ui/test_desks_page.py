@@ -16,8 +16,8 @@ from bucket_desktop.services.app_settings import AppPaths
 from bucket_desktop.services.keystore import MemoryStore
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_models import NewDesk
-from bucket_desktop.ui.desktop import DESKS_PAGE, PAYMENTS_PAGE, Desktop, build_desktop
-from bucket_desktop.ui.payments_model import COL_DESK
+from bucket_desktop.ui.payments.payments_model import COL_DESK
+from bucket_desktop.ui.shell.desktop import DESKS_PAGE, PAYMENTS_PAGE, Desktop, build_desktop
 from server_stub.testing import RunningRelay
 from tests.ui.test_settings_page import GOOD, signed_in
 

@@ -18,12 +18,12 @@ from pytestqt.qtbot import QtBot
 from bucket_desktop.services.app_settings import AppPaths
 from bucket_desktop.services.keystore import NO_STORE_SENTENCE, VAULT_KEY, KeyringStore
 from bucket_desktop.services.passphrase_keys import PassphraseKeyFile
-from bucket_desktop.ui.connect_dialog import ConnectDialog
-from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
-from bucket_desktop.ui.fit_check import clipped_widgets
-from bucket_desktop.ui.passphrase_dialog import PassphraseDialog
-from bucket_desktop.ui.session import open_secret_store
-from bucket_desktop.ui.widgets import StatusKind
+from bucket_desktop.ui.common.fit_check import clipped_widgets
+from bucket_desktop.ui.common.widgets import StatusKind
+from bucket_desktop.ui.passphrase.passphrase_dialog import PassphraseDialog
+from bucket_desktop.ui.shell.connect_dialog import ConnectDialog
+from bucket_desktop.ui.shell.connect_dialog_view import ConnectDialogView
+from bucket_desktop.ui.shell.session import open_secret_store
 from server_stub.testing import RunningRelay
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
-from bucket_desktop.ui.desktop import PAYMENTS_PAGE, Desktop
-from bucket_desktop.ui.tray import CounterTray
-from bucket_desktop.ui.widgets import StatusKind
+from bucket_desktop.ui.common.widgets import StatusKind
+from bucket_desktop.ui.shell.desktop import PAYMENTS_PAGE, Desktop
+from bucket_desktop.ui.shell.tray import CounterTray
 from server_stub.testing import RunningRelay
 from tests.ui.counter_support import new_provider
 

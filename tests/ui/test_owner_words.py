@@ -22,9 +22,9 @@ from bucket_desktop.services.mpesa_rules import lint_callback_url
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.vault import Vault, VaultLocked, new_vault_key
-from bucket_desktop.ui.connect_dialog import ConnectDialog
-from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
-from bucket_desktop.ui.desktop import Desktop
+from bucket_desktop.ui.shell.connect_dialog import ConnectDialog
+from bucket_desktop.ui.shell.connect_dialog_view import ConnectDialogView
+from bucket_desktop.ui.shell.desktop import Desktop
 from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.testing import RunningRelay
 from tests.services.memory_keyring import MemoryKeyring

@@ -11,8 +11,8 @@ from pytestqt.exceptions import TimeoutError as WaitTimeout
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.demo import demo_credentials
-from bucket_desktop.ui.desktop import Desktop
-from bucket_desktop.ui.fit_check import clipped_widgets
+from bucket_desktop.ui.common.fit_check import clipped_widgets
+from bucket_desktop.ui.shell.desktop import Desktop
 from server_stub.testing import RunningRelay
 from tests.ui.counter_support import new_provider
 

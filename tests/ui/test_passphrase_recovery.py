@@ -17,11 +17,11 @@ from pytestqt.qtbot import QtBot
 from bucket_desktop.services.app_settings import AppPaths
 from bucket_desktop.services.keystore import RELAY_TOKEN, VAULT_KEY
 from bucket_desktop.services.passphrase_keys import PassphraseKeyFile
-from bucket_desktop.ui.desktop import build_desktop
+from bucket_desktop.ui.common.widgets import StatusKind
 from bucket_desktop.ui.passphrase.forgot_view import ForgotPassphraseView
-from bucket_desktop.ui.passphrase_dialog import PassphraseDialogView
-from bucket_desktop.ui.session import open_secret_store
-from bucket_desktop.ui.widgets import StatusKind
+from bucket_desktop.ui.passphrase.passphrase_dialog import PassphraseDialogView
+from bucket_desktop.ui.shell.desktop import build_desktop
+from bucket_desktop.ui.shell.session import open_secret_store
 from tests.ui.test_dialogs import assert_fits, submit
 
 OLD = "tea and mandazi"

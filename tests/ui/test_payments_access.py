@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from pytestqt.qtbot import QtBot
 
-from bucket_desktop.ui.payments_model import COL_ACCESS, COL_STATUS
+from bucket_desktop.ui.payments.payments_model import COL_ACCESS, COL_STATUS
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.testing import RunningRelay
 from tests.ui.counter_support import (

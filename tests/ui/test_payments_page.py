@@ -21,8 +21,7 @@ from pytestqt.qtbot import QtBot
 from bucket_desktop.services.payment_book import PaymentBook
 from bucket_desktop.services.plans import default_plans
 from bucket_desktop.services.relay_client import RelayClient
-from bucket_desktop.ui.counter_pages import CounterPages
-from bucket_desktop.ui.payments_model import (
+from bucket_desktop.ui.payments.payments_model import (
     COL_AMOUNT,
     COL_PHONE,
     COL_RECEIPT,
@@ -30,6 +29,7 @@ from bucket_desktop.ui.payments_model import (
     COL_TIME,
     PaymentsTableModel,
 )
+from bucket_desktop.ui.shell.counter_pages import CounterPages
 from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.testing import RunningRelay, relay_environment
 from tests.services.test_payment_book import NOW, item

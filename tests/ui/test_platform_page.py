@@ -18,11 +18,11 @@ from bucket_desktop.demo_platform import seed_demo_providers
 from bucket_desktop.services.plans import default_plans
 from bucket_desktop.services.platform.admin_client import PlatformClient
 from bucket_desktop.services.relay_client import RelayClient
-from bucket_desktop.ui.desktop import DESKS_PAGE, PLATFORM_PAGE, Desktop
-from bucket_desktop.ui.main_window_view import MainWindowView
 from bucket_desktop.ui.platform.dialogs import TokenRequest
 from bucket_desktop.ui.platform.providers_model import COL_MONTH, COL_NAME
-from bucket_desktop.ui.session import DesktopSession, demo_paths
+from bucket_desktop.ui.shell.desktop import DESKS_PAGE, PLATFORM_PAGE, Desktop
+from bucket_desktop.ui.shell.main_window_view import MainWindowView
+from bucket_desktop.ui.shell.session import DesktopSession, demo_paths
 from server_stub.testing import RunningRelay
 from tests.ui.counter_support import counter_pages, new_provider
 

@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.relay_client import RelayClient
-from bucket_desktop.ui.desktop import SETTINGS_PAGE, Desktop
-from bucket_desktop.ui.prompt_check_dialog import PromptCheckDialog
-from bucket_desktop.ui.widgets import StatusKind
+from bucket_desktop.ui.common.widgets import StatusKind
+from bucket_desktop.ui.settings.prompt_check_dialog import PromptCheckDialog
+from bucket_desktop.ui.shell.desktop import SETTINGS_PAGE, Desktop
 from server_stub.testing import RunningRelay
 from tests.ui.test_settings_page import GOOD, click, fill, signed_in, type_into
 

@@ -9,9 +9,9 @@ from typing import Any
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.credentials import Environment
-from bucket_desktop.ui.desktop import Desktop
+from bucket_desktop.ui.common.widgets import StatusKind
 from bucket_desktop.ui.setup_guards.real_money import SANDBOX_TITLE, SWITCH_TITLE
-from bucket_desktop.ui.widgets import StatusKind
+from bucket_desktop.ui.shell.desktop import Desktop
 from server_stub.testing import RunningRelay
 from tests.ui.test_settings_page import GOOD, click, fill, signed_in
 

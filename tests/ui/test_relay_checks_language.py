@@ -13,8 +13,8 @@ import pytest
 from bucket_desktop.i18n import ENGLISH, SWAHILI, _
 from bucket_desktop.i18n.qt.live import apply_language
 from bucket_desktop.services.relay_models import VerificationCheck, VerificationResult
-from bucket_desktop.ui.desktop import Desktop
-from bucket_desktop.ui.relay_texts import CHECK_TEXTS
+from bucket_desktop.ui.settings.relay_texts import CHECK_TEXTS
+from bucket_desktop.ui.shell.desktop import Desktop
 from server_stub import setup_checks
 
 ADDRESS = "https://relay.example.co.ke"

@@ -12,7 +12,7 @@ import pytest
 
 from bucket_desktop.i18n import ENGLISH, SWAHILI
 from bucket_desktop.i18n.qt.live import apply_language
-from bucket_desktop.ui.desktop import Desktop
+from bucket_desktop.ui.shell.desktop import Desktop
 
 LOCAL = "http://127.0.0.1:8080/payments/callback"
 LOCAL_WITH_QUERY = "http://127.0.0.1:8080/callback?shop=1"

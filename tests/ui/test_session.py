@@ -12,10 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.keystore import RELAY_TOKEN
-from bucket_desktop.ui.desktop import SETTINGS_PAGE
-from bucket_desktop.ui.main_window_view import MainWindowView
-from bucket_desktop.ui.session import DesktopSession, demo_paths
-from bucket_desktop.ui.widgets import StatusKind
+from bucket_desktop.ui.common.widgets import StatusKind
+from bucket_desktop.ui.shell.desktop import SETTINGS_PAGE
+from bucket_desktop.ui.shell.main_window_view import MainWindowView
+from bucket_desktop.ui.shell.session import DesktopSession, demo_paths
 from server_stub.daraja_sim import scenarios
 from server_stub.testing import RunningRelay
 from tests.services.memory_keyring import MemoryKeyring

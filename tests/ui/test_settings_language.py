@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from bucket_desktop.i18n import SWAHILI, _, current_language
 from bucket_desktop.services.app_settings import AppPaths, SettingsFile
-from bucket_desktop.ui.desktop import SETTINGS_PAGE, Desktop
-from bucket_desktop.ui.settings_page_view import SettingsPageView
+from bucket_desktop.ui.settings.settings_page_view import SettingsPageView
+from bucket_desktop.ui.shell.desktop import SETTINGS_PAGE, Desktop
 from server_stub.testing import RunningRelay
 
 

@@ -16,9 +16,9 @@ from bucket_desktop.services.credentials import DarajaCredentials
 from bucket_desktop.services.keystore import VAULT_KEY
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.vault import new_vault_key
-from bucket_desktop.ui.desktop import SETTINGS_PAGE, Desktop
-from bucket_desktop.ui.settings_page_view import SettingsPageView
-from bucket_desktop.ui.widgets import SecretLineEdit, StatusKind, StatusLabel
+from bucket_desktop.ui.common.widgets import SecretLineEdit, StatusKind, StatusLabel
+from bucket_desktop.ui.settings.settings_page_view import SettingsPageView
+from bucket_desktop.ui.shell.desktop import SETTINGS_PAGE, Desktop
 from server_stub.daraja_sim import scenarios
 from server_stub.testing import RunningRelay
 from tests.services.memory_keyring import MemoryKeyring

@@ -14,11 +14,11 @@ from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.app_settings import AppPaths
 from bucket_desktop.services.owner_setup.checklist import Step
-from bucket_desktop.ui.connect_dialog_view import ConnectDialogView
-from bucket_desktop.ui.desktop import CHARGE_PAGE, CHECKLIST_PAGE, SETTINGS_PAGE, Desktop
-from bucket_desktop.ui.plans_dialog import PlansDialogView
-from bucket_desktop.ui.session import DesktopSession
-from bucket_desktop.ui.widgets import StatusKind
+from bucket_desktop.ui.common.widgets import StatusKind
+from bucket_desktop.ui.shared_plans.plans_dialog import PlansDialogView
+from bucket_desktop.ui.shell.connect_dialog_view import ConnectDialogView
+from bucket_desktop.ui.shell.desktop import CHARGE_PAGE, CHECKLIST_PAGE, SETTINGS_PAGE, Desktop
+from bucket_desktop.ui.shell.session import DesktopSession
 from server_stub.testing import RunningRelay
 from tests.ui.test_prompt_check import CANCELLING_PHONE
 from tests.ui.test_settings_page import GOOD, click, fill, signed_in, type_into

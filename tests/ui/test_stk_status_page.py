@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.mpesa_rules import result_meaning
-from bucket_desktop.ui.counter_pages import CounterPages
+from bucket_desktop.ui.shell.counter_pages import CounterPages
 from server_stub.daraja_sim.testing import RunningSimulator
 from tests.ui.counter_support import (  # noqa: F401 (fixtures)
     Answers,

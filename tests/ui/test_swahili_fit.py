@@ -1,7 +1,7 @@
 """Every page in Kiswahili fits a 1024x600 netbook: nothing cut off or out of reach.
 
 Swahili sentences run longer than English ones; the small-screens clipping check
-(`bucket_desktop.ui.fit_check`) judges the same pages with the Swahili catalog loaded, once
+(`bucket_desktop.ui.common.fit_check`) judges the same pages with the Swahili catalog loaded, once
 with the app started in Kiswahili and once switched to it live from English.
 """
 
@@ -24,9 +24,9 @@ from bucket_desktop.demo_platform import seed_demo_providers
 from bucket_desktop.i18n import ENGLISH, SWAHILI, _, set_language
 from bucket_desktop.i18n.qt.live import apply_language
 from bucket_desktop.services.app_settings import AppPaths, SettingsFile
-from bucket_desktop.ui.desktop import PLATFORM_PAGE, Desktop
-from bucket_desktop.ui.fit_check import clipped_widgets
-from bucket_desktop.ui.main_window import MainWindow
+from bucket_desktop.ui.common.fit_check import clipped_widgets
+from bucket_desktop.ui.shell.desktop import PLATFORM_PAGE, Desktop
+from bucket_desktop.ui.shell.main_window import MainWindow
 from server_stub.testing import RunningRelay
 from tests.ui.test_page_fit import paid_desktop
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from bucket_desktop.i18n import N_, _
-from bucket_desktop.ui.dialog_helpers import grow_with_messages
+from bucket_desktop.ui.common.dialog_helpers import grow_with_messages
 
 DARAJA_PORTAL = "https://developer.safaricom.co.ke"
 DARAJA_HELP = N_(

@@ -15,8 +15,8 @@ from bucket_desktop.services.access.receipt import Receipt, receipt_for
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_rows import PaymentRow
 from bucket_desktop.ui.access.access_card_view import AccessCardView, DisputeBoxView
-from bucket_desktop.ui.counter_common import set_kind
-from bucket_desktop.ui.widgets import StatusKind, StatusLabel
+from bucket_desktop.ui.common.counter_common import set_kind
+from bucket_desktop.ui.common.widgets import StatusKind, StatusLabel
 
 # Opens the print preview of a receipt for paper of the given width (mm); the dialog prints.
 PrintReceipt = Callable[[Receipt, int], None]

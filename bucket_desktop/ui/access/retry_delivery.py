@@ -9,10 +9,10 @@ from qasync import asyncSlot
 from bucket_desktop.i18n import _, ngettext
 from bucket_desktop.services.payment_rows import PaymentRow
 from bucket_desktop.services.relay_errors import RelayError
-from bucket_desktop.ui.counter_tasks import TaskSet
-from bucket_desktop.ui.live_payments import LivePayments
-from bucket_desktop.ui.payments_model import PaymentsTableModel
-from bucket_desktop.ui.widgets import StatusKind, StatusLabel
+from bucket_desktop.ui.common.counter_tasks import TaskSet
+from bucket_desktop.ui.common.live_payments import LivePayments
+from bucket_desktop.ui.common.widgets import StatusKind, StatusLabel
+from bucket_desktop.ui.payments.payments_model import PaymentsTableModel
 
 
 def retryable(row: PaymentRow | None) -> bool:

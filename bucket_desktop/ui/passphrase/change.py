@@ -10,9 +10,9 @@ from qasync import asyncSlot
 from bucket_desktop.i18n import _
 from bucket_desktop.services.keystore import KeystoreError
 from bucket_desktop.services.passphrase_keys import PassphraseStore
-from bucket_desktop.ui.dialog_helpers import run_dialog
+from bucket_desktop.ui.common.dialog_helpers import run_dialog
+from bucket_desktop.ui.common.widgets import StatusKind, busy
 from bucket_desktop.ui.passphrase.change_view import ChangePassphraseView
-from bucket_desktop.ui.widgets import StatusKind, busy
 
 
 class ChangePassphraseDialog:

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
 )
 
 from bucket_desktop.i18n import _
-from bucket_desktop.ui.dialog_helpers import grow_with_messages
+from bucket_desktop.ui.common.dialog_helpers import grow_with_messages
+from bucket_desktop.ui.common.widgets import SecretLineEdit, StatusLabel
 from bucket_desktop.ui.passphrase.texts import creation_advice, length_hint
-from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
 
 
 class ChangePassphraseView(QDialog):

@@ -7,9 +7,9 @@ from pathlib import Path
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from bucket_desktop.i18n import _
-from bucket_desktop.ui.dialog_helpers import grow_with_messages
+from bucket_desktop.ui.common.dialog_helpers import grow_with_messages
+from bucket_desktop.ui.common.widgets import StatusLabel
 from bucket_desktop.ui.passphrase.texts import forgot_sections
-from bucket_desktop.ui.widgets import StatusLabel
 
 WIDTH = 580
 

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from bucket_desktop.i18n import N_, _
-from bucket_desktop.ui.dialog_helpers import run_dialog
-from bucket_desktop.ui.shown_once import ShownOnceDialog, show_once
-from bucket_desktop.ui.widgets import StatusKind, StatusLabel
+from bucket_desktop.ui.common.dialog_helpers import run_dialog
+from bucket_desktop.ui.common.shown_once import ShownOnceDialog, show_once
+from bucket_desktop.ui.common.widgets import StatusKind, StatusLabel
 
 MAX_NAME = 60  # the relay's limit for token names (provider names may be longer)
 ROLES = ((N_("Attendant desk"), "attendant"), (N_("Owner"), "owner"))

@@ -13,9 +13,9 @@ from bucket_desktop.i18n import _, ngettext
 from bucket_desktop.services.platform.admin_client import PlatformClient
 from bucket_desktop.services.platform.models import ProviderHealth, ProviderToken
 from bucket_desktop.services.relay_errors import RelayError
-from bucket_desktop.ui.counter_tasks import TaskSet
-from bucket_desktop.ui.dialog_helpers import Confirm, confirmed
-from bucket_desktop.ui.main_window import RelaySession
+from bucket_desktop.ui.common.counter_tasks import TaskSet
+from bucket_desktop.ui.common.dialog_helpers import Confirm, confirmed
+from bucket_desktop.ui.common.widgets import StatusKind, busy
 from bucket_desktop.ui.platform.dialogs import (
     TokenRequest,
     ask_provider_name,
@@ -36,7 +36,7 @@ from bucket_desktop.ui.platform.providers_model import (
     ProvidersFilter,
     ProvidersModel,
 )
-from bucket_desktop.ui.widgets import StatusKind, busy
+from bucket_desktop.ui.shell.main_window import RelaySession
 
 AskName = Callable[[], Awaitable[str | None]]
 AskToken = Callable[[str], Awaitable[TokenRequest | None]]  # the provider's name

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from bucket_desktop.i18n import N_, _
+from bucket_desktop.ui.common.widgets import StatusLabel
 from bucket_desktop.ui.platform.providers_model import COL_NAME
-from bucket_desktop.ui.widgets import StatusLabel
 
 TOKEN_HEADERS = (N_("Name"), N_("Role"), N_("Last used"), N_("From"))
 AUDIT_HEADERS = (N_("When"), N_("Who"), N_("From"), N_("Change"), N_("Detail"))

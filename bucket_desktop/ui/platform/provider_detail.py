@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.platform.models import AuditEntry, ProviderHealth, ProviderToken
 from bucket_desktop.ui.platform.providers_model import ago
-from bucket_desktop.ui.relay_texts import friendly_time
+from bucket_desktop.ui.settings.relay_texts import friendly_time
 
 ROLE_WORDS = {"owner": N_("Owner"), "attendant": N_("Attendant")}
 

@@ -22,9 +22,9 @@ from bucket_desktop.services.mikrotik.router_settings import (
 )
 from bucket_desktop.services.relay_errors import RelayError, RelayForbidden
 from bucket_desktop.services.vault import new_vault_key
-from bucket_desktop.ui.main_window import RelaySession
+from bucket_desktop.ui.common.widgets import StatusKind, busy
 from bucket_desktop.ui.router.router_page_view import RouterPageView
-from bucket_desktop.ui.widgets import StatusKind, busy
+from bucket_desktop.ui.shell.main_window import RelaySession
 
 log = logging.getLogger(__name__)
 ROUND_S = 15.0

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from bucket_desktop.i18n import _
-from bucket_desktop.ui.widgets import SecretLineEdit, StatusLabel
+from bucket_desktop.ui.common.widgets import SecretLineEdit, StatusLabel
 
 
 class RouterPageView(QWidget):

@@ -16,10 +16,10 @@ from bucket_desktop.services.owner_setup.checklist import (
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.relay_models import CredentialsSummary
 from bucket_desktop.services.shared_plans.relay_plans import fetch_plans
-from bucket_desktop.ui.counter_tasks import TaskSet
-from bucket_desktop.ui.main_window import RelaySession
+from bucket_desktop.ui.common.counter_tasks import TaskSet
+from bucket_desktop.ui.common.widgets import StatusKind
 from bucket_desktop.ui.setup_checklist.checklist_view import SetupChecklistView
-from bucket_desktop.ui.widgets import StatusKind
+from bucket_desktop.ui.shell.main_window import RelaySession
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.owner_setup.checklist import ChecklistLine, Step
-from bucket_desktop.ui.widgets import StatusLabel
+from bucket_desktop.ui.common.widgets import StatusLabel
 
 MAX_WIDTH = 900
 ACTION_TEXTS = {

@@ -15,8 +15,8 @@ from bucket_desktop.services.owner_setup.sandbox_check import (
     PRODUCTION_SWITCH_QUESTION,
     sandbox_values_in_production,
 )
-from bucket_desktop.ui.dialog_helpers import Confirm, confirmed
-from bucket_desktop.ui.widgets import StatusKind, StatusLabel
+from bucket_desktop.ui.common.dialog_helpers import Confirm, confirmed
+from bucket_desktop.ui.common.widgets import StatusKind, StatusLabel
 
 SANDBOX_TITLE = N_("Sandbox values in Production")
 SWITCH_TITLE = N_("Switch to real money?")

@@ -12,9 +12,9 @@ from bucket_desktop.i18n import N_, _, ngettext
 from bucket_desktop.services.plans import MAX_PLANS, Plan, PlansError
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.shared_plans.relay_plans import JsonCaller, save_plans, shared_plan
-from bucket_desktop.ui.counter_tasks import TaskSet
-from bucket_desktop.ui.plans_dialog import PlansDialogView
-from bucket_desktop.ui.widgets import StatusKind
+from bucket_desktop.ui.common.counter_tasks import TaskSet
+from bucket_desktop.ui.common.widgets import StatusKind
+from bucket_desktop.ui.shared_plans.plans_dialog import PlansDialogView
 
 COLUMNS = (
     N_("Name"),

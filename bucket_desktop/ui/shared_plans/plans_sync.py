@@ -19,11 +19,11 @@ from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.shared_plans.local_import import ImportOffer, LocalPlansImport
 from bucket_desktop.services.shared_plans.relay_plans import fetch_plans, save_plans
-from bucket_desktop.ui.charge_page import ChargePage, Confirm
-from bucket_desktop.ui.counter_tasks import TaskSet
-from bucket_desktop.ui.live_payments import LivePayments
+from bucket_desktop.ui.charge.charge_page import ChargePage, Confirm
+from bucket_desktop.ui.common.counter_tasks import TaskSet
+from bucket_desktop.ui.common.live_payments import LivePayments
+from bucket_desktop.ui.common.widgets import StatusKind
 from bucket_desktop.ui.shared_plans.plans_editor import SharedPlansEditor, editor_view
-from bucket_desktop.ui.widgets import StatusKind
 
 
 class SharedPlansSync(QObject):

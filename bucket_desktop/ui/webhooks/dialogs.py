@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
 
 from bucket_desktop.i18n import _
 from bucket_desktop.services.webhooks.models import EVENT_LABELS, NewSecret, WebhookEndpoint
-from bucket_desktop.ui.dialog_helpers import run_dialog
-from bucket_desktop.ui.relay_texts import friendly_time
-from bucket_desktop.ui.shown_once import ShownOnceDialog, show_once
-from bucket_desktop.ui.widgets import StatusKind, StatusLabel
+from bucket_desktop.ui.common.dialog_helpers import run_dialog
+from bucket_desktop.ui.common.shown_once import ShownOnceDialog, show_once
+from bucket_desktop.ui.common.widgets import StatusKind, StatusLabel
+from bucket_desktop.ui.settings.relay_texts import friendly_time
 
 MAX_URL = 2048  # the relay's limits (server_stub.webhooks)
 MAX_DESCRIPTION = 200

@@ -19,13 +19,13 @@ from bucket_desktop.services.webhooks.models import (
     NewSecret,
     WebhookEndpoint,
 )
-from bucket_desktop.ui.counter_tasks import TaskSet
-from bucket_desktop.ui.dialog_helpers import Confirm, confirmed
-from bucket_desktop.ui.main_window import RelaySession
+from bucket_desktop.ui.common.counter_tasks import TaskSet
+from bucket_desktop.ui.common.dialog_helpers import Confirm, confirmed
+from bucket_desktop.ui.common.widgets import StatusKind, busy
+from bucket_desktop.ui.shell.main_window import RelaySession
 from bucket_desktop.ui.webhooks import tables
 from bucket_desktop.ui.webhooks.dialogs import EndpointForm, ask_endpoint, show_secret
 from bucket_desktop.ui.webhooks.page_view import WebhooksPageView
-from bucket_desktop.ui.widgets import StatusKind, busy
 
 AskEndpoint = Callable[[str, WebhookEndpoint | None], Awaitable[EndpointForm | None]]
 ShowSecret = Callable[[NewSecret], Awaitable[None]]

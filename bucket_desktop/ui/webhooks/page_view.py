@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from bucket_desktop.i18n import N_, _
-from bucket_desktop.ui.widgets import StatusLabel
+from bucket_desktop.ui.common.widgets import StatusLabel
 
 ENDPOINT_HEADERS = (N_("Address"), N_("Events"), N_("State"), N_("Last success"))
 COL_URL, COL_EVENTS, COL_STATE, COL_SUCCESS = range(4)

@@ -7,10 +7,10 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 from bucket_desktop.i18n import _
 from bucket_desktop.services.webhooks.models import EVENT_SHORT, DeliveryEntry, WebhookEndpoint
-from bucket_desktop.ui.relay_texts import friendly_time
+from bucket_desktop.ui.common.widgets import StatusKind
+from bucket_desktop.ui.settings.relay_texts import friendly_time
 from bucket_desktop.ui.webhooks import texts
 from bucket_desktop.ui.webhooks.page_view import WebhooksPageView
-from bucket_desktop.ui.widgets import StatusKind
 
 
 def fill_endpoints(view: WebhooksPageView, endpoints: list[WebhookEndpoint]) -> None:

@@ -7,8 +7,8 @@ from datetime import datetime
 from bucket_desktop.i18n import _
 from bucket_desktop.i18n.formatting import format_day
 from bucket_desktop.services.webhooks.models import EVENT_SHORT, DeliveryEntry, WebhookEndpoint
-from bucket_desktop.ui.relay_texts import friendly_time
-from bucket_desktop.ui.widgets import StatusKind
+from bucket_desktop.ui.common.widgets import StatusKind
+from bucket_desktop.ui.settings.relay_texts import friendly_time
 
 BODY_SHOWN = 120
 

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.relay_client import RelayClient
-from bucket_desktop.ui.desktop import ROUTER_PAGE, Desktop
-from bucket_desktop.ui.widgets import StatusKind
+from bucket_desktop.ui.common.widgets import StatusKind
+from bucket_desktop.ui.shell.desktop import ROUTER_PAGE, Desktop
 from server_stub.testing import RunningRelay
 from tests.services.mikrotik.routeros_server import RouterOsServer, RouterState
 from tests.ui.counter_support import new_provider

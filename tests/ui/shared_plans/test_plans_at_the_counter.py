@@ -19,7 +19,7 @@ from bucket_desktop.services.plans import Plan, PlanStore
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.shared_plans.local_import import LocalPlansImport
 from bucket_desktop.services.shared_plans.relay_plans import fetch_plans
-from bucket_desktop.ui.counter_pages import CounterPages
+from bucket_desktop.ui.shell.counter_pages import CounterPages
 from server_stub.testing import RunningRelay
 from tests.ui.counter_support import (
     Answers,

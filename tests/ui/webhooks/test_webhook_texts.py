@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bucket_desktop.services.webhooks.models import DeliveryEntry, WebhookEndpoint
+from bucket_desktop.ui.common.widgets import StatusKind
 from bucket_desktop.ui.webhooks import texts
-from bucket_desktop.ui.widgets import StatusKind
 
 
 def _endpoint(**changes: object) -> WebhookEndpoint:

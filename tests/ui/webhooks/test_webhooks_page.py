@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.webhooks.models import NewSecret, WebhookEndpoint
-from bucket_desktop.ui.desktop import WEBHOOKS_PAGE, Desktop
+from bucket_desktop.ui.shell.desktop import WEBHOOKS_PAGE, Desktop
 from bucket_desktop.ui.webhooks.dialogs import EndpointForm
 from bucket_desktop.ui.webhooks.page import WebhooksPage
 from bucket_desktop.ui.webhooks.page_view import COL_EVENTS, COL_STATE

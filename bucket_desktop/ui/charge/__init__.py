@@ -1,0 +1,1 @@
+"""The Charge customer page: the push form, plan presets and the guide."""

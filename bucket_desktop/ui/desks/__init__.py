@@ -1,0 +1,1 @@
+"""The Desks page: the owner's attendant desks and their tokens."""

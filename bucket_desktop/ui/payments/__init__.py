@@ -1,0 +1,1 @@
+"""The Payments page: totals, the searchable list, the 30-day chart."""

@@ -1,0 +1,1 @@
+"""The Payment settings page: Daraja credentials, language and the relay panel."""

@@ -1,0 +1,1 @@
+"""The STK status page: today's prompts and the one selected."""
