@@ -54,7 +54,7 @@ def validation_error(error: ValidationError | RequestValidationError) -> RelayEr
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can answer."""
     if 401 in statuses:
-        # Whoever checks a token may also be locked out for guessing (server_stub.rate_limit).
+        # Whoever checks a token may also be locked out for guessing (see the rate limits).
         statuses = (*statuses, 429)
     return {status: {"model": ErrorResponse, "description": "Refused"} for status in statuses}
 
