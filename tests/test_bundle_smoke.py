@@ -28,9 +28,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_bundle  # noqa: E402 (a script, not a package)
 
 RUN_IN_CI = os.environ.get("CI", "").lower() == "true"
-pytestmark = pytest.mark.timeout(300)
-BUILD_BUDGET_S = 180.0
-WINDOW_BUDGET_S = 15.0
+# The build takes about 30 s on a quiet 2-core machine and several minutes on a busy one. Its
+# time and the time to a shown window are recorded (build/bundle-smoke.json), not asserted:
+# timing belongs to benchmarks, and this test must pass on a loaded machine.
+pytestmark = pytest.mark.timeout(900)
 FIGURES = ROOT / "build" / "bundle-smoke.json"
 UNUSED_QT = ("QtWebEngine", "Qt3D", "QtQuick", "QtQml", "QtMultimedia", "QtCharts", "QtPdf")
 
@@ -44,7 +45,6 @@ def bundle() -> build_bundle.BuildResult:
         pytest.skip("the smoke test reads /proc to find the demo's children")
     result = build_bundle.build()
     assert result.executable.is_file()
-    assert result.seconds < BUILD_BUDGET_S, f"the build took {result.seconds:.0f} s"
     _record(bundle_mb=round(result.size_mb), build_s=round(result.seconds, 1))
     return result
 
@@ -159,7 +159,6 @@ def test_demo_charges_a_customer_and_exits_without_orphans(
             if app.poll() is None:
                 app.kill()
     _record(window_shown_s=round(window_s, 2), window_shown_in_process_s=shown["seconds"])
-    assert window_s < WINDOW_BUDGET_S
     assert _wait_gone(children), "a demo child outlived the app"
     assert list((tmp_path / "tmp").iterdir()) == [], "the demo left files behind"
 

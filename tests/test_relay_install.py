@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "deploy" / "requirements-relay.lock"
 DESKTOP_ONLY = ("PySide6", "qasync", "keyring")
@@ -19,6 +21,10 @@ for module in pkgutil.walk_packages(server_stub.__path__, "server_stub."):
 loaded = sorted({{name.split(".")[0] for name in sys.modules}} & set({DESKTOP_ONLY!r}))
 print("desktop modules:", loaded)
 """
+
+# A fresh virtualenv and pip installs: minutes on a busy machine (each pip call has its own
+# deadline below).
+pytestmark = pytest.mark.timeout(900)
 
 
 def pip(venv: Path, *args: str) -> str:
