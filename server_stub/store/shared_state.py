@@ -2,13 +2,15 @@
 
 Each function takes a connection of sqlite3's shape and is portable SQL, so it runs on both
 stores; only a store shared by several instances (PostgreSQL) is asked to keep them. Writes go
-through the store's writer, whose write lock makes "count, then record" one step for every
-instance at once.
+through the store's writer; each is settled by the database row by row (a nonce is deleted
+once), so they take no lock of their own (`write_scope.rows`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+
+from server_stub.store import write_scope
 
 
 def limit_wait(
@@ -28,6 +30,7 @@ def limit_record(
     conn: sqlite3.Connection, kind: str, key: str, window_s: float, now: float
 ) -> None:
     """Count one event for `key` now, forgetting its events older than the window."""
+    write_scope.rows(conn)
     conn.execute(
         "DELETE FROM limit_events WHERE kind = ? AND key = ? AND at <= ?",
         (kind, key, now - window_s),
@@ -37,11 +40,13 @@ def limit_record(
 
 def add_nonce(conn: sqlite3.Connection, nonce: str, expires_at: float, now: float) -> None:
     """Keep a new nonce until `expires_at`, forgetting expired ones."""
+    write_scope.rows(conn)
     conn.execute("DELETE FROM nonces WHERE expires_at <= ?", (now,))
     conn.execute("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", (nonce, expires_at))
 
 
 def take_nonce(conn: sqlite3.Connection, nonce: str, now: float) -> bool:
     """True once for a kept nonce that has not expired (it is gone afterwards)."""
+    write_scope.rows(conn)
     cursor = conn.execute("DELETE FROM nonces WHERE nonce = ? AND expires_at > ?", (nonce, now))
     return cursor.rowcount == 1

@@ -16,6 +16,7 @@ from dataclasses import replace
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.access.keys import AccessKeyring
 from server_stub.settlement import CallbackOutcome, Change, StkResult, decide_callback
+from server_stub.store import write_scope
 from server_stub.store.records import (
     UNMATCHED_BODY_PREFIX,
     Confirmation,
@@ -67,6 +68,11 @@ def ingest_callback(
     keyring: AccessKeyring,
 ) -> tuple[CallbackOutcome, int | None]:
     """Apply the callback (inside a savepoint), then store its raw body with the outcome."""
+    # The provider the callback came for: a payment of another one is not changed.
+    if provider_id is None:
+        write_scope.rows(conn)
+    else:
+        write_scope.provider(conn, provider_id)
     receipt = result.receipt if result is not None else None
     row = conn.execute(_BY_TOKEN, (receipt, raw.token_hash)).fetchone()
     payment = payment_from_row(row) if row else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from server_stub.store import write_scope
 from server_stub.store.feed_items import payment_json
 from server_stub.store.sqlite_access import access_by_payment, with_access
 from server_stub.store.sqlite_payments import PAYMENT_COLUMNS, payment_from_row
@@ -20,6 +21,8 @@ RENDER_BATCH = 500
 
 def render_unrendered(conn: sqlite3.Connection) -> int:
     """Render and store every numbered payment's missing feed item; returns how many."""
+    # Rows this transaction numbered (their providers locked by the operations that did).
+    write_scope.rows(conn)
     rendered = 0
     while True:
         rows = conn.execute(

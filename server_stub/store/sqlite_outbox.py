@@ -3,6 +3,10 @@
 A worker claims due rows (one writer transaction), does its network call with no transaction
 open, then reports; a worker killed mid-call leaves a lease that simply runs out, and the row is
 claimed again (DESIGN.md section 9, "Outbox"). Each report recomputes the access's state.
+
+Several relay instances on PostgreSQL claim at once: each passes over the rows another is
+claiming (`FOR UPDATE SKIP LOCKED`), so no delivery is leased twice; a report locks the
+access's provider, whose feed it numbers (`write_scope`).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from server_stub.store import write_scope
 from server_stub.store.feed_items import payment_fields
 from server_stub.store.records import ClaimedDelivery, Purpose
 from server_stub.store.sqlite_payments import assign_seq, select_payment
@@ -17,6 +22,16 @@ from server_stub.store.writer import GroupCommitWriter
 from server_stub.webhooks.events import ACCESS_DELIVERED, emit
 
 MAX_ERROR = 300
+_DUE = (
+    "SELECT d.id FROM deliveries d JOIN access a ON a.id = d.access_id "
+    "WHERE d.mechanism = ? AND (? IS NULL OR a.provider_id = ?) AND ("
+    "(d.state IN ('pending', 'failed') AND d.next_try_at <= ?) "
+    "OR (d.state = 'leased' AND d.lease_until <= ?)) "
+    "ORDER BY d.next_try_at, d.id LIMIT ?"
+)
+PROVIDER_OF_DELIVERY = (
+    "SELECT a.provider_id FROM deliveries d JOIN access a ON a.id = d.access_id WHERE d.id = ?"
+)
 
 
 class SqliteOutbox:
@@ -62,6 +77,7 @@ class SqliteOutbox:
 
 def retry_now(conn: sqlite3.Connection, provider_id: int, code: str, now: float) -> int | None:
     """Make the code's failed or waiting deliveries due now (desks see it in the feed)."""
+    write_scope.provider(conn, provider_id)
     row = conn.execute(
         "SELECT id, payment_id FROM access WHERE provider_id = ? AND code = ?",
         (provider_id, code),
@@ -89,6 +105,7 @@ def enqueue(
     due_at: float | None = None,
 ) -> None:
     """Add a delivery (once per access, mechanism and action)."""
+    write_scope.rows(conn)
     conn.execute(
         "INSERT INTO deliveries (access_id, mechanism, action, state, next_try_at, created_at, "
         "updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?) "
@@ -107,12 +124,9 @@ def claim(
     now: float,
 ) -> list[ClaimedDelivery]:
     """Lease up to `limit` due deliveries of a mechanism (optionally of one provider)."""
+    write_scope.rows(conn)
     rows = conn.execute(
-        "SELECT d.id FROM deliveries d JOIN access a ON a.id = d.access_id "
-        "WHERE d.mechanism = ? AND (? IS NULL OR a.provider_id = ?) AND ("
-        "(d.state IN ('pending', 'failed') AND d.next_try_at <= ?) "
-        "OR (d.state = 'leased' AND d.lease_until <= ?)) "
-        "ORDER BY d.next_try_at, d.id LIMIT ?",
+        _DUE + write_scope.skip_locked(conn, "d"),
         (mechanism, provider_id, provider_id, now, now, limit),
     ).fetchall()
     claimed = []
@@ -147,6 +161,7 @@ def report(
     that ran out (another worker may hold the row now) is accepted only when it says delivered.
     Returns whether the report was taken.
     """
+    write_scope.provider_of(conn, PROVIDER_OF_DELIVERY, (delivery_id,))
     row = conn.execute(
         "SELECT state, lease_id, lease_until, access_id FROM deliveries WHERE id = ?",
         (delivery_id,),

@@ -7,6 +7,7 @@ from typing import Any
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.settlement import Change
+from server_stub.store import write_scope
 from server_stub.store.records import (
     AccessRecord,
     Confirmation,
@@ -27,6 +28,9 @@ PAYMENT_COLUMNS = (
     "plan_id, plan_terms, confirmation, confirm_attempts, confirm_problem, confirm_from"
 )
 
+
+# The provider whose lock an operation given a payment takes (see `write_scope`).
+PROVIDER_OF_PAYMENT = "SELECT provider_id FROM payments WHERE id = ?"
 
 # Stored values to members by dict: calling an Enum class costs a microsecond a value, and every
 # callback and every rendered feed item reads a row.
@@ -79,6 +83,7 @@ def select_payment(conn: sqlite3.Connection, where: str, *args: Any) -> PaymentR
 
 def reserve_push(conn: sqlite3.Connection, push: NewPush, guard_since: float) -> Reservation:
     """Check the Idempotency-Key and the one-minute guard, then insert the push (no seq yet)."""
+    write_scope.provider(conn, push.provider_id)
     if push.idempotency_key is not None:
         same = select_payment(
             conn, "provider_id = ? AND idempotency_key = ?", push.provider_id, push.idempotency_key
@@ -128,6 +133,7 @@ def confirm_push(
     now: float,
 ) -> PaymentRecord:
     """Record Daraja's ids; a callback may already have settled the push (it came first)."""
+    write_scope.provider_of(conn, PROVIDER_OF_PAYMENT, (payment_id,))
     payment = select_payment(conn, "id = ?", payment_id)
     if payment is None:
         raise LookupError("The reserved push disappeared.")

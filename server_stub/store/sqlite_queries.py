@@ -11,10 +11,12 @@ import sqlite3
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.access.keys import AccessKeyring
 from server_stub.settlement import StkResult, decide_query
+from server_stub.store import write_scope
 from server_stub.store.records import Confirmation, PaymentRecord
 from server_stub.store.sqlite_access import issue_access, with_access
 from server_stub.store.sqlite_payments import (
     PAYMENT_COLUMNS,
+    PROVIDER_OF_PAYMENT,
     assign_seq,
     dispute,
     emit_changes,
@@ -42,6 +44,7 @@ def apply_query(
     `next_query_at` is the caller's schedule for the next query; `problem` flags a payment
     whose confirmation cannot go on (the schedule ran out or the error was permanent).
     """
+    write_scope.provider_of(conn, PROVIDER_OF_PAYMENT, (payment_id,))
     row = conn.execute(_BY_ID, (payment_id,)).fetchone()
     if row is None:
         return None

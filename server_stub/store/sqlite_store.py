@@ -13,7 +13,7 @@ from bucket_desktop.services.daraja_client import SharedTokens
 from server_stub.access.keys import AccessKeyring
 from server_stub.atrest import SecretBox
 from server_stub.settlement import CallbackOutcome, StkResult
-from server_stub.store import shared_state
+from server_stub.store import shared_state, write_scope
 from server_stub.store import sqlite_callbacks as callbacks
 from server_stub.store import sqlite_payments as payments
 from server_stub.store import sqlite_providers as providers
@@ -386,6 +386,7 @@ class SqliteStore:
         """Forget a reservation that Daraja refused (only while it has no feed place)."""
 
         def delete(conn: sqlite3.Connection) -> None:
+            write_scope.provider_of(conn, payments.PROVIDER_OF_PAYMENT, (payment_id,))
             conn.execute("DELETE FROM payments WHERE id = ? AND seq IS NULL", (payment_id,))
 
         await self._writer.run(delete)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from server_stub.store import write_scope
 from server_stub.store.records import Role, TokenRecord
 
 DESK_COLUMNS = "id, provider_id, role, name, created_at, revoked_at, last_used_at, last_address"
@@ -80,6 +81,7 @@ def revoke_by_id(conn: sqlite3.Connection, provider_id: int, token_id: int, at: 
 
 def touch(conn: sqlite3.Connection, token_id: int, at: float, address: str) -> None:
     """Note when and from where a token was last used."""
+    write_scope.rows(conn)
     conn.execute(
         "UPDATE tokens SET last_used_at = ?, last_address = ? WHERE id = ?",
         (at, address, token_id),

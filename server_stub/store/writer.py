@@ -3,6 +3,11 @@
 Each operation runs inside its own SAVEPOINT (one failing operation does not undo the others in
 its group), the group is committed once, and only then are the waiting callers answered: an
 acknowledgement always means "on disk" (DESIGN.md section 5, issue 5's crash test).
+
+With several relay instances on one PostgreSQL database an operation may find what it writes
+held by another instance's group (`write_scope.WriteConflict`): it is undone to its savepoint
+and run again first in the next group, where the connection may wait for the lock (see
+`server_stub.store.postgres.locks`). On SQLite this never happens.
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from server_stub.store.write_scope import FINISH, OPERATION, WriteConflict
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Operation = Callable[[sqlite3.Connection], T]
 
 MAX_GROUP = 512
+# Runs an operation may be put off by other instances' locks before its caller is told.
+MAX_DEFERRALS = 20
 
 
 class StoreClosedError(RuntimeError):
@@ -34,9 +43,11 @@ class _Job:
     operation: Operation[Any]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
+    deferrals: int = 0
 
 
 _STOP = object()
+_DEFERRED = (False, None)
 
 
 class GroupCommitWriter:
@@ -47,6 +58,11 @@ class GroupCommitWriter:
         self._jobs: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="relay-store-writer", daemon=True)
         self._closed = False
+        # Operations put off by another instance's lock: the head of the next group.
+        self._deferred: list[_Job] = []
+        self._allow_lock_wait: Callable[[bool], None] | None = getattr(
+            connection, "allow_lock_wait", None
+        )
         self.commits = 0
         # Told the seconds each durable commit took (the relay's metrics), from this thread.
         self.on_commit: Callable[[float], None] | None = None
@@ -74,34 +90,46 @@ class GroupCommitWriter:
 
     def _run(self) -> None:
         stopping = False
-        while not stopping:
-            group, stopping = self._next_group()
+        while not stopping or self._deferred:
+            group, stop = self._next_group(stopping)
+            stopping = stopping or stop
             if group:
                 self._commit_group(group)
 
-    def _next_group(self) -> tuple[list[_Job], bool]:
-        first = self._jobs.get()
-        if first is _STOP:
-            return [], True
-        group = [first]
+    def _next_group(self, stopping: bool) -> tuple[list[_Job], bool]:
+        group, self._deferred = self._deferred, []
+        if stopping:
+            return group, True
+        if not group:
+            first = self._jobs.get()
+            if not isinstance(first, _Job):
+                return [], True
+            group = [first]
         while len(group) < MAX_GROUP:
             try:
                 item = self._jobs.get_nowait()
             except queue.Empty:
                 break
-            if item is _STOP:
-                return [job for job in group if isinstance(job, _Job)], True
+            if not isinstance(item, _Job):
+                return group, True
             group.append(item)
-        return [job for job in group if isinstance(job, _Job)], False
+        return group, False
 
     def _commit_group(self, group: list[_Job]) -> None:
         outcomes: list[tuple[bool, Any]] = []
+        deferred: list[_Job] = []
         conn = self._connection
         started = time.perf_counter()
         try:
             conn.execute("BEGIN IMMEDIATE")
             for job in group:
                 outcomes.append(self._run_one(job))
+            deferred = [job for job, done in zip(group, outcomes, strict=True) if done is _DEFERRED]
+            if deferred:
+                group = [
+                    job for job, done in zip(group, outcomes, strict=True) if done is not _DEFERRED
+                ]
+                outcomes = [done for done in outcomes if done is not _DEFERRED]
             self._finish_group()
             conn.execute("COMMIT")
             self.commits += 1
@@ -114,6 +142,7 @@ class GroupCommitWriter:
             outcomes = [(False, StoreClosedError("The store could not save: try again."))] * len(
                 group
             )
+        self._deferred.extend(deferred)
         # One wake-up per event loop for the whole group: each call_soon_threadsafe writes to
         # the loop's wake-up pipe, and a group holds up to MAX_GROUP jobs of the same loop.
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
@@ -129,25 +158,31 @@ class GroupCommitWriter:
         if self.before_commit is None:
             return
         conn = self._connection
-        conn.execute("SAVEPOINT finish")
+        conn.execute(f"SAVEPOINT {FINISH}")
         try:
             self.before_commit(conn)
         except Exception:
             # The group's own work still commits: what this step derives can be redone later.
             log.exception("Finishing a store commit failed; its operations are kept")
-            conn.execute("ROLLBACK TO finish")
-        conn.execute("RELEASE finish")
+            conn.execute(f"ROLLBACK TO {FINISH}")
+        conn.execute(f"RELEASE {FINISH}")
 
     def _run_one(self, job: _Job) -> tuple[bool, Any]:
         conn = self._connection
-        conn.execute("SAVEPOINT op")
+        if self._allow_lock_wait is not None:
+            # A first run gives way to another instance at once; a put-off one may wait.
+            self._allow_lock_wait(job.deferrals > 0)
+        conn.execute(f"SAVEPOINT {OPERATION}")
         try:
             result = job.operation(conn)
         except Exception as error:  # handed back to the caller, who decides what it means
-            conn.execute("ROLLBACK TO op")
-            conn.execute("RELEASE op")
+            conn.execute(f"ROLLBACK TO {OPERATION}")
+            conn.execute(f"RELEASE {OPERATION}")
+            if isinstance(error, WriteConflict) and job.deferrals < MAX_DEFERRALS:
+                job.deferrals += 1
+                return _DEFERRED
             return False, error
-        conn.execute("RELEASE op")
+        conn.execute(f"RELEASE {OPERATION}")
         return True, result
 
 

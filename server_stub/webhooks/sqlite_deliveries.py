@@ -3,6 +3,10 @@
 A worker claims due deliveries in one short writer transaction, sends with no transaction
 open, then reports in another; a worker killed mid-send leaves a lease that runs out (or that
 the next start releases), and the delivery is sent again with the same event id.
+
+Several relay instances on PostgreSQL claim at once: each passes over the rows another is
+claiming (`FOR UPDATE SKIP LOCKED`), so no delivery is leased twice; a report locks the
+endpoint's provider (`write_scope`).
 """
 
 from __future__ import annotations
@@ -11,10 +15,15 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from server_stub.store import write_scope
 from server_stub.webhooks.records import AttemptResult, ClaimedWebhook, LogEntry
 from server_stub.webhooks.schedule import disable_reason, next_try_at
 
 MAX_ERROR = 300
+PROVIDER_OF_DELIVERY = (
+    "SELECT e.provider_id FROM webhook_deliveries d "
+    "JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = ?"
+)
 DUE = (
     "((d.state IN ('pending', 'failed') AND d.next_try_at <= :now) "
     "OR (d.state = 'leased' AND d.lease_until <= :now))"
@@ -31,10 +40,11 @@ def claim(
     per_endpoint: int,
 ) -> list[ClaimedWebhook]:
     """Lease up to `limit` due deliveries, at most `per_endpoint` in flight per endpoint."""
+    write_scope.rows(conn)
     rows = conn.execute(
         "SELECT d.id, d.endpoint_id FROM webhook_deliveries d "  # noqa: S608 - constant
         f"JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.enabled = 1 AND {DUE} "
-        "ORDER BY d.next_try_at, d.id LIMIT :scan",
+        "ORDER BY d.next_try_at, d.id LIMIT :scan" + write_scope.skip_locked(conn, "d"),
         {"now": now, "scan": limit * 8},
     ).fetchall()
     taken: dict[int, int] = dict(busy)
@@ -87,6 +97,7 @@ def report(
     A report on a lease that ran out (the row may be someone else's now) is kept in the log,
     and changes the delivery only when it says delivered.
     """
+    write_scope.provider_of(conn, PROVIDER_OF_DELIVERY, (delivery_id,))
     row = conn.execute(
         "SELECT state, lease_id, lease_until, attempts, endpoint_id FROM webhook_deliveries "
         "WHERE id = ?",

@@ -6,11 +6,13 @@ errors of `sqlite3` (the operations catch `sqlite3.IntegrityError` and `sqlite3.
 classes give that shape on top of psycopg 3, translating the few spellings the two databases do
 not share; everything else is portable SQL written once.
 
-`BEGIN IMMEDIATE` keeps its SQLite meaning, "take the write lock now": a transaction-level
-advisory lock that every relay instance's writer takes. Write groups from all instances thus run
-one after another, exactly as on SQLite, so every guard the operations check before they write
-(one push per phone, idempotency keys, the feed counter, voucher taking) holds unchanged; reads,
-long-polls and Daraja calls run on every instance at once.
+`BEGIN IMMEDIATE` keeps its SQLite meaning, "nobody else writes what I write": the writer's
+connection takes transaction-level advisory locks (`locks`), per provider for the operations
+that declare whose rows they write (`server_stub.store.write_scope`) and the whole store's lock
+for the others. Writes of different providers thus commit at once on different instances,
+while every guard the operations check before they write (one push per phone, idempotency
+keys, the feed counter, voucher taking) holds as on SQLite; reads, long-polls and Daraja calls
+run on every instance at once.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool
 
-# pg_advisory_xact_lock key of the store's write lock ("BEGIN IMMEDIATE").
-WRITE_LOCK_KEY = 0x5042_5752  # "PBWR"
+from server_stub.store.postgres.locks import WriteLocks
+from server_stub.store.write_scope import WriteConflict
+
 _NUMERIC_OID = 1700
 # Autocommit (the operations issue BEGIN and COMMIT, as on SQLite); values bound on the client,
 # as literals, so that SQLite's untyped `? IS NULL` and `SELECT ?` need no casts; and no
@@ -50,6 +53,11 @@ _SCALAR_MINMAX = re.compile(r"\b(MAX|MIN)\(", re.IGNORECASE)
 
 class TransientStoreError(sqlite3.OperationalError):
     """A deadlock, a serialization failure or a lost connection: the same work may succeed again."""
+
+
+class LockConflict(WriteConflict, TransientStoreError):
+    """PostgreSQL broke a cycle of waits (or a serialization conflict) by failing this
+    statement: the writer runs the operation again in its next group."""
 
 
 @lru_cache(maxsize=1024)
@@ -98,10 +106,9 @@ def sqlite_error(error: psycopg.Error) -> sqlite3.Error:
         primary = text or "the connection to PostgreSQL failed or was lost"
     if isinstance(error, pg_errors.IntegrityError):
         return sqlite3.IntegrityError(primary)
-    if isinstance(
-        error,
-        (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, psycopg.OperationalError),
-    ):
+    if isinstance(error, (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)):
+        return LockConflict(primary)
+    if isinstance(error, psycopg.OperationalError):
         return TransientStoreError(primary)
     return sqlite3.OperationalError(primary)
 
@@ -178,9 +185,18 @@ class PgConnection:
     next BEGIN, so a PostgreSQL restart costs the groups in flight, not the relay.
     """
 
+    # Claims pass over rows another instance holds (`write_scope.skip_locked`).
+    shared = True
+
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
         self._conn = _connect(dsn)
+        self._locks = WriteLocks(lambda sql, params: _run(self._conn, sql, params))
+        # Called by the operations through `write_scope`.
+        self.lock_provider = self._locks.lock_provider
+        self.lock_provider_of = self._locks.lock_provider_of
+        self.lock_rows = self._locks.lock_rows
+        self.allow_lock_wait = self._locks.allow_wait
 
     def __repr__(self) -> str:
         return "PgConnection(<address hidden>)"
@@ -192,15 +208,17 @@ class PgConnection:
         return status != psycopg.pq.TransactionStatus.IDLE and not self._conn.closed
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Rows:
-        """Run one statement; `BEGIN IMMEDIATE` takes the store's write lock."""
+        """Run one statement, first taking the locks it needs (see `locks`)."""
         if sql.strip().upper() == "BEGIN IMMEDIATE":
             self._reconnect_if_lost()
-            _run(self._conn, "BEGIN", None)
-            return _run(self._conn, "SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK_KEY,))
+            self._locks.before(sql)
+            return _run(self._conn, "BEGIN", None)
+        self._locks.before(sql)
         return _run(self._conn, sql, params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for each parameter row."""
+        self._locks.before(sql)
         try:
             with self._conn.cursor() as cursor:
                 cursor.executemany(to_postgres(sql), rows)
