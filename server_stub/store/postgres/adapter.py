@@ -29,6 +29,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool
 
 from server_stub.store.postgres.locks import WriteLocks
+from server_stub.store.postgres.piggyback import Piggyback
 from server_stub.store.write_scope import WriteConflict
 
 _NUMERIC_OID = 1700
@@ -145,11 +146,15 @@ class Rows:
         return iter(self.fetchall())
 
 
-def _run(conn: psycopg.Connection[Any], sql: str, params: Any) -> Rows:
+def _run(conn: psycopg.Connection[Any], sql: str, params: Any, prefix: str = "") -> Rows:
     named = isinstance(params, dict)
     bound = params if params else None
     try:
-        cursor = conn.execute(to_postgres(sql, named) if bound is not None else sql, bound)
+        cursor = conn.execute(
+            prefix + (to_postgres(sql, named) if bound is not None else sql), bound
+        )
+        while prefix and cursor.nextset():
+            pass  # the held-back statements' results come first (see piggyback)
         rows: list[tuple[Any, ...]] = []
         if cursor.description is not None:
             rows = cursor.fetchall()
@@ -191,7 +196,8 @@ class PgConnection:
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
         self._conn = _connect(dsn)
-        self._locks = WriteLocks(lambda sql, params: _run(self._conn, sql, params))
+        self._held = Piggyback()
+        self._locks = WriteLocks(self._send)
         # Called by the operations through `write_scope`.
         self.lock_provider = self._locks.lock_provider
         self.lock_provider_of = self._locks.lock_provider_of
@@ -205,20 +211,31 @@ class PgConnection:
     def in_transaction(self) -> bool:
         """Whether a transaction is open (like sqlite3.Connection.in_transaction)."""
         status = self._conn.info.transaction_status
-        return status != psycopg.pq.TransactionStatus.IDLE and not self._conn.closed
+        open_here = status != psycopg.pq.TransactionStatus.IDLE and not self._conn.closed
+        return open_here or self._held.opened
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Rows:
-        """Run one statement, first taking the locks it needs (see `locks`)."""
+        """Run one statement, first taking the locks it needs (see `locks`); transaction
+        control goes out with the next statement (see `piggyback`)."""
         if sql.strip().upper() == "BEGIN IMMEDIATE":
             self._reconnect_if_lost()
             self._locks.before(sql)
-            return _run(self._conn, "BEGIN", None)
+            self._held.hold("BEGIN")
+            return Rows([], -1)
         self._locks.before(sql)
-        return _run(self._conn, sql, params)
+        if self._held.hold(sql):
+            return Rows([], -1)
+        return self._send(sql, params)
+
+    def _send(self, sql: str, params: Any) -> Rows:
+        return _run(self._conn, sql, params, self._held.prefix())
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for each parameter row."""
         self._locks.before(sql)
+        prefix = self._held.prefix()
+        if prefix:
+            _run(self._conn, prefix.rstrip("; "), None)
         try:
             with self._conn.cursor() as cursor:
                 cursor.executemany(to_postgres(sql), rows)

@@ -52,6 +52,9 @@ class WriteLocks:
         self._undeclared = False
         # Whether the current operation may wait for a lock (see allow_wait).
         self._wait_allowed = True
+        # Providers found locked by another instance in this transaction: later operations of
+        # theirs give way without asking the server again.
+        self._busy: set[int] = set()
 
     def before(self, sql: str) -> None:
         """Follow transactions and savepoints; lock the whole store for an undeclared write."""
@@ -59,6 +62,7 @@ class WriteLocks:
         verb = words[0].upper() if words else ""
         if verb == "BEGIN":
             self._held, self._savepoints = _Held(), []
+            self._busy.clear()
             self._undeclared = len(words) > 1 and words[1].upper() == "IMMEDIATE"
         elif verb in ("COMMIT", "END") or (verb == "ROLLBACK" and len(words) == 1):
             self._held, self._savepoints, self._undeclared = _Held(), [], False
@@ -101,7 +105,10 @@ class WriteLocks:
         if held.store == "exclusive" or provider_id in held.providers:
             return
         store = "pg_advisory_xact_lock_shared(?), " if held.store is None else ""
-        if self._may_wait():
+        may_wait = self._may_wait()
+        if not may_wait and provider_id in self._busy:
+            raise WriteConflict(BUSY)
+        if may_wait:
             self._run(
                 f"SELECT {store}pg_advisory_xact_lock(?, ?)",
                 (*self._store_key(held), PROVIDER_LOCK_SPACE, provider_id),
@@ -113,6 +120,7 @@ class WriteLocks:
                 (*self._store_key(held), PROVIDER_LOCK_SPACE, provider_id),
             ).fetchone()
             if not row[0]:
+                self._busy.add(provider_id)
                 raise WriteConflict(BUSY)
         self._held = replace(
             held, providers=held.providers | {provider_id}, store=held.store or "shared"
