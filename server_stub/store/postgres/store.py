@@ -1,9 +1,11 @@
 """The PostgreSQL store: the SQLite store's operations, writer and reads on psycopg 3.
 
 Selected by `DATABASE_URL=postgresql://...` (DESIGN.md section 11). Several relay instances may
-share the database: writes keep SQLite's one-writer order through the write lock (see
-`adapter`), long-polls are woken across instances by LISTEN/NOTIFY (`channel`), and sweeps run
-on one leader (`leader`). The address, which may hold a password, is never shown.
+share the database: writes of different providers commit at once and writes of one provider
+one after the other, through advisory locks the writer's connection takes (`locks`, declared by
+the operations through `server_stub.store.write_scope`); long-polls are woken across instances
+by LISTEN/NOTIFY (`channel`), and sweeps run on one leader (`leader`). The address, which may
+hold a password, is never shown.
 """
 
 from __future__ import annotations
