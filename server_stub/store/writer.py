@@ -30,8 +30,9 @@ T = TypeVar("T")
 Operation = Callable[[sqlite3.Connection], T]
 
 MAX_GROUP = 512
-# Runs an operation may be put off by other instances' locks before its caller is told.
-MAX_DEFERRALS = 20
+# Runs an operation may be put off by other instances' locks before its caller is told (a
+# guard against a livelock: the most put-off operation heads the next group and may wait).
+MAX_DEFERRALS = 100
 
 
 class StoreClosedError(RuntimeError):
@@ -143,6 +144,8 @@ class GroupCommitWriter:
                 group
             )
         self._deferred.extend(deferred)
+        # The operation put off most often goes first: the head of a group may wait for its lock.
+        self._deferred.sort(key=lambda job: -job.deferrals)
         # One wake-up per event loop for the whole group: each call_soon_threadsafe writes to
         # the loop's wake-up pipe, and a group holds up to MAX_GROUP jobs of the same loop.
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -23,6 +26,8 @@ from server_stub.settlement import StkResult
 from server_stub.store.postgres.locks import PROVIDER_LOCK_SPACE, STORE_LOCK_KEY
 from server_stub.store.postgres.store import PostgresStore
 from server_stub.store.records import NewPush, PlanRecord
+from server_stub.store.write_scope import WriteConflict
+from server_stub.store.writer import GroupCommitWriter
 from server_stub.tokens import new_token, token_hash
 from server_stub.webhooks.events import TEST_EVENT
 from tests.postgres_cluster import PgCluster
@@ -283,3 +288,41 @@ async def test_both_instances_claiming_webhooks_at_once_never_send_one_twice(
     assert len(every) == 30 and len(set(every)) == 30
     assert claimed["first"] and claimed["second"]
     assert {hook for (hook,) in run_sql(first, "SELECT type FROM webhook_events")} == {TEST_EVENT}
+
+
+async def test_an_operation_put_off_by_a_lock_runs_again_and_its_group_still_commits(
+    tmp_path: Path,
+) -> None:
+    # The writer's side of giving way, on any connection: the others of the group commit, the
+    # put-off one runs again in a later group and its caller gets its result.
+    conn = sqlite3.connect(tmp_path / "w.db", isolation_level=None, check_same_thread=False)
+    conn.execute("CREATE TABLE t (v TEXT)")
+    writer = GroupCommitWriter(conn)
+    tries: list[str] = []
+
+    def busy_once(db: sqlite3.Connection) -> str:
+        tries.append("busy")
+        if len(tries) == 1:
+            db.execute("INSERT INTO t VALUES ('undone')")  # rolled back with its savepoint
+            raise WriteConflict("another instance holds it")
+        db.execute("INSERT INTO t VALUES ('late')")
+        return "late"
+
+    def plain(db: sqlite3.Connection) -> str:
+        db.execute("INSERT INTO t VALUES ('plain')")
+        return "plain"
+
+    gate = threading.Event()
+    try:
+        # Both queued while the writer is busy: they make one group.
+        held = asyncio.ensure_future(writer.run(lambda db: gate.wait(DEADLINE_S)))
+        both = asyncio.gather(writer.run(busy_once), writer.run(plain))
+        await asyncio.sleep(0)
+        gate.set()
+        assert await held
+        results = await both
+        assert results == ["late", "plain"] and tries == ["busy", "busy"]
+        rows = [v for (v,) in conn.execute("SELECT v FROM t ORDER BY rowid")]
+        assert rows == ["plain", "late"]
+    finally:
+        writer.close()
