@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,10 +99,21 @@ def previous_checkout(commit: str, folder: Path) -> Path:
     return target
 
 
-def seeded_relay(name: str, folder: Path, pushes: int, code: Path | None) -> Target:
-    """A relay store seeded by the relay's own code, then the relay serving it on CPU 0."""
+def seeded_relay(
+    name: str,
+    folder: Path,
+    pushes: int,
+    code: Path | None,
+    settings: dict[str, str] | None = None,
+    before_serving: Callable[[dict[str, str], list[str]], None] | None = None,
+) -> Target:
+    """A relay store seeded by the relay's own code, then the relay serving it on CPU 0.
+
+    `settings` add to (or override) the relay's environment; `before_serving` is given the
+    environment and the callback lines once the store is seeded (bench_access.py's settings).
+    """
     data = folder / name.replace(" ", "-")
-    env = relay_environment(data, INGEST_ENV)
+    env = relay_environment(data, {**INGEST_ENV, **(settings or {})})
     env.pop("PYTHONPATH", None)
     if code is not None:
         env["PYTHONPATH"] = str(code)
@@ -112,27 +124,31 @@ def seeded_relay(name: str, folder: Path, pushes: int, code: Path | None) -> Tar
         cwd=folder,  # not this checkout: `python -m` puts the working folder first on sys.path
         check=True,
     )
+    lines = paths_file.read_text().splitlines()
+    if before_serving is not None:
+        before_serving(env, lines)
     command = [sys.executable, "-m", "server_stub", "serve", "--host", "127.0.0.1", "--port", "0"]
-    process, url = _start_pinned(command, env, folder, data.with_suffix(".log"))
+    process, url = start_pinned(command, env, folder, data.with_suffix(".log"))
     db = load_settings(env).database_path
-    return Target(name, url, process, paths_file.read_text().splitlines(), db)
+    return Target(name, url, process, lines, db)
 
 
 def bare_app(folder: Path, pushes: list[str]) -> Target:
     """The minimal ASGI app of relay_load.py on CPU 0."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    process, url = _start_pinned(
+    process, url = start_pinned(
         [sys.executable, "-c", MINIMAL_APP], env, folder, folder / "bare.log"
     )
     return Target("bare ASGI app (uvicorn, same setup)", url, process, pushes)
 
 
-def _start_pinned(
-    command: list[str], env: dict[str, str], cwd: Path, log: Path
+def start_pinned(
+    command: list[str], env: dict[str, str], cwd: Path, log: Path, cpu: str = SERVER_CPU
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """A server pinned to `cpu`, once its first line says where it listens."""
     with log.open("ab") as log_file:
         process = subprocess.Popen(
-            ["taskset", "-c", SERVER_CPU, *command],
+            ["taskset", "-c", cpu, *command],
             env=env,
             cwd=cwd,
             stdout=subprocess.PIPE,
