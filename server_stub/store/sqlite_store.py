@@ -44,6 +44,9 @@ from server_stub.webhooks.store import SqliteWebhooks
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 _SYNCHRONOUS_FULL = 2
+# The condition lets SQLite answer from the partial index payments_due; without it MIN read
+# every payment, on the event loop, after each reconciliation round (issue 15's ingest ratio).
+NEXT_QUERY_DUE = "SELECT MIN(next_query_at) FROM payments WHERE next_query_at IS NOT NULL"
 
 
 class StoreOpenError(RuntimeError):
@@ -471,7 +474,7 @@ class SqliteStore:
 
     async def next_query_due(self) -> float | None:
         """When the earliest scheduled query is due, or None."""
-        row = self._read.execute("SELECT MIN(next_query_at) FROM payments").fetchone()
+        row = self._read.execute(NEXT_QUERY_DUE).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
     async def apply_query(
