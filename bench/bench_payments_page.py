@@ -210,7 +210,9 @@ async def phase(job: dict[str, Any]) -> dict[str, Any]:
         )
         pages.payments_view.resize(1100, 640)
         pages.payments_view.show()
+        cpu = time.process_time()
         found["load"] = await load(pages, RelayClient(http, job["relay"], job["token"]), count)
+        found["cpu"] = time.process_time() - cpu  # this process, its threads included
         if job["phase"] == "warm":
             found["searches"] = search_times(pages)
             found["frames"] = scroll_frames(pages)

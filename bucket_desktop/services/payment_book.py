@@ -91,6 +91,10 @@ class PaymentBook:
         self._clock = clock
         self._by_id: dict[str, PaymentRow] = {}
         self._rows: list[PaymentRow] = []  # oldest first, by creation time
+        # Paid sales by local day, [amount, count], kept up to date as rows arrive and change:
+        # the figures are asked for after every feed batch, and a scan of 100,000 rows each
+        # time made a new desk's catch-up noticeably slower.
+        self._sales: dict[date, list[int]] = {}
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -117,9 +121,12 @@ class PaymentBook:
                 change.added.append(incoming)
                 if incoming.status is PaymentStatus.PAID:
                     change.newly_paid.append(incoming)
+                    self._count_sale(incoming, 1)
             elif incoming.seq > known.seq:
                 was_paid = known.status is PaymentStatus.PAID
+                self._count_sale(known, -1)
                 known.update_from(incoming)
+                self._count_sale(known, 1)
                 change.updated.append(known)
                 if known.status is PaymentStatus.PAID and not was_paid:
                     change.newly_paid.append(known)
@@ -133,7 +140,16 @@ class PaymentBook:
         fresh = [row for row in rows if row.checkout_request_id not in self._by_id]
         for row in fresh:
             self._by_id[row.checkout_request_id] = row
+            self._count_sale(row, 1)
         self._insert(fresh)
+
+    def _count_sale(self, row: PaymentRow, sign: int) -> None:
+        if row.is_sale:
+            day = self._sales.get(row.day)
+            if day is None:
+                day = self._sales[row.day] = [0, 0]
+            day[0] += sign * row.amount
+            day[1] += sign
 
     def add_local(self, item: PaymentItem) -> PaymentRow:
         """Show a push the moment the relay accepts it; the feed's version (seq > 0) replaces it."""
@@ -173,27 +189,10 @@ class PaymentBook:
 
     def day_summary(self, day: date) -> DayTotal:
         """Paid total and count on one day (the owner's test prompts are not sales)."""
-        amount = count = 0
-        for row in self._rows_of_day(day):
-            if row.is_sale:
-                amount += row.amount
-                count += 1
+        amount, count = self._sales.get(day, (0, 0))
         return DayTotal(day, amount, count)
 
     def daily_totals(self, days: int = 30) -> list[DayTotal]:
         """Paid totals for each of the last `days` days, oldest first, today included."""
-        last = self.today()
-        first = last - timedelta(days=days - 1)
-        sums: dict[date, list[int]] = {first + timedelta(days=i): [0, 0] for i in range(days)}
-        start = bisect.bisect_left(self._rows, first, key=lambda row: row.day)
-        for row in self._rows[start:]:
-            bucket = sums.get(row.day)
-            if bucket is not None and row.is_sale:
-                bucket[0] += row.amount
-                bucket[1] += 1
-        return [DayTotal(day, amount, count) for day, (amount, count) in sums.items()]
-
-    def _rows_of_day(self, day: date) -> list[PaymentRow]:
-        start = bisect.bisect_left(self._rows, day, key=lambda row: row.day)
-        end = bisect.bisect_right(self._rows, day, key=lambda row: row.day)
-        return self._rows[start:end]
+        first = self.today() - timedelta(days=days - 1)
+        return [self.day_summary(first + timedelta(days=i)) for i in range(days)]

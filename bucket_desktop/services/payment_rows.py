@@ -160,10 +160,11 @@ def parse_timestamp(raw: str | float | None) -> float | None:
     if isinstance(raw, int | float):
         return float(raw)
     text = raw.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
+    if len(text) < 11 or text[4] != "-":  # not the relay's 2026-11-30T...: seconds, or nothing
+        try:
+            return float(text)
+        except ValueError:
+            pass
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

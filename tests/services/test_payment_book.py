@@ -157,6 +157,21 @@ def test_day_summary_and_daily_totals_count_paid_only() -> None:
     assert sum(t.amount for t in totals) == 80
 
 
+def test_totals_follow_payments_that_change_after_arriving() -> None:
+    payments = book()
+    payments.apply([item("a", 1, status="pending", amount=10), item("b", 2, amount=50)])
+    assert payments.day_summary(date(2026, 11, 26)).amount == 50
+    payments.apply([item("a", 3, amount=10)])  # the customer paid
+    payments.apply([item("b", 4, status="disputed", amount=50)])  # M-PESA said otherwise
+    payments.apply([item("b", 2, amount=50)])  # a stale repeat changes nothing
+    summary = payments.day_summary(date(2026, 11, 26))
+    assert (summary.amount, summary.count) == (10, 1)
+    assert payments.daily_totals(30)[-1] == summary
+    saved = PaymentBook(tz=UTC, clock=lambda: NOW)
+    saved.load_rows(payments.newest_first())  # the next start, from the local copy
+    assert saved.daily_totals(30) == payments.daily_totals(30)
+
+
 def test_pending_for_phone_finds_the_push_in_flight() -> None:
     payments = book()
     payments.apply([item("a", 1, status="pending"), item("b", 2, phone="254700000001")])
@@ -213,6 +228,9 @@ def test_plain_sentences_and_formats() -> None:
     assert format_phone("254712345678") == "0712 345 678"
     assert parse_timestamp("2026-11-26T15:00:00+03:00") == NOW
     assert parse_timestamp("1700000000.5") == 1_700_000_000.5
+    assert parse_timestamp("  1700000000 ") == 1_700_000_000
+    assert parse_timestamp("2026-11-26T12:00:00") == NOW  # naive is UTC
+    assert parse_timestamp("2026-13-45T99:00:00") is None
     assert parse_timestamp("yesterday") is None
 
 

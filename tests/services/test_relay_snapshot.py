@@ -53,3 +53,35 @@ async def test_an_incomplete_or_unreadable_snapshot_is_an_error(
     with pytest.raises(error) as raised:
         await read_snapshot(lines(*texts), lambda items: None, "http://relay")
     assert str(raised.value)
+
+
+def test_items_are_read_leniently_field_by_field() -> None:
+    item = PaymentItem.from_json(
+        {
+            **ITEM,
+            "merchant_request_id": 42,  # a number: read as its text
+            "account_reference": "   ",  # blank: none
+            "transaction_desc": ["not", "text"],
+            "amount": "15",
+            "seq": True,  # not a number
+            "result_code": 0,
+            "sent_by": {"token_id": 3, "name": "Front desk"},
+            "plan": {"name": "1 hour"},
+            "confirmation": "maybe",  # unknown: none
+            "purpose": "test",
+        }
+    )
+    assert (item.merchant_request_id, item.account_reference, item.transaction_desc) == (
+        "42",
+        None,
+        None,
+    )
+    assert (item.amount, item.seq, item.result_code) == (15, None, "0")
+    assert (item.sent_by, item.plan_name, item.confirmation, item.is_test) == (
+        "Front desk",
+        "1 hour",
+        None,
+        True,
+    )
+    with pytest.raises(RelayUnexpectedResponse):
+        PaymentItem.from_json({**ITEM, "status": " "})
