@@ -31,6 +31,7 @@ from server_stub.api import (
 from server_stub.api.callback_endpoint import CallbackFastPath
 from server_stub.api.callback_schema import SAFE_JSON
 from server_stub.api.errors import install_error_handlers
+from server_stub.api.feed_endpoint import FeedFastPath
 from server_stub.api.request_ids import RequestIds
 from server_stub.api.state import RelayServices
 from server_stub.atrest import SecretBox, load_secret_box
@@ -122,6 +123,7 @@ def create_app(
         app.include_router(module.router)
     app.add_middleware(RequestIds, trusted_proxies=settings.trusted_proxies)
     app.callbacks = CallbackFastPath(settings.trusted_proxies)
+    app.feed = FeedFastPath(settings.trusted_proxies)
     return app
 
 
@@ -130,14 +132,19 @@ class RelayApp(FastAPI):
     middleware layer (`server_stub.api.callback_endpoint`); everything else goes through them."""
 
     callbacks: CallbackFastPath | None = None
+    feed: FeedFastPath | None = None  # the feed's GET, read by every desk (feed_endpoint)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer a callback POST directly, or run the request through the whole app."""
+        """Answer a callback POST or a feed GET directly, or run the request through the
+        whole app."""
         if self.callbacks is not None:
             match = self.callbacks.match(scope)
             if match is not None:
                 await self.callbacks.answer(self.state.relay, scope, receive, send, match)
                 return
+        if self.feed is not None and self.feed.matches(scope):
+            await self.feed.answer(self, scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
 

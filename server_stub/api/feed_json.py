@@ -8,19 +8,12 @@ neither builds records or JSON per item, since the store keeps each item rendere
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 
 
-def page_json(
-    items: Sequence[bytes], cursor: int, store_id: str, head: int, plans_version: int
-) -> bytes:
-    """`{"items": [...], "cursor": N, "store_id": "...", "head": H, "plans_version": V}`."""
-    return (
-        b'{"items":['
-        + b",".join(items)
-        + b'],"cursor":'
-        + page_tail(cursor, store_id, head, plans_version)
-    )
+def page_json(items: bytes, cursor: int, store_id: str, head: int, plans_version: int) -> bytes:
+    """`{"items": [...], "cursor": N, "store_id": "...", "head": H, "plans_version": V}`, from
+    the items already comma-joined (`feed_chunk`)."""
+    return b'{"items":[' + items + b'],"cursor":' + page_tail(cursor, store_id, head, plans_version)
 
 
 def page_tail(cursor: int, store_id: str, head: int, plans_version: int) -> bytes:

@@ -16,10 +16,11 @@ from server_stub.api.schemas import PaymentsPage
 from server_stub.api.state import relay_of
 
 router = APIRouter(prefix="/payments/bucket")
+FEED_PATH = "/payments/bucket/payments/"  # also answered ahead of the middleware: feed_endpoint
 
 
 @router.get(
-    "/payments/",
+    FEED_PATH.removeprefix(router.prefix),
     response_model=PaymentsPage,
     responses=error_responses(400, 401, 403, 429),
     openapi_extra={"parameters": FEED_PARAMETERS, "security": [{"APIKeyHeader": []}]},
@@ -31,19 +32,22 @@ async def payments(request: Request) -> Response:
     caller = desk_caller(await authenticate(request, request.headers.get("authorization")))
     query = parse_feed_query(request.query_params)
     relay = relay_of(request)
+    store, provider_id = relay.store, caller.provider_id
     loop = asyncio.get_running_loop()
     deadline = loop.time() + query.wait
     # Take the event before reading, so a commit between the read and the wait still wakes.
-    changed = relay.notifier.current(caller.provider_id)
-    plans_version = first_version = await relay.store.plans.version(caller.provider_id)
-    rows = await relay.store.feed_items_after(caller.provider_id, query.after, query.limit)
-    head = await relay.store.feed_head(caller.provider_id)
+    changed = relay.notifier.current(provider_id)
+    plans_version = first_version = await store.plans.version(provider_id)
+    # Head first, then the page up to it: head >= every seq in the page. One query joins the
+    # page's stored items (issue 21: a full page is one indexed read and a byte join).
+    head = await store.feed_head(provider_id)
+    cursor, count, items = await store.feed_chunk(provider_id, query.after, head, query.limit)
     # A cursor above head comes from history this store never had (a restore): answer at once,
     # the desk starts again from zero.
-    if not rows and query.wait > 0 and query.after <= head:
+    if not count and query.wait > 0 and query.after <= head:
         with relay.waiters.holding(caller.token_key):
             # A plan write also ends the wait, so every desk reloads the plans at once.
-            while not rows and plans_version == first_version:
+            while not count and plans_version == first_version:
                 if (remaining := deadline - loop.time()) <= 0:
                     break
                 if relay.notifier.recheck_s is not None:
@@ -52,14 +56,12 @@ async def payments(request: Request) -> Response:
                     await asyncio.wait_for(changed.wait(), remaining)
                     # Revoking a desk wakes its provider's feed: the revoked desk hears at once.
                     await still_valid(request, caller)
-                changed = relay.notifier.current(caller.provider_id)
-                plans_version = await relay.store.plans.version(caller.provider_id)
-                rows = await relay.store.feed_items_after(
-                    caller.provider_id, query.after, query.limit
+                changed = relay.notifier.current(provider_id)
+                plans_version = await store.plans.version(provider_id)
+                head = await store.feed_head(provider_id)
+                cursor, count, items = await store.feed_chunk(
+                    provider_id, query.after, head, query.limit
                 )
-        # Read after the rows, so head >= every seq in the page.
-        head = await relay.store.feed_head(caller.provider_id)
-    cursor = rows[-1][0] if rows else query.after
     # The hottest read route: the store's rendered items, no pydantic pass (see feed_json).
-    body = page_json([item for _, item in rows], cursor, relay.store.store_id, head, plans_version)
+    body = page_json(items, cursor, store.store_id, head, plans_version)
     return Response(body, media_type="application/json")

@@ -287,9 +287,9 @@ class Store(Protocol):
     async def feed_chunk(
         self, provider_id: int, after_seq: int, upto_seq: int, limit: int
     ) -> tuple[int, int, bytes]:
-        """Up to `limit` items with `after_seq < seq <= upto_seq`, comma-joined, in any order.
+        """Up to `limit` items with `after_seq < seq <= upto_seq`, comma-joined, oldest first.
 
-        Returns (last seq read, how many, the joined items): the snapshot's building block.
+        Returns (last seq read, how many, the joined items): a feed page or a snapshot line.
         """
         ...
 

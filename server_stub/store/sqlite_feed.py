@@ -75,22 +75,21 @@ def _with_missing_rendered(
 def feed_chunk(
     conn: sqlite3.Connection, provider_id: int, after_seq: int, upto_seq: int, limit: int
 ) -> tuple[int, int, bytes]:
-    """Up to `limit` items with `after_seq < seq <= upto_seq`, comma-joined by SQLite itself.
+    """Up to `limit` items with `after_seq < seq <= upto_seq`, comma-joined by the database.
 
-    Returns (last seq, how many, the joined items). For the snapshot, where item order does not
-    matter (each payment appears once) and one bytes object per chunk beats one per item.
+    Returns (last seq, how many, the joined items): one query and one bytes object for a whole
+    feed page or snapshot line, oldest first on PostgreSQL (string_agg ... ORDER BY seq) and in
+    practice on SQLite, whose GROUP_CONCAT follows the ordered subquery; a desk does not rely
+    on the order inside a page (each payment appears once, the cursor is the highest seq).
     """
-    unrendered = conn.execute(
-        "SELECT 1 FROM payments WHERE feed_json IS NULL AND seq IS NOT NULL LIMIT 1"
+    last, count, rendered, joined = conn.execute(
+        "SELECT MAX(seq), COUNT(*), COUNT(feed_json), CAST(GROUP_CONCAT(feed_json, ',') AS BLOB) "
+        "FROM (SELECT seq, feed_json FROM payments WHERE provider_id = ? AND seq > ? "
+        "AND seq <= ? ORDER BY seq LIMIT ?) AS page",
+        (provider_id, after_seq, upto_seq, limit),
     ).fetchone()
-    if unrendered is not None:  # only when rendering at commit failed: the slower, exact way
+    if rendered != count:  # only when rendering at commit failed: the slower, exact way
         rows = feed_items_after(conn, provider_id, after_seq, limit)
         rows = [(seq, item) for seq, item in rows if seq <= upto_seq]
         return (rows[-1][0] if rows else after_seq), len(rows), b",".join(i for _, i in rows)
-    last, count, joined = conn.execute(
-        "SELECT MAX(seq), COUNT(*), CAST(GROUP_CONCAT(feed_json, ',') AS BLOB) FROM ("
-        "SELECT seq, feed_json FROM payments WHERE provider_id = ? AND seq > ? AND seq <= ? "
-        "ORDER BY seq LIMIT ?) AS page",
-        (provider_id, after_seq, upto_seq, limit),
-    ).fetchone()
     return (int(last) if last is not None else after_seq), int(count), joined or b""

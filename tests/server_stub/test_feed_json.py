@@ -36,7 +36,7 @@ PENDING = PaymentRecord(
 
 def test_page_is_the_published_shape() -> None:
     store_id = "0b0e3c55-6f0e-4c43-9d0e-6f5b1c1d2e3f"
-    page = json.loads(page_json([payment_json(PENDING)], 3, store_id, 7, 2))
+    page = json.loads(page_json(payment_json(PENDING), 3, store_id, 7, 2))
     assert page == {
         "items": [payment_fields(PENDING)],
         "cursor": 3,
@@ -46,7 +46,7 @@ def test_page_is_the_published_shape() -> None:
     }
     assert PaymentsPage.model_validate(page).items[0].checkout_request_id == "ws_CO_1"
     empty = {"items": [], "cursor": 9, "store_id": store_id, "head": 9, "plans_version": 0}
-    assert json.loads(page_json([], 9, store_id, 9, 0)) == empty
+    assert json.loads(page_json(b"", 9, store_id, 9, 0)) == empty
 
 
 def test_the_access_state_is_in_the_item() -> None:
