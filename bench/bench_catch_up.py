@@ -1,7 +1,7 @@
 """A new desk catching up: its first start against a relay with 100,000 payments (issue 21).
 
 Usage: .venv/bin/python bench/bench_catch_up.py [--payments 100000] [--rounds 3]
-       [--previous 7a1f53c]
+       [--previous 0ba76a9]
 
 One relay (this checkout's, seeded as in bench_payments_page.py) serves every start. Each start
 is a fresh process running the real counter pages offscreen with no local copy, so it reads the
@@ -110,7 +110,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--payments", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--previous", default="7a1f53c", help="the desktop commit to compare")
+    parser.add_argument("--previous", default="0ba76a9", help="the desktop commit to compare")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temp, running_simulator() as sim:
         workdir = Path(temp)

@@ -165,7 +165,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="each turn")
     parser.add_argument("--turns", type=int, default=3, help="turns per server")
-    parser.add_argument("--previous", default="7a1f53c", help="the commit to compare with")
+    parser.add_argument("--previous", default="0ba76a9", help="the commit to compare with")
     parser.add_argument("--payments", type=int, default=100_000)
     parser.add_argument("--limit", type=int, default=100, help="items a page")
     args = parser.parse_args()
