@@ -103,8 +103,12 @@ class Reconciler:
             if self._store.shared:
                 # Other instances schedule queries without waking this one: look again soon.
                 delay = SHARED_LOOK_S if delay is None else min(delay, SHARED_LOOK_S)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns normally when the
+            # wake-up and the relay's shutdown (cancel) land together, and this loop then never
+            # ended, holding the shutdown forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
 
     async def sweep(self) -> int:
         """Query every push that is due now; returns how many were queried."""

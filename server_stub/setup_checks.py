@@ -7,6 +7,7 @@ what to ask the relay's operator, never the name of a setting only the operator 
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ SetupStatus = Literal["passed", "warning", "failed"]
 CREDENTIALS, CALLBACK_URL, BASE_URL = "credentials", "callback_url", "base_url"
 CHECK_NAMES = (CREDENTIALS, CALLBACK_URL, BASE_URL)
 SELF_CHECK_TIMEOUT_S = 5.0
+_ISSUED_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class NonceBook:
@@ -56,6 +58,10 @@ class NonceBook:
 
     async def consume(self, nonce: str) -> bool:
         """True once for a nonce this relay (or another instance) issued, not yet expired."""
+        if not _ISSUED_SHAPE.fullmatch(nonce):
+            # Not one of ours (token_urlsafe); never sent on to the store, whose PostgreSQL
+            # text refuses some characters (NUL) that a query string can carry.
+            return False
         if self._store is not None:
             return await self._store.take_nonce(nonce, self._clock())
         expiry = self._expiry.pop(nonce, None)

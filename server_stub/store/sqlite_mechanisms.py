@@ -105,7 +105,9 @@ class SqliteMechanisms:
                 "INSERT INTO access_mechanisms (provider_id, mechanism, enabled, router_identity, "
                 "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider_id, mechanism) "
                 "DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at, "
-                "router_identity = COALESCE(excluded.router_identity, router_identity)",
+                # Qualified: PostgreSQL calls a bare column here ambiguous (SQLite does not).
+                "router_identity = "
+                "COALESCE(excluded.router_identity, access_mechanisms.router_identity)",
                 (provider_id, mechanism, int(enabled), router_identity, now),
             )
 
