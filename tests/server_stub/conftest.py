@@ -1,4 +1,10 @@
-"""A simulator and a relay subprocess shared by a test module, with a log-secrets check."""
+"""Every relay test on every store, a simulator and a relay subprocess shared by a test module.
+
+`store_backend` is the one parametrised fixture: each test here runs on SQLite, then on
+PostgreSQL (a copy of a migrated template in one throw-away cluster per session), whichever
+way it opens the store (the module's `relay`, an in-process relay, `running_relay` or
+`open_store` of tests/server_stub/stores.py). The few exceptions are listed in SQLITE_ONLY.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,29 @@ import pytest
 from server_stub.daraja_sim.testing import RunningSimulator, running_simulator
 from server_stub.testing import RunningRelay, running_relay
 from tests.postgres_cluster import PgCluster
-from tests.server_stub.inprocess import POSTGRES_DATABASE
-from tests.server_stub.stores import BACKENDS, TEMPLATE, StoreMaker, relay_cluster
+from tests.server_stub.stores import BACKENDS, Databases, StoreMaker, activated, relay_cluster
+
+# Tests about SQLite itself run on it alone (path under tests/server_stub, "::" name optional).
+# tests/server_stub/postgres/ is PostgreSQL's own and opens its databases itself.
+SQLITE_ONLY = {
+    "postgres/": "PostgreSQL's own tests (several relays, migrate-store): they pick their stores",
+    "test_atrest.py": "the SQLite file at rest (permissions, key file beside it)",
+    "test_crash_safety.py": "kill -9 of a relay mid-write and SQLite's journal recovery",
+    "test_sqlite_callbacks.py": "the SQLite-specific SQL of the callback path",
+    "test_platform_migration.py": "an old SQLite file upgraded in place",
+    "test_operations.py::test_restore_": "bucket-relay restore of a SQLite backup",
+    "test_restore_resync.py": "desks after bucket-relay restore of a SQLite backup",
+    "test_operations.py::test_a_second_relay": "one relay per SQLite file (PostgreSQL takes more)",
+    "test_operations.py::test_production_needs_init": "an explicit sqlite:/// DATABASE_URL",
+    "test_operations.py::test_unusable_state_folders": "SQLite folders the service user can't use",
+    "test_operations.py::test_each_migration": "a new SQLite file migrated from nothing",
+    "test_store.py::test_opens_in_wal": "SQLite's journal mode and schema table",
+    "test_store.py::test_database_and_folder_are_private": "file modes of the SQLite files",
+    "test_store.py::test_an_existing_readable_database": "file modes of the SQLite file",
+    "test_store.py::test_tokens_of_an_old_database": "a SQLite file from schema version 1",
+    "test_platform_health.py::test_the_health_list_takes_the_same_queries": "counts "
+    "statements with SQLite's trace hook",
+}
 
 # The customer answers at once; late callbacks come well after the relay's first query.
 SIM_TIMINGS = {
@@ -31,25 +58,55 @@ def sim() -> Iterator[RunningSimulator]:
         yield simulator
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each test on every store, SQLITE_ONLY ones on SQLite.
+
+    Every store lives in a test's folder, so a test without one (a pure function's test) opens
+    none and runs once.
+    """
+    if not {"tmp_path", "tmp_path_factory"} & set(metafunc.fixturenames):
+        return
+    where = metafunc.definition.nodeid.partition("tests/server_stub/")[2]
+    if any(where.startswith(prefix) for prefix in SQLITE_ONLY):
+        return
+    metafunc.parametrize("store_backend", BACKENDS, indirect=True, scope="module")
+
+
 @pytest.fixture(scope="module")
-def relay_backend(request: pytest.FixtureRequest) -> str:
-    """The relay fixture's database: SQLite unless a module parametrises it (indirect)."""
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """The store under test: "sqlite" or "postgresql" (parametrised above)."""
     return str(getattr(request, "param", "sqlite"))
+
+
+def _databases(backend: str, request: pytest.FixtureRequest) -> Databases:
+    cluster = request.getfixturevalue("relay_pg") if backend == "postgresql" else None
+    return Databases(backend, cluster)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_databases(store_backend: str, request: pytest.FixtureRequest) -> Iterator[Databases]:
+    """The stores of a module's shared relays (active while module fixtures start)."""
+    with activated(_databases(store_backend, request)) as databases:
+        yield databases
+
+
+@pytest.fixture(autouse=True)
+def databases(
+    module_databases: Databases, store_backend: str, request: pytest.FixtureRequest
+) -> Iterator[Databases]:
+    """The stores one test opens, dropped after it."""
+    with activated(_databases(store_backend, request)) as databases:
+        yield databases
 
 
 @pytest.fixture(scope="module")
 def relay(
-    sim: RunningSimulator,
-    tmp_path_factory: pytest.TempPathFactory,
-    relay_backend: str,
-    request: pytest.FixtureRequest,
+    sim: RunningSimulator, tmp_path_factory: pytest.TempPathFactory, module_databases: Databases
 ) -> Iterator[RunningRelay]:
     """A relay subprocess talking to the simulator; its whole log is checked for secrets."""
     env = {"DARAJA_BASE_URL": sim.base_url, "RELAY_LOG_LEVEL": "DEBUG", **RELAY_TIMINGS}
-    if relay_backend == "postgresql":
-        cluster: PgCluster = request.getfixturevalue("relay_pg")
-        env["DATABASE_URL"] = cluster.dsn(cluster.new_database(TEMPLATE))
-    with running_relay(tmp_path_factory.mktemp("relay"), env=env) as running:
+    folder = tmp_path_factory.mktemp("relay")
+    with running_relay(folder, env=module_databases.relay_env(folder, env)) as running:
         yield running
         running.stop()
         running.secrets.update(_callback_tokens(sim))
@@ -72,27 +129,9 @@ def relay_pg() -> Iterator[PgCluster]:
         yield cluster
 
 
-@pytest.fixture(params=BACKENDS)
-def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreMaker]:
-    """Opens the relay's store on SQLite, then (second run) on PostgreSQL."""
-    cluster = request.getfixturevalue("relay_pg") if request.param == "postgresql" else None
-    maker = StoreMaker(request.param, tmp_path, cluster)
+@pytest.fixture
+def new_store(databases: Databases, tmp_path: Path) -> Iterator[StoreMaker]:
+    """Opens new relay stores on the store under test."""
+    maker = StoreMaker(databases.backend, tmp_path, databases.cluster)
     yield maker
     maker.drop()
-
-
-@pytest.fixture(params=BACKENDS)
-def inprocess_backend(request: pytest.FixtureRequest) -> Iterator[str]:
-    """In-process relays of the test (tests.server_stub.inprocess.relay_settings) on SQLite,
-    then on a fresh PostgreSQL database; a module opts in with usefixtures."""
-    if request.param == "sqlite":
-        yield request.param
-        return
-    cluster: PgCluster = request.getfixturevalue("relay_pg")
-    name = cluster.new_database(TEMPLATE)
-    POSTGRES_DATABASE.append(cluster.dsn(name))
-    try:
-        yield request.param
-    finally:
-        POSTGRES_DATABASE.pop()
-        cluster.drop_database(name)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 import random
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +21,7 @@ from server_stub.daraja_sim.scenarios import (
     DEFAULT_TILL_NUMBER,
 )
 from server_stub.testing import RunningRelay
+from tests.server_stub.stores import relay_sql
 
 _PHONES = itertools.count(random.randrange(10_000_000, 80_000_000, 1000))
 
@@ -138,13 +137,12 @@ def status_is(*statuses: str) -> Callable[[dict[str, Any]], bool]:
 
 
 def raw_callbacks(relay: RunningRelay) -> list[dict[str, Any]]:
-    """Every stored raw callback, read straight from the relay's SQLite file."""
-    path = Path(relay.env["RELAY_DATA_DIR"]) / "relay.db"
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute(
-            "SELECT r.provider_ref, r.outcome, r.body, p.checkout_request_id "
-            "FROM raw_callbacks r LEFT JOIN payments p ON p.id = r.payment_id ORDER BY r.id"
-        ).fetchall()
+    """Every stored raw callback, read straight from the relay's store."""
+    rows = relay_sql(
+        relay,
+        "SELECT r.provider_ref, r.outcome, r.body, p.checkout_request_id "
+        "FROM raw_callbacks r LEFT JOIN payments p ON p.id = r.payment_id ORDER BY r.id",
+    )
     return [
         {"provider_ref": ref, "outcome": outcome, "body": body, "checkout_request_id": checkout}
         for ref, outcome, body, checkout in rows

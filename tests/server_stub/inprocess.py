@@ -28,6 +28,7 @@ from server_stub.settings import RelaySettings
 from server_stub.store.records import NewPush, PlanRecord
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.tokens import new_token, token_hash
+from tests.server_stub.stores import active
 
 # Reconciliation far in the future: these tests are about callbacks, and Daraja is not there.
 QUIET = {"reconcile_first_s": 3600.0, "reconcile_until_s": 3600.0}
@@ -39,16 +40,12 @@ def keyring_for_tests() -> AccessKeyring:
     return AccessKeyring(SecretBox([Fernet.generate_key()]))
 
 
-# Set by the `inprocess_backend` fixture (tests/server_stub/conftest.py): while it holds an
-# address, relay_settings puts the store on that PostgreSQL database instead of a SQLite file.
-POSTGRES_DATABASE: list[str] = []
-
-
 def relay_settings(tmp_path: Path, **overrides: Any) -> RelaySettings:
-    """Development settings with the database in `tmp_path` and a dead Daraja address."""
+    """Development settings with the database in `tmp_path` (on the store under test,
+    tests.server_stub.stores.active) and a dead Daraja address."""
     base = RelaySettings(
         database_path=tmp_path / "relay.db",
-        database_dsn=POSTGRES_DATABASE[-1] if POSTGRES_DATABASE else None,
+        database_dsn=active().dsn_for(tmp_path / "relay.db"),
         daraja_base_url="http://127.0.0.1:9",
         access_log=False,
         **QUIET,  # type: ignore[arg-type]

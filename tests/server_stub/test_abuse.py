@@ -17,7 +17,6 @@ from server_stub.daraja_sim.testing import FAST_TIMINGS, running_simulator
 from server_stub.rate_limit import FAILED_TOKENS_PER_MINUTE
 from server_stub.settings import DEFAULT_PUSHES_PER_MINUTE as STK_PUSHES_PER_MINUTE
 from server_stub.sliding_window import SlidingWindow
-from server_stub.testing import running_relay
 from server_stub.tokens import token_hash
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import (
@@ -28,6 +27,7 @@ from tests.server_stub.inprocess import (
     relay_settings,
     seed_pushes,
 )
+from tests.server_stub.stores import running_relay
 
 PROXY = "10.0.0.1"
 SAFARICOM = "196.201.214.200"

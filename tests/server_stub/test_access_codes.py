@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -10,7 +9,7 @@ from cryptography.fernet import Fernet
 from server_stub.access.codes import ALPHABET, CODE_LENGTH, access_code
 from server_stub.access.keys import AccessKeyring, secret_name
 from server_stub.atrest import SecretBox
-from server_stub.store.sqlite_store import SqliteStore
+from tests.server_stub.stores import open_store, store_sql
 
 
 def test_a_code_is_eight_unambiguous_characters_and_the_same_on_every_retry() -> None:
@@ -36,7 +35,7 @@ def test_codes_differ_by_payment_by_provider_key_and_by_rehash() -> None:
 
 async def test_the_provider_key_is_made_once_and_stored_encrypted(tmp_path: Path) -> None:
     box = SecretBox([Fernet.generate_key()])
-    store = SqliteStore(tmp_path / "relay.db", lambda: 0.0)
+    store = open_store(tmp_path / "relay.db", lambda: 0.0)
     made: list[bytes] = []
 
     def stored(make: object) -> bytes:
@@ -46,10 +45,9 @@ async def test_the_provider_key_is_made_once_and_stored_encrypted(tmp_path: Path
     again = AccessKeyring(box).key(7, stored)  # a restarted relay reads the same key
     await store.close()
     assert first == again and len(first) == 32
-    with sqlite3.connect(tmp_path / "relay.db") as conn:
-        (value,) = conn.execute(
-            "SELECT value FROM relay_secrets WHERE name = ?", (secret_name(7),)
-        ).fetchone()
+    [(value,)] = store_sql(
+        tmp_path / "relay.db", "SELECT value FROM relay_secrets WHERE name = ?", (secret_name(7),)
+    )
     assert first not in bytes(value)
     assert box.decrypt(bytes(value)) == first
     assert len(made) == 1
@@ -59,13 +57,10 @@ async def test_the_provider_key_is_made_once_and_stored_encrypted(tmp_path: Path
 def store_value(path: Path, make: object, made: list[bytes]) -> bytes:
     """The relay secret for provider 7, inserted on first use (as the store does)."""
     assert callable(make)
-    with sqlite3.connect(path) as conn:
-        row = conn.execute(
-            "SELECT value FROM relay_secrets WHERE name = ?", (secret_name(7),)
-        ).fetchone()
-        if row:
-            return bytes(row[0])
-        value = make()
-        made.append(value)
-        conn.execute("INSERT INTO relay_secrets VALUES (?, ?)", (secret_name(7), value))
-        return bytes(value)
+    rows = store_sql(path, "SELECT value FROM relay_secrets WHERE name = ?", (secret_name(7),))
+    if rows:
+        return bytes(rows[0][0])
+    value = make()
+    made.append(value)
+    store_sql(path, "INSERT INTO relay_secrets VALUES (?, ?)", (secret_name(7), value))
+    return bytes(value)

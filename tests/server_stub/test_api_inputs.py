@@ -19,6 +19,7 @@ from server_stub.settings import RelaySettings
 from server_stub.store.records import NewPush
 from server_stub.tokens import new_token, token_hash
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
+from tests.server_stub.stores import active
 
 GOOD_CALLBACK = {
     "Body": {
@@ -65,7 +66,10 @@ def caught_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureF
 @pytest.fixture
 async def harness(tmp_path: Path, caught_logs: pytest.LogCaptureFixture) -> AsyncIterator[Harness]:
     """An app on a fresh database with one provider and one pending push of KES 1."""
-    settings = RelaySettings(database_path=tmp_path / "relay.db", callback_max_bytes=4096)
+    database = tmp_path / "relay.db"
+    settings = RelaySettings(
+        database_path=database, database_dsn=active().dsn_for(database), callback_max_bytes=4096
+    )
     created = await admin.create_provider(settings, "Inputs Net")
     await admin.set_credentials(
         settings, created["provider_id"], json.dumps(PAYBILL_CREDENTIALS).encode()

@@ -16,6 +16,7 @@ from server_stub import admin
 from server_stub.store.records import Role
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import InProcessRelay, relay_in_process, relay_settings
+from tests.server_stub.stores import store_sql
 
 HOUR = {
     "name": "1 hour",
@@ -189,10 +190,9 @@ async def test_the_log_is_append_only_and_kept_through_a_restart(tmp_path: Path)
     await admin.set_push_limit(settings, made["provider_id"], 30)
     await admin.revoke_token(settings, made["attendant_token"])
     await admin.rotate_key(settings)
-    with sqlite3.connect(settings.database_path) as conn:
-        for statement in ("UPDATE audit_log SET detail = 'x'", "DELETE FROM audit_log"):
-            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-                conn.execute(statement)
+    for statement in ("UPDATE audit_log SET detail = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            store_sql(settings.database_path, statement)
     boss = (await admin.create_admin(settings, "Platform"))["token"]
     async with relay_in_process(settings) as relay:
         log = await _ok(relay.client.get("/payments/bucket/admin/audit/", headers=_as(boss)))

@@ -7,7 +7,6 @@ callbacks (a token of ours) are kept whole and never limited.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from server_stub.store.records import UNMATCHED_BODY_PREFIX
@@ -19,6 +18,7 @@ from tests.server_stub.inprocess import (
     relay_settings,
     seed_pushes,
 )
+from tests.server_stub.stores import store_sql
 
 JSON = {"Content-Type": "application/json"}
 LIMIT = 20
@@ -26,9 +26,8 @@ JUNK = b'{"Body": "' + b"j" * 60_000 + b'"}'
 
 
 def _stored_bytes(database: Path) -> list[tuple[str, int]]:
-    with sqlite3.connect(database) as conn:
-        rows = conn.execute("SELECT outcome, length(body) FROM raw_callbacks ORDER BY id")
-        return [(str(outcome), int(size)) for outcome, size in rows]
+    rows = store_sql(database, "SELECT outcome, length(body) FROM raw_callbacks ORDER BY id")
+    return [(str(outcome), int(size)) for outcome, size in rows]
 
 
 async def test_junk_callbacks_are_kept_short_and_limited_per_address(tmp_path: Path) -> None:

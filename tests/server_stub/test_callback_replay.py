@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,13 @@ from tests.server_stub.inprocess import (
     relay_settings,
     seed_pushes,
 )
+from tests.server_stub.stores import store_sql
 
 JSON = {"Content-Type": "application/json"}
 
 
 def _table(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
+    return store_sql(db, sql)
 
 
 async def _post(relay: InProcessRelay, path: str, body: bytes) -> int:

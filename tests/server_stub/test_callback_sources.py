@@ -11,6 +11,7 @@ import pytest
 from server_stub.app import create_app
 from server_stub.callbacks import client_address
 from server_stub.settings import RelaySettings
+from tests.server_stub.stores import active
 
 SAFARICOM = "196.201.214.200"
 PROXY = (ipaddress.ip_network("10.0.0.0/8"),)
@@ -33,6 +34,7 @@ def test_client_address(peer: str, forwarded: str | None, expected: str) -> None
 async def test_allow_list_refuses_other_sources(tmp_path: Path) -> None:
     settings = RelaySettings(
         database_path=tmp_path / "relay.db",
+        database_dsn=active().dsn_for(tmp_path / "relay.db"),
         callback_allowed_ips=(ipaddress.ip_network(f"{SAFARICOM}/32"),),
         trusted_proxies=(ipaddress.ip_network("127.0.0.1/32"),),
     )

@@ -15,10 +15,11 @@ from server_stub.atrest import load_secret_box
 from server_stub.relay_key import load_relay_key
 from server_stub.settings import load_settings
 from server_stub.store.records import Role
-from server_stub.store.sqlite_store import SqliteStore
-from server_stub.testing import relay_environment, run_cli
+from server_stub.store_access import store_for
+from server_stub.testing import run_cli
 from server_stub.vault import CredentialVault
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
+from tests.server_stub.stores import relay_environment
 
 
 def cli_ok(env: dict[str, str], *args: str, stdin: str | None = None) -> dict[str, object]:
@@ -117,7 +118,7 @@ def _open_credentials(env: dict[str, str], provider_id: object) -> dict[str, str
     async def open_them() -> dict[str, str]:
         settings = load_settings(env)
         box = load_secret_box(settings)
-        store = SqliteStore(settings.database_path, time.time)
+        store = store_for(settings, time.time)
         try:
             vault = CredentialVault(store, box, await load_relay_key(store, box), "https://x")
             record = await store.get_provider(int(str(provider_id)))
@@ -172,7 +173,7 @@ def test_a_token_starting_with_a_dash_is_revoked_after_double_dash(tmp_path: Pat
     store_token = "-older-token-000000000000000000000000000000"
 
     async def add_old_token() -> None:
-        store = SqliteStore(load_settings(env).database_path, time.time)
+        store = store_for(load_settings(env), time.time)
         try:
             await store.add_token(
                 tokens.token_hash(store_token), int(provider), Role.ATTENDANT, 0.0

@@ -7,7 +7,6 @@ answers go through `apply_query`, as the reconciler sends them.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from tests.server_stub.inprocess import (
     relay_settings,
     seed_pushes,
 )
+from tests.server_stub.stores import store_sql
 
 
 async def _feed(relay: InProcessRelay, token: str) -> dict[str, dict[str, Any]]:
@@ -54,8 +54,7 @@ async def _callback(relay: InProcessRelay, push: SeededPush, receipt: str) -> No
 
 
 def _access_rows(db: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT payment_id, code, state FROM access ORDER BY id").fetchall()
+    return store_sql(db, "SELECT payment_id, code, state FROM access ORDER BY id")
 
 
 async def test_a_paid_callback_waits_for_the_query_then_gets_one_code(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from server_stub.store.records import AccessState, ClaimedDelivery, RawCallback
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.tokens import token_hash
 from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
-from tests.server_stub.stores import StoreMaker
+from tests.server_stub.stores import StoreMaker, open_store, store_sql
 
 
 class FailingOnce:
@@ -88,22 +88,18 @@ async def test_items_missing_from_the_file_are_rendered_at_open_and_on_read(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "relay.db"
-    store = SqliteStore(path, time.time, access_keys=keyring_for_tests())
+    store = open_store(path, time.time, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", time.time())
     await seed_pushes(store, provider, 3)
     expected, _ = await _stored_and_live(store, provider)
     # As a database from before rendered items, or rows written straight into the file.
-    with sqlite3.connect(path) as raw:
-        raw.execute("UPDATE payments SET feed_json = NULL")
+    store_sql(path, "UPDATE payments SET feed_json = NULL")
     stored, live = await _stored_and_live(store, provider)
     assert stored == live == expected  # rendered for the read alone
     await store.close()
 
-    reopened = SqliteStore(path, time.time, access_keys=keyring_for_tests())
-    with sqlite3.connect(path) as raw:
-        assert raw.execute("SELECT COUNT(*) FROM payments WHERE feed_json IS NULL").fetchone() == (
-            0,
-        )
+    reopened = open_store(path, time.time, access_keys=keyring_for_tests())
+    assert store_sql(path, "SELECT COUNT(*) FROM payments WHERE feed_json IS NULL") == [(0,)]
     assert (await _stored_and_live(reopened, provider))[0] == expected
     await reopened.close()
 
@@ -126,7 +122,7 @@ async def test_a_failed_render_keeps_the_change_and_the_read_still_answers(
 
 
 async def test_snapshot_chunks_hold_each_item_once_up_to_the_head(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "relay.db", time.time, access_keys=keyring_for_tests())
+    store = open_store(tmp_path / "relay.db", time.time, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", time.time())
     await seed_pushes(store, provider, 7)
     by_seq = {seq: json.loads(item) for seq, item in await store.feed_items_after(provider, 0, 99)}
@@ -145,8 +141,7 @@ async def test_snapshot_chunks_hold_each_item_once_up_to_the_head(tmp_path: Path
     assert sorted(int(str(item["seq"])) for item in chunked) == [1, 2, 3, 4, 5, 6]
     assert all(item == by_seq[int(str(item["seq"]))] for item in chunked)
     # A render that failed at commit: the chunk renders on the read instead, the same items.
-    with sqlite3.connect(tmp_path / "relay.db") as raw:
-        raw.execute("UPDATE payments SET feed_json = NULL WHERE seq = 2")
+    store_sql(tmp_path / "relay.db", "UPDATE payments SET feed_json = NULL WHERE seq = 2")
     assert sorted(await read_up_to(7, 10), key=lambda item: str(item["seq"])) == [
         by_seq[seq] for seq in sorted(by_seq, key=str)
     ]

@@ -7,16 +7,13 @@ import time
 from typing import Any
 
 import httpx
-import pytest
 
 from server_stub.api.schemas import PaymentItem
 from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.testing import RunningRelay
 from tests.server_stub.helpers import client_for, initiate, new_provider, unique_phone
-from tests.server_stub.stores import BACKENDS
 
 # On each database the relay supports.
-pytestmark = pytest.mark.parametrize("relay_backend", BACKENDS, indirect=True, scope="module")
 
 SNAPSHOT = "/payments/bucket/payments/snapshot/"
 

@@ -18,8 +18,8 @@ import pytest
 
 from server_stub.settings import DEFAULT_JSON_CAP
 from server_stub.strict_json import JsonBodyError, parse_strict
-from server_stub.testing import running_relay
 from tests.server_stub.helpers import client_for, new_provider
+from tests.server_stub.stores import running_relay
 
 CAP = DEFAULT_JSON_CAP
 

@@ -16,10 +16,11 @@ from server_stub import admin
 from server_stub.atrest import AtRestError, load_secret_box
 from server_stub.relay_key import load_relay_key
 from server_stub.settings import load_settings
-from server_stub.store.sqlite_store import SqliteStore
-from server_stub.testing import relay_environment, run_cli, running_relay
+from server_stub.store_access import store_for
+from server_stub.testing import run_cli
 from server_stub.vault import CredentialVault
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS, TILL_CREDENTIALS
+from tests.server_stub.stores import relay_environment, running_relay
 
 
 def _env(data: Path, *keys: str) -> dict[str, str]:
@@ -30,7 +31,7 @@ async def _open_all(env: dict[str, str]) -> list[DarajaCredentials]:
     """Every provider's credentials decrypted with the keys in `env` (and the relay key)."""
     settings = load_settings(env)
     box = load_secret_box(settings)
-    store = SqliteStore(settings.database_path, time.time)
+    store = store_for(settings, time.time)
     try:
         vault = CredentialVault(store, box, await load_relay_key(store, box), settings.base_url)
         opened = []

@@ -13,9 +13,9 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from server_stub.daraja_sim.testing import running_simulator
-from server_stub.testing import running_relay
 from tests.server_stub.conftest import SIM_TIMINGS
 from tests.server_stub.helpers import initiate, new_provider
+from tests.server_stub.stores import running_relay
 from tests.server_stub.test_relay_logs import refused_callback
 
 PAYS = "254708374149"

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from server_stub.testing import relay_environment, run_cli, running_relay
+from server_stub.testing import run_cli
 from tests.server_stub.as_service_user import (
     give_to_service_user,
     is_root,
@@ -24,6 +24,7 @@ from tests.server_stub.as_service_user import (
     shared_folder,
 )
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS, client_for
+from tests.server_stub.stores import relay_environment, running_relay
 
 EX_CONFIG = 78
 PRODUCTION = {"RELAY_ENV": "production", "BASE_URL": "https://relay.example.co.ke"}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from server_stub.settings import DEFAULT_CALLBACK_CAP
-from server_stub.testing import running_relay
+from tests.server_stub.stores import running_relay
 
 
 def _raw_request(base_url: str, head: str, first_part: bytes) -> bytes:

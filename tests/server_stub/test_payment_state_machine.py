@@ -1,6 +1,6 @@
 """Callbacks and queries in any order, duplicated, misdirected: the settlement rules still hold.
 
-A hypothesis state machine drives the real store (a fresh SQLite file per run) through
+A hypothesis state machine drives the real store (a fresh database per run, on each store) through
 `ingest_callback` and `apply_query`, the same calls the callback route and the reconciler make,
 and checks after every step:
 - a final status never changes, except to `disputed`, and `disputed` never changes;
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -25,7 +24,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.settlement import StkResult
@@ -37,9 +41,9 @@ from server_stub.store.records import (
     RawCallback,
     ResolvedBy,
 )
-from server_stub.store.sqlite_store import SqliteStore
 from server_stub.tokens import token_hash
 from tests.server_stub.inprocess import SeededPush, keyring_for_tests, seed_pushes
+from tests.server_stub.stores import active, open_store, store_sql
 
 PUSHES = 3
 AMOUNT = 10
@@ -54,13 +58,11 @@ push_index = st.integers(0, PUSHES - 1)
 class SettlementMachine(RuleBasedStateMachine):
     """One store, two providers' pushes, and a stream of callbacks and queries."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
         super().__init__()
-        self.folder = Path(tempfile.mkdtemp(prefix="settle-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="settle-", dir=folder))
         self.loop = asyncio.new_event_loop()
-        self.store = SqliteStore(
-            self.folder / "relay.db", time.time, access_keys=keyring_for_tests()
-        )
+        self.store = open_store(self.folder / "relay.db", time.time, keyring_for_tests())
         self.pushes, self.other = self._run(self._seed())
         self.seen: dict[int, PaymentRecord] = {}
         self.valid_receipts: set[tuple[str, str]] = set()
@@ -80,6 +82,7 @@ class SettlementMachine(RuleBasedStateMachine):
         """Close the store and remove its folder."""
         self._run(self.store.close())
         self.loop.close()
+        active().forget(self.folder / "relay.db")
         shutil.rmtree(self.folder, ignore_errors=True)
 
     @rule(
@@ -167,11 +170,11 @@ class SettlementMachine(RuleBasedStateMachine):
         )
         assert other is not None and other.status is PaymentStatus.PENDING
         assert other.access is None
-        with sqlite3.connect(self.folder / "relay.db") as conn:
-            most = conn.execute(
-                "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM access "
-                "GROUP BY payment_id)"
-            ).fetchone()[0]
+        [(most,)] = store_sql(
+            self.folder / "relay.db",
+            "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM access "
+            "GROUP BY payment_id) AS counts",
+        )
         assert most <= 1, "two access rows for one payment"
         # No delivery runs here, so every stored feed item is the payment as it is now.
         provider = self.pushes[0].provider_id
@@ -217,18 +220,21 @@ def _check_access(payment: PaymentRecord) -> None:
             assert access is None, f"{payment.status} payment with access"
 
 
-SettlementMachine.TestCase.settings = settings(
+MACHINE_SETTINGS = settings(
     max_examples=100,
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-test_settlement_rules_hold = SettlementMachine.TestCase
 
 
-def test_second_receipt_after_a_query_settled_payment_is_a_dispute() -> None:
+def test_settlement_rules_hold(tmp_path: Path) -> None:
+    run_state_machine_as_test(lambda: SettlementMachine(tmp_path), settings=MACHINE_SETTINGS)
+
+
+def test_second_receipt_after_a_query_settled_payment_is_a_dispute(tmp_path: Path) -> None:
     # Found by the machine above: the second receipt used to replace the first one.
-    machine = SettlementMachine()
+    machine = SettlementMachine(tmp_path)
     try:
         machine.query(target_push=0, code="0")
         for receipt in RECEIPTS[:2]:

@@ -22,10 +22,8 @@ from tests.server_stub.helpers import (
     unique_phone,
     wait_for_payment,
 )
-from tests.server_stub.stores import BACKENDS
 
 # On each database the relay supports.
-pytestmark = pytest.mark.parametrize("relay_backend", BACKENDS, indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from tests.server_stub.inprocess import (
     relay_settings,
     seed_pushes,
 )
+from tests.server_stub.stores import store_sql
 
 
 async def _callback(relay: InProcessRelay, body: dict[str, Any], push: SeededPush) -> None:
@@ -41,11 +42,11 @@ async def _disagree(relay: InProcessRelay, push: SeededPush) -> None:
 
 
 def _age(db: Path, checkout: str, days: float) -> None:
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "UPDATE payments SET created_at = created_at - ? WHERE checkout_request_id = ?",
-            (days * DAY_S, checkout),
-        )
+    store_sql(
+        db,
+        "UPDATE payments SET created_at = created_at - ? WHERE checkout_request_id = ?",
+        (days * DAY_S, checkout),
+    )
 
 
 async def test_health_counts_sales_by_day_and_window(tmp_path: Path) -> None:
@@ -68,12 +69,12 @@ async def test_health_counts_sales_by_day_and_window(tmp_path: Path) -> None:
         await _disagree(relay, pushes[3])  # paid, then disputed by the query
         _age(settings.database_path, pushes[1].checkout_request_id, 10)  # in the 30 days
         _age(settings.database_path, pushes[2].checkout_request_id, 31)  # before them
-        with sqlite3.connect(settings.database_path) as conn:  # a router refusing the code
-            conn.execute(
-                "UPDATE access SET state = 'failed' WHERE payment_id = "
-                "(SELECT id FROM payments WHERE checkout_request_id = ?)",
-                (pushes[0].checkout_request_id,),
-            )
+        store_sql(  # a router refusing the code
+            settings.database_path,
+            "UPDATE access SET state = 'failed' WHERE payment_id = "
+            "(SELECT id FROM payments WHERE checkout_request_id = ?)",
+            (pushes[0].checkout_request_id,),
+        )
         healths = await relay.store.platform.health(HealthWindow.at(time.time()))
     by_id = {health.id: health for health in healths}
     mine = by_id[pid]

@@ -22,10 +22,8 @@ from tests.server_stub.helpers import (
     new_provider,
     unique_phone,
 )
-from tests.server_stub.stores import BACKENDS
 
 # The whole API contract, on each database the relay supports.
-pytestmark = pytest.mark.parametrize("relay_backend", BACKENDS, indirect=True, scope="module")
 
 
 @pytest.fixture

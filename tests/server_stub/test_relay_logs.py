@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server_stub.testing import running_relay
+from tests.server_stub.stores import running_relay
 
 TOKEN = "t" * 43
 CALLBACK = json.dumps(

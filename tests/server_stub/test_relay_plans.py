@@ -11,10 +11,8 @@ import pytest
 
 from server_stub.testing import RunningRelay
 from tests.server_stub.helpers import Provider, new_provider, unique_phone, wait_for_payment
-from tests.server_stub.stores import BACKENDS
 
 # On each database the relay supports.
-pytestmark = pytest.mark.parametrize("relay_backend", BACKENDS, indirect=True, scope="module")
 
 HOUR = {
     "name": "1 hour",

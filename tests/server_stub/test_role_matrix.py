@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 
 from server_stub import admin
 from tests.server_stub.inprocess import new_provider, relay_in_process, relay_settings
 
 # Each test on SQLite, then on PostgreSQL.
-pytestmark = pytest.mark.usefixtures("inprocess_backend")
 
 OWNER, ATTENDANT, ADMIN = "owner", "attendant", "admin"
 DESKS = {OWNER, ATTENDANT}

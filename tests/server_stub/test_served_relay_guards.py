@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server_stub.testing import running_relay
+from tests.server_stub.stores import running_relay
 
 GUARDS = {
     "RELAY_HEADER_TIMEOUT_S": "1",

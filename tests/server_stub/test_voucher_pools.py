@@ -5,7 +5,6 @@ In-process relay on a real SQLite file; callbacks over HTTP, query answers throu
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from tests.server_stub.inprocess import (
     relay_settings,
     seed_pushes,
 )
+from tests.server_stub.stores import store_sql
 
 PLAN = {
     "name": "1 hour",
@@ -70,8 +70,7 @@ async def _confirm(relay: InProcessRelay, push: SeededPush, receipt: str) -> Any
 
 
 def _vouchers(db: Path) -> list[tuple[str, int | None]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT code, access_id FROM vouchers ORDER BY id").fetchall()
+    return store_sql(db, "SELECT code, access_id FROM vouchers ORDER BY id")
 
 
 async def test_an_import_reports_added_duplicates_refused_and_remaining(tmp_path: Path) -> None:

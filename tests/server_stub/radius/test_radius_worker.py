@@ -24,6 +24,7 @@ from server_stub.store.sqlite_store import SqliteStore
 from server_stub.tokens import token_hash
 from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
 from tests.server_stub.radius.freeradius import new_radius_database, running_freeradius
+from tests.server_stub.stores import open_store
 
 
 class Clock:
@@ -108,7 +109,7 @@ class Relay:
 @pytest.fixture
 async def relay(tmp_path: Path, radius_db: Path) -> AsyncIterator[Relay]:
     clock = Clock()
-    store = SqliteStore(tmp_path / "relay.db", clock, access_keys=keyring_for_tests())
+    store = open_store(tmp_path / "relay.db", clock, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", clock.now)
     await store.mechanisms.set_enabled(provider, RADIUS, True, clock.now)
     yield Relay(store, clock, provider, radius_db)

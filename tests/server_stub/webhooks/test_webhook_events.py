@@ -7,11 +7,9 @@ the events of the change, with the payment item (and its access) as it stood aft
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from typing import Any
 
-import pytest
 from cryptography.fernet import Fernet
 
 from server_stub.atrest import SecretBox
@@ -146,21 +144,30 @@ async def test_a_test_prompt_never_sends_webhooks(new_store: StoreMaker) -> None
     await store.close()
 
 
+# A broken delivery insert, in each database's own trigger language.
+REFUSE_DELIVERIES = {
+    "sqlite": [
+        "CREATE TRIGGER refuse BEFORE INSERT ON webhook_deliveries "
+        "BEGIN SELECT RAISE(ABORT, 'no'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN RAISE EXCEPTION 'no'; END $$",
+        "CREATE TRIGGER refuse BEFORE INSERT ON webhook_deliveries "
+        "FOR EACH ROW EXECUTE FUNCTION refuse()",
+    ],
+}
+
+
 async def test_a_commit_that_fails_leaves_no_event_behind(new_store: StoreMaker) -> None:
-    if new_store.backend == "postgresql":
-        pytest.skip("the commit is broken with a SQLite trigger")
     store, provider = await _store(new_store)
     [push] = await seed_pushes(store, provider, 1)
-    with sqlite3.connect(store.path) as conn:  # type: ignore[arg-type]
-        # A broken delivery insert makes the callback's apply fail: the event goes with it.
-        conn.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON webhook_deliveries "
-            "BEGIN SELECT RAISE(ABORT, 'no'); END"
-        )
+    # A broken delivery insert makes the callback's apply fail: the event goes with it.
+    for statement in REFUSE_DELIVERIES[new_store.backend]:
+        run_sql(store, statement)
     await _callback(store, push, _paid(push))
     assert _events(store) == []
     assert (await _payment(store, push)).status.value == "pending"  # rolled back together
-    with sqlite3.connect(store.path) as conn:
-        (outcome,) = conn.execute("SELECT outcome FROM raw_callbacks").fetchone()
+    [(outcome,)] = run_sql(store, "SELECT outcome FROM raw_callbacks")
     assert outcome == "apply_failed"  # the raw callback itself is kept
     await store.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,8 +14,8 @@ from typing import Any
 import httpx
 
 from server_stub.settings import load_settings
-from server_stub.store.sqlite_store import SqliteStore
-from server_stub.testing import RunningRelay, relay_environment, start_relay
+from server_stub.store_access import store_for
+from server_stub.testing import RunningRelay, start_relay
 from tests.server_stub.inprocess import (
     SeededPush,
     as_bytes,
@@ -25,6 +24,7 @@ from tests.server_stub.inprocess import (
     paid_callback,
     seed_pushes,
 )
+from tests.server_stub.stores import relay_environment, settings_sql
 from tests.server_stub.webhooks.receiver import Receiver, running_receiver
 from tests.server_stub.webhooks.webhook_support import eventually
 
@@ -39,7 +39,7 @@ async def _prepare(env: dict[str, str], names: list[str], pushes: int) -> list[d
     made = []
     for name in names:
         provider = await new_provider(settings, name)
-        store = SqliteStore(settings.database_path, time.time)
+        store = store_for(settings, time.time)
         await store.set_access_at_callback(provider["provider_id"], True)
         provider["pushes"] = await seed_pushes(
             store, provider["provider_id"], pushes, tag=f"ws_{name}"
@@ -81,8 +81,7 @@ async def _post_callbacks(relay: RunningRelay, pushes: list[SeededPush]) -> None
 
 
 def _stored_events(env: dict[str, str]) -> dict[str, tuple[str, bytes]]:
-    with sqlite3.connect(load_settings(env).database_path) as conn:
-        rows = conn.execute("SELECT id, type, body FROM webhook_events").fetchall()
+    rows = settings_sql(load_settings(env), "SELECT id, type, body FROM webhook_events")
     return {event_id: (kind, bytes(body)) for event_id, kind, body in rows}
 
 

@@ -19,9 +19,10 @@ from server_stub import admin
 from server_stub.atrest import AtRestError, SecretBox, load_secret_box
 from server_stub.settings import load_settings
 from server_stub.store.sqlite_store import SqliteStore
-from server_stub.testing import relay_environment
+from server_stub.store_access import store_for
 from server_stub.webhooks.records import ClaimedWebhook
 from server_stub.webhooks.signing import new_secret, signed_headers, utc_signature
+from tests.server_stub.stores import relay_environment
 
 BODY = b'{"type":"payment.paid","timestamp":"2026-11-30T07:00:00.000+00:00","data":{}}'
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -84,7 +85,7 @@ async def test_rotate_key_reencrypts_endpoint_secrets_old_and_new(tmp_path: Path
     settings = load_settings(env)
     provider = (await admin.create_provider(settings, "Rotate"))["provider_id"]
     box = load_secret_box(settings)
-    store = SqliteStore(settings.database_path, time.time)
+    store = store_for(settings, time.time)
     made = await store.webhooks.add(
         provider, "https://p.example/h", ["payment.paid"], "", box.encrypt(b"whsec_a")
     )
@@ -92,7 +93,7 @@ async def test_rotate_key_reencrypts_endpoint_secrets_old_and_new(tmp_path: Path
     await store.close()
     rotated = await admin.rotate_key(load_settings({**env, "ENCRYPTION_KEY": f"{k2},{k1}"}))
     assert rotated["reencrypted"] == 1 + 2  # the relay key, and the endpoint's two secrets
-    store = SqliteStore(settings.database_path, time.time)
+    store = store_for(settings, time.time)
     [claimed] = await _claim_one(store, provider, made.id)
     await store.close()
     only_new = SecretBox([k2.encode()])
