@@ -36,7 +36,12 @@ def test_production_refuses_to_start_without_a_key(tmp_path: Path) -> None:
     assert not (tmp_path / DEV_KEY_FILE).exists()
 
 
-@pytest.mark.parametrize("raw", ["not-a-key", "a,,b", Fernet.generate_key().decode() + ",short"])
+# Named ids: a generated key in a test's id would differ between pytest-xdist workers.
+@pytest.mark.parametrize(
+    "raw",
+    ["not-a-key", "a,,b", Fernet.generate_key().decode() + ",short"],
+    ids=["not-a-key", "an-empty-part", "a-key-then-a-short-one"],
+)
 def test_malformed_keys_are_named_never_echoed(raw: str) -> None:
     with pytest.raises(SettingsError) as caught:
         parse_keys(raw)

@@ -98,6 +98,8 @@ def _fingerprint(tmp_path: Path, key: str) -> str:
         ("", True),
         ("A" * 43 + "=" + "!", True),
     ],
+    # Named ids: a generated key in a test's id would differ between pytest-xdist workers.
+    ids=["not-fernet", "key-then-short", "key-then-empty", "empty-in-production", "bad-padding"],
 )
 def test_relay_refuses_to_start_with_a_malformed_key(
     tmp_path: Path, keys: str, production: bool
