@@ -38,6 +38,7 @@ SQLITE_ONLY = {
     "test_store.py::test_tokens_of_an_old_database": "a SQLite file from schema version 1",
     "test_platform_health.py::test_the_health_list_takes_the_same_queries": "counts "
     "statements with SQLite's trace hook",
+    "test_query_schedule.py::test_next_query_due_reads_the_due_index": "SQLite's query plan",
 }
 
 # The customer answers at once; late callbacks come well after the relay's first query.

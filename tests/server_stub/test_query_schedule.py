@@ -7,10 +7,11 @@ from pathlib import Path
 
 from server_stub.store.records import NewPush
 from server_stub.store.sqlite_store import NEXT_QUERY_DUE, SqliteStore
+from tests.server_stub.stores import open_store
 
 
 async def test_next_query_due_is_the_earliest_scheduled_query(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "relay.db", clock=lambda: 0.0)
+    store = open_store(tmp_path / "relay.db", lambda: 0.0)
     try:
         assert await store.next_query_due() is None
         provider = await store.create_provider("P", 0.0)
