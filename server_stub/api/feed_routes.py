@@ -16,6 +16,7 @@ from server_stub.api.schemas import PaymentsPage
 from server_stub.api.state import relay_of
 
 router = APIRouter(prefix="/payments/bucket")
+NO_LIMIT = 2**62  # no upper seq for feed_chunk: a page is not held to a head read before it
 FEED_PATH = "/payments/bucket/payments/"  # also answered ahead of the middleware: feed_endpoint
 
 
@@ -38,10 +39,11 @@ async def payments(request: Request) -> Response:
     # Take the event before reading, so a commit between the read and the wait still wakes.
     changed = relay.notifier.current(provider_id)
     plans_version = first_version = await store.plans.version(provider_id)
-    # Head first, then the page up to it: head >= every seq in the page. One query joins the
-    # page's stored items (issue 21: a full page is one indexed read and a byte join).
+    # The page, then head: head >= every seq in the page. (Head first would lose a payment that
+    # changes in between: it leaves its old seq and takes one above head, out of this page.)
+    # One query joins the page's stored items (issue 21: one indexed read and a byte join).
+    cursor, count, items = await store.feed_chunk(provider_id, query.after, NO_LIMIT, query.limit)
     head = await store.feed_head(provider_id)
-    cursor, count, items = await store.feed_chunk(provider_id, query.after, head, query.limit)
     # A cursor above head comes from history this store never had (a restore): answer at once,
     # the desk starts again from zero.
     if not count and query.wait > 0 and query.after <= head:
@@ -58,10 +60,10 @@ async def payments(request: Request) -> Response:
                     await still_valid(request, caller)
                 changed = relay.notifier.current(provider_id)
                 plans_version = await store.plans.version(provider_id)
-                head = await store.feed_head(provider_id)
                 cursor, count, items = await store.feed_chunk(
-                    provider_id, query.after, head, query.limit
+                    provider_id, query.after, NO_LIMIT, query.limit
                 )
+                head = await store.feed_head(provider_id)
     # The hottest read route: the store's rendered items, no pydantic pass (see feed_json).
     body = page_json(items, cursor, store.store_id, head, plans_version)
     return Response(body, media_type="application/json")
