@@ -58,7 +58,7 @@ from bucket_desktop.services.payment_book import PaymentBook
 from bucket_desktop.services.payment_feed import FeedState, PaymentFeed
 from bucket_desktop.services.relay_client import RelayClient
 from server_stub.daraja_sim.testing import running_simulator
-from server_stub.settings import load_settings
+from server_stub.operations.settings import load_settings
 from server_stub.testing import relay_environment, run_cli, start_relay
 
 DEMO_CALLBACK_DELAY_S = 3.0  # the simulator's default, as the demo runs it

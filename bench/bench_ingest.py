@@ -40,7 +40,7 @@ from bench_relay import RELAY_ENV
 from relay_load import MINIMAL_APP
 from relay_report import Row, machine, print_table
 
-from server_stub.settings import load_settings
+from server_stub.operations.settings import load_settings
 from server_stub.testing import relay_environment
 
 BENCH = Path(__file__).resolve().parent

@@ -35,12 +35,12 @@ from relay_load import ACK, Run, drive
 from relay_report import machine
 from relay_seed import _INSERT, _pending_pushes, callbacks
 
-from server_stub import admin
-from server_stub.settings import load_settings
+from server_stub.operations import admin
+from server_stub.operations.settings import load_settings
+from server_stub.security.tokens import new_token
 from server_stub.store.postgres.adapter import PgConnection
 from server_stub.store.sqlite_feed import render_unrendered
 from server_stub.testing import RunningRelay, relay_environment, start_relay
-from server_stub.tokens import new_token
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.postgres_cluster import running_cluster

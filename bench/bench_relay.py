@@ -48,7 +48,7 @@ from relay_seed import FEED_PAYMENTS, Seeded, callbacks, seed
 
 from server_stub.daraja_sim import scenarios
 from server_stub.daraja_sim.testing import running_simulator
-from server_stub.settings import load_settings
+from server_stub.operations.settings import load_settings
 from server_stub.testing import RunningRelay, relay_environment, start_relay
 
 RELAY_ENV = {

@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command, rest = (args[0], args[1:]) if args else ("", [])
     if command == "relay":
-        from server_stub.cli import main as relay_main
+        from server_stub.operations.cli import main as relay_main
 
         return relay_main(rest)
     if command == "sim":

@@ -34,21 +34,21 @@ from server_stub.api.errors import install_error_handlers
 from server_stub.api.feed_endpoint import FeedFastPath
 from server_stub.api.request_ids import RequestIds
 from server_stub.api.state import RelayServices
-from server_stub.atrest import SecretBox, load_secret_box
-from server_stub.callbacks import CallbackInbox
-from server_stub.feed import FeedNotifier, WaiterLimit
-from server_stub.metrics import RelayMetrics
+from server_stub.operations.metrics import RelayMetrics
+from server_stub.operations.settings import RelaySettings
+from server_stub.operations.store_access import store_for
+from server_stub.payments.callbacks import CallbackInbox
+from server_stub.payments.feed import FeedNotifier, WaiterLimit
+from server_stub.payments.pushes import PushService
+from server_stub.payments.reconcile import Reconciler
+from server_stub.payments.setup_checks import NonceBook, SetupTester
 from server_stub.platform import routes as platform_routes
-from server_stub.pushes import PushService
 from server_stub.radius.mechanism import radius_database, radius_deliveries
-from server_stub.rate_limit import install_rate_limits
-from server_stub.reconcile import Reconciler
-from server_stub.relay_key import RelayKey, load_relay_key
-from server_stub.settings import RelaySettings
-from server_stub.setup_checks import NonceBook, SetupTester
+from server_stub.security.atrest import SecretBox, load_secret_box
+from server_stub.security.rate_limit import install_rate_limits
+from server_stub.security.relay_key import RelayKey, load_relay_key
+from server_stub.security.vault import CredentialVault
 from server_stub.store.sqlite_store import SqliteStore
-from server_stub.store_access import store_for
-from server_stub.vault import CredentialVault
 from server_stub.version import relay_version
 from server_stub.webhooks import routes as webhook_routes
 from server_stub.webhooks.addresses import Resolver, system_resolver

@@ -23,10 +23,10 @@ import httpx
 import pytest
 
 from bucket_desktop.demo import demo_credentials
-from server_stub.atrest import parse_keys
-from server_stub.backup import prune
 from server_stub.daraja_sim.testing import running_simulator
-from server_stub.settings import load_settings
+from server_stub.operations.backup import prune
+from server_stub.operations.settings import load_settings
+from server_stub.security.atrest import parse_keys
 from server_stub.store.migrations import MIGRATIONS
 from server_stub.testing import relay_environment, run_cli, running_relay
 
@@ -253,7 +253,7 @@ UPGRADED_RELAY = textwrap.dedent(
     from server_stub.store import migrations
     migrations.MIGRATIONS += ((migrations.MIGRATIONS[-1][0] + 1,
                                "ALTER TABLE providers ADD COLUMN upgrade_note TEXT"),)
-    from server_stub.cli import main
+    from server_stub.operations.cli import main
     sys.exit(main(sys.argv[1:]))
     """
 )
@@ -307,8 +307,8 @@ def test_env_example_is_valid_for_the_relay_systemd_and_sh(tmp_path: Path) -> No
 
 
 def relay_variables() -> set[str]:
-    """Every environment variable server_stub/settings.py reads."""
-    source = (ROOT / "server_stub" / "settings.py").read_text()
+    """Every environment variable server_stub/operations/settings.py reads."""
+    source = (ROOT / "server_stub" / "operations" / "settings.py").read_text()
     return set(re.findall(r'environ(?:\.get\(|, )"([A-Z_]+)"', source))
 
 

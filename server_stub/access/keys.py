@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Callable
 
-from server_stub.atrest import SecretBox
+from server_stub.security.atrest import SecretBox
 
 KEY_BYTES = 32
 

@@ -11,9 +11,9 @@ from fastapi.security import APIKeyHeader
 
 from server_stub.api.state import relay_of
 from server_stub.errors import RelayError
-from server_stub.rate_limit import caller_address, note_failed_token, refuse_if_locked_out
+from server_stub.security.rate_limit import caller_address, note_failed_token, refuse_if_locked_out
+from server_stub.security.tokens import MAX_TOKEN_CHARS, token_hash
 from server_stub.store.records import Role, TokenRecord
-from server_stub.tokens import MAX_TOKEN_CHARS, token_hash
 
 token_header = APIKeyHeader(
     name="Authorization",

@@ -12,7 +12,7 @@ from starlette.types import Message, Receive
 from server_stub.api.errors import validation_error
 from server_stub.api.state import relay_of
 from server_stub.errors import ClientGone, RelayError
-from server_stub.strict_json import JsonBodyError, parse_strict_object
+from server_stub.payments.strict_json import JsonBodyError, parse_strict_object
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -31,10 +31,10 @@ from server_stub.api.state import RelayServices, relay_of
 from server_stub.audit.entries import Action
 from server_stub.audit.record import audit
 from server_stub.errors import RelayError
+from server_stub.payments.pushes import PushRequest, Sender
 from server_stub.plans.charging import plan_charge
 from server_stub.platform.disabled import refuse_if_disabled
-from server_stub.pushes import PushRequest, Sender
-from server_stub.rate_limit import charge_stk_push
+from server_stub.security.rate_limit import charge_stk_push
 
 router = APIRouter(prefix="/payments/bucket")
 AnyRole = Annotated[Caller, Depends(any_role)]

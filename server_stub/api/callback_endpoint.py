@@ -22,10 +22,10 @@ from starlette.types import Receive, Scope, Send
 from server_stub.api.bodies import content_type_refusal, read_body, too_large
 from server_stub.api.errors import error_json, internal_error
 from server_stub.api.state import RelayServices
-from server_stub.callbacks import client_address
 from server_stub.errors import ClientGone, RelayError
-from server_stub.logs import current_client, current_request_id
-from server_stub.settings import IpNetwork
+from server_stub.operations.logs import current_client, current_request_id
+from server_stub.operations.settings import IpNetwork
+from server_stub.payments.callbacks import client_address
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server_stub.strict_json import MAX_STRING_CHARS
+from server_stub.payments.strict_json import MAX_STRING_CHARS
 
 SAFE_JSON_REF = {"$ref": "#/components/schemas/SafeJson"}
 _TEXT: dict[str, Any] = {"type": "string", "maxLength": MAX_STRING_CHARS, "pattern": r"^[^\x00]*$"}

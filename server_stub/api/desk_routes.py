@@ -24,11 +24,11 @@ from server_stub.api.state import relay_of
 from server_stub.audit.entries import Action
 from server_stub.audit.record import audit
 from server_stub.errors import RelayError
+from server_stub.payments.pushes import PushRequest, Sender
 from server_stub.platform.disabled import refuse_if_disabled
-from server_stub.pushes import PushRequest, Sender
-from server_stub.rate_limit import charge_stk_push
+from server_stub.security.rate_limit import charge_stk_push
+from server_stub.security.tokens import new_token, token_hash
 from server_stub.store.records import Purpose, Role, TokenRecord
-from server_stub.tokens import new_token, token_hash
 
 router = APIRouter(prefix="/payments/bucket")
 AnyRole = Annotated[Caller, Depends(any_role)]

@@ -19,10 +19,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server_stub.api.errors import error_json, internal_error
 from server_stub.api.feed_routes import FEED_PATH, payments
-from server_stub.callbacks import client_address
 from server_stub.errors import RelayError
-from server_stub.logs import current_client, current_request_id
-from server_stub.settings import IpNetwork
+from server_stub.operations.logs import current_client, current_request_id
+from server_stub.operations.settings import IpNetwork
+from server_stub.payments.callbacks import client_address
 
 _FORWARDED = b"x-forwarded-for"
 
@@ -46,7 +46,7 @@ class FeedFastPath:
         """Run the feed handler; a refusal becomes its error JSON, as in the whole app."""
         request_id = f"{self._ids.getrandbits(64):016x}"
         peer = scope["client"][0] if scope.get("client") else ""
-        # The first X-Forwarded-For, as server_stub.rate_limit reads it.
+        # The first X-Forwarded-For, as server_stub.security.rate_limit reads it.
         forwarded = next(
             (value.decode("latin-1") for name, value in scope["headers"] if name == _FORWARDED),
             None,

@@ -1,6 +1,6 @@
 """A request id and the caller's real address for every request, for the logs.
 
-Set in context variables that `server_stub.logs.JsonFormatter` adds to each line
+Set in context variables that `server_stub.operations.logs.JsonFormatter` adds to each line
 (RELAY_LOG_FORMAT=json), and answered in the `X-Request-ID` header so a desk's or an operator's
 report can be matched with the log. Pure ASGI, so the long-polled feed is not buffered.
 """
@@ -11,9 +11,9 @@ import random
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server_stub.callbacks import client_address
-from server_stub.logs import current_client, current_request_id
-from server_stub.settings import IpNetwork
+from server_stub.operations.logs import current_client, current_request_id
+from server_stub.operations.settings import IpNetwork
+from server_stub.payments.callbacks import client_address
 
 
 class RequestIds:
@@ -38,7 +38,7 @@ class RequestIds:
         for name, value in scope.get("headers", ()):
             if name == b"x-forwarded-for":
                 forwarded = value.decode("latin-1")
-                break  # the first, as server_stub.rate_limit reads it
+                break  # the first, as server_stub.security.rate_limit reads it
         id_token = current_request_id.set(request_id)
         client_token = current_client.set(client_address(peer, forwarded, self._trusted))
 

@@ -9,16 +9,16 @@ from typing import cast
 
 from fastapi import Request
 
-from server_stub.callbacks import CallbackInbox
-from server_stub.feed import FeedNotifier, WaiterLimit
-from server_stub.pushes import PushService
+from server_stub.operations.settings import RelaySettings
+from server_stub.payments.callbacks import CallbackInbox
+from server_stub.payments.feed import FeedNotifier, WaiterLimit
+from server_stub.payments.pushes import PushService
+from server_stub.payments.reconcile import Reconciler
+from server_stub.payments.setup_checks import NonceBook, SetupTester
 from server_stub.radius.mechanism import RadiusDeliveries
-from server_stub.reconcile import Reconciler
-from server_stub.relay_key import RelayKey
-from server_stub.settings import RelaySettings
-from server_stub.setup_checks import NonceBook, SetupTester
+from server_stub.security.relay_key import RelayKey
+from server_stub.security.vault import CredentialVault
 from server_stub.store.protocol import Store
-from server_stub.vault import CredentialVault
 from server_stub.webhooks.dispatcher import WebhookDispatcher
 from server_stub.webhooks.service import WebhookService
 

@@ -12,7 +12,7 @@ from fastapi import Request
 from server_stub.api.auth import Caller
 from server_stub.api.state import relay_of
 from server_stub.audit.entries import Actor, AuditEntry
-from server_stub.rate_limit import caller_address
+from server_stub.security.rate_limit import caller_address
 from server_stub.store.records import Role
 
 _OWN_PROVIDER = -1

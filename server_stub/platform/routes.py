@@ -35,8 +35,8 @@ from server_stub.platform.schemas import (
     TokenRevoked,
     TokensPage,
 )
+from server_stub.security.tokens import new_token, token_hash
 from server_stub.store.records import Role
-from server_stub.tokens import new_token, token_hash
 
 router = APIRouter(prefix="/payments/bucket/admin")
 Admin = Annotated[Caller, Depends(admin_only)]

@@ -7,10 +7,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from server_stub.access.outbox import BATCH, DeliveryFailed, OutboxWorker
+from server_stub.operations.settings import RelaySettings
 from server_stub.radius.database import RadiusDatabase
 from server_stub.radius.rows import nas_identifier, radius_user
 from server_stub.radius.sqlite_database import SqliteRadiusDatabase
-from server_stub.settings import RelaySettings
 from server_stub.store.records import RADIUS, ClaimedDelivery, DeliveryTerms
 from server_stub.store.sqlite_store import SqliteStore
 

@@ -1,7 +1,7 @@
 """The one interface every store backend implements (SQLite built in; PostgreSQL could follow).
 
 Writes return only after they are durable. Payment changes go through the pure decisions of
-`server_stub.settlement`, so every backend settles pushes by the same rules.
+`server_stub.payments.settlement`, so every backend settles pushes by the same rules.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Protocol
 from server_stub.access.outbox import OutboxStore
 from server_stub.access.voucher_csv import Voucher
 from server_stub.audit.entries import AuditEntry
+from server_stub.payments.settlement import CallbackOutcome, StkResult
 from server_stub.plans.rules import PlanFields
 from server_stub.platform.health import HealthWindow, ProviderHealth
-from server_stub.settlement import CallbackOutcome, StkResult
 from server_stub.store.records import (
     DeliveryTerms,
     EncryptedCredentials,

@@ -5,7 +5,7 @@ statements as its checks allow: the push by its token hash with its receipt's un
 same SELECT, one UPDATE of the provider (feed number, last callback; RETURNING them with its
 access switch and whether it has a webhook), one UPDATE of the payment (settlement, feed number,
 confirmation schedule), then the raw body with its outcome. Decisions stay in
-`server_stub.settlement`, shared with every backend.
+`server_stub.payments.settlement`, shared with every backend.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.access.keys import AccessKeyring
-from server_stub.settlement import CallbackOutcome, Change, StkResult, decide_callback
+from server_stub.payments.settlement import CallbackOutcome, Change, StkResult, decide_callback
 from server_stub.store import write_scope
 from server_stub.store.records import (
     UNMATCHED_BODY_PREFIX,

@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
-from server_stub.settlement import Change
+from server_stub.payments.settlement import Change
 from server_stub.store import write_scope
 from server_stub.store.records import (
     AccessRecord,

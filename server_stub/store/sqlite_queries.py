@@ -10,7 +10,7 @@ import sqlite3
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.access.keys import AccessKeyring
-from server_stub.settlement import StkResult, decide_query
+from server_stub.payments.settlement import StkResult, decide_query
 from server_stub.store import write_scope
 from server_stub.store.records import Confirmation, PaymentRecord
 from server_stub.store.sqlite_access import issue_access, with_access

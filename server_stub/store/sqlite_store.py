@@ -11,8 +11,8 @@ from typing import Any
 
 from bucket_desktop.services.daraja_client import SharedTokens
 from server_stub.access.keys import AccessKeyring
-from server_stub.atrest import SecretBox
-from server_stub.settlement import CallbackOutcome, StkResult
+from server_stub.payments.settlement import CallbackOutcome, StkResult
+from server_stub.security.atrest import SecretBox
 from server_stub.store import shared_state, write_scope
 from server_stub.store import sqlite_callbacks as callbacks
 from server_stub.store import sqlite_payments as payments

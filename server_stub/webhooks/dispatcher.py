@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import httpx
 
-from server_stub.atrest import AtRestError, SecretBox
+from server_stub.security.atrest import AtRestError, SecretBox
 from server_stub.webhooks.addresses import Resolver
 from server_stub.webhooks.records import AttemptResult, ClaimedWebhook
 from server_stub.webhooks.sender import send

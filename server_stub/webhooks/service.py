@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from server_stub.atrest import SecretBox
 from server_stub.errors import RelayError
+from server_stub.security.atrest import SecretBox
 from server_stub.webhooks.addresses import AddressRefused, Resolver, check_url
 from server_stub.webhooks.records import EndpointRecord, LogEntry
 from server_stub.webhooks.signing import SigningSecret, new_secret

@@ -45,7 +45,7 @@ def give_to_service_user(path: Path) -> None:
 
 def run_cli_as_service_user(env: Mapping[str, str], *args: str) -> tuple[int, str, str]:
     """(exit status, stdout, stderr) of `bucket-relay ARGS` run as the service user."""
-    from server_stub.cli import main
+    from server_stub.operations.cli import main
 
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()

@@ -18,16 +18,16 @@ import httpx
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
 
-from server_stub import admin
 from server_stub.access.keys import AccessKeyring
 from server_stub.api.state import RelayServices
 from server_stub.app import create_app
-from server_stub.atrest import SecretBox
+from server_stub.operations import admin
+from server_stub.operations.settings import RelaySettings
 from server_stub.plans.charging import plan_terms
-from server_stub.settings import RelaySettings
+from server_stub.security.atrest import SecretBox
+from server_stub.security.tokens import new_token, token_hash
 from server_stub.store.records import NewPush, PlanRecord
 from server_stub.store.sqlite_store import SqliteStore
-from server_stub.tokens import new_token, token_hash
 from tests.server_stub.stores import active
 
 # Reconciliation far in the future: these tests are about callbacks, and Daraja is not there.

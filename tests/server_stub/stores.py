@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from server_stub.access.keys import AccessKeyring
-from server_stub.settings import RelaySettings
+from server_stub.operations.settings import RelaySettings
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.testing import RunningRelay
 from server_stub.testing import relay_environment as relay_environment_on_sqlite

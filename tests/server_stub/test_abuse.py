@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from server_stub import admin
 from server_stub.daraja_sim.testing import FAST_TIMINGS, running_simulator
-from server_stub.rate_limit import FAILED_TOKENS_PER_MINUTE
-from server_stub.settings import DEFAULT_PUSHES_PER_MINUTE as STK_PUSHES_PER_MINUTE
-from server_stub.sliding_window import SlidingWindow
-from server_stub.tokens import token_hash
+from server_stub.operations import admin
+from server_stub.operations.settings import DEFAULT_PUSHES_PER_MINUTE as STK_PUSHES_PER_MINUTE
+from server_stub.security.rate_limit import FAILED_TOKENS_PER_MINUTE
+from server_stub.security.sliding_window import SlidingWindow
+from server_stub.security.tokens import token_hash
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import (
     as_bytes,

@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet
 
 from server_stub.access.codes import ALPHABET, CODE_LENGTH, access_code
 from server_stub.access.keys import AccessKeyring, secret_name
-from server_stub.atrest import SecretBox
+from server_stub.security.atrest import SecretBox
 from tests.server_stub.stores import open_store, store_sql
 
 

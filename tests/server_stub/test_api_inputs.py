@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from server_stub import admin
 from server_stub.api.state import RelayServices
 from server_stub.app import create_app
-from server_stub.settings import RelaySettings
+from server_stub.operations import admin
+from server_stub.operations.settings import RelaySettings
+from server_stub.security.tokens import new_token, token_hash
 from server_stub.store.records import NewPush
-from server_stub.tokens import new_token, token_hash
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.stores import active
 

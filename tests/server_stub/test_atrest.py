@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from server_stub.atrest import DEV_KEY_FILE, AtRestError, SecretBox, load_secret_box, parse_keys
-from server_stub.settings import RelaySettings, SettingsError, load_settings
+from server_stub.operations.settings import RelaySettings, SettingsError, load_settings
+from server_stub.security.atrest import (
+    DEV_KEY_FILE,
+    AtRestError,
+    SecretBox,
+    load_secret_box,
+    parse_keys,
+)
 
 
 def settings(tmp_path: Path, **values: object) -> RelaySettings:

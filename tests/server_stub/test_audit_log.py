@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bucket_desktop.services.sealing import seal
-from server_stub import admin
+from server_stub.operations import admin
 from server_stub.store.records import Role
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import InProcessRelay, relay_in_process, relay_settings

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from server_stub.settings import DEFAULT_CALLBACK_CAP
+from server_stub.operations.settings import DEFAULT_CALLBACK_CAP
 from tests.server_stub.bad_bodies import BadBody, generic_bad_bodies, post, refusal_problems
 from tests.server_stub.inprocess import (
     InProcessRelay,

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from bucket_desktop.services.sealing import seal
-from server_stub import admin
 from server_stub.daraja_sim.testing import FAST_TIMINGS, running_simulator
-from server_stub.settings import DEFAULT_JSON_CAP
+from server_stub.operations import admin
+from server_stub.operations.settings import DEFAULT_JSON_CAP
 from tests.server_stub.bad_bodies import BadBody, generic_bad_bodies, post, refusal_problems
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import (

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from server_stub.settlement import StkResult
-from server_stub.tokens import new_token, token_hash
+from server_stub.payments.settlement import StkResult
+from server_stub.security.tokens import new_token, token_hash
 from tests.server_stub.inprocess import (
     InProcessRelay,
     SeededPush,

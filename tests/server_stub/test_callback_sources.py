@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from server_stub.app import create_app
-from server_stub.callbacks import client_address
-from server_stub.settings import RelaySettings
+from server_stub.operations.settings import RelaySettings
+from server_stub.payments.callbacks import client_address
 from tests.server_stub.stores import active
 
 SAFARICOM = "196.201.214.200"

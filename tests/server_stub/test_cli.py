@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from server_stub import tokens
-from server_stub.atrest import load_secret_box
-from server_stub.relay_key import load_relay_key
-from server_stub.settings import load_settings
+from server_stub.operations.settings import load_settings
+from server_stub.operations.store_access import store_for
+from server_stub.security import tokens
+from server_stub.security.atrest import load_secret_box
+from server_stub.security.relay_key import load_relay_key
+from server_stub.security.vault import CredentialVault
 from server_stub.store.records import Role
-from server_stub.store_access import store_for
 from server_stub.testing import run_cli
-from server_stub.vault import CredentialVault
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.stores import relay_environment
 

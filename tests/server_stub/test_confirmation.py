@@ -13,9 +13,9 @@ from typing import Any
 
 from server_stub.access.codes import ALPHABET
 from server_stub.access.confirmation import GAVE_UP, next_confirm_at
-from server_stub.settlement import StkResult
+from server_stub.payments.settlement import StkResult
+from server_stub.security.tokens import new_token, token_hash
 from server_stub.store.records import NewPush, Purpose
-from server_stub.tokens import new_token, token_hash
 from tests.server_stub.inprocess import (
     InProcessRelay,
     SeededPush,

@@ -31,9 +31,9 @@ import pytest
 from server_stub.access.codes import access_code
 from server_stub.access.keys import secret_name
 from server_stub.access.voucher_csv import Voucher
-from server_stub.atrest import load_secret_box
+from server_stub.operations.settings import RelaySettings, load_settings
 from server_stub.plans.rules import PlanFields
-from server_stub.settings import RelaySettings, load_settings
+from server_stub.security.atrest import load_secret_box
 from server_stub.store.records import PlanRecord
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.testing import RunningRelay, relay_environment, start_relay

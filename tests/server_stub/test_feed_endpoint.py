@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from server_stub.app import RelayApp
-from server_stub.settlement import StkResult
+from server_stub.payments.settlement import StkResult
 from tests.server_stub.inprocess import new_provider, relay_in_process, relay_settings, seed_pushes
 
 FEED = "/payments/bucket/payments/"

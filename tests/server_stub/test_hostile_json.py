@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from server_stub.settings import DEFAULT_JSON_CAP
-from server_stub.strict_json import JsonBodyError, parse_strict
+from server_stub.operations.settings import DEFAULT_JSON_CAP
+from server_stub.payments.strict_json import JsonBodyError, parse_strict
 from tests.server_stub.helpers import client_for, new_provider
 from tests.server_stub.stores import running_relay
 

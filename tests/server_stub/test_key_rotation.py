@@ -12,13 +12,13 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bucket_desktop.services.credentials import DarajaCredentials
-from server_stub import admin
-from server_stub.atrest import AtRestError, load_secret_box
-from server_stub.relay_key import load_relay_key
-from server_stub.settings import load_settings
-from server_stub.store_access import store_for
+from server_stub.operations import admin
+from server_stub.operations.settings import load_settings
+from server_stub.operations.store_access import store_for
+from server_stub.security.atrest import AtRestError, load_secret_box
+from server_stub.security.relay_key import load_relay_key
+from server_stub.security.vault import CredentialVault
 from server_stub.testing import run_cli
-from server_stub.vault import CredentialVault
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS, TILL_CREDENTIALS
 from tests.server_stub.stores import relay_environment, running_relay
 

@@ -19,9 +19,9 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.python.asgi import shutdown_lifespans
 
-from server_stub import admin
 from server_stub.app import create_app
 from server_stub.daraja_sim.testing import FAST_TIMINGS, running_simulator
+from server_stub.operations import admin
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import relay_settings
 

@@ -128,7 +128,7 @@ def test_the_daraja_override_in_production_is_explicit_and_loud(tmp_path: Path) 
     assert cli(relay_environment(tmp_path / "relay", allowed), "init")[0] == 0
     with running_relay(tmp_path, allowed) as relay:
         log = relay.log_text()
-    assert "WARNING server_stub.cli: DARAJA_BASE_URL is set: every Daraja call" in log
+    assert "WARNING server_stub.operations.cli: DARAJA_BASE_URL is set: every Daraja call" in log
 
 
 def test_production_needs_init_for_a_new_database_and_names_it_everywhere(

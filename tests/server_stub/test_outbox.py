@@ -16,10 +16,10 @@ from server_stub.access.outbox import (
     TargetUnreachable,
     retry_at,
 )
-from server_stub.settlement import StkResult
+from server_stub.payments.settlement import StkResult
+from server_stub.security.tokens import token_hash
 from server_stub.store.records import AccessState, ClaimedDelivery, RawCallback
 from server_stub.store.sqlite_store import SqliteStore
-from server_stub.tokens import token_hash
 from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
 from tests.server_stub.stores import StoreMaker
 

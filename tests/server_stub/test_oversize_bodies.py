@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from server_stub.settings import DEFAULT_CALLBACK_CAP
+from server_stub.operations.settings import DEFAULT_CALLBACK_CAP
 from tests.server_stub.stores import running_relay
 
 

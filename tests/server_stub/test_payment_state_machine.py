@@ -32,7 +32,8 @@ from hypothesis.stateful import (
 )
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
-from server_stub.settlement import StkResult
+from server_stub.payments.settlement import StkResult
+from server_stub.security.tokens import token_hash
 from server_stub.store.feed_items import payment_json
 from server_stub.store.records import (
     AccessState,
@@ -41,7 +42,6 @@ from server_stub.store.records import (
     RawCallback,
     ResolvedBy,
 )
-from server_stub.tokens import token_hash
 from tests.server_stub.inprocess import SeededPush, keyring_for_tests, seed_pushes
 from tests.server_stub.stores import active, open_store, store_sql
 

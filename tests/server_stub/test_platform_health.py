@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from server_stub import admin
+from server_stub.operations import admin
+from server_stub.payments.settlement import StkResult
 from server_stub.platform.health import DAY_S, Attention, HealthWindow, ProviderHealth
-from server_stub.settlement import StkResult
 from server_stub.store.sqlite_platform import provider_health
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
 from tests.server_stub.inprocess import (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from server_stub import admin
+from server_stub.operations import admin
 from tests.server_stub.inprocess import new_provider, relay_in_process, relay_settings
 
 # Each test on SQLite, then on PostgreSQL.

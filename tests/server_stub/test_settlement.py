@@ -7,7 +7,12 @@ from dataclasses import replace
 import pytest
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
-from server_stub.settlement import CallbackOutcome, StkResult, decide_callback, decide_query
+from server_stub.payments.settlement import (
+    CallbackOutcome,
+    StkResult,
+    decide_callback,
+    decide_query,
+)
 from server_stub.store.records import PaymentRecord, ResolvedBy
 
 PENDING = PaymentRecord(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server_stub.settlement import CallbackOutcome, StkResult
+from server_stub.payments.settlement import CallbackOutcome, StkResult
 from server_stub.store.migrations import MIGRATIONS
 from server_stub.store.records import NewPush, RawCallback, Role
 from server_stub.store.sqlite_store import SqliteStore

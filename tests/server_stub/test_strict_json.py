@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server_stub import strict_json
-from server_stub.strict_json import MAX_DEPTH, JsonBodyError, parse_strict
+from server_stub.payments import strict_json
+from server_stub.payments.strict_json import MAX_DEPTH, JsonBodyError, parse_strict
 
 
 def _full_verdict(raw: bytes) -> str | None:

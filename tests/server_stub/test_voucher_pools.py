@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from server_stub.settlement import StkResult
+from server_stub.payments.settlement import StkResult
 from tests.server_stub.inprocess import (
     InProcessRelay,
     SeededPush,

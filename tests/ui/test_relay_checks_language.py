@@ -15,7 +15,7 @@ from bucket_desktop.i18n.qt.live import apply_language
 from bucket_desktop.services.relay_models import VerificationCheck, VerificationResult
 from bucket_desktop.ui.settings.relay_texts import CHECK_TEXTS
 from bucket_desktop.ui.shell.desktop import Desktop
-from server_stub import setup_checks
+from server_stub.payments import setup_checks
 
 ADDRESS = "https://relay.example.co.ke"
 CREDENTIALS_OK = "Daraja accepted the consumer key and secret."

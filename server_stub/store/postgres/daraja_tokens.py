@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from server_stub.atrest import SecretBox
+from server_stub.security.atrest import SecretBox
 from server_stub.store.postgres.adapter import CONNECTION_OPTIONS
 
 _KEY_BASE = 0x5044_0000  # "PD" then the app's hash

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 
 from server_stub.access.keys import AccessKeyring
-from server_stub.atrest import SecretBox
+from server_stub.security.atrest import SecretBox
 from server_stub.store.identity import ensure_store_id
 from server_stub.store.migrations import migrate
 from server_stub.store.postgres.adapter import PgConnection, PgReader, reader_pool

@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from server_stub.cli import _parser
+from server_stub.operations.cli import _parser
 from server_stub.store.migrations import latest_version
 from server_stub.store.postgres.store import PostgresStore
 from tests.postgres_cluster import PgCluster

@@ -11,17 +11,17 @@ from pathlib import Path
 import httpx
 from cryptography.fernet import Fernet
 
-from server_stub import admin
 from server_stub.access.keys import AccessKeyring
-from server_stub.atrest import load_secret_box
 from server_stub.daraja_sim.testing import RunningSimulator
+from server_stub.operations import admin
+from server_stub.operations.settings import RelaySettings, load_settings
+from server_stub.payments.settlement import StkResult
 from server_stub.plans.rules import PlanFields
-from server_stub.settings import RelaySettings, load_settings
-from server_stub.settlement import StkResult
+from server_stub.security.atrest import load_secret_box
+from server_stub.security.tokens import token_hash
 from server_stub.store.records import RawCallback
 from server_stub.store.sqlite_store import SqliteStore
 from server_stub.testing import relay_environment, run_cli, start_relay
-from server_stub.tokens import token_hash
 from tests.postgres_cluster import PgCluster
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS, initiate, unique_phone
 from tests.server_stub.inprocess import seed_pushes

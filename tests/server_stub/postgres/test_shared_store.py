@@ -14,11 +14,11 @@ from cryptography.fernet import Fernet
 
 from bucket_desktop.services.credentials import DarajaCredentials
 from bucket_desktop.services.daraja_client import DarajaClient
-from server_stub.atrest import SecretBox
 from server_stub.daraja_sim.testing import running_simulator
-from server_stub.settings import load_settings
-from server_stub.settlement import StkResult
-from server_stub.setup_checks import NonceBook
+from server_stub.operations.settings import load_settings
+from server_stub.payments.settlement import StkResult
+from server_stub.payments.setup_checks import NonceBook
+from server_stub.security.atrest import SecretBox
 from server_stub.store.postgres.store import PostgresStore
 from server_stub.store.sqlite_store import StoreOpenError
 from tests.postgres_cluster import PgCluster

@@ -26,7 +26,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from server_stub.settings import RelaySettings, load_settings
+from server_stub.operations.settings import RelaySettings, load_settings
 from server_stub.store.postgres.store import PostgresStore
 from server_stub.testing import RunningRelay, relay_environment, start_relay
 from tests.postgres_cluster import PgCluster

@@ -20,15 +20,15 @@ import psycopg
 import pytest
 
 from server_stub.access.voucher_csv import Voucher
+from server_stub.payments.settlement import StkResult
 from server_stub.plans.charging import plan_terms
 from server_stub.plans.rules import PlanFields
-from server_stub.settlement import StkResult
+from server_stub.security.tokens import new_token, token_hash
 from server_stub.store.postgres.locks import PROVIDER_LOCK_SPACE, STORE_LOCK_KEY
 from server_stub.store.postgres.store import PostgresStore
 from server_stub.store.records import NewPush, PlanRecord
 from server_stub.store.write_scope import WriteConflict
 from server_stub.store.writer import GroupCommitWriter
-from server_stub.tokens import new_token, token_hash
 from server_stub.webhooks.events import TEST_EVENT
 from tests.postgres_cluster import PgCluster
 from tests.server_stub.inprocess import keyring_for_tests, seed_pushes

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from server_stub.payments.settlement import StkResult
 from server_stub.plans.rules import PlanFields
-from server_stub.settlement import StkResult
 from server_stub.store.records import PlanRecord
 from tests.server_stub.inprocess import (
     InProcessRelay,

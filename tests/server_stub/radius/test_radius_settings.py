@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server_stub.settings import SettingsError, load_settings
+from server_stub.operations.settings import SettingsError, load_settings
 
 
 def test_a_sqlite_file_or_a_postgresql_address(tmp_path: Path) -> None:

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from server_stub.access.outbox import OutboxWorker, TargetUnreachable
+from server_stub.payments.settlement import StkResult
 from server_stub.plans.rules import PlanFields
 from server_stub.radius.mechanism import RadiusMechanism
 from server_stub.radius.rows import RadiusUser
 from server_stub.radius.sqlite_database import SqliteRadiusDatabase
-from server_stub.settlement import StkResult
+from server_stub.security.tokens import token_hash
 from server_stub.store.records import RADIUS, AccessState, PaymentRecord, RawCallback
 from server_stub.store.sqlite_store import SqliteStore
-from server_stub.tokens import token_hash
 from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
 from tests.server_stub.radius.freeradius import new_radius_database, running_freeradius
 from tests.server_stub.stores import open_store

@@ -12,11 +12,11 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from server_stub.atrest import SecretBox
-from server_stub.settlement import StkResult
+from server_stub.payments.settlement import StkResult
+from server_stub.security.atrest import SecretBox
+from server_stub.security.tokens import token_hash
 from server_stub.store.records import PaymentRecord, Purpose, RawCallback
 from server_stub.store.sqlite_store import SqliteStore
-from server_stub.tokens import token_hash
 from tests.server_stub.inprocess import SeededPush, keyring_for_tests, seed_pushes
 from tests.server_stub.stores import StoreMaker, run_sql
 from tests.server_stub.webhooks.webhook_support import ALL_EVENTS

@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
-from server_stub.settings import load_settings
-from server_stub.store_access import store_for
+from server_stub.operations.settings import load_settings
+from server_stub.operations.store_access import store_for
 from server_stub.testing import RunningRelay, start_relay
 from tests.server_stub.inprocess import (
     SeededPush,

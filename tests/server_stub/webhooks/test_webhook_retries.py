@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from server_stub.atrest import SecretBox
+from server_stub.security.atrest import SecretBox
 from server_stub.webhooks import sender
 from server_stub.webhooks.dispatcher import KEEP_S
 from server_stub.webhooks.records import AttemptResult

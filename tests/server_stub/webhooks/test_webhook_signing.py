@@ -15,11 +15,11 @@ import pytest
 from cryptography.fernet import Fernet
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from server_stub import admin
-from server_stub.atrest import AtRestError, SecretBox, load_secret_box
-from server_stub.settings import load_settings
+from server_stub.operations import admin
+from server_stub.operations.settings import load_settings
+from server_stub.operations.store_access import store_for
+from server_stub.security.atrest import AtRestError, SecretBox, load_secret_box
 from server_stub.store.sqlite_store import SqliteStore
-from server_stub.store_access import store_for
 from server_stub.webhooks.records import ClaimedWebhook
 from server_stub.webhooks.signing import new_secret, signed_headers, utc_signature
 from tests.server_stub.stores import relay_environment

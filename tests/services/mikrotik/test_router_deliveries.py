@@ -20,8 +20,8 @@ from bucket_desktop.i18n import ENGLISH, SWAHILI, set_language
 from bucket_desktop.services.mikrotik.deliveries import RouterDeliveries
 from bucket_desktop.services.mikrotik.router_settings import RouterSettings
 from bucket_desktop.services.relay_client import RelayClient
+from server_stub.payments.settlement import StkResult
 from server_stub.plans.rules import PlanFields
-from server_stub.settlement import StkResult
 from tests.server_stub.inprocess import (
     InProcessRelay,
     SeededPush,

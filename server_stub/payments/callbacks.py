@@ -9,17 +9,17 @@ from collections.abc import Callable
 
 from prometheus_client import Counter
 
-from server_stub.callback_parse import parse_stk_callback
 from server_stub.errors import RelayError
-from server_stub.feed import FeedNotifier
-from server_stub.metrics import RelayMetrics
-from server_stub.settings import IpNetwork
-from server_stub.settlement import CallbackOutcome, StkResult
-from server_stub.sliding_window import SlidingWindow
+from server_stub.operations.metrics import RelayMetrics
+from server_stub.operations.settings import IpNetwork
+from server_stub.payments.callback_parse import parse_stk_callback
+from server_stub.payments.feed import FeedNotifier
+from server_stub.payments.settlement import CallbackOutcome, StkResult
+from server_stub.payments.strict_json import JsonBodyError, parse_strict_object
+from server_stub.security.sliding_window import SlidingWindow
+from server_stub.security.tokens import token_hash
 from server_stub.store.protocol import Store
 from server_stub.store.records import RawCallback
-from server_stub.strict_json import JsonBodyError, parse_strict_object
-from server_stub.tokens import token_hash
 
 log = logging.getLogger(__name__)
 

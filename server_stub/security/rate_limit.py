@@ -3,7 +3,7 @@
 Each limit is a `SlidingWindow` per key, in memory; when several relay instances share the
 database (PostgreSQL) the events are kept there instead, so a guesser or a flood of prompts
 spread by a load balancer meets one limit, not one per instance. The client address honours
-`X-Forwarded-For` only from TRUSTED_PROXIES (`server_stub.callbacks.client_address`).
+`X-Forwarded-For` only from TRUSTED_PROXIES (`server_stub.payments.callbacks.client_address`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI, Request
 
 from server_stub.api.state import relay_of
-from server_stub.callbacks import client_address
 from server_stub.errors import RelayError
-from server_stub.settings import DEFAULT_PUSHES_PER_MINUTE
-from server_stub.sliding_window import WINDOW_S, SlidingWindow
+from server_stub.operations.settings import DEFAULT_PUSHES_PER_MINUTE
+from server_stub.payments.callbacks import client_address
+from server_stub.security.sliding_window import WINDOW_S, SlidingWindow
 
 FAILED_TOKENS_PER_MINUTE = 10
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bucket_desktop.services.sealing import fingerprint, generate_private_key, public_key_of
-from server_stub.atrest import SecretBox
+from server_stub.security.atrest import SecretBox
 from server_stub.store.protocol import Store
 
 KEY_SETTING = "relay_x25519_private_key"  # the name of the row, not a secret

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from server_stub.access.keys import AccessKeyring
-from server_stub.settings import RelaySettings
+from server_stub.operations.settings import RelaySettings
 from server_stub.store.sqlite_store import SqliteStore, StoreOpenError
 
 

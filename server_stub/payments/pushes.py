@@ -23,14 +23,14 @@ from bucket_desktop.services.mpesa_rules import (
     validate_transaction_desc,
 )
 from server_stub.errors import RelayError
-from server_stub.feed import FeedNotifier
-from server_stub.metrics import RelayMetrics
+from server_stub.operations.metrics import RelayMetrics
+from server_stub.payments.feed import FeedNotifier
+from server_stub.payments.reconcile import Reconciler
 from server_stub.plans.charging import plan_terms
-from server_stub.reconcile import Reconciler
+from server_stub.security.tokens import new_token, token_hash
+from server_stub.security.vault import CredentialVault
 from server_stub.store.protocol import Store
 from server_stub.store.records import NewPush, PaymentRecord, PlanRecord, Purpose
-from server_stub.tokens import new_token, token_hash
-from server_stub.vault import CredentialVault
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from server_stub.settlement import StkResult
-from server_stub.strict_json import JsonBodyError
+from server_stub.payments.settlement import StkResult
+from server_stub.payments.strict_json import JsonBodyError
 
 MAX_DESC_CHARS = 1000
 MAX_RESULT_CODE = 999_999_999

@@ -14,8 +14,8 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from server_stub.callbacks import address_within
-from server_stub.settings import IpNetwork
+from server_stub.operations.settings import IpNetwork
+from server_stub.payments.callbacks import address_within
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from bucket_desktop.services.credentials import (
     Environment,
 )
 from bucket_desktop.services.sealing import SealingError, unseal
-from server_stub.atrest import SecretBox
 from server_stub.errors import RelayError
-from server_stub.relay_key import RelayKey
+from server_stub.security.atrest import SecretBox
+from server_stub.security.relay_key import RelayKey
 from server_stub.store.protocol import Store
 from server_stub.store.records import EncryptedCredentials, ProviderRecord
 

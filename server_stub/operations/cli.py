@@ -19,16 +19,21 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from server_stub import admin, backup
-from server_stub.atrest import AtRestError
-from server_stub.logs import configure_logging
-from server_stub.production_checks import check_production
-from server_stub.settings import POSTGRES_SCHEMES, RelaySettings, SettingsError, load_settings
+from server_stub.operations import admin, backup
+from server_stub.operations.logs import configure_logging
+from server_stub.operations.production_checks import check_production
+from server_stub.operations.settings import (
+    POSTGRES_SCHEMES,
+    RelaySettings,
+    SettingsError,
+    load_settings,
+)
+from server_stub.operations.store_access import check_database_place
+from server_stub.security.atrest import AtRestError
 from server_stub.store.migrations import MigrationError
 from server_stub.store.records import Role
 from server_stub.store.serve_lock import StoreInUse, exclusive_use
 from server_stub.store.sqlite_store import StoreOpenError
-from server_stub.store_access import check_database_place
 from server_stub.version import relay_version
 
 log = logging.getLogger(__name__)
@@ -236,8 +241,8 @@ def _serve_locked(settings: RelaySettings, host: str, port: int, *, init: bool) 
     import uvicorn
 
     from server_stub.app import create_app
-    from server_stub.http_guard import guarded_protocol
-    from server_stub.metrics import RelayMetrics
+    from server_stub.operations.metrics import RelayMetrics
+    from server_stub.security.http_guard import guarded_protocol
 
     facts = asyncio.run(admin.check_startup(settings, create=init))
     log_start(settings, facts)
@@ -274,7 +279,7 @@ def _serve_locked(settings: RelaySettings, host: str, port: int, *, init: bool) 
         lifespan="on",
         timeout_graceful_shutdown=5,
         server_header=False,
-        # X-Forwarded-For is honoured only from TRUSTED_PROXIES (server_stub.rate_limit);
+        # X-Forwarded-For is honoured only from TRUSTED_PROXIES (server_stub.security.rate_limit);
         # uvicorn's own handling would trust it from 127.0.0.1 regardless of that setting.
         proxy_headers=False,
     )

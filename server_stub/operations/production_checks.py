@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bucket_desktop.services.mpesa_rules import lint_callback_url
-from server_stub.settings import RelaySettings, SettingsError
+from server_stub.operations.settings import RelaySettings, SettingsError
 
 ALLOW_DARAJA_OVERRIDE = "RELAY_ALLOW_DARAJA_BASE_URL"
 

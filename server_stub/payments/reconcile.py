@@ -18,12 +18,12 @@ from bucket_desktop.services.daraja_errors import DarajaError
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.access.confirmation import GAVE_UP, next_confirm_at, permanent_problem
 from server_stub.errors import RelayError
-from server_stub.feed import FeedNotifier
-from server_stub.metrics import RelayMetrics
-from server_stub.settlement import StkResult
+from server_stub.operations.metrics import RelayMetrics
+from server_stub.payments.feed import FeedNotifier
+from server_stub.payments.settlement import StkResult
+from server_stub.security.vault import CredentialVault
 from server_stub.store.protocol import Store
 from server_stub.store.records import PaymentRecord
-from server_stub.vault import CredentialVault
 
 log = logging.getLogger(__name__)
 

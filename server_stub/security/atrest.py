@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from server_stub.settings import RelaySettings, SettingsError
+from server_stub.operations.settings import RelaySettings, SettingsError
 
 log = logging.getLogger(__name__)
 

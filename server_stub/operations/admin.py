@@ -12,16 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 from bucket_desktop.services.credentials import CredentialsError, DarajaCredentials
-from server_stub.atrest import SecretBox, load_secret_box
 from server_stub.audit.entries import Action, cli_entry
 from server_stub.errors import RelayError
-from server_stub.relay_key import load_relay_key
-from server_stub.settings import RelaySettings
+from server_stub.operations.settings import RelaySettings
+from server_stub.operations.store_access import check_database_place, open_store
+from server_stub.security.atrest import SecretBox, load_secret_box
+from server_stub.security.relay_key import load_relay_key
+from server_stub.security.tokens import new_token, token_hash
+from server_stub.security.vault import CredentialVault
 from server_stub.store.records import Role
 from server_stub.store.sqlite_store import SqliteStore
-from server_stub.store_access import check_database_place, open_store
-from server_stub.tokens import new_token, token_hash
-from server_stub.vault import CredentialVault
 
 MAX_NAME = 100
 MAX_CREDENTIALS_BYTES = 64 * 1024

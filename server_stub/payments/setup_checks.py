@@ -20,8 +20,8 @@ from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.daraja_errors import DarajaError
 from bucket_desktop.services.mpesa_rules import lint_callback_url
 from server_stub.errors import RelayError
+from server_stub.security.vault import CredentialVault
 from server_stub.store.protocol import Store
-from server_stub.vault import CredentialVault
 
 NONCE_LIFETIME_S = 60.0
 ASK_FOR_PUBLIC_ADDRESS = (

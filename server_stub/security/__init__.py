@@ -1,0 +1,1 @@
+"""Tokens, secrets at rest, the relay's sealing key, abuse limits and connection guards."""
