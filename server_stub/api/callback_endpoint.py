@@ -13,7 +13,6 @@ request id and client address for the logs as `RequestIds` does, and refuses thr
 from __future__ import annotations
 
 import logging
-import random
 import re
 
 from starlette.responses import JSONResponse, Response
@@ -21,10 +20,9 @@ from starlette.types import Receive, Scope, Send
 
 from server_stub.api.bodies import content_type_refusal, read_body, too_large
 from server_stub.api.errors import error_json, internal_error
+from server_stub.api.fast_path import FastPath, send_response
 from server_stub.api.state import RelayServices
 from server_stub.errors import ClientGone, RelayError
-from server_stub.operations.logs import current_client, current_request_id
-from server_stub.operations.settings import IpNetwork
 from server_stub.payments.callbacks import client_address
 
 log = logging.getLogger(__name__)
@@ -36,13 +34,8 @@ ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 _ACCEPTED_RESPONSE = JSONResponse(ACCEPTED)
 
 
-class CallbackFastPath:
+class CallbackFastPath(FastPath):
     """Answers callback POSTs with the request id and client address in context."""
-
-    def __init__(self, trusted_proxies: tuple[IpNetwork, ...]) -> None:
-        self._trusted = trusted_proxies
-        # As RequestIds: ids tell requests apart in the logs, they guard nothing.
-        self._ids = random.Random()  # noqa: S311 - seeded from os.urandom, not a secret
 
     def match(self, scope: Scope) -> re.Match[str] | None:
         """The callback path's parameters when this request is a callback POST."""
@@ -59,13 +52,9 @@ class CallbackFastPath:
         match: re.Match[str],
     ) -> None:
         """Store and apply the callback, then answer it (an error JSON for a refusal)."""
-        request_id = f"{self._ids.getrandbits(64):016x}"
         headers = _first_headers(scope)
-        peer = scope["client"][0] if scope.get("client") else ""
-        source = client_address(peer, headers.get(b"x-forwarded-for"), self._trusted)
-        id_token = current_request_id.set(request_id)
-        client_token = current_client.set(source)
-        try:
+        source = self.source(scope, headers.get(b"x-forwarded-for"))
+        with self.context(source) as request_id:
             try:
                 await receive_callback(relay, scope, receive, match[1], match[2], headers, source)
                 response: Response = _ACCEPTED_RESPONSE
@@ -77,18 +66,9 @@ class CallbackFastPath:
                 response = Response(status_code=400)
             except Exception as error:
                 # As the app's outermost layer: the error answer, then the exception goes on.
-                await _send(send, internal_error(error), request_id)
+                await send_response(send, internal_error(error), request_id)
                 raise
-            await _send(send, response, request_id)
-        finally:
-            current_request_id.reset(id_token)
-            current_client.reset(client_token)
-
-
-async def _send(send: Send, response: Response, request_id: str) -> None:
-    headers = [*response.raw_headers, (b"x-request-id", request_id.encode())]
-    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-    await send({"type": "http.response.body", "body": response.body})
+            await send_response(send, response, request_id)
 
 
 async def receive_callback(

@@ -11,29 +11,19 @@ refusals through the same `error_json`.
 
 from __future__ import annotations
 
-import random
-
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server_stub.api.errors import error_json, internal_error
+from server_stub.api.fast_path import FastPath, send_response
 from server_stub.api.feed_routes import FEED_PATH, payments
 from server_stub.errors import RelayError
-from server_stub.operations.logs import current_client, current_request_id
-from server_stub.operations.settings import IpNetwork
-from server_stub.payments.callbacks import client_address
 
 _FORWARDED = b"x-forwarded-for"
 
 
-class FeedFastPath:
+class FeedFastPath(FastPath):
     """Answers feed GETs with the request id and client address in context."""
-
-    def __init__(self, trusted_proxies: tuple[IpNetwork, ...]) -> None:
-        self._trusted = trusted_proxies
-        # As RequestIds: ids tell requests apart in the logs, they guard nothing.
-        self._ids = random.Random()  # noqa: S311 - seeded from os.urandom, not a secret
 
     @staticmethod
     def matches(scope: Scope) -> bool:
@@ -44,32 +34,19 @@ class FeedFastPath:
 
     async def answer(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the feed handler; a refusal becomes its error JSON, as in the whole app."""
-        request_id = f"{self._ids.getrandbits(64):016x}"
-        peer = scope["client"][0] if scope.get("client") else ""
         # The first X-Forwarded-For, as server_stub.security.rate_limit reads it.
         forwarded = next(
             (value.decode("latin-1") for name, value in scope["headers"] if name == _FORWARDED),
             None,
         )
-        id_token = current_request_id.set(request_id)
-        client_token = current_client.set(client_address(peer, forwarded, self._trusted))
-        scope["app"] = app  # what Starlette sets for `request.app` (the relay's services)
-        try:
+        with self.context(self.source(scope, forwarded)) as request_id:
+            scope["app"] = app  # what Starlette sets for `request.app` (the relay's services)
             try:
                 response = await payments(Request(scope, receive))
             except RelayError as error:
                 response = error_json(error)
             except Exception as error:
                 # As the app's outermost layer: the error answer, then the exception goes on.
-                await _send(send, internal_error(error), request_id)
+                await send_response(send, internal_error(error), request_id)
                 raise
-            await _send(send, response, request_id)
-        finally:
-            current_request_id.reset(id_token)
-            current_client.reset(client_token)
-
-
-async def _send(send: Send, response: Response, request_id: str) -> None:
-    headers = [*response.raw_headers, (b"x-request-id", request_id.encode())]
-    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-    await send({"type": "http.response.body", "body": response.body})
+            await send_response(send, response, request_id)
