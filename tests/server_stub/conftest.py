@@ -4,6 +4,8 @@
 PostgreSQL (a copy of a migrated template in one throw-away cluster per session), whichever
 way it opens the store (the module's `relay`, an in-process relay, `running_relay` or
 `open_store` of tests/server_stub/stores.py). The few exceptions are listed in SQLITE_ONLY.
+A module's own module-scoped relay fixture takes `store_backend` (even unused): pytest makes a
+fixture again for the next store only when it depends on that parameter.
 """
 
 from __future__ import annotations

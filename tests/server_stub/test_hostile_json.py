@@ -71,7 +71,9 @@ def test_pathological_shapes_parse_in_linear_time(shape: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def relay_with_tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
+def relay_with_tokens(
+    tmp_path_factory: pytest.TempPathFactory, store_backend: str
+) -> Iterator[tuple[Any, str]]:
     """A served relay and an attendant token (the status route needs one)."""
     with running_relay(tmp_path_factory.mktemp("hostile")) as relay:
         provider = new_provider(relay, "Hostile Net", credentials=None)

@@ -31,7 +31,7 @@ FUZZ_MAX_WAIT_S = 0.01
 
 
 @pytest.fixture(scope="module")
-def relay_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def relay_schema(tmp_path_factory: pytest.TempPathFactory, store_backend: str) -> Iterator[Any]:
     """The relay's OpenAPI schema bound to a running in-process app, with an owner token."""
     with running_simulator(**FAST_TIMINGS) as sim:
         settings_ = relay_settings(tmp_path_factory.mktemp("fuzz"), daraja_base_url=sim.base_url)
@@ -50,7 +50,7 @@ def relay_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def admin_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def admin_schema(tmp_path_factory: pytest.TempPathFactory, store_backend: str) -> Iterator[Any]:
     """The same schema bound to a relay of its own, with a platform administrator's token."""
     settings_ = relay_settings(tmp_path_factory.mktemp("fuzz-admin"))
     asyncio.run(_provider(settings_))

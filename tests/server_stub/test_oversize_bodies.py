@@ -27,7 +27,7 @@ def _raw_request(base_url: str, head: str, first_part: bytes) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def live_relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def live_relay(tmp_path_factory: pytest.TempPathFactory, store_backend: str) -> Iterator[Any]:
     """A relay subprocess (uvicorn's real HTTP parsing in front of the app)."""
     env = {"RELAY_RECONCILE_FIRST_S": "3600", "RELAY_RECONCILE_UNTIL_S": "3600"}
     with running_relay(tmp_path_factory.mktemp("oversize"), env=env) as running:

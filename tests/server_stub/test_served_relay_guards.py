@@ -27,7 +27,7 @@ PATIENCE_S = 30.0
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def relay(tmp_path_factory: pytest.TempPathFactory, store_backend: str) -> Iterator[Any]:
     """A served relay with one-second head and body deadlines."""
     with running_relay(tmp_path_factory.mktemp("guards"), env=GUARDS) as running:
         yield running
