@@ -93,6 +93,10 @@ def ingest_callback(
                 confirm_after_s,
                 keyring,
             )
+        except write_scope.WriteConflict:
+            # Another instance holds a row this needs (PostgreSQL): the writer runs the whole
+            # callback again in its next group rather than record it as failed.
+            raise
         except sqlite3.Error:
             conn.execute("ROLLBACK TO apply_callback")
             outcome, changed = CallbackOutcome.APPLY_FAILED, None

@@ -10,11 +10,14 @@ import json
 import time
 from typing import Any
 
+import pytest
 from cryptography.fernet import Fernet
 
 from server_stub.payments.settlement import StkResult
 from server_stub.security.atrest import SecretBox
 from server_stub.security.tokens import token_hash
+from server_stub.store import sqlite_callbacks
+from server_stub.store.postgres.adapter import LockConflict
 from server_stub.store.records import PaymentRecord, Purpose, RawCallback
 from server_stub.store.sqlite_store import SqliteStore
 from tests.server_stub.inprocess import SeededPush, keyring_for_tests, seed_pushes
@@ -170,4 +173,29 @@ async def test_a_commit_that_fails_leaves_no_event_behind(new_store: StoreMaker)
     assert (await _payment(store, push)).status.value == "pending"  # rolled back together
     [(outcome,)] = run_sql(store, "SELECT outcome FROM raw_callbacks")
     assert outcome == "apply_failed"  # the raw callback itself is kept
+    await store.close()
+
+
+async def test_a_callback_put_off_by_a_lock_is_applied_when_it_runs_again(
+    new_store: StoreMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another instance holding a row (a PostgreSQL deadlock broken on this side) is not a
+    # failed apply: the writer runs the callback again and it is applied once.
+    store, provider = await _store(new_store)
+    [push] = await seed_pushes(store, provider, 1)
+    apply = sqlite_callbacks._apply
+    tries: list[int] = []
+
+    def conflict_once(*args: Any) -> Any:
+        tries.append(1)
+        if len(tries) == 1:
+            raise LockConflict("deadlock detected")
+        return apply(*args)
+
+    monkeypatch.setattr(sqlite_callbacks, "_apply", conflict_once)
+    await _callback(store, push, _paid(push))
+    assert len(tries) == 2
+    assert (await _payment(store, push)).status.value == "paid"
+    assert run_sql(store, "SELECT outcome FROM raw_callbacks") == [("applied",)]
+    assert [kind for kind, _ in _events(store)] == ["payment.paid"]
     await store.close()
