@@ -16,7 +16,7 @@ from server_stub.audit.entries import Action
 from server_stub.audit.record import audit
 from server_stub.errors import RelayError
 from server_stub.radius.rows import nas_identifier
-from server_stub.store.records import MIKROTIK, RADIUS
+from server_stub.store.records import MIKROTIK, RADIUS, AccessChange
 
 router = APIRouter(prefix="/payments/bucket")
 Owner = Annotated[Caller, Depends(owner_only)]
@@ -99,20 +99,18 @@ async def put_access_settings(request: Request, caller: Owner) -> AccessSettings
             code="router_identity_missing",
             field="router_identity",
         )
-    if body.access_at_callback is not None:
-        await relay.store.set_access_at_callback(caller.provider_id, body.access_at_callback)
-    if body.radius_enabled is not None:
-        await relay.store.mechanisms.set_enabled(
-            caller.provider_id, RADIUS, body.radius_enabled, relay.clock()
-        )
-    if body.mikrotik_enabled is not None or body.router_identity is not None:
-        enabled = body.mikrotik_enabled
-        if enabled is None:
-            enabled = MIKROTIK in await relay.store.mechanisms.enabled(caller.provider_id)
-        await relay.store.mechanisms.set_enabled(
-            caller.provider_id, MIKROTIK, enabled, relay.clock(), body.router_identity
-        )
-    await audit(request, caller, Action.ACCESS_SETTINGS_CHANGED, _changes(body))
+    change = AccessChange(
+        access_at_callback=body.access_at_callback,
+        radius_enabled=body.radius_enabled,
+        mikrotik_enabled=body.mikrotik_enabled,
+        router_identity=body.router_identity,
+    )
+    await relay.store.mechanisms.change_settings(
+        caller.provider_id,
+        change,
+        relay.clock(),
+        audit=audit(request, caller, Action.ACCESS_SETTINGS_CHANGED, _changes(body)),
+    )
     return await _settings(relay, caller.provider_id)
 
 

@@ -100,8 +100,9 @@ async def status(request: Request, caller: AnyRole) -> StatusResponse:
 )
 async def test_credentials(request: Request, caller: Owner) -> TestCredentialsResponse:
     """Test the stored credentials against Daraja and check that BASE_URL reaches this relay."""
-    report = await relay_of(request).tester.run(caller.provider_id)
-    await audit(request, caller, Action.CREDENTIALS_TESTED, f"result: {report.status}")
+    report = await relay_of(request).tester.run(
+        caller.provider_id, audit=audit(request, caller, Action.CREDENTIALS_TESTED)
+    )
     return TestCredentialsResponse(
         success=report.success,
         message=report.message,
@@ -131,10 +132,13 @@ async def put_credentials(request: Request, caller: Owner) -> CredentialsSummary
     """Store credentials sealed to this relay's key; they must be tested again afterwards."""
     relay = relay_of(request)
     body = await json_body(request, CredentialsPut, relay.settings.json_max_bytes)
-    await relay.vault.save_sealed(caller.provider_id, body.sealed, body.key_fingerprint)
-    summary = await _summary(relay, caller.provider_id)
-    await audit(request, caller, Action.CREDENTIALS_SAVED, credentials_detail(summary))
-    return summary
+    await relay.vault.save_sealed(
+        caller.provider_id,
+        body.sealed,
+        body.key_fingerprint,
+        audit=audit(request, caller, Action.CREDENTIALS_SAVED),
+    )
+    return await _summary(relay, caller.provider_id)
 
 
 @router.get("/relay-key/", response_model=RelayKeyResponse)
@@ -166,12 +170,6 @@ async def _summary(relay: RelayServices, provider_id: int) -> CredentialsSummary
         pushed_at=iso_time(provider.credentials_saved_at) or None,
         credentials_digest=(stored.digest or None) if stored else None,
     )
-
-
-def credentials_detail(summary: CredentialsSummary) -> str:
-    """What an audit entry says of stored credentials: the public parts, never a secret."""
-    till = f", till {summary.till_number}" if summary.till_number else ""
-    return f"shortcode {summary.shortcode}, {summary.environment}, {summary.account_type}{till}"
 
 
 def _idempotency_key(raw: str | None) -> str | None:

@@ -85,10 +85,19 @@ async def add_desk(request: Request, caller: Owner) -> DeskCreated:
     name = body.name.strip()
     now = time.time()
     token_id = await relay.store.add_token(
-        token_hash(token), caller.provider_id, Role.ATTENDANT, now, name
+        token_hash(token),
+        caller.provider_id,
+        Role.ATTENDANT,
+        now,
+        name,
+        audit=audit(
+            request,
+            caller,
+            Action.TOKEN_ISSUED,
+            lambda new_id: f"attendant token {new_id} “{name}”",
+        ),
     )
     record = TokenRecord(caller.provider_id, Role.ATTENDANT, False, token_id, name, now)
-    await audit(request, caller, Action.TOKEN_ISSUED, f"attendant token {token_id} “{name}”")
     return DeskCreated(token=token, **_item(record, caller).model_dump())
 
 
@@ -103,9 +112,13 @@ async def rename_desk(request: Request, caller: Owner, token_id: DeskId) -> Desk
     relay = relay_of(request)
     body = await json_body(request, DeskRename, relay.settings.json_max_bytes)
     name = body.name.strip()
-    if not await relay.store.rename_token(caller.provider_id, token_id, name):
+    if not await relay.store.rename_token(
+        caller.provider_id,
+        token_id,
+        name,
+        audit=audit(request, caller, Action.TOKEN_RENAMED, f"token {token_id} is now “{name}”"),
+    ):
         raise _no_such_desk()
-    await audit(request, caller, Action.TOKEN_RENAMED, f"token {token_id} is now “{name}”")
     return DeskChanged(success=True, token_id=token_id, name=name, revoked=False)
 
 
@@ -125,15 +138,20 @@ async def revoke_desk(request: Request, caller: Owner, token_id: DeskId) -> Desk
             status=409,
         )
     desks = {record.id: record for record in await relay.store.provider_tokens(caller.provider_id)}
-    if token_id not in desks or not await relay.store.revoke_token_id(
-        caller.provider_id, token_id, time.time()
+    revoked = desks.get(token_id)
+    if revoked is None or not await relay.store.revoke_token_id(
+        caller.provider_id,
+        token_id,
+        time.time(),
+        audit=audit(
+            request,
+            caller,
+            Action.TOKEN_REVOKED,
+            f"{revoked.role} token {token_id} “{revoked.name}”",
+        ),
     ):
         raise _no_such_desk()
     relay.notifier.notify(caller.provider_id)  # wakes the revoked desk's long poll
-    revoked = desks[token_id]
-    await audit(
-        request, caller, Action.TOKEN_REVOKED, f"{revoked.role} token {token_id} “{revoked.name}”"
-    )
     return DeskChanged(success=True, token_id=token_id, name=desks[token_id].name, revoked=True)
 
 

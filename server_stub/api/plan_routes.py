@@ -132,9 +132,13 @@ async def create_plan(request: Request, caller: Owner) -> PlanAnswer:
     """Add a plan; every desk of the provider sees it at once."""
     relay = relay_of(request)
     body = await json_body(request, PlanBody, relay.settings.json_max_bytes)
-    plan = await relay.store.plans.create(caller.provider_id, _fields(body), relay.clock())
+    plan = await relay.store.plans.create(
+        caller.provider_id,
+        _fields(body),
+        relay.clock(),
+        audit=audit(request, caller, Action.PLAN_CREATED, _plan_detail),
+    )
     _changed(relay, caller)
-    await audit(request, caller, Action.PLAN_CREATED, _plan_detail(plan))
     return PlanAnswer(**_item(plan, None))
 
 
@@ -149,12 +153,16 @@ async def update_plan(request: Request, caller: Owner, plan_id: PlanId) -> PlanA
     relay = relay_of(request)
     body = await json_body(request, PlanBody, relay.settings.json_max_bytes)
     plan = await relay.store.plans.update(
-        caller.provider_id, plan_id, _fields(body), body.archived, relay.clock()
+        caller.provider_id,
+        plan_id,
+        _fields(body),
+        body.archived,
+        relay.clock(),
+        audit=audit(request, caller, Action.PLAN_CHANGED, _plan_detail),
     )
     if plan is None:
         raise plan_not_found()
     _changed(relay, caller)
-    await audit(request, caller, Action.PLAN_CHANGED, _plan_detail(plan))
     left = await relay.store.plans.vouchers_left(caller.provider_id)
     return PlanAnswer(**_item(plan, left.get(plan.id)))
 
@@ -165,11 +173,15 @@ async def update_plan(request: Request, caller: Owner, plan_id: PlanId) -> PlanA
 async def remove_plan(request: Request, caller: Owner, plan_id: PlanId) -> PlanRemoved:
     """Archive a plan that was used (deletes one that never was)."""
     relay = relay_of(request)
-    outcome = await relay.store.plans.remove(caller.provider_id, plan_id, relay.clock())
+    outcome = await relay.store.plans.remove(
+        caller.provider_id,
+        plan_id,
+        relay.clock(),
+        audit=audit(request, caller, Action.PLAN_REMOVED, lambda done: f"plan {plan_id} {done}"),
+    )
     if outcome is None:
         raise plan_not_found()
     _changed(relay, caller)
-    await audit(request, caller, Action.PLAN_REMOVED, f"plan {plan_id} {outcome}")
     return PlanRemoved(id=plan_id, outcome=outcome)
 
 

@@ -16,6 +16,7 @@ from server_stub.api.state import relay_of
 from server_stub.audit.entries import Action
 from server_stub.audit.record import audit
 from server_stub.errors import RelayError
+from server_stub.store.records import VoucherImport
 
 router = APIRouter(prefix="/payments/bucket")
 Owner = Annotated[Caller, Depends(owner_only)]
@@ -70,19 +71,23 @@ async def import_vouchers(request: Request, caller: Owner, plan_id: PlanId) -> V
         parsed = read_voucher_csv(body)
     except VoucherFileError as error:
         raise RelayError(error.message, code="invalid_csv") from None
+
+    def detail(done: VoucherImport) -> str:
+        return (
+            f"plan {plan_id}: {done.added} added, {done.duplicates + parsed.repeated} "
+            f"duplicates, {len(parsed.refused)} refused ({parsed.source})"
+        )
+
     done = await relay.store.plans.add_vouchers(
-        caller.provider_id, plan_id, parsed.vouchers, relay.clock()
+        caller.provider_id,
+        plan_id,
+        parsed.vouchers,
+        relay.clock(),
+        audit=audit(request, caller, Action.VOUCHERS_IMPORTED, detail),
     )
     if done is None:
         raise plan_not_found()
     relay.notifier.notify(caller.provider_id)
-    await audit(
-        request,
-        caller,
-        Action.VOUCHERS_IMPORTED,
-        f"plan {plan_id}: {done.added} added, {done.duplicates + parsed.repeated} duplicates, "
-        f"{len(parsed.refused)} refused ({parsed.source})",
-    )
     return VoucherImportAnswer(
         source=parsed.source,
         added=done.added,

@@ -9,11 +9,16 @@ short dotted text, and `Action` lists the ones the relay itself writes.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Generic, TypeVar
+
+from server_stub.store.records import CreatedProvider
 
 MAX_DETAIL = 500
 MAX_ACTION = 64
+T = TypeVar("T")
 
 
 class Action(StrEnum):
@@ -78,8 +83,48 @@ class AuditEntry:
         )
 
 
-def cli_entry(provider_id: int | None, action: str, detail: str = "") -> AuditEntry:
-    """An entry for a change made by an operator's command on the relay host."""
-    return AuditEntry(
-        at=time.time(), actor=CLI_ACTOR, provider_id=provider_id, action=action, detail=detail
+@dataclass(frozen=True, slots=True)
+class Audit(Generic[T]):
+    """The entry an audited change writes in its own transaction.
+
+    Given to a store write as `audit=`: the store inserts the entry after the change, inside the
+    same savepoint of the same commit, so the change and its entry are stored together or not
+    at all (a crash, or a failed insert, can never keep one without the other). A write whose
+    result says it changed nothing (None or False) stores no entry. `detail` and `provider_id`
+    may be functions of the write's result, for what only the change knows (a new row's id).
+    """
+
+    at: float
+    actor: Actor
+    action: str
+    detail: str | Callable[[T], str] = ""
+    provider_id: int | Callable[[T], int | None] | None = None
+
+    def with_detail(self, detail: str | Callable[[T], str]) -> Audit[T]:
+        """This entry with the detail a service knows (the route knows only who and what)."""
+        return replace(self, detail=detail)
+
+    def entry(self, result: T) -> AuditEntry:
+        """The entry for a change that returned `result`."""
+        detail = self.detail(result) if callable(self.detail) else self.detail
+        provider_id = self.provider_id(result) if callable(self.provider_id) else self.provider_id
+        return AuditEntry(
+            at=self.at, actor=self.actor, provider_id=provider_id, action=self.action, detail=detail
+        )
+
+
+def cli_audit(
+    provider_id: int | Callable[[T], int | None] | None,
+    action: str,
+    detail: str | Callable[[T], str] = "",
+) -> Audit[T]:
+    """The audit of a change made by an operator's command on the relay host."""
+    return Audit(
+        at=time.time(), actor=CLI_ACTOR, action=action, detail=detail, provider_id=provider_id
     )
+
+
+def provider_created_detail(name: str, made: CreatedProvider) -> str:
+    """What the entry of a provider created with an owner and an attendant token says."""
+    owner, attendant = made.token_ids
+    return f"“{name}” with owner token {owner} and attendant token {attendant}"

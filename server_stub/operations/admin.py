@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bucket_desktop.services.credentials import CredentialsError, DarajaCredentials
-from server_stub.audit.entries import Action, cli_entry
+from server_stub.audit.entries import Action, cli_audit, provider_created_detail
 from server_stub.errors import RelayError
 from server_stub.operations.settings import RelaySettings
 from server_stub.operations.store_access import check_database_place, open_store
@@ -20,7 +20,7 @@ from server_stub.security.atrest import SecretBox, load_secret_box
 from server_stub.security.relay_key import load_relay_key
 from server_stub.security.tokens import new_token, token_hash
 from server_stub.security.vault import CredentialVault
-from server_stub.store.records import Role
+from server_stub.store.records import NewToken, Role
 from server_stub.store.sqlite_store import SqliteStore
 
 MAX_NAME = 100
@@ -63,15 +63,24 @@ async def create_provider(settings: RelaySettings, name: str) -> dict[str, Any]:
     store = open_store(settings)
     try:
         relay_key = await load_relay_key(store, box)
-        provider_id = await store.create_provider(name, time.time())
-        owner, owner_id = await _issue(store, provider_id, Role.OWNER)
-        attendant, attendant_id = await _issue(store, provider_id, Role.ATTENDANT)
-        detail = f"“{name}” with owner token {owner_id} and attendant token {attendant_id}"
-        await store.audit.append(cli_entry(provider_id, Action.PROVIDER_CREATED, detail))
+        owner, attendant = new_token(), new_token()
+        made = await store.create_provider_with_tokens(
+            name,
+            time.time(),
+            [
+                NewToken(token_hash(owner), Role.OWNER),
+                NewToken(token_hash(attendant), Role.ATTENDANT),
+            ],
+            audit=cli_audit(
+                lambda created: created.provider_id,
+                Action.PROVIDER_CREATED,
+                lambda created: provider_created_detail(name, created),
+            ),
+        )
     finally:
         await store.close()
     return {
-        "provider_id": provider_id,
+        "provider_id": made.provider_id,
         "owner_token": owner,
         "attendant_token": attendant,
         "relay_key_fingerprint": relay_key.fingerprint,
@@ -95,9 +104,16 @@ async def issue_token(settings: RelaySettings, provider_id: int, role: Role) -> 
     try:
         if await store.get_provider(provider_id) is None:
             raise AdminError(f"There is no provider {provider_id}.")
-        token, token_id = await _issue(store, provider_id, role)
-        detail = f"{role.value} token {token_id}"
-        await store.audit.append(cli_entry(provider_id, Action.TOKEN_ISSUED, detail))
+        token = new_token()
+        token_id = await store.add_token(
+            token_hash(token),
+            provider_id,
+            role,
+            time.time(),
+            audit=cli_audit(
+                provider_id, Action.TOKEN_ISSUED, lambda new_id: f"{role.value} token {new_id}"
+            ),
+        )
         return {"token": token, "token_id": token_id}
     finally:
         await store.close()
@@ -111,9 +127,14 @@ async def create_admin(settings: RelaySettings, name: str) -> dict[str, Any]:
     store = open_store(settings)
     try:
         token = new_token()
-        admin_id = await store.platform.add_admin_token(token_hash(token), name, time.time())
-        detail = f"admin token {admin_id} “{name}”"
-        await store.audit.append(cli_entry(None, Action.ADMIN_CREATED, detail))
+        admin_id = await store.platform.add_admin_token(
+            token_hash(token),
+            name,
+            time.time(),
+            audit=cli_audit(
+                None, Action.ADMIN_CREATED, lambda new_id: f"admin token {new_id} “{name}”"
+            ),
+        )
     finally:
         await store.close()
     return {"admin_id": admin_id, "token": token}
@@ -130,10 +151,16 @@ async def revoke_token(settings: RelaySettings, token: str, say: Say = _quiet) -
             when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(revoked_at))
             say(f"This token was already revoked on {when}; nothing changed.")
             return {"revoked": True, "already_revoked": True}
-        if record is None or not await store.revoke_token(hashed, time.time()):
+        if record is None or not await store.revoke_token(
+            hashed,
+            time.time(),
+            audit=cli_audit(
+                record.provider_id,
+                Action.TOKEN_REVOKED,
+                f"{record.role.value} token {record.id} “{record.name}”",
+            ),
+        ):
             raise AdminError("No such token: nothing was revoked.")
-        detail = f"{record.role.value} token {record.id} “{record.name}”"
-        await store.audit.append(cli_entry(record.provider_id, Action.TOKEN_REVOKED, detail))
     finally:
         await store.close()
     return {"revoked": True, "already_revoked": False}
@@ -147,15 +174,11 @@ async def set_credentials(settings: RelaySettings, provider_id: int, raw: bytes)
     try:
         vault = CredentialVault(store, box, await load_relay_key(store, box), settings.base_url)
         try:
-            await vault.save(provider_id, credentials)
+            await vault.save(
+                provider_id, credentials, audit=cli_audit(provider_id, Action.CREDENTIALS_SAVED)
+            )
         except RelayError as error:
             raise AdminError(error.message) from None
-        till = f", till {credentials.till_number}" if credentials.till_number else ""
-        detail = (
-            f"shortcode {credentials.shortcode}, {credentials.environment.value}, "
-            f"{credentials.account_type.value}{till}"
-        )
-        await store.audit.append(cli_entry(provider_id, Action.CREDENTIALS_SAVED, detail))
         return {
             "provider_id": provider_id,
             "shortcode": credentials.shortcode,
@@ -178,10 +201,13 @@ async def set_push_limit(
         )
     store = open_store(settings)
     try:
-        if not await store.set_push_limit(provider_id, per_minute):
-            raise AdminError(f"There is no provider {provider_id}.")
         detail = f"{per_minute} a minute" if per_minute else "the relay's default"
-        await store.audit.append(cli_entry(provider_id, Action.PUSH_LIMIT_CHANGED, detail))
+        if not await store.set_push_limit(
+            provider_id,
+            per_minute,
+            audit=cli_audit(provider_id, Action.PUSH_LIMIT_CHANGED, detail),
+        ):
+            raise AdminError(f"There is no provider {provider_id}.")
     finally:
         await store.close()
     return {
@@ -219,9 +245,16 @@ async def rotate_key(settings: RelaySettings, say: Say = _quiet) -> dict[str, An
     box = _secret_box(settings)
     store = open_store(settings)
     try:
-        count = await store.reencrypt_secrets(box.rotate)
-        detail = f"{count} secrets re-encrypted with the newest of {box.key_count} keys"
-        await store.audit.append(cli_entry(None, Action.KEYS_ROTATED, detail))
+        count = await store.reencrypt_secrets(
+            box.rotate,
+            audit=cli_audit(
+                None,
+                Action.KEYS_ROTATED,
+                lambda count: (
+                    f"{count} secrets re-encrypted with the newest of {box.key_count} keys"
+                ),
+            ),
+        )
     finally:
         await store.close()
     if box.key_count == 1:
@@ -247,9 +280,3 @@ def _store_facts(settings: RelaySettings, store: SqliteStore) -> dict[str, Any]:
         "store_id": store.store_id,
         "schema_version": store.schema_version,
     }
-
-
-async def _issue(store: SqliteStore, provider_id: int, role: Role) -> tuple[str, int]:
-    token = new_token()
-    token_id = await store.add_token(token_hash(token), provider_id, role, time.time())
-    return token, token_id

@@ -19,6 +19,7 @@ from bucket_desktop.services.credentials import DarajaCredentials, Environment
 from bucket_desktop.services.daraja_client import DarajaClient
 from bucket_desktop.services.daraja_errors import DarajaError
 from bucket_desktop.services.mpesa_rules import lint_callback_url
+from server_stub.audit.entries import Audit
 from server_stub.errors import RelayError
 from server_stub.security.vault import CredentialVault
 from server_stub.store.protocol import Store
@@ -107,8 +108,9 @@ class SetupTester:
         self._nonces = nonces
         self._clock = clock
 
-    async def run(self, provider_id: int) -> SetupReport:
-        """Test the stored credentials and the relay's public address."""
+    async def run(self, provider_id: int, *, audit: Audit[bool] | None = None) -> SetupReport:
+        """Test the stored credentials and the relay's public address (`audit` is completed
+        with the result and stored with it)."""
         provider = await self._store.get_provider(provider_id)
         if provider is None:
             raise RelayError("This provider no longer exists.", code="not_found", status=404)
@@ -119,8 +121,14 @@ class SetupTester:
             await self._reachability_check(),
         )
         report = _report(checks, self._clock())
+        if audit is not None:
+            audit = audit.with_detail(f"result: {report.status}")
         await self._store.record_credentials_test(
-            provider_id, verified=checks[0].ok, tested_at=report.tested_at, status=report.status
+            provider_id,
+            verified=checks[0].ok,
+            tested_at=report.tested_at,
+            status=report.status,
+            audit=audit,
         )
         return report
 

@@ -17,7 +17,7 @@ from server_stub.api.errors import error_responses
 from server_stub.api.requests import request_body
 from server_stub.api.schemas import iso_time
 from server_stub.api.state import RelayServices, relay_of
-from server_stub.audit.entries import MAX_ACTION, Action
+from server_stub.audit.entries import MAX_ACTION, Action, provider_created_detail
 from server_stub.audit.record import audit
 from server_stub.errors import RelayError
 from server_stub.platform.health import HealthWindow
@@ -36,7 +36,7 @@ from server_stub.platform.schemas import (
     TokensPage,
 )
 from server_stub.security.tokens import new_token, token_hash
-from server_stub.store.records import Role
+from server_stub.store.records import NewToken, Role
 
 router = APIRouter(prefix="/payments/bucket/admin")
 Admin = Annotated[Caller, Depends(admin_only)]
@@ -70,13 +70,24 @@ async def create_provider(request: Request, caller: Admin) -> ProviderCreated:
     body = await json_body(request, ProviderCreate, relay.settings.json_max_bytes)
     name = body.name.strip()
     now = relay.clock()
-    provider_id = await relay.store.create_provider(name, now)
-    owner, owner_id = await _issue(relay, provider_id, Role.OWNER, now)
-    attendant, attendant_id = await _issue(relay, provider_id, Role.ATTENDANT, now)
-    detail = f"“{name}” with owner token {owner_id} and attendant token {attendant_id}"
-    await audit(request, caller, Action.PROVIDER_CREATED, detail, provider_id=provider_id)
+    owner, attendant = new_token(), new_token()
+    made = await relay.store.create_provider_with_tokens(
+        name,
+        now,
+        [
+            NewToken(token_hash(owner), Role.OWNER, ROLE_NAMES[Role.OWNER]),
+            NewToken(token_hash(attendant), Role.ATTENDANT, ROLE_NAMES[Role.ATTENDANT]),
+        ],
+        audit=audit(
+            request,
+            caller,
+            Action.PROVIDER_CREATED,
+            lambda created: provider_created_detail(name, created),
+            provider_id=lambda created: created.provider_id,
+        ),
+    )
     return ProviderCreated(
-        provider_id=provider_id,
+        provider_id=made.provider_id,
         owner_token=owner,
         attendant_token=attendant,
         relay_key_fingerprint=relay.relay_key.fingerprint,
@@ -142,10 +153,19 @@ async def issue_token(request: Request, caller: Admin, provider_id: Id) -> Token
     name = (body.name or ROLE_NAMES[role]).strip()
     token = new_token()
     token_id = await relay.store.add_token(
-        token_hash(token), provider_id, role, relay.clock(), name
+        token_hash(token),
+        provider_id,
+        role,
+        relay.clock(),
+        name,
+        audit=audit(
+            request,
+            caller,
+            Action.TOKEN_ISSUED,
+            lambda new_id: f"{role.value} token {new_id} “{name}”",
+            provider_id=provider_id,
+        ),
     )
-    detail = f"{role.value} token {token_id} “{name}”"
-    await audit(request, caller, Action.TOKEN_ISSUED, detail, provider_id=provider_id)
     return TokenIssued(
         provider_id=provider_id, token_id=token_id, token=token, role=role.value, name=name
     )
@@ -167,11 +187,15 @@ async def revoke_token(request: Request, caller: Admin, token_id: Id) -> TokenRe
             code="not_found",
             status=404,
         )
-    if not await relay.store.revoke_token_id(record.provider_id, token_id, relay.clock()):
+    detail = f"{record.role.value} token {token_id} “{record.name}”"
+    if not await relay.store.revoke_token_id(
+        record.provider_id,
+        token_id,
+        relay.clock(),
+        audit=audit(request, caller, Action.TOKEN_REVOKED, detail, provider_id=record.provider_id),
+    ):
         raise RelayError("This token was revoked meanwhile.", code="not_found", status=404)
     relay.notifier.notify(record.provider_id)  # wakes the revoked desk's long poll
-    detail = f"{record.role.value} token {token_id} “{record.name}”"
-    await audit(request, caller, Action.TOKEN_REVOKED, detail, provider_id=record.provider_id)
     return TokenRevoked(token_id=token_id, provider_id=record.provider_id, revoked=True)
 
 
@@ -197,14 +221,14 @@ async def _set_disabled(
 ) -> ProviderState:
     relay = relay_of(request)
     name = await _provider_name(relay, provider_id)
+    action = Action.PROVIDER_DISABLED if disable else Action.PROVIDER_ENABLED
     changed = await relay.store.platform.set_disabled(
-        provider_id, relay.clock() if disable else None
+        provider_id,
+        relay.clock() if disable else None,
+        audit=audit(request, caller, action, f"“{name}”", provider_id=provider_id),
     )
     if changed is None:
         raise _no_such_provider()
-    if changed:
-        action = Action.PROVIDER_DISABLED if disable else Action.PROVIDER_ENABLED
-        await audit(request, caller, action, f"“{name}”", provider_id=provider_id)
     disabled_at = await relay.store.platform.disabled_at(provider_id)
     return ProviderState(
         provider_id=provider_id,
@@ -219,14 +243,6 @@ async def _provider_name(relay: RelayServices, provider_id: int) -> str:
     if provider is None:
         raise _no_such_provider()
     return provider.name
-
-
-async def _issue(relay: RelayServices, provider_id: int, role: Role, now: float) -> tuple[str, int]:
-    token = new_token()
-    token_id = await relay.store.add_token(
-        token_hash(token), provider_id, role, now, ROLE_NAMES[role]
-    )
-    return token, token_id
 
 
 def _no_such_provider() -> RelayError:

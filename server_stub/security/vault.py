@@ -9,6 +9,7 @@ from bucket_desktop.services.credentials import (
     Environment,
 )
 from bucket_desktop.services.sealing import SealingError, unseal
+from server_stub.audit.entries import Audit
 from server_stub.errors import RelayError
 from server_stub.security.atrest import SecretBox
 from server_stub.security.relay_key import RelayKey
@@ -32,8 +33,13 @@ class CredentialVault:
         """The provider's callback prefix; each push appends its own token."""
         return f"{self.base_url}/payments/callback/{provider_id}/"
 
-    async def save(self, provider_id: int, credentials: DarajaCredentials) -> None:
-        """Encrypt and store credentials; RelayError 404 for an unknown provider."""
+    async def save(
+        self, provider_id: int, credentials: DarajaCredentials, *, audit: Audit[bool] | None = None
+    ) -> None:
+        """Encrypt and store credentials; RelayError 404 for an unknown provider.
+
+        `audit` is completed with what may be said of the credentials (never a secret).
+        """
         encrypted = EncryptedCredentials(
             consumer_key=self._box.encrypt(credentials.consumer_key.encode()),
             consumer_secret=self._box.encrypt(credentials.consumer_secret.encode()),
@@ -44,13 +50,22 @@ class CredentialVault:
             till_number=credentials.till_number,
             digest=credentials.digest(),
         )
+        if audit is not None:
+            audit = audit.with_detail(credentials_detail(credentials))
         saved = await self._store.save_credentials(
-            provider_id, encrypted, self.callback_base(provider_id)
+            provider_id, encrypted, self.callback_base(provider_id), audit=audit
         )
         if not saved:
             raise RelayError(f"There is no provider {provider_id}.", code="not_found", status=404)
 
-    async def save_sealed(self, provider_id: int, sealed: str, key_fingerprint: str) -> None:
+    async def save_sealed(
+        self,
+        provider_id: int,
+        sealed: str,
+        key_fingerprint: str,
+        *,
+        audit: Audit[bool] | None = None,
+    ) -> None:
         """Open credentials sealed to this relay's key, check them, and store them."""
         if key_fingerprint.strip().upper() != self._relay_key.fingerprint:
             raise RelayError(
@@ -70,7 +85,7 @@ class CredentialVault:
             raise RelayError(
                 str(error), code="invalid_credentials", field=error.field or "sealed"
             ) from None
-        await self.save(provider_id, credentials)
+        await self.save(provider_id, credentials, audit=audit)
 
     def open(self, provider: ProviderRecord) -> DarajaCredentials:
         """The provider's credentials in clear; RelayError 409 when none are stored."""
@@ -91,3 +106,12 @@ class CredentialVault:
             account_type=AccountType(stored.account_type),
             till_number=stored.till_number,
         )
+
+
+def credentials_detail(credentials: DarajaCredentials) -> str:
+    """What an audit entry says of credentials: the public parts, never a secret."""
+    till = f", till {credentials.till_number}" if credentials.till_number else ""
+    return (
+        f"shortcode {credentials.shortcode}, {credentials.environment.value}, "
+        f"{credentials.account_type.value}{till}"
+    )

@@ -1,7 +1,9 @@
 """The one interface every store backend implements (SQLite built in; PostgreSQL could follow).
 
 Writes return only after they are durable. Payment changes go through the pure decisions of
-`server_stub.payments.settlement`, so every backend settles pushes by the same rules.
+`server_stub.payments.settlement`, so every backend settles pushes by the same rules. A write
+given `audit=` stores its audit entry in its own transaction (`server_stub.audit.entries.Audit`):
+the only way entries are written.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from typing import Protocol
 
 from server_stub.access.outbox import OutboxStore
 from server_stub.access.voucher_csv import Voucher
-from server_stub.audit.entries import AuditEntry
+from server_stub.audit.entries import Audit, AuditEntry
 from server_stub.payments.settlement import CallbackOutcome, StkResult
 from server_stub.plans.rules import PlanFields
 from server_stub.platform.health import HealthWindow, ProviderHealth
 from server_stub.store.records import (
+    AccessChange,
+    CreatedProvider,
     DeliveryTerms,
     EncryptedCredentials,
     NewPush,
+    NewToken,
     PaymentRecord,
     PlanRecord,
     ProviderRecord,
@@ -46,28 +51,47 @@ class PlanStore(Protocol):
     async def vouchers_left(self, provider_id: int) -> dict[int, tuple[int, int]]:
         """(unused, imported) vouchers per plan id; plans without a pool are absent."""
 
-    async def create(self, provider_id: int, fields: PlanFields, now: float) -> PlanRecord:
+    async def create(
+        self,
+        provider_id: int,
+        fields: PlanFields,
+        now: float,
+        *,
+        audit: Audit[PlanRecord] | None = None,
+    ) -> PlanRecord:
         """A new plan."""
 
     async def update(
-        self, provider_id: int, plan_id: int, fields: PlanFields, archived: bool | None, now: float
+        self,
+        provider_id: int,
+        plan_id: int,
+        fields: PlanFields,
+        archived: bool | None,
+        now: float,
+        *,
+        audit: Audit[PlanRecord] | None = None,
     ) -> PlanRecord | None:
         """Change a plan; None if not found."""
 
     async def add_vouchers(
-        self, provider_id: int, plan_id: int, vouchers: Sequence[Voucher], now: float
+        self,
+        provider_id: int,
+        plan_id: int,
+        vouchers: Sequence[Voucher],
+        now: float,
+        *,
+        audit: Audit[VoucherImport] | None = None,
     ) -> VoucherImport | None:
         """Add vouchers to a plan's pool in one transaction; None if the plan is not found."""
 
-    async def remove(self, provider_id: int, plan_id: int, now: float) -> Removal | None:
+    async def remove(
+        self, provider_id: int, plan_id: int, now: float, *, audit: Audit[Removal] | None = None
+    ) -> Removal | None:
         """Archive a plan in use, delete one never used; None if not found."""
 
 
 class AuditStore(Protocol):
-    """The append-only audit log."""
-
-    async def append(self, entry: AuditEntry) -> int:
-        """Store one entry durably; returns its id."""
+    """The append-only audit log, read here; written only by audited writes (`audit=`)."""
 
     async def entries(
         self,
@@ -90,10 +114,14 @@ class PlatformStore(Protocol):
     async def disabled_at(self, provider_id: int) -> float | None:
         """When the provider was disabled, or None while it may take payments."""
 
-    async def set_disabled(self, provider_id: int, at: float | None) -> bool | None:
+    async def set_disabled(
+        self, provider_id: int, at: float | None, *, audit: Audit[bool] | None = None
+    ) -> bool | None:
         """Disable or enable (None); None if no such provider, else whether it changed."""
 
-    async def add_admin_token(self, token_hash: str, name: str, created_at: float) -> int:
+    async def add_admin_token(
+        self, token_hash: str, name: str, created_at: float, *, audit: Audit[int] | None = None
+    ) -> int:
         """Store a platform administrator's token hash; returns its id."""
 
     async def token(self, token_id: int) -> TokenRecord | None:
@@ -115,6 +143,16 @@ class MechanismStore(Protocol):
         router_identity: str | None = None,
     ) -> None:
         """Switch a mechanism on or off for the provider (MikroTik: bound to one router)."""
+
+    async def change_settings(
+        self,
+        provider_id: int,
+        change: AccessChange,
+        now: float,
+        *,
+        audit: Audit[bool] | None = None,
+    ) -> bool:
+        """Apply an owner's access settings together, in one transaction (always True)."""
 
     async def router_identity(self, provider_id: int) -> str | None:
         """The identity of the router the provider's MikroTik deliveries are bound to."""
@@ -186,20 +224,43 @@ class Store(Protocol):
     async def create_provider(self, name: str, created_at: float) -> int:
         """A new provider; returns its id."""
 
+    async def create_provider_with_tokens(
+        self,
+        name: str,
+        created_at: float,
+        new_tokens: Sequence[NewToken],
+        *,
+        audit: Audit[CreatedProvider] | None = None,
+    ) -> CreatedProvider:
+        """A new provider with its first tokens, in one transaction."""
+
     async def get_provider(self, provider_id: int) -> ProviderRecord | None:
         """One provider, or None."""
 
     async def save_credentials(
-        self, provider_id: int, credentials: EncryptedCredentials, callback_url: str
+        self,
+        provider_id: int,
+        credentials: EncryptedCredentials,
+        callback_url: str,
+        *,
+        audit: Audit[bool] | None = None,
     ) -> bool:
         """Replace a provider's credentials (clears verification); False if no such provider."""
 
     async def record_credentials_test(
-        self, provider_id: int, *, verified: bool, tested_at: float, status: str
-    ) -> None:
-        """Keep the outcome of a credentials test."""
+        self,
+        provider_id: int,
+        *,
+        verified: bool,
+        tested_at: float,
+        status: str,
+        audit: Audit[bool] | None = None,
+    ) -> bool:
+        """Keep the outcome of a credentials test; False when there is no such provider."""
 
-    async def reencrypt_secrets(self, rotate: Callable[[bytes], bytes]) -> int:
+    async def reencrypt_secrets(
+        self, rotate: Callable[[bytes], bytes], *, audit: Audit[int] | None = None
+    ) -> int:
         """Pass every encrypted value through `rotate` in one transaction; returns the count."""
 
     async def secret_setting(self, name: str, make: Callable[[], bytes]) -> bytes:
@@ -208,7 +269,9 @@ class Store(Protocol):
     async def push_limit(self, provider_id: int) -> int | None:
         """The provider's own STK pushes-per-minute limit, or None for the relay's default."""
 
-    async def set_push_limit(self, provider_id: int, per_minute: int | None) -> bool:
+    async def set_push_limit(
+        self, provider_id: int, per_minute: int | None, *, audit: Audit[bool] | None = None
+    ) -> bool:
         """Set (None: clear) the provider's push limit; False when there is no such provider."""
 
     async def access_at_callback(self, provider_id: int) -> bool:
@@ -221,7 +284,14 @@ class Store(Protocol):
         """Whether a push was made with this callback token."""
 
     async def add_token(
-        self, token_hash: str, provider_id: int, role: Role, created_at: float, name: str = ""
+        self,
+        token_hash: str,
+        provider_id: int,
+        role: Role,
+        created_at: float,
+        name: str = "",
+        *,
+        audit: Audit[int] | None = None,
     ) -> int:
         """Store a new token's hash (an empty name becomes the role's); returns its id."""
 
@@ -231,10 +301,19 @@ class Store(Protocol):
     async def provider_tokens(self, provider_id: int) -> list[TokenRecord]:
         """The provider's tokens that are not revoked, oldest first."""
 
-    async def rename_token(self, provider_id: int, token_id: int, name: str) -> bool:
+    async def rename_token(
+        self, provider_id: int, token_id: int, name: str, *, audit: Audit[bool] | None = None
+    ) -> bool:
         """Rename one of the provider's tokens; False when it has no such live token."""
 
-    async def revoke_token_id(self, provider_id: int, token_id: int, revoked_at: float) -> bool:
+    async def revoke_token_id(
+        self,
+        provider_id: int,
+        token_id: int,
+        revoked_at: float,
+        *,
+        audit: Audit[bool] | None = None,
+    ) -> bool:
         """Revoke one of the provider's tokens; False when it has no such live token."""
 
     async def touch_token(self, token_id: int, used_at: float, address: str) -> None:
@@ -243,7 +322,9 @@ class Store(Protocol):
     async def mark_prompt_proven(self, provider_id: int, at: float) -> None:
         """Daraja accepted a test prompt sent with the provider's current credentials."""
 
-    async def revoke_token(self, token_hash: str, revoked_at: float) -> bool:
+    async def revoke_token(
+        self, token_hash: str, revoked_at: float, *, audit: Audit[bool] | None = None
+    ) -> bool:
         """Revoke a token; False when no such token exists."""
 
     async def reserve_push(self, push: NewPush, guard_since: float) -> Reservation:

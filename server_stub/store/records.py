@@ -98,6 +98,33 @@ class TokenRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class NewToken:
+    """A token to store with a new provider (its hash; the token itself is shown once)."""
+
+    token_hash: str = field(repr=False)
+    role: Role
+    name: str = ""  # empty: the role's name, as `Store.add_token` gives
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedProvider:
+    """A new provider's id and the ids of the tokens made with it, in the order given."""
+
+    provider_id: int
+    token_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessChange:
+    """An owner's change of access settings; None keeps a setting as it is."""
+
+    access_at_callback: bool | None = None
+    radius_enabled: bool | None = None
+    mikrotik_enabled: bool | None = None
+    router_identity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryRecord:
     """One attempt line of the outbox: a mechanism delivering (or removing) an access."""
 

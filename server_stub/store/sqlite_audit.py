@@ -1,15 +1,20 @@
-"""The audit log in SQLite: appended through the writer, read newest first.
+"""The audit log in SQLite: written by the changes it records, read newest first.
 
-The table's triggers refuse UPDATE and DELETE (schema version 6), so this module only inserts.
+An entry is never appended on its own: each audited store write wraps its operation with
+`audited`, which inserts the entry in the operation's own savepoint of the writer's group, so
+the change and its entry commit together or not at all. The table's triggers refuse UPDATE and
+DELETE (schema version 6), so this module only inserts.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
 
-from server_stub.audit.entries import Actor, AuditEntry
-from server_stub.store.writer import GroupCommitWriter
+from server_stub.audit.entries import Actor, Audit, AuditEntry
+
+T = TypeVar("T")
 
 AUDIT_COLUMNS = "id, at, actor_token_id, actor_name, role, address, provider_id, action, detail"
 
@@ -46,16 +51,46 @@ def insert_entry(conn: sqlite3.Connection, entry: AuditEntry) -> int:
     return int(cursor.lastrowid or 0)
 
 
+@overload
+def audited(
+    operation: Callable[[sqlite3.Connection], T], audit: Audit[T] | None
+) -> Callable[[sqlite3.Connection], T]: ...
+
+
+@overload
+def audited(
+    operation: Callable[[sqlite3.Connection], T | None], audit: Audit[T] | None
+) -> Callable[[sqlite3.Connection], T | None]: ...
+
+
+def audited(
+    operation: Callable[[sqlite3.Connection], T | None], audit: Audit[T] | None
+) -> Callable[[sqlite3.Connection], T | None]:
+    """`operation`, then (when it changed something) its audit entry, in the same savepoint.
+
+    The writer runs an operation inside its own SAVEPOINT and rolls it back whole when it
+    raises: an entry that cannot be inserted undoes its change too. A result of None or False
+    means "nothing changed" (no such row, already so), and leaves no entry. (Bind the result
+    to a name before `writer.run` when the operation may return None: mypy infers the audit's
+    type from the return context otherwise.)
+    """
+    if audit is None:
+        return operation
+
+    def with_entry(conn: sqlite3.Connection) -> T | None:
+        result = operation(conn)
+        if result is not None and result is not False:
+            insert_entry(conn, audit.entry(result))
+        return result
+
+    return with_entry
+
+
 class SqliteAudit:
-    """Appends (durably, through the writer) and filtered reads of the audit log."""
+    """Filtered reads of the audit log (entries are written by `audited` store writes)."""
 
-    def __init__(self, writer: GroupCommitWriter, read: sqlite3.Connection) -> None:
-        self._writer = writer
+    def __init__(self, read: sqlite3.Connection) -> None:
         self._read = read
-
-    async def append(self, entry: AuditEntry) -> int:
-        """Store one entry; returns its id once it is on disk."""
-        return await self._writer.run(lambda conn: insert_entry(conn, entry))
 
     async def entries(
         self,

@@ -10,7 +10,15 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from server_stub.store.records import MIKROTIK, NETWORK_MECHANISMS, RADIUS, DeliveryTerms
+from server_stub.audit.entries import Audit
+from server_stub.store.records import (
+    MIKROTIK,
+    NETWORK_MECHANISMS,
+    RADIUS,
+    AccessChange,
+    DeliveryTerms,
+)
+from server_stub.store.sqlite_audit import audited
 from server_stub.store.writer import GroupCommitWriter
 
 RADIUS_ROWS_KEPT_S = 86_400.0
@@ -77,6 +85,45 @@ def delivery_terms(conn: sqlite3.Connection, access_id: int) -> DeliveryTerms | 
     )
 
 
+def switch(
+    conn: sqlite3.Connection,
+    provider_id: int,
+    mechanism: str,
+    enabled: bool,
+    now: float,
+    router_identity: str | None = None,
+) -> None:
+    """Switch a mechanism on or off (a router identity of None keeps the bound one)."""
+    conn.execute(
+        "INSERT INTO access_mechanisms (provider_id, mechanism, enabled, router_identity, "
+        "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider_id, mechanism) "
+        "DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at, "
+        # Qualified: PostgreSQL calls a bare column here ambiguous (SQLite does not).
+        "router_identity = "
+        "COALESCE(excluded.router_identity, access_mechanisms.router_identity)",
+        (provider_id, mechanism, int(enabled), router_identity, now),
+    )
+
+
+def change_settings(
+    conn: sqlite3.Connection, provider_id: int, change: AccessChange, now: float
+) -> bool:
+    """Apply the settings `change` names; True (an owner's PUT is a change even when empty)."""
+    if change.access_at_callback is not None:
+        conn.execute(
+            "UPDATE providers SET access_at_callback = ? WHERE id = ?",
+            (int(change.access_at_callback), provider_id),
+        )
+    if change.radius_enabled is not None:
+        switch(conn, provider_id, RADIUS, change.radius_enabled, now)
+    if change.mikrotik_enabled is not None or change.router_identity is not None:
+        enabled = change.mikrotik_enabled
+        if enabled is None:  # a new router identity alone keeps the switch as it is
+            enabled = MIKROTIK in enabled_mechanisms(conn, provider_id)
+        switch(conn, provider_id, MIKROTIK, enabled, now, change.router_identity)
+    return True
+
+
 class SqliteMechanisms:
     """The mechanism switches, written through the store's group-commit writer."""
 
@@ -99,19 +146,22 @@ class SqliteMechanisms:
         """Switch a mechanism on or off for the provider (MikroTik: bound to one router)."""
         if mechanism not in NETWORK_MECHANISMS:
             raise ValueError(f"Unknown access mechanism {mechanism!r}.")
+        await self._writer.run(
+            lambda conn: switch(conn, provider_id, mechanism, enabled, now, router_identity)
+        )
 
-        def update(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO access_mechanisms (provider_id, mechanism, enabled, router_identity, "
-                "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider_id, mechanism) "
-                "DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at, "
-                # Qualified: PostgreSQL calls a bare column here ambiguous (SQLite does not).
-                "router_identity = "
-                "COALESCE(excluded.router_identity, access_mechanisms.router_identity)",
-                (provider_id, mechanism, int(enabled), router_identity, now),
-            )
-
-        await self._writer.run(update)
+    async def change_settings(
+        self,
+        provider_id: int,
+        change: AccessChange,
+        now: float,
+        *,
+        audit: Audit[bool] | None = None,
+    ) -> bool:
+        """Apply an owner's access settings together, in one transaction (always True)."""
+        return await self._writer.run(
+            audited(lambda conn: change_settings(conn, provider_id, change, now), audit)
+        )
 
     async def router_identity(self, provider_id: int) -> str | None:
         """The identity of the router the provider's MikroTik deliveries are bound to."""

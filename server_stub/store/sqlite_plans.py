@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from server_stub.access.voucher_csv import Voucher
+from server_stub.audit.entries import Audit
 from server_stub.plans.rules import PlanFields
 from server_stub.store.records import PlanRecord, Removal, VoucherImport
+from server_stub.store.sqlite_audit import audited
 from server_stub.store.writer import GroupCommitWriter
 
 PLAN_COLUMNS = (
@@ -90,7 +92,14 @@ class SqlitePlans:
         ).fetchall()
         return {int(plan): (int(left), int(total)) for plan, left, total in rows}
 
-    async def create(self, provider_id: int, fields: PlanFields, now: float) -> PlanRecord:
+    async def create(
+        self,
+        provider_id: int,
+        fields: PlanFields,
+        now: float,
+        *,
+        audit: Audit[PlanRecord] | None = None,
+    ) -> PlanRecord:
         """A new plan."""
 
         def insert(conn: sqlite3.Connection) -> PlanRecord:
@@ -105,10 +114,17 @@ class SqlitePlans:
             assert plan is not None
             return plan
 
-        return await self._writer.run(insert)
+        return await self._writer.run(audited(insert, audit))
 
     async def update(
-        self, provider_id: int, plan_id: int, fields: PlanFields, archived: bool | None, now: float
+        self,
+        provider_id: int,
+        plan_id: int,
+        fields: PlanFields,
+        archived: bool | None,
+        now: float,
+        *,
+        audit: Audit[PlanRecord] | None = None,
     ) -> PlanRecord | None:
         """Change a plan (payments already made keep their terms); None if not found."""
 
@@ -125,17 +141,27 @@ class SqlitePlans:
             bump_plans_version(conn, provider_id)
             return select_plan(conn, provider_id, plan_id)
 
-        return await self._writer.run(update)
+        operation = audited(update, audit)
+        return await self._writer.run(operation)
 
     async def add_vouchers(
-        self, provider_id: int, plan_id: int, vouchers: Sequence[Voucher], now: float
+        self,
+        provider_id: int,
+        plan_id: int,
+        vouchers: Sequence[Voucher],
+        now: float,
+        *,
+        audit: Audit[VoucherImport] | None = None,
     ) -> VoucherImport | None:
         """Add vouchers to a plan's pool in one transaction; None if the plan is not found."""
-        return await self._writer.run(
-            lambda conn: import_vouchers(conn, provider_id, plan_id, vouchers, now)
+        operation = audited(
+            lambda conn: import_vouchers(conn, provider_id, plan_id, vouchers, now), audit
         )
+        return await self._writer.run(operation)
 
-    async def remove(self, provider_id: int, plan_id: int, now: float) -> Removal | None:
+    async def remove(
+        self, provider_id: int, plan_id: int, now: float, *, audit: Audit[Removal] | None = None
+    ) -> Removal | None:
         """Archive a plan in use, delete one never used; None if not found."""
 
         def remove(conn: sqlite3.Connection) -> Removal | None:
@@ -158,7 +184,8 @@ class SqlitePlans:
             conn.execute("DELETE FROM plans WHERE id = ?", (plan_id,))
             return "deleted"
 
-        return await self._writer.run(remove)
+        operation = audited(remove, audit)
+        return await self._writer.run(operation)
 
 
 from server_stub.store.sqlite_vouchers import import_vouchers  # noqa: E402 - uses the above

@@ -6,9 +6,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 
+from server_stub.audit.entries import Audit
 from server_stub.platform.health import HealthWindow, ProviderHealth
 from server_stub.store import sqlite_tokens as tokens
 from server_stub.store.records import Role, TokenRecord
+from server_stub.store.sqlite_audit import audited
 from server_stub.store.writer import GroupCommitWriter
 
 _PROVIDERS = (
@@ -103,7 +105,9 @@ class SqlitePlatform:
         ).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
-    async def set_disabled(self, provider_id: int, at: float | None) -> bool | None:
+    async def set_disabled(
+        self, provider_id: int, at: float | None, *, audit: Audit[bool] | None = None
+    ) -> bool | None:
         """Disable (at a time) or enable (None); None if no such provider, else whether it
         changed (disabling a disabled provider keeps the first time)."""
 
@@ -118,9 +122,12 @@ class SqlitePlatform:
             conn.execute("UPDATE providers SET disabled_at = ? WHERE id = ?", (at, provider_id))
             return True
 
-        return await self._writer.run(update)
+        operation = audited(update, audit)
+        return await self._writer.run(operation)
 
-    async def add_admin_token(self, token_hash: str, name: str, created_at: float) -> int:
+    async def add_admin_token(
+        self, token_hash: str, name: str, created_at: float, *, audit: Audit[int] | None = None
+    ) -> int:
         """Store a platform administrator's token hash; returns its id."""
 
         def insert(conn: sqlite3.Connection) -> int:
@@ -131,7 +138,7 @@ class SqlitePlatform:
             )
             return int(cursor.lastrowid or 0)
 
-        return await self._writer.run(insert)
+        return await self._writer.run(audited(insert, audit))
 
     async def token(self, token_id: int) -> TokenRecord | None:
         """Any token by its id (revoked ones too), or None."""

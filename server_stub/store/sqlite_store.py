@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from bucket_desktop.services.daraja_client import SharedTokens
 from server_stub.access.keys import AccessKeyring
+from server_stub.audit.entries import Audit
 from server_stub.payments.settlement import CallbackOutcome, StkResult
 from server_stub.security.atrest import SecretBox
 from server_stub.store import shared_state, write_scope
@@ -22,8 +23,10 @@ from server_stub.store import sqlite_tokens as tokens
 from server_stub.store.identity import ensure_store_id
 from server_stub.store.migrations import migrate
 from server_stub.store.records import (
+    CreatedProvider,
     EncryptedCredentials,
     NewPush,
+    NewToken,
     PaymentRecord,
     ProviderRecord,
     RawCallback,
@@ -32,7 +35,7 @@ from server_stub.store.records import (
     TokenRecord,
 )
 from server_stub.store.sqlite_access import with_access
-from server_stub.store.sqlite_audit import SqliteAudit
+from server_stub.store.sqlite_audit import SqliteAudit, audited
 from server_stub.store.sqlite_feed import feed_chunk, feed_items_after, render_unrendered
 from server_stub.store.sqlite_mechanisms import SqliteMechanisms
 from server_stub.store.sqlite_outbox import SqliteOutbox
@@ -152,7 +155,7 @@ class SqliteStore:
         self._writer.before_commit = render_unrendered
         self.plans = SqlitePlans(self._writer, self._read)
         self.outbox = SqliteOutbox(self._writer, clock)
-        self.audit = SqliteAudit(self._writer, self._read)
+        self.audit = SqliteAudit(self._read)
         self.platform = SqlitePlatform(self._writer, self._read)
         self.webhooks = SqliteWebhooks(self._writer, self._read, clock)
         self.mechanisms = SqliteMechanisms(self._writer, self._read)
@@ -228,37 +231,79 @@ class SqliteStore:
 
         return await self._writer.run(insert)
 
+    async def create_provider_with_tokens(
+        self,
+        name: str,
+        created_at: float,
+        new_tokens: Sequence[NewToken],
+        *,
+        audit: Audit[CreatedProvider] | None = None,
+    ) -> CreatedProvider:
+        """A new provider with its first tokens, in one transaction."""
+
+        def insert(conn: sqlite3.Connection) -> CreatedProvider:
+            cursor = conn.execute(
+                "INSERT INTO providers (name, created_at) VALUES (?, ?)", (name, created_at)
+            )
+            provider_id = int(cursor.lastrowid or 0)
+            token_ids = tuple(
+                tokens.insert_token(
+                    conn, new.token_hash, provider_id, new.role, _name(new), created_at
+                )
+                for new in new_tokens
+            )
+            return CreatedProvider(provider_id, token_ids)
+
+        return await self._writer.run(audited(insert, audit))
+
     async def get_provider(self, provider_id: int) -> ProviderRecord | None:
         """One provider, or None."""
         return providers.select_provider(self._read, provider_id)
 
     async def save_credentials(
-        self, provider_id: int, credentials: EncryptedCredentials, callback_url: str
+        self,
+        provider_id: int,
+        credentials: EncryptedCredentials,
+        callback_url: str,
+        *,
+        audit: Audit[bool] | None = None,
     ) -> bool:
         """Replace a provider's credentials and clear the verification fields."""
-        return await self._writer.run(
-            lambda conn: providers.save_credentials(
-                conn, provider_id, credentials, callback_url, self._clock()
-            )
-        )
+        now = self._clock()
+
+        def save(conn: sqlite3.Connection) -> bool:
+            return providers.save_credentials(conn, provider_id, credentials, callback_url, now)
+
+        return await self._writer.run(audited(save, audit))
 
     async def record_credentials_test(
-        self, provider_id: int, *, verified: bool, tested_at: float, status: str
-    ) -> None:
-        """Keep the outcome of a credentials test."""
+        self,
+        provider_id: int,
+        *,
+        verified: bool,
+        tested_at: float,
+        status: str,
+        audit: Audit[bool] | None = None,
+    ) -> bool:
+        """Keep the outcome of a credentials test; False when there is no such provider."""
 
-        def update(conn: sqlite3.Connection) -> None:
-            conn.execute(
+        def update(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
                 "UPDATE providers SET mpesa_credentials_verified = ?, mpesa_last_test = ?, "
                 "mpesa_test_status = ? WHERE id = ?",
                 (int(verified), tested_at, status, provider_id),
             )
+            return cursor.rowcount == 1
 
-        await self._writer.run(update)
+        return await self._writer.run(audited(update, audit))
 
-    async def reencrypt_secrets(self, rotate: Callable[[bytes], bytes]) -> int:
+    async def reencrypt_secrets(
+        self, rotate: Callable[[bytes], bytes], *, audit: Audit[int] | None = None
+    ) -> int:
         """Re-encrypt every provider secret and relay secret in one transaction."""
-        return await self._writer.run(lambda conn: providers.reencrypt_secrets(conn, rotate))
+        return await self._writer.run(
+            audited(lambda conn: providers.reencrypt_secrets(conn, rotate), audit)
+        )
 
     async def secret_setting(self, name: str, make: Callable[[], bytes]) -> bytes:
         """The stored value `name`, created with `make` once (first writer wins)."""
@@ -271,7 +316,9 @@ class SqliteStore:
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else None
 
-    async def set_push_limit(self, provider_id: int, per_minute: int | None) -> bool:
+    async def set_push_limit(
+        self, provider_id: int, per_minute: int | None, *, audit: Audit[bool] | None = None
+    ) -> bool:
         """Set (None: clear) the provider's push limit; False when there is no such provider."""
 
         def update(conn: sqlite3.Connection) -> bool:
@@ -281,7 +328,7 @@ class SqliteStore:
             )
             return cursor.rowcount == 1
 
-        return await self._writer.run(update)
+        return await self._writer.run(audited(update, audit))
 
     async def access_at_callback(self, provider_id: int) -> bool:
         """Whether the provider gives access at the callback, before confirmation."""
@@ -306,13 +353,22 @@ class SqliteStore:
         return row is not None
 
     async def add_token(
-        self, token_hash: str, provider_id: int, role: Role, created_at: float, name: str = ""
+        self,
+        token_hash: str,
+        provider_id: int,
+        role: Role,
+        created_at: float,
+        name: str = "",
+        *,
+        audit: Audit[int] | None = None,
     ) -> int:
         """Store a new token's hash; returns its id."""
-        name = name or ("Owner" if role is Role.OWNER else "Attendant desk")
-        return await self._writer.run(
-            lambda conn: tokens.insert_token(conn, token_hash, provider_id, role, name, created_at)
-        )
+        name = _name(NewToken("", role, name))
+
+        def insert(conn: sqlite3.Connection) -> int:
+            return tokens.insert_token(conn, token_hash, provider_id, role, name, created_at)
+
+        return await self._writer.run(audited(insert, audit))
 
     async def find_token(self, token_hash: str) -> TokenRecord | None:
         """The token with this hash, or None."""
@@ -322,14 +378,27 @@ class SqliteStore:
         """The provider's tokens that are not revoked, oldest first."""
         return tokens.select_of_provider(self._read, provider_id)
 
-    async def rename_token(self, provider_id: int, token_id: int, name: str) -> bool:
+    async def rename_token(
+        self, provider_id: int, token_id: int, name: str, *, audit: Audit[bool] | None = None
+    ) -> bool:
         """Rename one of the provider's tokens; False when it has no such live token."""
-        return await self._writer.run(lambda conn: tokens.rename(conn, provider_id, token_id, name))
+        return await self._writer.run(
+            audited(lambda conn: tokens.rename(conn, provider_id, token_id, name), audit)
+        )
 
-    async def revoke_token_id(self, provider_id: int, token_id: int, revoked_at: float) -> bool:
+    async def revoke_token_id(
+        self,
+        provider_id: int,
+        token_id: int,
+        revoked_at: float,
+        *,
+        audit: Audit[bool] | None = None,
+    ) -> bool:
         """Revoke one of the provider's tokens; False when it has no such live token."""
         return await self._writer.run(
-            lambda conn: tokens.revoke_by_id(conn, provider_id, token_id, revoked_at)
+            audited(
+                lambda conn: tokens.revoke_by_id(conn, provider_id, token_id, revoked_at), audit
+            )
         )
 
     async def touch_token(self, token_id: int, used_at: float, address: str) -> None:
@@ -353,7 +422,9 @@ class SqliteStore:
         ).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
-    async def revoke_token(self, token_hash: str, revoked_at: float) -> bool:
+    async def revoke_token(
+        self, token_hash: str, revoked_at: float, *, audit: Audit[bool] | None = None
+    ) -> bool:
         """Revoke a token; False when no such token exists."""
 
         def update(conn: sqlite3.Connection) -> bool:
@@ -363,7 +434,7 @@ class SqliteStore:
             )
             return cursor.rowcount == 1
 
-        return await self._writer.run(update)
+        return await self._writer.run(audited(update, audit))
 
     async def reserve_push(self, push: NewPush, guard_since: float) -> Reservation:
         """Reserve a push unless its Idempotency-Key or a recent push to the phone answers it."""
@@ -505,3 +576,7 @@ class SqliteStore:
             "SELECT provider_ref, outcome FROM raw_callbacks ORDER BY id"
         ).fetchall()
         return [(str(ref), str(outcome)) for ref, outcome in rows]
+
+
+def _name(token: NewToken) -> str:
+    return token.name or ("Owner" if token.role is Role.OWNER else "Attendant desk")

@@ -74,9 +74,12 @@ async def add_endpoint(request: Request, caller: Owner) -> EndpointCreated:
     relay = relay_of(request)
     body = await json_body(request, EndpointCreate, relay.settings.json_max_bytes)
     made, secret = await _service(request).add(
-        caller.provider_id, body.url, body.events, body.description
+        caller.provider_id,
+        body.url,
+        body.events,
+        body.description,
+        audit=audit(request, caller, Action.WEBHOOK_ADDED, lambda made: _detail(made.id, body.url)),
     )
-    await audit(request, caller, Action.WEBHOOK_ADDED, _detail(made.id, body.url))
     return EndpointCreated(secret=secret.value, **endpoint_fields(made, relay.clock()))
 
 
@@ -91,9 +94,13 @@ async def change_endpoint(request: Request, caller: Owner, endpoint_id: RowId) -
     relay = relay_of(request)
     body = await json_body(request, EndpointChange, relay.settings.json_max_bytes)
     changes = body.model_dump(exclude_none=True)
-    changed = await _service(request).change(caller.provider_id, endpoint_id, changes)
     what = ", ".join(sorted(changes))
-    await audit(request, caller, Action.WEBHOOK_CHANGED, f"endpoint {endpoint_id}: {what}")
+    changed = await _service(request).change(
+        caller.provider_id,
+        endpoint_id,
+        changes,
+        audit=audit(request, caller, Action.WEBHOOK_CHANGED, f"endpoint {endpoint_id}: {what}"),
+    )
     return EndpointChanged(**endpoint_fields(changed, relay.clock()))
 
 
@@ -102,8 +109,11 @@ async def change_endpoint(request: Request, caller: Owner, endpoint_id: RowId) -
 )
 async def delete_endpoint(request: Request, caller: Owner, endpoint_id: RowId) -> EndpointDeleted:
     """Delete the endpoint with its pending deliveries and its log."""
-    await _service(request).delete(caller.provider_id, endpoint_id)
-    await audit(request, caller, Action.WEBHOOK_DELETED, f"endpoint {endpoint_id}")
+    await _service(request).delete(
+        caller.provider_id,
+        endpoint_id,
+        audit=audit(request, caller, Action.WEBHOOK_DELETED, f"endpoint {endpoint_id}"),
+    )
     return EndpointDeleted(id=endpoint_id)
 
 
@@ -114,8 +124,11 @@ async def delete_endpoint(request: Request, caller: Owner, endpoint_id: RowId) -
 )
 async def rotate_secret(request: Request, caller: Owner, endpoint_id: RowId) -> SecretRotated:
     """A new secret (shown once); deliveries carry both signatures for the next 24 hours."""
-    secret, overlap_s = await _service(request).rotate(caller.provider_id, endpoint_id)
-    await audit(request, caller, Action.WEBHOOK_SECRET_ROTATED, f"endpoint {endpoint_id}")
+    secret, overlap_s = await _service(request).rotate(
+        caller.provider_id,
+        endpoint_id,
+        audit=audit(request, caller, Action.WEBHOOK_SECRET_ROTATED, f"endpoint {endpoint_id}"),
+    )
     until = iso_time(relay_of(request).clock() + overlap_s)
     return SecretRotated(id=endpoint_id, secret=secret.value, old_secret_valid_until=until)
 

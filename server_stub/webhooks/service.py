@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from server_stub.audit.entries import Audit
 from server_stub.errors import RelayError
 from server_stub.security.atrest import SecretBox
 from server_stub.webhooks.addresses import AddressRefused, Resolver, check_url
@@ -43,21 +44,37 @@ class WebhookService:
         return await self._store.endpoints(provider_id)
 
     async def add(
-        self, provider_id: int, url: str, events: Sequence[str], description: str
+        self,
+        provider_id: int,
+        url: str,
+        events: Sequence[str],
+        description: str,
+        *,
+        audit: Audit[EndpointRecord] | None = None,
     ) -> tuple[EndpointRecord, SigningSecret]:
         """A new endpoint and its secret (the only time the secret is shown)."""
         checked = await self._checked_url(url)
         secret = new_secret()
         try:
             made = await self._store.add(
-                provider_id, checked, _unique(events), description.strip(), self._seal(secret)
+                provider_id,
+                checked,
+                _unique(events),
+                description.strip(),
+                self._seal(secret),
+                audit=audit,
             )
         except TooManyEndpoints as error:
             raise RelayError(str(error), code="too_many_endpoints", status=409) from None
         return made, secret
 
     async def change(
-        self, provider_id: int, endpoint_id: int, changes: dict[str, Any]
+        self,
+        provider_id: int,
+        endpoint_id: int,
+        changes: dict[str, Any],
+        *,
+        audit: Audit[EndpointRecord] | None = None,
     ) -> EndpointRecord:
         """Change an endpoint's address, events, description or switch it on or off."""
         if "url" in changes:
@@ -66,23 +83,27 @@ class WebhookService:
             changes["events"] = _unique(changes["events"])
         if "description" in changes:
             changes["description"] = changes["description"].strip()
-        changed = await self._store.change(provider_id, endpoint_id, changes)
+        changed = await self._store.change(provider_id, endpoint_id, changes, audit=audit)
         if changed is None:
             raise no_such_endpoint()
         if changed.enabled:
             self._wake()  # deliveries held while it was off may go now
         return changed
 
-    async def delete(self, provider_id: int, endpoint_id: int) -> None:
+    async def delete(
+        self, provider_id: int, endpoint_id: int, *, audit: Audit[bool] | None = None
+    ) -> None:
         """Delete an endpoint, its pending deliveries and its log."""
-        if not await self._store.delete(provider_id, endpoint_id):
+        if not await self._store.delete(provider_id, endpoint_id, audit=audit):
             raise no_such_endpoint()
 
-    async def rotate(self, provider_id: int, endpoint_id: int) -> tuple[SigningSecret, float]:
+    async def rotate(
+        self, provider_id: int, endpoint_id: int, *, audit: Audit[bool] | None = None
+    ) -> tuple[SigningSecret, float]:
         """A new secret; the old one keeps signing for 24 hours. Returns (secret, overlap)."""
         secret = new_secret()
         if not await self._store.rotate(
-            provider_id, endpoint_id, self._seal(secret), ROTATION_OVERLAP_S
+            provider_id, endpoint_id, self._seal(secret), ROTATION_OVERLAP_S, audit=audit
         ):
             raise no_such_endpoint()
         return secret, ROTATION_OVERLAP_S

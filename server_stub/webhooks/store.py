@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from server_stub.audit.entries import Audit
+from server_stub.store.sqlite_audit import audited
 from server_stub.store.writer import GroupCommitWriter
 from server_stub.webhooks import sqlite_deliveries as deliveries
 from server_stub.webhooks import sqlite_endpoints as endpoints
@@ -39,40 +41,62 @@ class SqliteWebhooks:
         events: Sequence[str],
         description: str,
         encrypted_secret: bytes,
+        *,
+        audit: Audit[EndpointRecord] | None = None,
     ) -> EndpointRecord:
         """A new enabled endpoint (TooManyEndpoints past the limit)."""
         now = self._clock()
-        return await self._writer.run(
-            lambda conn: endpoints.insert_endpoint(
+
+        def insert(conn: sqlite3.Connection) -> EndpointRecord:
+            return endpoints.insert_endpoint(
                 conn, provider_id, url, events, description, encrypted_secret, now
             )
-        )
+
+        return await self._writer.run(audited(insert, audit))
 
     async def change(
-        self, provider_id: int, endpoint_id: int, changes: dict[str, Any]
+        self,
+        provider_id: int,
+        endpoint_id: int,
+        changes: dict[str, Any],
+        *,
+        audit: Audit[EndpointRecord] | None = None,
     ) -> EndpointRecord | None:
         """Change an endpoint; None when the provider has no such endpoint."""
         now = self._clock()
-        return await self._writer.run(
-            lambda conn: endpoints.update_endpoint(conn, provider_id, endpoint_id, changes, now)
-        )
 
-    async def delete(self, provider_id: int, endpoint_id: int) -> bool:
+        def update(conn: sqlite3.Connection) -> EndpointRecord | None:
+            return endpoints.update_endpoint(conn, provider_id, endpoint_id, changes, now)
+
+        operation = audited(update, audit)
+        return await self._writer.run(operation)
+
+    async def delete(
+        self, provider_id: int, endpoint_id: int, *, audit: Audit[bool] | None = None
+    ) -> bool:
         """Delete an endpoint with its deliveries and log."""
         return await self._writer.run(
-            lambda conn: endpoints.delete_endpoint(conn, provider_id, endpoint_id)
+            audited(lambda conn: endpoints.delete_endpoint(conn, provider_id, endpoint_id), audit)
         )
 
     async def rotate(
-        self, provider_id: int, endpoint_id: int, encrypted_secret: bytes, overlap_s: float
+        self,
+        provider_id: int,
+        endpoint_id: int,
+        encrypted_secret: bytes,
+        overlap_s: float,
+        *,
+        audit: Audit[bool] | None = None,
     ) -> bool:
         """Replace the secret; the old one keeps signing for `overlap_s`."""
         now = self._clock()
-        return await self._writer.run(
-            lambda conn: endpoints.rotate_secret(
+
+        def rotate(conn: sqlite3.Connection) -> bool:
+            return endpoints.rotate_secret(
                 conn, provider_id, endpoint_id, encrypted_secret, now + overlap_s, now
             )
-        )
+
+        return await self._writer.run(audited(rotate, audit))
 
     async def send_test(self, provider_id: int, endpoint_id: int, data: dict[str, Any]) -> str:
         """Queue a `webhook.test` event for this endpoint alone; returns its event id."""
