@@ -24,6 +24,7 @@ from server_stub.app import create_app
 from server_stub.operations import admin
 from server_stub.operations.settings import RelaySettings
 from server_stub.plans.charging import plan_terms
+from server_stub.plans.rules import PlanFields
 from server_stub.security.atrest import SecretBox
 from server_stub.security.tokens import new_token, token_hash
 from server_stub.store.records import NewPush, PlanRecord
@@ -148,6 +149,43 @@ async def seed_pushes(
         )
         seeded.append(SeededPush(provider_id, checkout, amount, token))
     return seeded
+
+
+# The plan `new_plan` makes, as an owner sends it to POST /payments/bucket/plans/.
+PLAN_BODY: dict[str, Any] = {
+    "name": "1 hour",
+    "price": 10,
+    "duration_minutes": 60,
+    "account_reference": "HOTSPOT",
+    "transaction_desc": "WiFi 1 hour",
+}
+
+
+async def new_plan(
+    store: SqliteStore,
+    provider_id: int,
+    *,
+    name: str = "1 hour",
+    duration_minutes: int = 60,
+    data_cap_mb: int | None = None,
+    speed: str | None = None,
+    router_profile: str | None = None,
+    account_reference: str = "HOTSPOT",
+    transaction_desc: str = "WiFi 1 hour",
+    now: float | None = None,
+) -> PlanRecord:
+    """A plan for KES 10 made through the store: "1 hour" unless a test says otherwise."""
+    fields = PlanFields.validate(
+        name=name,
+        price=10,
+        duration_minutes=duration_minutes,
+        data_cap_mb=data_cap_mb,
+        speed=speed,
+        router_profile=router_profile,
+        account_reference=account_reference,
+        transaction_desc=transaction_desc,
+    )
+    return await store.plans.create(provider_id, fields, time.time() if now is None else now)
 
 
 async def new_provider(settings: RelaySettings, name: str = "Test Net") -> dict[str, Any]:

@@ -15,16 +15,9 @@ from bucket_desktop.services.sealing import seal
 from server_stub.operations import admin
 from server_stub.store.records import Role
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
-from tests.server_stub.inprocess import InProcessRelay, relay_in_process, relay_settings
+from tests.server_stub.inprocess import PLAN_BODY, InProcessRelay, relay_in_process, relay_settings
 from tests.server_stub.stores import store_sql
 
-HOUR = {
-    "name": "1 hour",
-    "price": 20,
-    "duration_minutes": 60,
-    "account_reference": "HOTSPOT",
-    "transaction_desc": "WiFi 1 hour",
-}
 SECRETS = [PAYBILL_CREDENTIALS[k] for k in ("consumer_key", "consumer_secret", "passkey")]
 
 
@@ -51,9 +44,9 @@ async def _owner_changes(relay: InProcessRelay, owner: str) -> None:
     path = f"/payments/bucket/desks/{desk['token_id']}/"
     await _ok(client.put(path, json={"name": "Gate 2"}, headers=headers))
     await _ok(client.delete(path, headers=headers))
-    plan = await _ok(client.post("/payments/bucket/plans/", json=HOUR, headers=headers))
+    plan = await _ok(client.post("/payments/bucket/plans/", json=PLAN_BODY, headers=headers))
     plan_path = f"/payments/bucket/plans/{plan['id']}/"
-    await _ok(client.put(plan_path, json={**HOUR, "price": 25}, headers=headers))
+    await _ok(client.put(plan_path, json={**PLAN_BODY, "price": 25}, headers=headers))
     await _ok(
         client.post(
             f"{plan_path}vouchers/",
@@ -77,7 +70,9 @@ async def test_every_owner_and_admin_change_leaves_one_entry(tmp_path: Path) -> 
         await _owner_changes(relay, made["owner_token"])
         # A refused change leaves nothing.
         refused = await relay.client.post(
-            "/payments/bucket/plans/", json={**HOUR, "price": 0}, headers=_as(made["owner_token"])
+            "/payments/bucket/plans/",
+            json={**PLAN_BODY, "price": 0},
+            headers=_as(made["owner_token"]),
         )
         assert refused.status_code == 400
         boss = _as(made_admin["token"])
@@ -154,7 +149,7 @@ async def test_admins_filter_the_log_by_provider_and_action(tmp_path: Path) -> N
         for made in (first, second):
             await _ok(
                 relay.client.post(
-                    "/payments/bucket/plans/", json=HOUR, headers=_as(made["owner_token"])
+                    "/payments/bucket/plans/", json=PLAN_BODY, headers=_as(made["owner_token"])
                 )
             )
         url = "/payments/bucket/admin/audit/"

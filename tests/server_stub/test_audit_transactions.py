@@ -31,16 +31,9 @@ from server_stub.operations.settings import RelaySettings, load_settings
 from server_stub.store.records import Role
 from server_stub.testing import start_relay
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS
-from tests.server_stub.inprocess import InProcessRelay, relay_in_process, relay_settings
+from tests.server_stub.inprocess import PLAN_BODY, InProcessRelay, relay_in_process, relay_settings
 from tests.server_stub.stores import relay_environment, settings_sql
 
-HOUR = {
-    "name": "1 hour",
-    "price": 20,
-    "duration_minutes": 60,
-    "account_reference": "HOTSPOT",
-    "transaction_desc": "WiFi 1 hour",
-}
 NIGHT = "Night desk"
 HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["payment.paid"]}
 # What the audited changes touch; columns a request itself moves (a token's last use) are left out.
@@ -118,7 +111,7 @@ async def _owner_prepared(world: World) -> None:
     assert (await client.put("/payments/bucket/credentials/", json=body, headers=owner)).is_success
     desk = await client.post("/payments/bucket/desks/", json={"name": "Gate"}, headers=owner)
     world.made["desk"] = desk.json()["token_id"]
-    plan = await client.post("/payments/bucket/plans/", json=HOUR, headers=owner)
+    plan = await client.post("/payments/bucket/plans/", json=PLAN_BODY, headers=owner)
     world.made["plan"] = plan.json()["id"]
 
 
@@ -151,8 +144,8 @@ def _owner_changes() -> list[Change]:
         ("credentials.tested", post("/payments/bucket/test-credentials/", {})),
         ("token.issued", post("/payments/bucket/desks/", {"name": "Till 2"})),
         ("token.renamed", put("/payments/bucket/desks/{desk}/", {"name": "Gate 2"})),
-        ("plan.created", post("/payments/bucket/plans/", {**HOUR, "name": "2 hours"})),
-        ("plan.changed", put(plan, {**HOUR, "price": 25})),
+        ("plan.created", post("/payments/bucket/plans/", {**PLAN_BODY, "name": "2 hours"})),
+        ("plan.changed", put(plan, {**PLAN_BODY, "price": 25})),
         ("plan.vouchers_imported", vouchers),
         ("plan.removed", delete(plan)),
         ("access_settings.changed", put("/payments/bucket/access-settings/", {
@@ -297,7 +290,9 @@ async def test_a_change_that_changes_nothing_leaves_no_entry(tmp_path: Path) -> 
         path = f"/payments/bucket/admin/providers/{made['provider_id']}/disable/"
         first, again = [(await relay.client.post(path, headers=boss)).json() for _ in range(2)]
         owner = _as(made["owner_token"])
-        missing = await relay.client.put("/payments/bucket/plans/999/", json=HOUR, headers=owner)
+        missing = await relay.client.put(
+            "/payments/bucket/plans/999/", json=PLAN_BODY, headers=owner
+        )
         actions = [e.action for e in await relay.store.audit.entries(action="provider")]
     assert (first["changed"], again["changed"], missing.status_code) == (True, False, 404)
     assert actions == ["provider.disabled", "provider.created"]
@@ -310,7 +305,7 @@ async def _create_plans(
         number = 0
         while not stop.is_set():
             number += 1
-            body = {**HOUR, "name": f"Plan {worker}-{number}"}
+            body = {**PLAN_BODY, "name": f"Plan {worker}-{number}"}
             try:
                 answer = await client.post("/payments/bucket/plans/", json=body, headers=owner)
             except httpx.HTTPError:

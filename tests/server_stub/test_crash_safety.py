@@ -32,7 +32,6 @@ from server_stub.access.codes import access_code
 from server_stub.access.keys import secret_name
 from server_stub.access.voucher_csv import Voucher
 from server_stub.operations.settings import RelaySettings, load_settings
-from server_stub.plans.rules import PlanFields
 from server_stub.security.atrest import load_secret_box
 from server_stub.store.records import PlanRecord
 from server_stub.store.sqlite_store import SqliteStore
@@ -41,6 +40,7 @@ from tests.server_stub.inprocess import (
     SeededPush,
     as_bytes,
     failed_callback,
+    new_plan,
     new_provider,
     paid_callback,
     seed_pushes,
@@ -181,17 +181,7 @@ async def _plan_with_pool(
     store: SqliteStore, provider_id: int, count: int
 ) -> tuple[PlanRecord, set[str]]:
     await store.set_access_at_callback(provider_id, True)
-    fields = PlanFields.validate(
-        name="1 hour",
-        price=10,
-        duration_minutes=60,
-        data_cap_mb=None,
-        speed=None,
-        router_profile=None,
-        account_reference="HOTSPOT",
-        transaction_desc="WiFi 1 hour",
-    )
-    plan = await store.plans.create(provider_id, fields, time.time())
+    plan = await new_plan(store, provider_id)
     codes = {f"VC{number:05d}" for number in range(count)}
     pool = [Voucher(line, code) for line, code in enumerate(sorted(codes), start=2)]
     assert await store.plans.add_vouchers(provider_id, plan.id, pool, time.time()) is not None

@@ -11,6 +11,7 @@ from typing import Any
 
 from server_stub.payments.settlement import StkResult
 from tests.server_stub.inprocess import (
+    PLAN_BODY,
     InProcessRelay,
     SeededPush,
     as_bytes,
@@ -22,13 +23,6 @@ from tests.server_stub.inprocess import (
 )
 from tests.server_stub.stores import store_sql
 
-PLAN = {
-    "name": "1 hour",
-    "price": 10,
-    "duration_minutes": 60,
-    "account_reference": "HOTSPOT",
-    "transaction_desc": "WiFi 1 hour",
-}
 CSV = {"Content-Type": "text/csv"}
 
 
@@ -37,7 +31,9 @@ def _owner(made: dict[str, Any]) -> dict[str, str]:
 
 
 async def _plan(relay: InProcessRelay, made: dict[str, Any]) -> int:
-    answer = await relay.client.post("/payments/bucket/plans/", json=PLAN, headers=_owner(made))
+    answer = await relay.client.post(
+        "/payments/bucket/plans/", json=PLAN_BODY, headers=_owner(made)
+    )
     assert answer.status_code == 200, answer.text
     return int(answer.json()["id"])
 

@@ -16,7 +16,6 @@ from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.operations import admin
 from server_stub.operations.settings import RelaySettings, load_settings
 from server_stub.payments.settlement import StkResult
-from server_stub.plans.rules import PlanFields
 from server_stub.security.atrest import load_secret_box
 from server_stub.security.tokens import token_hash
 from server_stub.store.records import RawCallback
@@ -24,7 +23,7 @@ from server_stub.store.sqlite_store import SqliteStore
 from server_stub.testing import relay_environment, run_cli, start_relay
 from tests.postgres_cluster import PgCluster
 from tests.server_stub.helpers import PAYBILL_CREDENTIALS, initiate, unique_phone
-from tests.server_stub.inprocess import seed_pushes
+from tests.server_stub.inprocess import new_plan, seed_pushes
 
 
 async def _sqlite_relay(settings: RelaySettings) -> dict[str, object]:
@@ -36,17 +35,7 @@ async def _sqlite_relay(settings: RelaySettings) -> dict[str, object]:
     store = SqliteStore(settings.database_path, time.time, access_keys=keys)
     try:
         await store.set_access_at_callback(provider, True)
-        fields = PlanFields.validate(
-            name="1 hour",
-            price=10,
-            duration_minutes=60,
-            data_cap_mb=None,
-            speed=None,
-            router_profile=None,
-            account_reference="HOTSPOT",
-            transaction_desc="WiFi 1 hour",
-        )
-        plan = await store.plans.create(provider, fields, time.time())
+        plan = await new_plan(store, provider)
         pushes = await seed_pushes(store, provider, 5, plan=plan)
         for number, push in enumerate(pushes[:3]):
             paid = StkResult(

@@ -22,7 +22,6 @@ import pytest
 from server_stub.access.voucher_csv import Voucher
 from server_stub.payments.settlement import StkResult
 from server_stub.plans.charging import plan_terms
-from server_stub.plans.rules import PlanFields
 from server_stub.security.tokens import new_token, token_hash
 from server_stub.store.postgres.locks import PROVIDER_LOCK_SPACE, STORE_LOCK_KEY
 from server_stub.store.postgres.store import PostgresStore
@@ -31,7 +30,7 @@ from server_stub.store.write_scope import WriteConflict
 from server_stub.store.writer import GroupCommitWriter
 from server_stub.webhooks.events import TEST_EVENT
 from tests.postgres_cluster import PgCluster
-from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
+from tests.server_stub.inprocess import keyring_for_tests, new_plan, seed_pushes
 from tests.server_stub.stores import TEMPLATE, run_sql
 
 DEADLINE_S = 60.0
@@ -134,17 +133,7 @@ async def test_one_idempotency_key_sent_to_both_instances_at_once_makes_one_push
 
 
 async def _plan_with_vouchers(store: PostgresStore, provider: int, count: int) -> PlanRecord:
-    fields = PlanFields.validate(
-        name="1 hour",
-        price=10,
-        duration_minutes=60,
-        data_cap_mb=None,
-        speed=None,
-        router_profile=None,
-        account_reference="HOTSPOT",
-        transaction_desc="WiFi 1 hour",
-    )
-    plan = await store.plans.create(provider, fields, time.time())
+    plan = await new_plan(store, provider)
     pool = [Voucher(line, f"VC{line:05d}") for line in range(2, count + 2)]
     assert await store.plans.add_vouchers(provider, plan.id, pool, time.time()) is not None
     return plan

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from server_stub.payments.settlement import StkResult
-from server_stub.plans.rules import PlanFields
 from server_stub.store.records import PlanRecord
 from tests.server_stub.inprocess import (
     InProcessRelay,
     SeededPush,
     as_bytes,
+    new_plan,
     new_provider,
     paid_callback,
     relay_in_process,
@@ -33,17 +33,9 @@ DEADLINE_S = 30.0
 
 
 async def _plan(relay: InProcessRelay, provider_id: int, speed: str | None = "2M/5M") -> PlanRecord:
-    fields = PlanFields.validate(
-        name="1 hour",
-        price=10,
-        duration_minutes=60,
-        data_cap_mb=None,
-        speed=speed,
-        router_profile="1h",
-        account_reference="HOTSPOT1",
-        transaction_desc="WiFi 1 hour",
+    return await new_plan(
+        relay.store, provider_id, speed=speed, router_profile="1h", account_reference="HOTSPOT1"
     )
-    return await relay.store.plans.create(provider_id, fields, time.time())
 
 
 async def _owner_setup(relay: InProcessRelay, **switches: bool) -> dict[str, Any]:

@@ -15,14 +15,13 @@ import pytest
 
 from server_stub.access.outbox import OutboxWorker, TargetUnreachable
 from server_stub.payments.settlement import StkResult
-from server_stub.plans.rules import PlanFields
 from server_stub.radius.mechanism import RadiusMechanism
 from server_stub.radius.rows import RadiusUser
 from server_stub.radius.sqlite_database import SqliteRadiusDatabase
 from server_stub.security.tokens import token_hash
-from server_stub.store.records import RADIUS, AccessState, PaymentRecord, RawCallback
+from server_stub.store.records import RADIUS, AccessState, PaymentRecord, PlanRecord, RawCallback
 from server_stub.store.sqlite_store import SqliteStore
-from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
+from tests.server_stub.inprocess import keyring_for_tests, new_plan, seed_pushes
 from tests.server_stub.radius.freeradius import new_radius_database, running_freeradius
 from tests.server_stub.stores import open_store
 
@@ -37,16 +36,16 @@ class Clock:
         return self.now
 
 
-def _fields(name: str) -> PlanFields:
-    return PlanFields.validate(
+async def _plan(store: SqliteStore, provider: int, name: str, now: float) -> PlanRecord:
+    return await new_plan(
+        store,
+        provider,
         name=name,
-        price=10,
         duration_minutes=30,
-        data_cap_mb=None,
         speed="1M/2M",
-        router_profile=None,
         account_reference="HOTSPOT1",
         transaction_desc="WiFi",
+        now=now,
     )
 
 
@@ -68,8 +67,7 @@ class Relay:
     async def confirmed_sale(self, number: int = 0, *, with_plan: bool = True) -> PaymentRecord:
         plan = None
         if with_plan:
-            fields = _fields(f"Plan {number}")
-            plan = await self.store.plans.create(self.provider, fields, self.clock.now)
+            plan = await _plan(self.store, self.provider, f"Plan {number}", self.clock.now)
         [push] = await seed_pushes(self.store, self.provider, 1, plan=plan, tag=f"ws_{number}")
         record = await self.store.get_payment(self.provider, push.checkout_request_id)
         assert record is not None
@@ -82,9 +80,7 @@ class Relay:
     async def paid_at_callback(self) -> PaymentRecord:
         """A sale given access at its callback, its confirming query still to come."""
         await self.store.set_access_at_callback(self.provider, True)
-        plan = await self.store.plans.create(
-            self.provider, _fields("Callback plan"), self.clock.now
-        )
+        plan = await _plan(self.store, self.provider, "Callback plan", self.clock.now)
         [push] = await seed_pushes(self.store, self.provider, 1, plan=plan, tag="ws_cb")
         raw = RawCallback(
             self.clock.now, str(self.provider), token_hash(push.token), "127.0.0.1", b"{}"

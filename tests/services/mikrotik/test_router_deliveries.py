@@ -21,11 +21,11 @@ from bucket_desktop.services.mikrotik.deliveries import RouterDeliveries
 from bucket_desktop.services.mikrotik.router_settings import RouterSettings
 from bucket_desktop.services.relay_client import RelayClient
 from server_stub.payments.settlement import StkResult
-from server_stub.plans.rules import PlanFields
 from tests.server_stub.inprocess import (
     InProcessRelay,
     SeededPush,
     as_bytes,
+    new_plan,
     new_provider,
     paid_callback,
     relay_in_process,
@@ -50,17 +50,15 @@ class Shop:
         return RouterSettings.checked(f"127.0.0.1:{self.router.port}", "pb-api", "router-secret")
 
     async def sale(self, number: int = 0, *, at_callback: bool = False) -> SeededPush:
-        fields = PlanFields.validate(
+        plan = await new_plan(
+            self.relay.store,
+            self.made["provider_id"],
             name=f"1 hour {number}",
-            price=10,
-            duration_minutes=60,
             data_cap_mb=500,
             speed="2M/5M",
             router_profile="1h",
             account_reference="HOTSPOT1",
-            transaction_desc="WiFi 1 hour",
         )
-        plan = await self.relay.store.plans.create(self.made["provider_id"], fields, time.time())
         [push] = await seed_pushes(
             self.relay.store, self.made["provider_id"], 1, plan=plan, tag=f"ws_{number}"
         )
