@@ -27,6 +27,13 @@ from server_stub.store.sqlite_providers import secret_setting
 
 MAX_REHASH = 64
 ACCESS_COLUMNS = "id, payment_id, code, plan_id, starts_at, expires_at, state, voucher_id"
+_HAS_ACCESS = "SELECT 1 FROM access WHERE payment_id = ?"
+# Nothing inserted when the payment has its access already or the code is another's.
+_INSERT_CODE = (
+    "INSERT INTO access (provider_id, payment_id, plan_id, code, starts_at, expires_at, state, "
+    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+    "RETURNING id"
+)
 
 
 class AccessCodeExhausted(sqlite3.Error):
@@ -34,33 +41,42 @@ class AccessCodeExhausted(sqlite3.Error):
 
 
 def issue_access(
-    conn: sqlite3.Connection, payment: PaymentRecord, keyring: AccessKeyring, now: float
+    conn: sqlite3.Connection,
+    payment: PaymentRecord,
+    keyring: AccessKeyring,
+    now: float,
+    checkout_request_id: str | None = None,
 ) -> None:
-    """Give a paid sale its access: the next unused voucher of its plan, else its code."""
-    if payment.purpose is not Purpose.SALE or payment.checkout_request_id is None:
+    """Give a paid sale its access: the next unused voucher of its plan, else its code.
+
+    `checkout_request_id` is the payment's when the record given predates it (a callback
+    settling the push in this transaction): the callback path builds no new record for it.
+    """
+    checkout = checkout_request_id or payment.checkout_request_id
+    if payment.purpose is not Purpose.SALE or checkout is None:
         return  # the owner's test prompt never gives access (DESIGN.md section 13)
-    if conn.execute("SELECT 1 FROM access WHERE payment_id = ?", (payment.id,)).fetchone():
-        return
-    voucher = _next_voucher(conn, payment)
-    if voucher is not None:
-        access_id = _insert(conn, payment, voucher[1], now, None, voucher_id=voucher[0])
-        taken = conn.execute(
-            "UPDATE vouchers SET access_id = ? WHERE id = ? AND access_id IS NULL",
-            (access_id, voucher[0]),
-        )
-        if taken.rowcount != 1:
-            raise sqlite3.IntegrityError("The voucher was taken twice.")
-        return
+    if payment.plan_id is not None:
+        # Only a plan has a voucher pool: a voucher is taken only by a payment without access.
+        if conn.execute(_HAS_ACCESS, (payment.id,)).fetchone():
+            return
+        voucher = _next_voucher(conn, payment)
+        if voucher is not None:
+            voucher_access = _insert_voucher(conn, payment, voucher, now)
+            taken = conn.execute(
+                "UPDATE vouchers SET access_id = ? WHERE id = ? AND access_id IS NULL",
+                (voucher_access, voucher[0]),
+            )
+            if taken.rowcount != 1:
+                raise sqlite3.IntegrityError("The voucher was taken twice.")
+            return
     terms = json.loads(payment.plan_terms) if payment.plan_terms else None
     expires = now + 60.0 * int(terms["duration_minutes"]) if terms else None
     # Only a plan says how long and how fast an access is, so only a plan's access is put on
     # the network; a payment without one gets its code alone.
     mechanisms = enabled_mechanisms(conn, payment.provider_id) if terms else []
-    code = _free_code(conn, payment, keyring)
-    access_id = _insert(
-        conn, payment, code, now, expires, voucher_id=None, delivered=not mechanisms
-    )
-    if mechanisms:
+    # With no network mechanism to wait for, the code is delivered the moment it is issued.
+    access_id = _insert_code(conn, payment, checkout, keyring, now, expires, not mechanisms)
+    if access_id is not None and mechanisms:
         assert expires is not None  # only a plan's access is put on the network
         queue_adds(conn, access_id, mechanisms, expires, now)
 
@@ -126,31 +142,22 @@ def access_by_payment(conn: sqlite3.Connection, payment_ids: list[int]) -> dict[
     return {row[1]: _access_from_row(row, deliveries.get(row[0], ())) for row in rows}
 
 
-def _insert(
-    conn: sqlite3.Connection,
-    payment: PaymentRecord,
-    code: str,
-    now: float,
-    expires_at: float | None,
-    *,
-    voucher_id: int | None,
-    delivered: bool = True,
+def _insert_voucher(
+    conn: sqlite3.Connection, payment: PaymentRecord, voucher: tuple[int, str], now: float
 ) -> int:
-    # With no network mechanism to wait for (or a voucher, already on the router) an access is
-    # delivered the moment it is issued (DESIGN.md section 13, "Delivery").
-    state = AccessState.DELIVERED if delivered else AccessState.ISSUED
+    # A voucher is already on the router: its access is delivered the moment it is issued
+    # (DESIGN.md section 13, "Delivery"), and the router's own profile says how long it lasts.
     cursor = conn.execute(
         "INSERT INTO access (provider_id, payment_id, plan_id, code, voucher_id, starts_at, "
-        "expires_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "expires_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
         (
             payment.provider_id,
             payment.id,
             payment.plan_id,
-            code,
-            voucher_id,
+            voucher[1],
+            voucher[0],
             now,
-            expires_at,
-            state.value,
+            AccessState.DELIVERED.value,
             now,
             now,
         ),
@@ -159,8 +166,6 @@ def _insert(
 
 
 def _next_voucher(conn: sqlite3.Connection, payment: PaymentRecord) -> tuple[int, str] | None:
-    if payment.plan_id is None:
-        return None
     row = conn.execute(
         "SELECT v.id, v.code FROM vouchers v WHERE v.plan_id = ? AND v.access_id IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM access a WHERE a.provider_id = v.provider_id "
@@ -170,19 +175,46 @@ def _next_voucher(conn: sqlite3.Connection, payment: PaymentRecord) -> tuple[int
     return (int(row[0]), str(row[1])) if row else None
 
 
-def _free_code(conn: sqlite3.Connection, payment: PaymentRecord, keyring: AccessKeyring) -> str:
-    assert payment.checkout_request_id is not None
+def _insert_code(
+    conn: sqlite3.Connection,
+    payment: PaymentRecord,
+    checkout_request_id: str,
+    keyring: AccessKeyring,
+    now: float,
+    expires_at: float | None,
+    delivered: bool,
+) -> int | None:
+    """Insert the payment's code access; None when the payment already has its access.
+
+    One statement in the usual case (a callback at ingest rates, issue 15): the row's unique
+    payment and unique code are checked by the insert itself, and only when it inserts nothing
+    is it asked which of the two it was (a clash of codes rehashes).
+    """
     key = keyring.key(
         payment.provider_id,
         lambda make: secret_setting(conn, secret_name(payment.provider_id), make),
     )
+    state = AccessState.DELIVERED if delivered else AccessState.ISSUED
     for collision in range(MAX_REHASH):
-        code = access_code(key, payment.checkout_request_id, collision)
-        clash = conn.execute(
-            "SELECT 1 FROM access WHERE provider_id = ? AND code = ?", (payment.provider_id, code)
+        code = access_code(key, checkout_request_id, collision)
+        row = conn.execute(
+            _INSERT_CODE,
+            (
+                payment.provider_id,
+                payment.id,
+                payment.plan_id,
+                code,
+                now,
+                expires_at,
+                state.value,
+                now,
+                now,
+            ),
         ).fetchone()
-        if clash is None:
-            return code
+        if row is not None:
+            return int(row[0])
+        if conn.execute(_HAS_ACCESS, (payment.id,)).fetchone():
+            return None
     raise AccessCodeExhausted("No free access code.")
 
 

@@ -11,7 +11,6 @@ confirmation schedule), then the raw body with its outcome. Decisions stay in
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.access.keys import AccessKeyring
@@ -19,7 +18,6 @@ from server_stub.payments.settlement import CallbackOutcome, Change, StkResult, 
 from server_stub.store import write_scope
 from server_stub.store.records import (
     UNMATCHED_BODY_PREFIX,
-    Confirmation,
     PaymentRecord,
     RawCallback,
 )
@@ -146,27 +144,16 @@ def _apply(
         return outcome, None
     # Callbacks are not signed: an STK query confirms every payment a callback settled.
     confirm = outcome is CallbackOutcome.APPLIED and change.status is PaymentStatus.PAID
-    seq, access_at_callback, wanted = _settle(
+    access_at_callback, wanted = _settle(
         conn, payment, change, raw.received_at, now, now + confirm_after_s if confirm else None
     )
     # Webhook events compare the payment before and after, access included (the settlement
     # above changed no access row; the access below does).
     before = with_access(conn, [payment])[0] if wanted else payment
     if confirm and access_at_callback:
-        paid = replace(
-            payment,
-            status=change.status,
-            result_code=change.result_code,
-            result_desc=change.result_desc,
-            mpesa_receipt_number=change.receipt,
-            resolved_by=change.resolved_by,
-            checkout_request_id=change.checkout_request_id,
-            merchant_request_id=change.merchant_request_id,
-            updated_at=now,
-            seq=seq,
-            confirmation=Confirmation.PENDING,
-        )
-        issue_access(conn, paid, keyring, now)
+        # What access reads of the payment, the settlement above did not change but for the
+        # CheckoutRequestID (no new record: dataclasses.replace cost more than the code).
+        issue_access(conn, payment, keyring, now, change.checkout_request_id)
     elif change.status is PaymentStatus.DISPUTED:
         dispute(conn, payment.id, now)
     if wanted:
@@ -181,10 +168,10 @@ def _settle(
     received_at: float,
     now: float,
     confirm_at: float | None,
-) -> tuple[int, bool, bool]:
+) -> tuple[bool, bool]:
     """Write the settlement with its feed number and, for a newly paid push, the schedule of
-    its confirming query; returns the feed number, the provider's access switch and whether it
-    has a webhook endpoint."""
+    its confirming query; returns the provider's access switch and whether it has a webhook
+    endpoint."""
     seq, access_at_callback, webhooks = conn.execute(
         _NEXT_SEQ, (received_at, payment.provider_id)
     ).fetchone()
@@ -212,4 +199,4 @@ def _settle(
             payment.id,
         ),
     )
-    return int(seq), bool(access_at_callback), bool(webhooks)
+    return bool(access_at_callback), bool(webhooks)

@@ -8,8 +8,18 @@ from cryptography.fernet import Fernet
 
 from server_stub.access.codes import ALPHABET, CODE_LENGTH, access_code
 from server_stub.access.keys import AccessKeyring, secret_name
-from server_stub.security.atrest import SecretBox
-from tests.server_stub.stores import open_store, store_sql
+from server_stub.security.atrest import SecretBox, load_secret_box
+from tests.server_stub.inprocess import (
+    InProcessRelay,
+    SeededPush,
+    as_bytes,
+    new_provider,
+    paid_callback,
+    relay_in_process,
+    relay_settings,
+    seed_pushes,
+)
+from tests.server_stub.stores import open_store, settings_sql, store_sql
 
 
 def test_a_code_is_eight_unambiguous_characters_and_the_same_on_every_retry() -> None:
@@ -64,3 +74,49 @@ def store_value(path: Path, make: object, made: list[bytes]) -> bytes:
     made.append(value)
     store_sql(path, "INSERT INTO relay_secrets VALUES (?, ?)", (secret_name(7), value))
     return bytes(value)
+
+
+async def test_a_code_held_by_another_payment_is_rehashed_and_a_retry_makes_none(
+    tmp_path: Path,
+) -> None:
+    settings = relay_settings(tmp_path)
+    async with relay_in_process(settings) as relay:
+        provider = await new_provider(settings)
+        provider_id = provider["provider_id"]
+        await relay.store.set_access_at_callback(provider_id, True)
+        first, second, holder = await seed_pushes(relay.store, provider_id, 3)
+        await _pay(relay, first, "SBC0000001")  # makes the provider's key
+        [(stored,)] = settings_sql(
+            settings, "SELECT value FROM relay_secrets WHERE name = ?", (secret_name(provider_id),)
+        )
+        key = load_secret_box(settings).decrypt(bytes(stored))
+        taken = access_code(key, second.checkout_request_id)
+        # Another payment already holds the code `second` would get (31^8 codes make this rare).
+        settings_sql(
+            settings,
+            "INSERT INTO access (provider_id, payment_id, code, starts_at, state, created_at, "
+            "updated_at) SELECT provider_id, id, ?, 0, 'delivered', 0, 0 FROM payments "
+            "WHERE checkout_request_id = ?",
+            (taken, holder.checkout_request_id),
+        )
+        await _pay(relay, second, "SBC0000002")
+        await _pay(relay, second, "SBC0000002")  # Safaricom's retry: no second code
+    rows = settings_sql(
+        settings,
+        "SELECT p.checkout_request_id, a.code FROM access a JOIN payments p "
+        "ON p.id = a.payment_id ORDER BY a.id",
+    )
+    assert rows == [
+        (first.checkout_request_id, access_code(key, first.checkout_request_id)),
+        (holder.checkout_request_id, taken),
+        (second.checkout_request_id, access_code(key, second.checkout_request_id, 1)),
+    ]
+
+
+async def _pay(relay: InProcessRelay, push: SeededPush, receipt: str) -> None:
+    answer = await relay.client.post(
+        push.callback_path,
+        content=as_bytes(paid_callback(push, receipt)),
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 200
