@@ -37,6 +37,7 @@ from server_stub.api.state import RelayServices
 from server_stub.operations.metrics import RelayMetrics
 from server_stub.operations.settings import RelaySettings
 from server_stub.operations.store_access import store_for
+from server_stub.payments.callback_load import CallbackLoad, ConfirmationPacer
 from server_stub.payments.callbacks import CallbackInbox
 from server_stub.payments.feed import FeedNotifier, WaiterLimit
 from server_stub.payments.pushes import PushService
@@ -240,6 +241,7 @@ def _compose(
     if store.shared:
         notifier.recheck_s = settings.feed_recheck_s
     nonces = NonceBook(clock, store)
+    load = CallbackLoad()
     reconciler = Reconciler(
         store,
         vault,
@@ -249,6 +251,7 @@ def _compose(
         until_s=settings.reconcile_until_s,
         clock=clock,
         metrics=metrics,
+        pacer=ConfirmationPacer(load),
     )
     waiters = WaiterLimit(settings.feed_waits_per_token)
     metrics.feed_waiters.set_function(lambda: waiters.total)
@@ -271,6 +274,7 @@ def _compose(
             settings.unknown_callbacks_per_minute,
             metrics,
             wake_queries=reconciler.wake_for,
+            load=load,
         ),
         waiters=waiters,
         webhooks=webhooks[0],

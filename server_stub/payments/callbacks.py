@@ -12,6 +12,7 @@ from prometheus_client import Counter
 from server_stub.errors import RelayError
 from server_stub.operations.metrics import RelayMetrics
 from server_stub.operations.settings import IpNetwork
+from server_stub.payments.callback_load import CallbackLoad
 from server_stub.payments.callback_parse import parse_stk_callback
 from server_stub.payments.feed import FeedNotifier
 from server_stub.payments.settlement import CallbackOutcome, StkResult
@@ -60,8 +61,11 @@ class CallbackInbox:
         unmatched_per_minute: int = 20,
         metrics: RelayMetrics | None = None,
         wake_queries: Callable[[float], None] | None = None,
+        load: CallbackLoad | None = None,
     ) -> None:
         self._metrics = metrics
+        # Confirming queries give way while callbacks saturate the relay (callback_load).
+        self.load = load
         self._counters: dict[CallbackOutcome, Counter] = {}
         # A paid callback schedules its confirming query `confirm_after_s` later: the
         # reconciler, asleep until its next due query, must look again.
@@ -101,6 +105,22 @@ class CallbackInbox:
         refusal: RelayError | None = None,
     ) -> CallbackOutcome:
         """Store, apply and report one callback; raises the refusal after storing it."""
+        if self.load is None:
+            return await self._receive(provider_ref, token, source, body, refusal)
+        self.load.started()
+        try:
+            return await self._receive(provider_ref, token, source, body, refusal)
+        finally:
+            self.load.finished()
+
+    async def _receive(
+        self,
+        provider_ref: str,
+        token: str,
+        source: str,
+        body: bytes,
+        refusal: RelayError | None,
+    ) -> CallbackOutcome:
         if refusal is None and self._allowed and not address_within(source, self._allowed):
             refusal = RelayError(
                 "Callbacks are accepted only from Safaricom's addresses.",

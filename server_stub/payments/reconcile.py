@@ -19,6 +19,7 @@ from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.access.confirmation import GAVE_UP, next_confirm_at, permanent_problem
 from server_stub.errors import RelayError
 from server_stub.operations.metrics import RelayMetrics
+from server_stub.payments.callback_load import ConfirmationPacer
 from server_stub.payments.feed import FeedNotifier
 from server_stub.payments.settlement import StkResult
 from server_stub.security.vault import CredentialVault
@@ -47,8 +48,11 @@ class Reconciler:
         until_s: float,
         clock: Callable[[], float],
         metrics: RelayMetrics | None = None,
+        pacer: ConfirmationPacer | None = None,
     ) -> None:
         self.metrics = metrics
+        # Confirming queries wait their turn while callbacks saturate the relay.
+        self.pacer = pacer
         self._store = store
         self._vault = vault
         self._daraja = daraja
@@ -192,6 +196,8 @@ class Reconciler:
         credentials = await self._credentials(payment.provider_id, opened)
         if isinstance(credentials, str):
             return None, credentials
+        if self.pacer is not None and payment.status is PaymentStatus.PAID:
+            await self.pacer.turn()
         try:
             async with self._limit:
                 answer = await self._daraja.stk_query(credentials, payment.checkout_request_id)
