@@ -28,6 +28,9 @@ from server_stub.store.sqlite_providers import secret_setting
 MAX_REHASH = 64
 ACCESS_COLUMNS = "id, payment_id, code, plan_id, starts_at, expires_at, state, voucher_id"
 _HAS_ACCESS = "SELECT 1 FROM access WHERE payment_id = ?"
+# Stored values to members by dict (as sqlite_payments does): every rendered feed item with an
+# access reads one.
+_STATE = {member.value: member for member in AccessState}
 # Nothing inserted when the payment has its access already or the code is another's.
 _INSERT_CODE = (
     "INSERT INTO access (provider_id, payment_id, plan_id, code, starts_at, expires_at, state, "
@@ -240,7 +243,7 @@ def _access_from_row(row: tuple[Any, ...], deliveries: tuple[DeliveryRecord, ...
         plan_id=row[3],
         starts_at=row[4],
         expires_at=row[5],
-        state=AccessState(row[6]),
+        state=_STATE[row[6]],
         voucher=row[7] is not None,
         deliveries=deliveries,
     )
