@@ -85,7 +85,7 @@ class ConfirmationPacer:
         self._gap_s = gap_s
         self._poll_s = poll_s
         self._next_slot = float("-inf")
-        self.waited = 0  # confirmations that waited for a slot (for tests and metrics)
+        self.waited = 0  # confirmations that waited for a slot (tests read it)
         # One waiter looks at the clock at a time; the others queue behind it, asleep.
         self._turns = asyncio.Lock()
 
