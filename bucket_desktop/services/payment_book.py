@@ -13,14 +13,17 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
 from bucket_desktop.services.access.online import paid_not_online
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_rows import LocalDays, PaymentRow, row_from_item
+from bucket_desktop.services.payment_rows_json import row_from_json
 from bucket_desktop.services.relay_models import PaymentItem
 
 _PHONE_LIKE = re.compile(r"\+?[\d][\d \-]*")
 _PHONE_SEPARATORS = re.compile(r"[ \-]")
+_PAID = PaymentStatus.PAID  # read once: an enum member looked up on its class costs a call
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,7 @@ class BookChange:
     newly_paid: list[PaymentRow] = field(default_factory=list)
     # Shown as paid before, now disputed: access may already have been given (issue 12).
     newly_disputed: list[PaymentRow] = field(default_factory=list)
+    top_seq: int = 0  # the highest feed seq among the items, changed or not (0: none)
 
     def __bool__(self) -> bool:
         return bool(self.added or self.updated)
@@ -109,26 +113,38 @@ class PaymentBook:
 
     def apply(self, items: Iterable[PaymentItem]) -> BookChange:
         """Merge feed items: new ones are added, newer versions update, stale repeats ignored."""
-        change = BookChange()
         now = self._clock()
+        return self._merge([row_from_item(item, received_at=now, days=self.days) for item in items])
+
+    def apply_json(self, items: Iterable[dict[str, Any]]) -> BookChange:
+        """Merge feed items as the relay sent them (a snapshot's lines), read straight into rows.
+
+        Every item is read before any is merged: an unreadable one changes nothing.
+        """
+        now, days = self._clock(), self.days
+        return self._merge([row_from_json(item, received_at=now, days=days) for item in items])
+
+    def _merge(self, incoming_rows: list[PaymentRow]) -> BookChange:
+        change = BookChange()
         fresh: list[PaymentRow] = []
-        for item in items:
-            incoming = row_from_item(item, received_at=now, days=self.days)
-            known = self._by_id.get(incoming.checkout_request_id)
+        by_id = self._by_id
+        for incoming in incoming_rows:
+            change.top_seq = max(change.top_seq, incoming.seq)
+            known = by_id.get(incoming.checkout_request_id)
             if known is None:
-                self._by_id[incoming.checkout_request_id] = incoming
+                by_id[incoming.checkout_request_id] = incoming
                 fresh.append(incoming)
                 change.added.append(incoming)
-                if incoming.status is PaymentStatus.PAID:
+                if incoming.status is _PAID:
                     change.newly_paid.append(incoming)
                     self._count_sale(incoming, 1)
             elif incoming.seq > known.seq:
-                was_paid = known.status is PaymentStatus.PAID
+                was_paid = known.status is _PAID
                 self._count_sale(known, -1)
                 known.update_from(incoming)
                 self._count_sale(known, 1)
                 change.updated.append(known)
-                if known.status is PaymentStatus.PAID and not was_paid:
+                if known.status is _PAID and not was_paid:
                     change.newly_paid.append(known)
                 elif known.status is PaymentStatus.DISPUTED and was_paid:
                     change.newly_disputed.append(known)
@@ -144,7 +160,7 @@ class PaymentBook:
         self._insert(fresh)
 
     def _count_sale(self, row: PaymentRow, sign: int) -> None:
-        if row.is_sale:
+        if row.status is _PAID and not row.is_test:  # row.is_sale, without a property call
             day = self._sales.get(row.day)
             if day is None:
                 day = self._sales[row.day] = [0, 0]

@@ -12,7 +12,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from bucket_desktop.i18n import N_, _
 from bucket_desktop.services.relay_errors import (
@@ -39,10 +39,10 @@ class SnapshotSource(Protocol):
     """A feed source that can also send the whole history in one answer (RelayClient can)."""
 
     async def snapshot(
-        self, on_items: Callable[[tuple[PaymentItem, ...]], None]
+        self, on_items: Callable[[list[dict[str, Any]]], None]
     ) -> PaymentsPage | None:
-        """Every payment, handed to `on_items` as it arrives; then the cursor to follow on
-        from (an empty page). None when the relay cannot."""
+        """Every payment, handed to `on_items` as it arrives (feed items as the relay sent
+        them); then the cursor to follow on from (an empty page). None when the relay cannot."""
         ...
 
 
@@ -72,6 +72,7 @@ class Backoff:
 
 
 ItemsHandler = Callable[[tuple[PaymentItem, ...]], None]
+JsonItemsHandler = Callable[[list[dict[str, Any]]], None]
 StateHandler = Callable[[FeedState, str], None]
 ResetHandler = Callable[[str], None]
 VersionHandler = Callable[[int], None]
@@ -101,6 +102,7 @@ class PaymentFeed:
         store_id: str | None = None,
         on_reset: ResetHandler = _ignore_reset,
         on_plans_version: VersionHandler = _ignore_version,
+        on_snapshot_items: JsonItemsHandler | None = None,
         wait_s: float = LONG_POLL_WAIT_S,
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -121,6 +123,9 @@ class PaymentFeed:
         self._stopping = False
         # Starting from zero, one snapshot replaces hundreds of pages (relays that have it).
         self._snapshots = source if isinstance(source, SnapshotSource) else None
+        # A snapshot's items as the relay sent them; without a handler they are read into
+        # PaymentItems for `on_items`.
+        self._on_snapshot_items = on_snapshot_items or self._read_snapshot_items
 
     @property
     def cursor(self) -> int:
@@ -178,12 +183,15 @@ class PaymentFeed:
         if self._cursor == 0 and self._snapshots is not None:
             # Items are shown as they arrive; the cursor moves only once the snapshot is
             # complete, so one cut off part way is simply read again.
-            page = await self._snapshots.snapshot(self._on_items)
+            page = await self._snapshots.snapshot(self._on_snapshot_items)
             if page is not None:
                 return page
             self._snapshots = None  # a relay from before snapshots: read the feed page by page
         wait = 0.0 if self._state is not FeedState.LIVE else self._wait_s
         return await self._source.payments(after=self._cursor, wait=wait, limit=PAGE_LIMIT)
+
+    def _read_snapshot_items(self, items: list[dict[str, Any]]) -> None:
+        self._on_items(tuple(PaymentItem.from_json(item) for item in items))
 
     def _history_reset(self, page: PaymentsPage) -> bool:
         """A restored or replaced relay store: another identity, or a head behind our cursor."""

@@ -8,6 +8,8 @@ from typing import Any
 
 from bucket_desktop.i18n import _
 from bucket_desktop.services.access.models import Access, confirmation_of, plan_name_of
+from bucket_desktop.services.json_values import int_value as _int
+from bucket_desktop.services.json_values import text_value as _text_value
 from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
 
 
@@ -304,27 +306,6 @@ class PaymentsPage:
 
 def _text(data: dict[str, Any], name: str) -> str | None:
     return _text_value(data.get(name))
-
-
-def _text_value(value: object) -> str | None:
-    """A non-blank text as it is, a whole number as text, None for anything else."""
-    if value.__class__ is str:  # the usual case first: str.isspace() is what strip() strips
-        return value if value and not value.isspace() else None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _int(value: object) -> int | None:
-    if value.__class__ is int:  # the usual case first (bool is a subclass, never this)
-        return value
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def _unreadable(message: str) -> RelayUnexpectedResponse:

@@ -7,10 +7,13 @@ import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_book import PaymentBook, PaymentFilter
 from bucket_desktop.services.payment_export import CSV_HEADER, export_csv, neutralise
 from bucket_desktop.services.payment_rows import format_phone, parse_timestamp, status_sentence
+from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
 from bucket_desktop.services.relay_models import PaymentItem
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC).timestamp()
@@ -65,6 +68,27 @@ def test_replayed_and_stale_items_change_nothing() -> None:
     assert not replay
     assert len(payments) == 2
     assert payments.get("a") is not None and payments.get("a").status is PaymentStatus.PAID
+
+
+def test_a_snapshot_s_json_items_merge_like_items_and_an_unreadable_one_changes_nothing() -> None:
+    payments = book()
+    payments.apply([item("a", 1, status="pending")])
+    line = [
+        {"checkout_request_id": "a", "status": "paid", "amount": 50, "seq": 3,
+         "mpesa_receipt_number": "SKL3", "created_at": "2026-11-26T11:00:00+00:00"},
+        {"checkout_request_id": "b", "status": "paid", "amount": 20, "seq": 2},
+        {"checkout_request_id": "c", "status": "pending", "seq": 1},
+    ]  # fmt: skip
+    change = payments.apply_json(line)
+    assert [r.checkout_request_id for r in change.added] == ["b", "c"]
+    assert [r.checkout_request_id for r in change.updated] == ["a"]
+    assert [r.checkout_request_id for r in change.newly_paid] == ["a", "b"]
+    assert change.top_seq == 3 and payments.day_summary(payments.today()).amount == 70
+    assert not payments.apply_json(line)  # replayed: nothing changes
+    broken = [{"checkout_request_id": "d", "status": "paid", "seq": 4}, {"seq": 5}]
+    with pytest.raises(RelayUnexpectedResponse):
+        payments.apply_json(broken)
+    assert payments.get("d") is None and len(payments) == 3
 
 
 def test_only_a_paid_payment_turning_disputed_is_newly_disputed() -> None:

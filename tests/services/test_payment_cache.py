@@ -35,6 +35,39 @@ def test_rows_and_cursor_come_back_after_a_restart(tmp_path: Path) -> None:
     assert stat.S_IMODE(cache.path.stat().st_mode) == 0o600
 
 
+def test_a_snapshot_saved_in_blocks_comes_back_with_the_rows_saved_after_it(
+    tmp_path: Path,
+) -> None:
+    book = PaymentBook(tz=UTC, clock=lambda: NOW)
+    cache = PaymentCache(cache_file(tmp_path, "https://relay.example.com"))
+    first = book.apply([item("a", 1, status="pending"), item("b", 2, receipt="SKL2")])
+    cache.save_block(records_of(first.added), 2, "store-1")
+    second = book.apply([item("c", 3, purpose="test", sent_by="Owner")])
+    cache.save_block(records_of(second.added), 3, "store-1")
+    # Then the feed's pages: "a" paid (a row newer than its block), a new payment "d".
+    later = book.apply([item("a", 4, receipt="SKL4"), item("d", 5, status="pending")])
+    cache.save(records_of([*later.added, *later.updated]), 5, "store-1")
+    rows, cursor, store_id = PaymentCache(cache.path).load(LocalDays(UTC))
+    assert (cursor, store_id) == (5, "store-1")
+    assert sorted((r.checkout_request_id, r.status.value, r.receipt, r.seq, r.is_test)
+                  for r in rows) == [
+        ("a", "paid", "SKL4", 4, False),
+        ("b", "paid", "SKL2", 2, False),
+        ("c", "paid", "", 3, True),
+        ("d", "pending", "", 5, False),
+    ]  # fmt: skip
+    assert rows == [row for row in (book.get(r.checkout_request_id) for r in rows)]
+
+
+def test_a_damaged_block_is_dropped_and_costs_only_a_reload(tmp_path: Path) -> None:
+    cache = PaymentCache(cache_file(tmp_path, "https://relay.example.com"))
+    cache.save_block(records_of(PaymentBook(tz=UTC).apply([item("a", 1)]).added), 1)
+    with closing(sqlite3.connect(cache.path)) as conn, conn:
+        conn.execute('UPDATE blocks SET rows = \'[["a", 1, "paid"\'')
+    assert cache.load(LocalDays(UTC)) == ([], 0, None)
+    assert not cache.path.exists()
+
+
 def test_local_rows_not_yet_in_the_feed_are_not_saved(tmp_path: Path) -> None:
     book = PaymentBook(tz=UTC, clock=lambda: NOW)
     change = book.apply([item("local", 0, status="pending")])

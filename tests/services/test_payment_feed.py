@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -36,6 +37,14 @@ def payment(seq: int) -> PaymentItem:
         updated_at=None,
         seq=seq,
     )
+
+
+def as_json(item: PaymentItem) -> dict[str, Any]:
+    """The item as the relay's JSON (the fields these tests set)."""
+    names = ("checkout_request_id", "status", "phone_number", "amount", "account_reference",
+             "transaction_desc", "mpesa_receipt_number", "result_code", "resolved_by",
+             "created_at", "seq")  # fmt: skip
+    return {name: getattr(item, name) for name in names}
 
 
 class ScriptedRelay:
@@ -218,7 +227,7 @@ class SnapshotRelay(ScriptedRelay):
         self.cut_after: int | None = None  # chunks sent before the connection drops
 
     async def snapshot(
-        self, on_items: Callable[[tuple[PaymentItem, ...]], None]
+        self, on_items: Callable[[list[dict[str, Any]]], None]
     ) -> PaymentsPage | None:
         self.snapshots += 1
         if not self.has_snapshot:
@@ -228,7 +237,7 @@ class SnapshotRelay(ScriptedRelay):
             if number == self.cut_after:
                 self.cut_after = None
                 raise RelayUnavailable("The relay stopped part way.", code="network")
-            on_items(tuple(self.log[start : start + self.chunk]))
+            on_items([as_json(item) for item in self.log[start : start + self.chunk]])
             await asyncio.sleep(0)
         return PaymentsPage(items=(), cursor=head, head=head)
 
@@ -244,6 +253,34 @@ async def test_a_new_desk_starts_from_one_streamed_snapshot() -> None:
     relay.add(2)  # then it follows the feed from the snapshot's cursor
     await wait_for(lambda: len(seen.seen) == 4009)
     assert relay.snapshots == 1
+    feed.stop()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def test_a_snapshot_s_items_go_as_sent_to_their_own_handler_when_given() -> None:
+    relay, seen = SnapshotRelay(chunk=300), Recorder()
+    relay.add(700)
+    lines: list[list[dict[str, Any]]] = []
+
+    def on_snapshot_items(items: list[dict[str, Any]]) -> None:
+        lines.append(items)
+        seen.book.apply_json(items)
+
+    feed = PaymentFeed(
+        relay,
+        on_items=seen.on_items,
+        on_snapshot_items=on_snapshot_items,
+        on_state=seen.on_state,
+        wait_s=5,
+    )
+    task = asyncio.create_task(feed.run())
+    await wait_for(lambda: feed.state is FeedState.LIVE)
+    assert [len(line) for line in lines] == [300, 300, 100] and seen.seen == []
+    assert len(seen.book) == 700 and feed.cursor == 700
+    relay.add(1)  # what follows the snapshot comes through the feed's pages as before
+    await wait_for(lambda: seen.seen == [701])
     feed.stop()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

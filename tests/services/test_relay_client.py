@@ -19,7 +19,6 @@ from bucket_desktop.services.relay_client import (
     RelayUnexpectedResponse,
     normalise_relay_url,
 )
-from bucket_desktop.services.relay_models import PaymentItem
 from bucket_desktop.services.sealing import seal
 from server_stub.daraja_sim import scenarios
 from server_stub.daraja_sim.testing import FAST_TIMINGS, RunningSimulator, running_simulator
@@ -102,11 +101,11 @@ async def test_attendant_pushes_and_follows_the_payment(
     assert status.status == "paid" and status.resolved_by == "callback"
 
     # A new desk reads the same history in one streamed snapshot, then follows on from its end.
-    streamed: list[PaymentItem] = []
+    streamed: list[dict[str, Any]] = []  # the relay's JSON, read by the payment book
     end = await attendant.snapshot(streamed.extend)
     assert end is not None and end.items == () and end.cursor == end.head
-    assert [item.checkout_request_id for item in streamed] == [push.checkout_request_id]
-    assert streamed[0].status == "paid" and end.cursor == streamed[0].seq
+    assert [item["checkout_request_id"] for item in streamed] == [push.checkout_request_id]
+    assert streamed[0]["status"] == "paid" and end.cursor == streamed[0]["seq"]
     with pytest.raises(RelayAuthError):
         await RelayClient(http, relay.base_url, "not-a-token").snapshot(streamed.extend)
 

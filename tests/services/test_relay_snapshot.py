@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -28,13 +29,13 @@ async def lines(*texts: str) -> AsyncIterator[str]:
 
 async def test_items_are_handed_over_line_by_line_and_the_end_gives_the_cursor() -> None:
     second = {**ITEM, "checkout_request_id": "ws_CO_2", "seq": 2}
-    handed: list[tuple[PaymentItem, ...]] = []
+    handed: list[list[dict[str, Any]]] = []
     end = await read_snapshot(
         lines(json.dumps([ITEM]), "", json.dumps([second]), json.dumps(END)),
         handed.append,
         "http://relay",
     )
-    assert [[item.seq for item in chunk] for chunk in handed] == [[1], [2]]
+    assert handed == [[ITEM], [second]]  # as sent: the payment book reads them
     assert (end.items, end.cursor, end.head, end.store_id) == ((), 2, 2, "s-1")
 
 

@@ -8,12 +8,13 @@ import sqlite3
 import time
 from datetime import tzinfo
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from bucket_desktop.i18n import _
 from bucket_desktop.services.payment_book import BookChange, PaymentBook
-from bucket_desktop.services.payment_cache import PaymentCache, cache_file, records_of
+from bucket_desktop.services.payment_cache import PaymentCache, Record, cache_file, records_of
 from bucket_desktop.services.payment_feed import Backoff, FeedState, PaymentFeed
 from bucket_desktop.services.payment_rows import LocalDays, PaymentRow
 from bucket_desktop.services.relay_client import RelayClient
@@ -104,6 +105,7 @@ class LivePayments(QObject):
             client,
             on_items=self._on_feed_items,
             on_plans_version=self.plans_version_changed.emit,
+            on_snapshot_items=self._on_snapshot_items,
             on_state=self._on_state,
             on_reset=self._on_history_reset,
             cursor=cursor,
@@ -156,7 +158,9 @@ class LivePayments(QObject):
 
     def apply_items(self, items: tuple[PaymentItem, ...]) -> BookChange:
         """Merge payments from the feed or from a status check, and tell the pages."""
-        change: BookChange = self.book.apply(items)
+        return self._announce(self.book.apply(items))
+
+    def _announce(self, change: BookChange) -> BookChange:
         if change:
             self.book_changed.emit(change)
         if self._caught_up:
@@ -168,12 +172,18 @@ class LivePayments(QObject):
         return change
 
     def _on_feed_items(self, items: tuple[PaymentItem, ...]) -> None:
-        change = self.apply_items(items)
-        cursor = max((item.seq or 0 for item in items), default=0)
-        if self._cache is not None and cursor:
+        self._keep(self.apply_items(items), bulk=False)
+
+    def _on_snapshot_items(self, items: list[dict[str, Any]]) -> None:
+        # A snapshot's line: read straight into rows, saved as one block.
+        self._keep(self._announce(self.book.apply_json(items)), bulk=True)
+
+    def _keep(self, change: BookChange, *, bulk: bool) -> None:
+        """Save what a feed batch changed, with the cursor it brings the copy to."""
+        if self._cache is not None and change.top_seq:
             records = records_of([*change.added, *change.updated])
             store_id = self._feed.store_id if self._feed is not None else None
-            self._saves.start(self._save(self._cache, records, cursor, store_id))
+            self._saves.start(self._save(self._cache, records, change.top_seq, store_id, bulk))
 
     def _on_history_reset(self, sentence: str) -> None:
         """The relay's store was restored or replaced: forget this copy and reload from zero."""
@@ -197,14 +207,16 @@ class LivePayments(QObject):
     async def _save(
         self,
         cache: PaymentCache,
-        records: list[tuple[object, ...]],
+        records: list[Record],
         cursor: int,
         store_id: str | None,
+        bulk: bool,
     ) -> None:
         # One save at a time, in feed order, so an older version never overwrites a newer one.
         async with self._save_lock:
             try:
-                await asyncio.to_thread(cache.save, records, cursor, store_id)
+                save = cache.save_block if bulk else cache.save
+                await asyncio.to_thread(save, records, cursor, store_id)
             except (OSError, sqlite3.Error) as error:
                 # Only the local copy suffers: the next start fetches more from the relay.
                 log.warning("Could not save payments to %s: %s", cache.path, error)
