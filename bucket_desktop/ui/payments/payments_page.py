@@ -76,6 +76,11 @@ CONNECTION_WORDS = {
 }
 SEARCH_DELAY_MS = 40
 DAY_CHECK_MS = 30_000
+# A catch-up brings thousands of payments a batch, dozens of batches a second, and each shown
+# batch repaints the table: large batches join the table at most this often (the first at once).
+LARGE_BATCH = 100
+SHOW_LARGE_EVERY_MS = 200
+EVERY_PAYMENT = PaymentFilter()
 
 
 def day_range(choice: int | None, today: date) -> tuple[date | None, date | None]:
@@ -123,6 +128,9 @@ class PaymentsPage(QObject):
         self._search_timer.timeout.connect(self.apply_filter)
         self._figures_timer = QTimer(self, singleShot=True, interval=250)
         self._figures_timer.timeout.connect(self.update_figures)
+        self._waiting: list[BookChange] = []  # changes not shown yet, oldest first
+        self._show_timer = QTimer(self, singleShot=True, interval=SHOW_LARGE_EVERY_MS)
+        self._show_timer.timeout.connect(self._show_waiting)
         # At midnight "today" moves on even when no payment arrives.
         self._shown_day = live.book.today()
         self._day_timer = QTimer(self, interval=DAY_CHECK_MS)
@@ -158,6 +166,8 @@ class PaymentsPage(QObject):
     def apply_filter(self) -> None:
         """Re-select the rows shown from the current filter."""
         self._search_timer.stop()
+        self._show_timer.stop()  # the book has every change waiting: selecting afresh shows them
+        self._waiting.clear()
         rows = self._live.book.newest_first(self.current_filter())
         self.model.set_rows(rows)
         self._show_count()
@@ -192,8 +202,33 @@ class PaymentsPage(QObject):
         self.view.connection_note.setText(
             _("New payments appear as they arrive.") if live else message
         )
+        if live and self._waiting:
+            self._show_waiting()  # caught up: the last of the history, now
 
     def _on_book_changed(self, change: BookChange) -> None:
+        if not self._figures_timer.isActive():
+            self._figures_timer.start()
+        self._waiting.append(change)
+        if self._show_timer.isActive():
+            return  # shown with the changes waiting before it
+        large = len(change.added) + len(change.updated) >= LARGE_BATCH
+        if large and self.model.rowCount():
+            self._show_timer.start()
+        else:
+            self._show_waiting()
+
+    def _show_waiting(self) -> None:
+        """Put the changes not shown yet into the table, in the order they happened."""
+        self._show_timer.stop()
+        waiting, self._waiting = self._waiting, []
+        for change in waiting:
+            if not self._show(change):
+                self.apply_filter()  # the whole selection again, every change included
+                return
+        self._show_count()
+
+    def _show(self, change: BookChange) -> bool:
+        """Insert or repaint the change's rows; False when only a fresh selection can show it."""
         wanted = self.current_filter()
         needles = wanted.needles()
         moved = [
@@ -202,16 +237,17 @@ class PaymentsPage(QObject):
             if wanted.accepts(row, needles)
             != (self.model.position_of(row.checkout_request_id) is not None)
         ]
-        fresh = [row for row in change.added if wanted.accepts(row, needles)]
+        fresh = (
+            change.added
+            if wanted == EVERY_PAYMENT
+            else [row for row in change.added if wanted.accepts(row, needles)]
+        )
         top = self.model.row_at(0)
         if moved or (fresh and top is not None and min(r.created for r in fresh) < top.created):
-            self.apply_filter()
-        else:
-            self.model.insert_on_top(sorted(fresh, key=lambda r: r.created, reverse=True))
-            self.model.refresh(change.updated)
-            self._show_count()
-        if not self._figures_timer.isActive():
-            self._figures_timer.start()
+            return False
+        self.model.insert_on_top(sorted(fresh, key=lambda r: r.created, reverse=True))
+        self.model.refresh(change.updated)
+        return True
 
     def _show_count(self) -> None:
         shown, total = self.model.rowCount(), len(self._live.book)
@@ -262,6 +298,7 @@ class PaymentsPage(QObject):
         """Stop timers and wait for an export in progress to be cancelled."""
         self._search_timer.stop()
         self._figures_timer.stop()
+        self._show_timer.stop()
         self._day_timer.stop()
         await self.retry.close()
         await self._tasks.cancel_all()
