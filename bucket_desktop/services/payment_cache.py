@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from bucket_desktop.services.access.models import Access
 from bucket_desktop.services.gc_pause import gc_paused
 from bucket_desktop.services.mpesa_rules import PaymentStatus
@@ -39,7 +41,7 @@ CREATE TABLE IF NOT EXISTS payments (
     resolved_by TEXT, created REAL NOT NULL, is_test INTEGER NOT NULL, sent_by TEXT NOT NULL,
     plan_name TEXT NOT NULL, confirmation TEXT, confirmation_problem TEXT, access TEXT
 );
-CREATE TABLE IF NOT EXISTS blocks (id INTEGER PRIMARY KEY, rows TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks (id INTEGER PRIMARY KEY, rows BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value NOT NULL);
 PRAGMA user_version = {SCHEMA_VERSION};
 """
@@ -117,7 +119,8 @@ class PaymentCache:
 
         The rows must be newer than the same payments' in earlier blocks, as the feed's are.
         """
-        block = json.dumps(records, separators=(",", ":"), check_circular=False)
+        # orjson writes this eight times as fast as the standard library, and reads it twice.
+        block = orjson.dumps(records)
         with contextlib.closing(self._connect()) as conn, conn:
             conn.execute("INSERT INTO blocks (rows) VALUES (?)", (block,))
             _move_cursor(conn, cursor, store_id)
@@ -156,11 +159,11 @@ def _move_cursor(conn: sqlite3.Connection, cursor: int, store_id: str | None) ->
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('store_id', ?)", (store_id,))
 
 
-def _latest(blocks: list[tuple[str]], rows: list[Record]) -> Iterable[Record]:
+def _latest(blocks: list[tuple[bytes]], rows: list[Record]) -> Iterable[Record]:
     """Each payment's newest saved version: blocks in the order saved, then upserted rows."""
     # Blocks are saved in feed order, so a later one holds the newer version of a payment.
     latest: dict[str, Record] = {
-        values[0]: values for (block,) in blocks for values in json.loads(block)
+        values[0]: values for (block,) in blocks for values in orjson.loads(block)
     }
     for values in rows:
         known = latest.get(values[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -158,13 +159,15 @@ def parse_timestamp(raw: str | float | None) -> float | None:
     if raw is None:
         return None
     if isinstance(raw, int | float):
-        return float(raw)
+        return float(raw) if math.isfinite(raw) else None
     text = raw.strip()
     if len(text) < 11 or text[4] != "-":  # not the relay's 2026-11-30T...: seconds, or nothing
         try:
-            return float(text)
+            seconds = float(text)
         except ValueError:
             pass
+        else:  # "nan" and "inf" are no time: they would break the order and the day
+            return seconds if math.isfinite(seconds) else None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

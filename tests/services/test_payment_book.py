@@ -254,6 +254,7 @@ def test_plain_sentences_and_formats() -> None:
     assert parse_timestamp("1700000000.5") == 1_700_000_000.5
     assert parse_timestamp("  1700000000 ") == 1_700_000_000
     assert parse_timestamp("2026-11-26T12:00:00") == NOW  # naive is UTC
+    assert parse_timestamp("nan") is None and parse_timestamp(float("inf")) is None
     assert parse_timestamp("2026-13-45T99:00:00") is None
     assert parse_timestamp("yesterday") is None
 

@@ -217,8 +217,9 @@ class LivePayments(QObject):
             try:
                 save = cache.save_block if bulk else cache.save
                 await asyncio.to_thread(save, records, cursor, store_id)
-            except (OSError, sqlite3.Error) as error:
+            except (OSError, sqlite3.Error, TypeError, OverflowError) as error:
                 # Only the local copy suffers: the next start fetches more from the relay.
+                # (TypeError, OverflowError: a number too large for SQLite or JSON.)
                 log.warning("Could not save payments to %s: %s", cache.path, error)
 
     async def _load_cache(self, client: RelayClient) -> tuple[int, str | None]:
