@@ -87,7 +87,8 @@ class PaymentCache:
             self.discard()
             return [], 0, None
         try:
-            with gc_paused(), contextlib.closing(self._connect()) as conn:  # all of it lives on
+            # 100,000 rows that all live on: walked once by the collector, at the end.
+            with gc_paused(settle=True), contextlib.closing(self._connect()) as conn:
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 blocks = conn.execute("SELECT rows FROM blocks ORDER BY id").fetchall()
                 # Unordered: PaymentBook sorts what it loads anyway.
