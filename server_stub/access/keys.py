@@ -24,21 +24,41 @@ def secret_name(provider_id: int) -> str:
 
 
 class AccessKeyring:
-    """Opens providers' access-code keys; used inside the store's writer transaction."""
+    """Opens providers' access-code keys; used inside the store's writer transaction.
+
+    A key is kept open only once it is known committed: one made (or read back) inside a
+    transaction that is then rolled back would otherwise make every later code from a key the
+    store never kept, and a retry after a restart would give another code. Until the writer's
+    next commit says so (`confirm`), each use reads the key through the transaction.
+    """
 
     def __init__(self, box: SecretBox) -> None:
         self._box = box
         self._open: dict[int, bytes] = {}
+        self._unconfirmed: set[int] = set()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"AccessKeyring({len(self._open)} keys open)"
 
     def key(self, provider_id: int, stored: StoredSecret) -> bytes:
-        """The provider's key, read (or created) through `stored` the first time."""
+        """The provider's key, read (or created) through `stored` until it is known committed."""
         with self._lock:
             key = self._open.get(provider_id)
-            if key is None:
-                encrypted = stored(lambda: self._box.encrypt(os.urandom(KEY_BYTES)))
-                key = self._open[provider_id] = self._box.decrypt(encrypted)
-            return key
+            if key is not None:
+                return key
+            self._unconfirmed.add(provider_id)
+        return self._box.decrypt(stored(lambda: self._box.encrypt(os.urandom(KEY_BYTES))))
+
+    def confirm(self, committed: Callable[[str], bytes | None]) -> None:
+        """After a commit: keep open the keys used since, as `committed` now reads them."""
+        with self._lock:
+            if not self._unconfirmed:
+                return
+            providers, self._unconfirmed = self._unconfirmed, set()
+        for provider_id in providers:
+            encrypted = committed(secret_name(provider_id))
+            if encrypted is not None:
+                key = self._box.decrypt(encrypted)
+                with self._lock:
+                    self._open[provider_id] = key

@@ -102,11 +102,17 @@ def reencrypt_secrets(conn: sqlite3.Connection, rotate: Callable[[bytes], bytes]
     return count + reencrypt_endpoint_secrets(conn, rotate)
 
 
+def stored_secret(conn: sqlite3.Connection, name: str) -> bytes | None:
+    """The stored (encrypted) value `name`, or None."""
+    row = conn.execute("SELECT value FROM relay_secrets WHERE name = ?", (name,)).fetchone()
+    return bytes(row[0]) if row is not None else None
+
+
 def secret_setting(conn: sqlite3.Connection, name: str, make: Callable[[], bytes]) -> bytes:
     """The stored value `name`, inserted from `make()` when absent."""
-    row = conn.execute("SELECT value FROM relay_secrets WHERE name = ?", (name,)).fetchone()
-    if row is not None:
-        return bytes(row[0])
+    stored = stored_secret(conn, name)
+    if stored is not None:
+        return stored
     value = make()
     conn.execute("INSERT INTO relay_secrets (name, value) VALUES (?, ?)", (name, value))
     return value

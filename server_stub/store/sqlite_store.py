@@ -153,6 +153,12 @@ class SqliteStore:
         self._read = read
         self._writer = GroupCommitWriter(writer_conn)
         self._writer.before_commit = render_unrendered
+        keys = self._keys
+        if keys is not None:
+            # Access-code keys are kept open only once committed (see AccessKeyring).
+            self._writer.after_commit = lambda conn: keys.confirm(
+                lambda name: providers.stored_secret(conn, name)
+            )
         self.plans = SqlitePlans(self._writer, self._read)
         self.outbox = SqliteOutbox(self._writer, clock)
         self.audit = SqliteAudit(self._read)

@@ -69,6 +69,9 @@ class GroupCommitWriter:
         self.on_commit: Callable[[float], None] | None = None
         # Runs last in every group, inside its transaction (the store renders feed items).
         self.before_commit: Callable[[sqlite3.Connection], object] | None = None
+        # Runs after every durable commit, outside a transaction, for what may be kept only
+        # once it is committed (the access keyring's newly made keys).
+        self.after_commit: Callable[[sqlite3.Connection], object] | None = None
         self._thread.start()
 
     async def run(self, operation: Operation[T]) -> T:
@@ -136,6 +139,7 @@ class GroupCommitWriter:
             self.commits += 1
             if self.on_commit is not None:
                 self.on_commit(time.perf_counter() - started)
+            self._after_commit()
         except sqlite3.Error as error:
             log.error("A store commit failed (%s); %d operations refused", error, len(group))
             if conn.in_transaction:
@@ -169,6 +173,15 @@ class GroupCommitWriter:
             log.exception("Finishing a store commit failed; its operations are kept")
             conn.execute(f"ROLLBACK TO {FINISH}")
         conn.execute(f"RELEASE {FINISH}")
+
+    def _after_commit(self) -> None:
+        if self.after_commit is None:
+            return
+        try:
+            self.after_commit(self._connection)
+        except Exception:
+            # The group is committed whatever happens here: its callers get their results.
+            log.exception("A step after a store commit failed; the commit is kept")
 
     def _run_one(self, job: _Job) -> tuple[bool, Any]:
         conn = self._connection

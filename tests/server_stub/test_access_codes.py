@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 from server_stub.access.codes import ALPHABET, CODE_LENGTH, access_code
 from server_stub.access.keys import AccessKeyring, secret_name
 from server_stub.security.atrest import SecretBox, load_secret_box
+from server_stub.store.sqlite_providers import secret_setting
 from tests.server_stub.inprocess import (
     InProcessRelay,
     SeededPush,
@@ -120,3 +123,34 @@ async def _pay(relay: InProcessRelay, push: SeededPush, receipt: str) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert answer.status_code == 200
+
+
+async def test_a_key_made_in_work_that_was_rolled_back_is_never_used(tmp_path: Path) -> None:
+    # The first use of a provider's key makes it inside a transaction; when that work is undone
+    # the key is gone with it, and the codes that follow must come from the key the store keeps
+    # (a retry after a restart gives the same code).
+    settings = relay_settings(tmp_path)
+    async with relay_in_process(settings) as relay:
+        provider_id = (await new_provider(settings))["provider_id"]
+        await relay.store.set_access_at_callback(provider_id, True)
+        [push] = await seed_pushes(relay.store, provider_id, 1)
+        keyring = relay.store._access_keys()
+
+        def make_key_then_fail(conn: sqlite3.Connection) -> None:
+            keyring.key(
+                provider_id, lambda make: secret_setting(conn, secret_name(provider_id), make)
+            )
+            raise RuntimeError("the rest of this work failed")
+
+        with pytest.raises(RuntimeError):
+            await relay.store._writer.run(make_key_then_fail)
+        assert (
+            settings_sql(settings, "SELECT name FROM relay_secrets WHERE name LIKE 'access%'") == []
+        )
+        await _pay(relay, push, "SBK0000001")
+        [(stored,)] = settings_sql(
+            settings, "SELECT value FROM relay_secrets WHERE name = ?", (secret_name(provider_id),)
+        )
+    key = load_secret_box(settings).decrypt(bytes(stored))
+    [(code,)] = settings_sql(settings, "SELECT code FROM access")
+    assert code == access_code(key, push.checkout_request_id)
