@@ -15,10 +15,17 @@ from typing import Any
 
 from relay_load import http_request
 
-from server_stub.operations import admin
-from server_stub.operations.settings import load_settings
-from server_stub.security.tokens import new_token, token_hash
 from server_stub.store.sqlite_feed import render_unrendered
+
+try:
+    from server_stub.operations import admin
+    from server_stub.operations.settings import load_settings
+    from server_stub.security.tokens import new_token, token_hash
+except ImportError:  # a previous commit's relay, from before its modules moved into folders
+    from server_stub.settings import load_settings
+    from server_stub.tokens import new_token, token_hash
+
+    from server_stub import admin
 
 FEED_PAYMENTS = 100_000
 _INSERT = (
