@@ -47,13 +47,7 @@ def parse_strict(raw: bytes) -> Any:
     if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
         _check_depth(text)
     try:
-        data = json.loads(
-            text,
-            object_pairs_hook=_object_without_duplicates,
-            parse_constant=_refuse_constant,
-            parse_int=_bounded_int,
-            parse_float=_bounded_float,
-        )
+        data = _DECODER.decode(text)
     except JsonBodyError:
         raise
     except (ValueError, RecursionError):
@@ -128,6 +122,16 @@ def _bounded_float(text: str) -> float:
     if not math.isfinite(value):
         raise JsonBodyError("A number is too large to be represented.")
     return value
+
+
+# Made once: json.loads with hooks builds a new decoder and scanner for every call, which took
+# as long as parsing a callback body with them (issue 21).
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object_without_duplicates,
+    parse_constant=_refuse_constant,
+    parse_int=_bounded_int,
+    parse_float=_bounded_float,
+)
 
 
 def _check_strings(data: Any) -> None:
