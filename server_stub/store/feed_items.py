@@ -83,3 +83,8 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",",
 def payment_json(payment: PaymentRecord) -> bytes:
     """One feed item as compact UTF-8 JSON (what the store keeps in `payments.feed_json`)."""
     return _ENCODE(payment_fields(payment)).encode("utf-8")
+
+
+def item_json(fields: dict[str, Any]) -> bytes:
+    """`payment_fields` data (possibly with fields changed) as a stored feed item."""
+    return _ENCODE(fields).encode("utf-8")

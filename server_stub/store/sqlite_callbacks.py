@@ -1,11 +1,11 @@
 """Ingesting one STK callback in the SQLite store, on the writer's connection (issue 21).
 
 A paid callback for a pending push is the relay's most frequent write, so it takes as few
-statements as its checks allow: the push by its token hash with its receipt's uniqueness in the
-same SELECT, one UPDATE of the provider (feed number, last callback; RETURNING them with its
-access switch and whether it has a webhook), one UPDATE of the payment (settlement, feed number,
-confirmation schedule), then the raw body with its outcome. Decisions stay in
-`server_stub.payments.settlement`, shared with every backend.
+statements as its checks allow: the push by its token hash with its receipt's uniqueness and
+whether it has an access row in the same SELECT, one UPDATE of the provider (feed number, last
+callback; RETURNING them with its access switch and whether it has a webhook), one UPDATE of the
+payment (settlement, feed number, confirmation schedule and its feed item), then the raw body
+with its outcome. Decisions stay in `server_stub.payments.settlement`, shared with every backend.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.access.keys import AccessKeyring
 from server_stub.payments.settlement import CallbackOutcome, Change, StkResult, decide_callback
 from server_stub.store import write_scope
+from server_stub.store.feed_items import iso_time, item_json, payment_fields
 from server_stub.store.records import (
     UNMATCHED_BODY_PREFIX,
+    Confirmation,
     PaymentRecord,
     RawCallback,
 )
@@ -29,10 +31,12 @@ from server_stub.store.sqlite_payments import (
     payment_from_row,
 )
 
-# The push, and whether another payment already holds the callback's receipt.
+# The push, whether another payment already holds the callback's receipt, and whether the
+# push has an access row (then its feed item is rendered at commit, with the access).
 _BY_TOKEN = (
     f"SELECT {PAYMENT_COLUMNS}, EXISTS (SELECT 1 FROM payments other "  # noqa: S608 - constant
-    "WHERE other.mpesa_receipt_number = ? AND other.id != payments.id) "
+    "WHERE other.mpesa_receipt_number = ? AND other.id != payments.id), "
+    "EXISTS (SELECT 1 FROM access WHERE access.payment_id = payments.id) "
     "FROM payments WHERE callback_token_hash = ?"
 )
 # The next feed number, the last callback's time, the provider's access switch and whether it
@@ -46,7 +50,7 @@ _NEXT_SEQ = (
 _SETTLE = (
     "UPDATE payments SET status = ?, result_code = ?, result_desc = ?, "
     "mpesa_receipt_number = ?, resolved_by = ?, checkout_request_id = ?, "
-    "merchant_request_id = ?, updated_at = ?, seq = ?, feed_json = NULL, "
+    "merchant_request_id = ?, updated_at = ?, seq = ?, feed_json = ?, "
     "next_query_at = CASE WHEN ? THEN ? WHEN ? = 'pending' THEN next_query_at END, "
     "confirmation = CASE WHEN ? THEN 'pending' ELSE confirmation END, "
     "confirm_from = CASE WHEN ? THEN ? ELSE confirm_from END, "
@@ -74,7 +78,7 @@ def ingest_callback(
     receipt = result.receipt if result is not None else None
     row = conn.execute(_BY_TOKEN, (receipt, raw.token_hash)).fetchone()
     payment = payment_from_row(row) if row else None
-    receipt_reused = bool(row and row[-1])
+    receipt_reused, had_access = (bool(row[-2]), bool(row[-1])) if row else (False, False)
     outcome, changed = rejection, None
     if outcome is None:
         # A failure while applying must not lose the raw callback stored below.
@@ -86,6 +90,7 @@ def ingest_callback(
                 provider_id,
                 result,
                 receipt_reused,
+                had_access,
                 raw,
                 now,
                 confirm_after_s,
@@ -128,6 +133,7 @@ def _apply(
     provider_id: int | None,
     result: StkResult | None,
     receipt_reused: bool,
+    had_access: bool,
     raw: RawCallback,
     now: float,
     confirm_after_s: float,
@@ -145,7 +151,13 @@ def _apply(
     # Callbacks are not signed: an STK query confirms every payment a callback settled.
     confirm = outcome is CallbackOutcome.APPLIED and change.status is PaymentStatus.PAID
     access_at_callback, wanted = _settle(
-        conn, payment, change, raw.received_at, now, now + confirm_after_s if confirm else None
+        conn,
+        payment,
+        change,
+        raw.received_at,
+        now,
+        now + confirm_after_s if confirm else None,
+        had_access,
     )
     # Webhook events compare the payment before and after, access included (the settlement
     # above changed no access row; the access below does).
@@ -168,6 +180,7 @@ def _settle(
     received_at: float,
     now: float,
     confirm_at: float | None,
+    had_access: bool,
 ) -> tuple[bool, bool]:
     """Write the settlement with its feed number and, for a newly paid push, the schedule of
     its confirming query; returns the provider's access switch and whether it has a webhook
@@ -177,6 +190,13 @@ def _settle(
     ).fetchone()
     confirm = confirm_at is not None
     status = change.status.value
+    # The feed item goes in with the settlement, when no access row is (or, below, becomes) part
+    # of it: one issued, one there before, one a dispute revokes. Those are rendered at commit
+    # (`sqlite_feed`), from the rows as the callback leaves them.
+    item = None
+    access_changes = (confirm and access_at_callback) or change.status is PaymentStatus.DISPUTED
+    if not (had_access or access_changes):
+        item = settled_json(payment, change, seq, now, confirm)
     conn.execute(
         _SETTLE,
         (
@@ -189,6 +209,7 @@ def _settle(
             change.merchant_request_id,
             now,
             seq,
+            item,
             confirm,
             confirm_at,
             status,
@@ -200,3 +221,29 @@ def _settle(
         ),
     )
     return bool(access_at_callback), bool(webhooks)
+
+
+def settled_json(
+    payment: PaymentRecord, change: Change, seq: int, now: float, confirm: bool
+) -> bytes:
+    """The feed item of a payment without access once `_SETTLE` has written `change`.
+
+    Built from the item of the payment as read, with the fields the settlement writes replaced:
+    a second PaymentRecord (dataclasses.replace) cost as much as rendering the item
+    (`tests/server_stub/test_feed_items.py` holds the result to a render of the row read back).
+    """
+    fields = payment_fields(payment)
+    fields.update(
+        status=change.status.value,
+        result_code=change.result_code,
+        result_desc=change.result_desc,
+        mpesa_receipt_number=change.receipt,
+        resolved_by=change.resolved_by.value if change.resolved_by else None,
+        checkout_request_id=change.checkout_request_id or "",
+        merchant_request_id=change.merchant_request_id,
+        updated_at=iso_time(now),
+        seq=seq,
+    )
+    if confirm:
+        fields["confirmation"] = Confirmation.PENDING.value
+    return item_json(fields)

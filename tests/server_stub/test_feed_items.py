@@ -13,12 +13,13 @@ from pathlib import Path
 
 from server_stub.access.outbox import DeliveryFailed, OutboxWorker
 from server_stub.payments.settlement import StkResult
+from server_stub.plans.rules import PlanFields
 from server_stub.security.tokens import token_hash
 from server_stub.store.feed_items import payment_json
 from server_stub.store.records import AccessState, ClaimedDelivery, RawCallback
 from server_stub.store.sqlite_store import SqliteStore
 from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
-from tests.server_stub.stores import StoreMaker, open_store, store_sql
+from tests.server_stub.stores import StoreMaker, open_store, run_sql, store_sql
 
 
 class FailingOnce:
@@ -81,6 +82,74 @@ async def test_every_change_desks_see_is_rendered_when_it_commits(new_store: Sto
     assert access["deliveries"][0]["last_error"] == "router busy"
     stored, live = await _stored_and_live(store, provider)
     assert stored == live
+    await store.close()
+
+
+async def _stored_column(store: SqliteStore, provider: int) -> list[bytes | None]:
+    # The stored bytes themselves: reads render a missing item, so they cannot tell.
+    rows = run_sql(
+        store,
+        "SELECT feed_json FROM payments WHERE provider_id = ? AND seq IS NOT NULL ORDER BY seq",
+        (provider,),
+    )
+    return [bytes(row[0]) if row[0] is not None else None for row in rows]
+
+
+async def test_items_written_with_a_callback_are_the_rows_as_committed(
+    new_store: StoreMaker,
+) -> None:
+    # A callback that leaves no access row to show writes its item with the settlement (issue
+    # 21); one that issues, finds or revokes an access leaves it to the render at commit.
+    store = new_store(time.time, access_keys=keyring_for_tests())
+    provider = await store.create_provider("P", time.time())
+    fields = PlanFields.validate(
+        name="1 hour",
+        price=10,
+        duration_minutes=60,
+        data_cap_mb=None,
+        speed=None,
+        router_profile=None,
+        account_reference="HOTSPOT",
+        transaction_desc="WiFi 1 hour",
+    )
+    plan = await store.plans.create(provider, fields, time.time())
+    pushes = await seed_pushes(store, provider, 4, plan=plan)
+
+    async def callback(number: int, code: str, receipt: str | None) -> None:
+        push = pushes[number]
+        raw = RawCallback(time.time(), str(provider), token_hash(push.token), "127.0.0.1", b"{}")
+        result = StkResult(code, "ok", push.checkout_request_id, "MR", receipt, 10)
+        await store.ingest_callback(
+            raw, provider_id=provider, result=result, rejection=None, confirm_after_s=2.0
+        )
+
+    render_at_commit = store._writer.before_commit
+    store._writer.before_commit = None
+    await callback(0, "0", "RFI0000000")  # paid, its confirmation pending, no access yet
+    await callback(1, "1032", None)  # cancelled
+    live = [payment_json(payment) for payment in await store.payments_after(provider, 0, 10)]
+    assert await _stored_column(store, provider) == live
+
+    store._writer.before_commit = render_at_commit
+    queried = await store.get_payment(provider, pushes[2].checkout_request_id)
+    assert queried is not None
+    await store.apply_query(
+        queried.id, StkResult("0", "ok", queried.checkout_request_id), next_query_at=None,
+        now=time.time(),
+    )  # fmt: skip
+    await callback(2, "0", "RFI0000002")  # the receipt added to a payment with its access
+    await callback(0, "1032", None)  # two callbacks disagree: a dispute
+    live = [payment_json(payment) for payment in await store.payments_after(provider, 0, 10)]
+    assert await _stored_column(store, provider) == live and len(live) == 4
+    by_checkout = {item["checkout_request_id"]: item for item in map(json.loads, live)}
+    paid, cancelled, receipt_added, pending = (
+        by_checkout[push.checkout_request_id] for push in pushes
+    )
+    assert paid["status"] == "disputed" and paid["plan"]["duration_minutes"] == 60
+    assert cancelled["status"] == "cancelled" and cancelled["access"] is None
+    assert receipt_added["mpesa_receipt_number"] == "RFI0000002"
+    assert receipt_added["access"] is not None
+    assert pending["status"] == "pending"
     await store.close()
 
 
