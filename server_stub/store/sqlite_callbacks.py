@@ -49,7 +49,7 @@ _NEXT_SEQ = (
 )
 _SETTLE = (
     "UPDATE payments SET status = ?, result_code = ?, result_desc = ?, "
-    "mpesa_receipt_number = ?, resolved_by = ?, checkout_request_id = ?, "
+    "mpesa_receipt_number = ?, resolved_by = ?, "
     "merchant_request_id = ?, updated_at = ?, seq = ?, feed_json = ?, "
     "next_query_at = CASE WHEN ? THEN ? WHEN ? = 'pending' THEN next_query_at END, "
     "confirmation = CASE WHEN ? THEN 'pending' ELSE confirmation END, "
@@ -197,6 +197,13 @@ def _settle(
     access_changes = (confirm and access_at_callback) or change.status is PaymentStatus.DISPUTED
     if not (had_access or access_changes):
         item = settled_json(payment, change, seq, now, confirm)
+    if payment.checkout_request_id is None:
+        # A callback ahead of Daraja's answer to the push. Otherwise the id is the push's own
+        # (`decide_callback`), and naming it in _SETTLE would rewrite its UNIQUE index entry.
+        conn.execute(
+            "UPDATE payments SET checkout_request_id = ? WHERE id = ?",
+            (change.checkout_request_id, payment.id),
+        )
     conn.execute(
         _SETTLE,
         (
@@ -205,7 +212,6 @@ def _settle(
             change.result_desc,
             change.receipt,
             change.resolved_by.value if change.resolved_by else None,
-            change.checkout_request_id,
             change.merchant_request_id,
             now,
             seq,

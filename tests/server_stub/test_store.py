@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import stat
@@ -111,6 +112,27 @@ async def test_callbacks_are_stored_raw_and_applied_once_in_feed_order(
     ]
     # The confirming query, from the callback's time (the store's clock says 5.0).
     assert (feed[0].confirmation, feed[0].next_query_at) == ("pending", 7.0)
+    await store.close()
+
+
+async def test_a_callback_ahead_of_darajas_answer_gives_the_push_its_checkout_id(
+    store: SqliteStore,
+) -> None:
+    # The callback can arrive before the push's own answer from Daraja is recorded: the
+    # callback's CheckoutRequestID is then the push's (issue 21 writes it apart from the rest).
+    provider = await store.create_provider("P", 0.0)
+    reserved = await store.reserve_push(push(provider, "254711000003", "tok3", 1.0), 0.0)
+    assert reserved.created is not None and reserved.created.checkout_request_id is None
+    paid = StkResult("0", "ok", "ws_early", "m", receipt="RCPT000003", amount=10)
+    raw = RawCallback(3.0, str(provider), "tok3", "127.0.0.1", b"{}")
+    outcome = await store.ingest_callback(
+        raw, provider_id=provider, result=paid, rejection=None, confirm_after_s=2.0
+    )
+    assert outcome == (CallbackOutcome.APPLIED, provider)
+    found = await store.get_payment(provider, "ws_early")
+    assert found is not None and (found.id, found.status) == (reserved.created.id, "paid")
+    [(_, item)] = await store.feed_items_after(provider, 0, 10)
+    assert json.loads(item)["checkout_request_id"] == "ws_early"
     await store.close()
 
 
