@@ -305,6 +305,13 @@ def result_meaning(code: object, daraja_text: str | None = None) -> ResultMeanin
     )
 
 
+def result_status(code: object) -> PaymentStatus:
+    """The status a ResultCode means: `result_meaning`'s, without translating its sentence
+    (the relay asks it of every callback)."""
+    known = _RESULT_SENTENCES.get(_code_key(code))
+    return known[0] if known is not None else PaymentStatus.FAILED
+
+
 def known_result_codes() -> list[str]:
     """Every ResultCode with a plain-language sentence."""
     return list(_RESULT_SENTENCES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bucket_desktop.services.mpesa_rules import PaymentStatus, result_meaning
+from bucket_desktop.services.mpesa_rules import PaymentStatus, result_status
 from server_stub.store.records import PaymentRecord, ResolvedBy
 
 
@@ -51,7 +51,7 @@ class StkResult:
     @property
     def status(self) -> PaymentStatus:
         """The status this result code means."""
-        return result_meaning(self.result_code, self.result_desc).status
+        return result_status(self.result_code)
 
 
 @dataclass(frozen=True, slots=True)

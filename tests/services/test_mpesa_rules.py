@@ -13,6 +13,7 @@ from bucket_desktop.services.mpesa_rules import (
     lint_callback_url,
     normalise_phone,
     result_meaning,
+    result_status,
     validate_account_reference,
     validate_amount,
     validate_transaction_desc,
@@ -204,6 +205,11 @@ def test_numeric_codes_as_numbers_or_strings_agree() -> None:
     assert result_meaning(1032).status is PaymentStatus.CANCELLED
     assert result_meaning(" 1032 ").status is PaymentStatus.CANCELLED
     assert result_meaning(0).status is PaymentStatus.PAID
+
+
+@given(st.one_of(st.sampled_from(known_result_codes()), st.integers(), st.text(max_size=12)))
+def test_result_status_is_the_status_of_the_meaning(code: object) -> None:
+    assert result_status(code) is result_meaning(code).status
 
 
 def test_unknown_code_fails_and_keeps_darajas_text() -> None:
