@@ -8,8 +8,7 @@ and answer with the `X-Request-ID` header the middleware would have added.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextvars import Token
 
 from starlette.responses import Response
 from starlette.types import Scope, Send
@@ -32,17 +31,34 @@ class FastPath:
         peer = scope["client"][0] if scope.get("client") else ""
         return client_address(peer, forwarded, self._trusted)
 
-    @contextmanager
-    def context(self, source: str) -> Iterator[str]:
+    def context(self, source: str) -> RequestContext:
         """A new request id, with it and `source` set for the logs while the request runs."""
-        request_id = f"{self._ids.getrandbits(64):016x}"
-        id_token = current_request_id.set(request_id)
-        client_token = current_client.set(source)
-        try:
-            yield request_id
-        finally:
-            current_request_id.reset(id_token)
-            current_client.reset(client_token)
+        return RequestContext(f"{self._ids.getrandbits(64):016x}", source)
+
+
+class RequestContext:
+    """Sets the request id and client address for the logs; `with` gives the request id.
+
+    A class rather than a @contextmanager generator: a few microseconds less on every
+    callback and feed page (issue 21).
+    """
+
+    __slots__ = ("_client_token", "_id_token", "request_id", "source")
+    _id_token: Token[str | None]
+    _client_token: Token[str | None]
+
+    def __init__(self, request_id: str, source: str) -> None:
+        self.request_id = request_id
+        self.source = source
+
+    def __enter__(self) -> str:
+        self._id_token = current_request_id.set(self.request_id)
+        self._client_token = current_client.set(self.source)
+        return self.request_id
+
+    def __exit__(self, *_: object) -> None:
+        current_request_id.reset(self._id_token)
+        current_client.reset(self._client_token)
 
 
 async def send_response(send: Send, response: Response, request_id: str) -> None:
