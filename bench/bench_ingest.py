@@ -16,7 +16,10 @@ Both relays are seeded alike by their own code (bench/ingest_seed.py), serve wit
 settings (SQLite WAL, synchronous=FULL, access log off; confirming queries due after the run, so
 a callback marks its payment paid), and take turns of `--seconds` with the bare app, so the
 load other programs put on the shared machine falls on all three alike. Afterwards every
-acknowledged callback must be found paid in its relay's store.
+acknowledged callback must be found paid in its relay's store. Each server's CPU time over its
+turns (user + system, every thread, from /proc) is shown per answered request too: on a core
+shared with other programs the rates follow how much of it each turn got, the CPU cost per
+request much less.
 Needs wrk (apt-get install wrk). Not a test: figures depend on the machine; ratios are the point.
 """
 
@@ -63,6 +66,13 @@ class Target:
     db: Path | None = None
     sent: int = 0
     turns: list[dict[str, int]] = field(default_factory=list)
+    cpu_s: float = 0.0  # the server's CPU time over its turns
+
+    @property
+    def cpu_us(self) -> float:
+        """CPU microseconds per answered request over all turns."""
+        answered = sum(turn["requests"] for turn in self.turns)
+        return 1e6 * self.cpu_s / answered if answered else 0.0
 
     @property
     def acknowledged(self) -> int:
@@ -170,6 +180,7 @@ def load_turn(target: Target, folder: Path, seconds: float) -> None:
         raise RuntimeError(f"{target.name}: out of seeded pushes; raise --expected-rate")
     turn_file = folder / "turn.paths"
     turn_file.write_text("\n".join(remaining) + "\n")
+    cpu_before = cpu_seconds(target.process.pid)
     done = subprocess.run(
         ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds:g}s",
          "--timeout", "10s", "-s", str(BENCH / "ingest_wrk.lua"), target.url + "/",
@@ -177,6 +188,7 @@ def load_turn(target: Target, folder: Path, seconds: float) -> None:
         capture_output=True,
         check=True,
     )  # fmt: skip
+    target.cpu_s += cpu_seconds(target.process.pid) - cpu_before
     output = done.stdout.decode()
     line = next(ln for ln in output.splitlines() if ln.startswith("WRK-RESULT "))
     result: dict[str, int] = json.loads(line.removeprefix("WRK-RESULT "))
@@ -185,6 +197,12 @@ def load_turn(target: Target, folder: Path, seconds: float) -> None:
     # Requests still in flight when wrk stopped were sent too: never send those pushes again.
     target.sent += result["requests"] + CONNECTIONS
     target.turns.append(result)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def paid_in_store(db: Path) -> int:
@@ -207,7 +225,7 @@ def rows_for(bare: Target, previous: Target, steps: list[Target], current: Targe
         rates = ", ".join(f"{rate:,.0f}" for rate in target.turn_rates())
         measured = (
             f"{target.rate:,.0f}/s (turns {rates}), p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-            f"{target.errors} errors"
+            f"{target.errors} errors; CPU {target.cpu_us:.0f} us a request"
         )
         target_text, met = "", None
         if target.db is not None:
@@ -215,10 +233,13 @@ def rows_for(bare: Target, previous: Target, steps: list[Target], current: Targe
             durable = target.acknowledged <= paid <= target.sent
             measured += f"; {target.acknowledged:,} acknowledged, {paid:,} paid in the store"
             measured += f"; / bare = {target.rate / bare.rate:.3f}"
+            measured += f" (by CPU per request {bare.cpu_us / target.cpu_us:.3f})"
             if before is not None and before is not previous:
                 measured += f"; / the step before = {target.rate / before.rate:.2f}"
+                measured += f" (by CPU per request {before.cpu_us / target.cpu_us:.2f})"
             if target is not previous:
                 measured += f"; / previous = {target.rate / previous.rate:.2f}"
+                measured += f" (by CPU per request {previous.cpu_us / target.cpu_us:.2f})"
             if target is current:
                 ratio = current.rate / previous.rate
                 target_text = ">= 2.5x previous, >= 0.20 of bare, p99 <= 50 ms, 0 errors"
