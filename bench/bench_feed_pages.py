@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_ingest import INGEST_ENV, LOAD_CPU, _start_pinned, previous_checkout
+from bench_ingest import INGEST_ENV, LOAD_CPU, previous_checkout, start_pinned
 from relay_load import MINIMAL_APP
 from relay_report import Row, machine, print_table
 
@@ -78,14 +78,14 @@ def seeded_relay(name: str, folder: Path, payments: int, code: Path | None) -> S
         check=True,
     )
     command = [sys.executable, "-m", "server_stub", "serve", "--host", "127.0.0.1", "--port", "0"]
-    process, url = _start_pinned(command, env, folder, data.with_suffix(".log"))
+    process, url = start_pinned(command, env, folder, data.with_suffix(".log"))
     return Server(name, url, process, token_file.read_text().strip())
 
 
 def bare_app(folder: Path) -> Server:
     """The minimal ASGI app of relay_load.py on CPU 0."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    process, url = _start_pinned(
+    process, url = start_pinned(
         [sys.executable, "-c", MINIMAL_APP], env, folder, folder / "bare.log"
     )
     return Server("bare ASGI app (uvicorn, same setup)", url, process, "none")
