@@ -1,7 +1,7 @@
 """Benchmark of paid -> online (issue 15): confirmation and access codes on the relay and desk.
 
 Usage: .venv/bin/python bench/bench_access.py [--seconds 5] [--turns 4] [--samples 40]
-       [--only ingest,code] [--modes off,access,on] [--previous C [--previous-modes on]]
+       [--only ingest,code] [--modes off,access,on,confirm] [--previous C [--previous-modes on]]
 
 - ingest: the relay's callback ingest with confirmation and access off, access alone, and both
   on, in one run, the way bench_ingest.py measures ingest: three relay processes seeded alike,
@@ -12,11 +12,13 @@ Usage: .venv/bin/python bench/bench_access.py [--seconds 5] [--turns 4] [--sampl
   "off" keeps the confirming query beyond the run and gives access after it, so a callback only
   marks the payment paid; "access" gives access in the callback's own commit (the access row
   and its HMAC code), no query; "on" does that and runs the confirming STK query 1 s after each
-  callback, during the load. After each "on" turn the bench waits until every paid payment is
+  callback, during the load; "confirm" runs the query but gives access at the confirmation
+  (the providers' default setting: access after confirmation), so the callback's commit holds
+  no access row. After each "on" and "confirm" turn the bench waits until every paid payment is
   confirmed; "sustained" counts the time that takes beyond the 1 s delay as the turn's, so
   queries left owed when the load stops are shown, not hidden. Target: ingest throughput, "on"
-  no more than 20 % below "off" while the callbacks flow, every payment confirmed after them
-  (the relay's confirming queries give way to callbacks while callbacks saturate it, see
+  and "confirm" no more than 20 % below "off" while the callbacks flow, every payment confirmed
+  after them (the relay's confirming queries give way to callbacks while callbacks saturate it, see
   server_stub/payments/callback_load.py; the catch-up's pace is Daraja's, here the simulator's).
   `--modes` picks variants; `--previous C` runs `--previous-modes` (default on) at commit C.
 - code: demo timings (the demo's relay settings, the simulator answering 3 s after the prompt,
@@ -72,7 +74,10 @@ INGEST_NAMES = {
     "off": "ingest, confirmation and access off",
     "access": "ingest, access code in the callback's commit, no confirming query",
     "on": "ingest, confirmation and access on",
+    "confirm": "ingest, confirmation on, access at the confirmation (the default setting)",
 }
+# Variants whose payments are confirmed by a query during the load.
+CONFIRMING = ("on", "confirm")
 CONFIRM_S = 1.0  # "on": the confirming query 1 s after each callback
 DRAIN_LIMIT_S = 120.0
 PAUSE_S = 1.0  # between turns
@@ -82,6 +87,11 @@ def _access_settings(env: dict[str, str], lines: list[str]) -> None:
     """Access at the callback, and the simulator's credentials for the ingest provider."""
     with sqlite3.connect(load_settings(env).database_path) as conn:
         conn.execute("UPDATE providers SET access_at_callback = 1")
+    _credentials(env, lines)
+
+
+def _credentials(env: dict[str, str], lines: list[str]) -> None:
+    """The simulator's credentials for the ingest provider (access after confirmation)."""
     relay_cli_credentials(env, lines[0].split()[1].split("/")[3])
 
 
@@ -98,9 +108,10 @@ def start_relays(folder: Path, sim_url: str, pushes: int, modes: list[str]) -> d
     checkouts: dict[str, Path] = {}
     for mode, name in names.items():
         settings = {"DARAJA_BASE_URL": sim_url}
-        if mode.startswith("on"):
+        kind = mode.split("@")[0]
+        if kind in CONFIRMING:
             settings["RELAY_CONFIRM_FIRST_S"] = str(CONFIRM_S)
-        hook = None if mode == "off" else _access_settings
+        hook = {"off": None, "confirm": _credentials}.get(kind, _access_settings)
         code = None
         if "@" in mode:
             commit = mode.split("@")[1]
@@ -149,7 +160,7 @@ def ingest_compare(
         for turn in range(turns):
             for mode, target in relays.items():
                 load_turn(target, folder, seconds)
-                if mode.startswith("on"):
+                if mode.split("@")[0] in CONFIRMING:
                     # Queries still owed when the load stops are work of this turn: the time
                     # they take beyond their own delay counts as the turn's.
                     backlog[mode] += max(0.0, drain_s(target.db) - CONFIRM_S)  # type: ignore[arg-type]
@@ -194,19 +205,19 @@ def ingest_rows(relays: dict[str, Target], backlog: dict[str, float]) -> list[Ro
         )
         target_text, met = "(baseline)", None
         if mode != "off":
-            ratio = f"**{during / base:.2f}**" if mode == "on" else f"{during / base:.2f}"
+            ratio = f"**{during / base:.2f}**" if mode in CONFIRMING else f"{during / base:.2f}"
             measured += f"; / off = {ratio}"
             target_text = "(shown for the split)"
-        if mode.startswith("on"):
+        if mode.split("@")[0] in CONFIRMING:
             measured += (
                 f"; every paid payment confirmed after the load: {confirmed == paid}; "
                 f"sustained {rate:,.0f}/s with the confirmations' catch-up "
                 f"({backlog[mode]:.1f} s beyond their delay), / off = {rate / base:.2f}"
             )
-        if mode == "on":
+        if mode in CONFIRMING:
             # Ingest throughput: callbacks acknowledged while they flow, every one of them
             # confirmed once the flood ends (the catch-up's pace is Daraja's, shown above).
-            target_text = "on / off >= 0.80 during the load, all confirmed after it"
+            target_text = f"{mode} / off >= 0.80 during the load, all confirmed after it"
             met = during / base >= 0.8 and target.errors == 0 and durable and confirmed == paid
         elif not durable or target.errors:
             met = False
@@ -337,7 +348,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=40, help="pushes for the code run")
     parser.add_argument("--only", default="ingest,code")
     parser.add_argument(
-        "--modes", default="off,access,on", help="ingest variants (off is the baseline)"
+        "--modes", default="off,access,on,confirm", help="ingest variants (off is the baseline)"
     )
     parser.add_argument(
         "--previous", default="", help="also run --previous-modes with the relay at this commit"
