@@ -37,11 +37,9 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -58,7 +56,7 @@ from bench_ingest import (
 )
 from bench_relay import RELAY_ENV, SIM_CREDENTIALS
 from relay_load import Run
-from relay_report import Row, machine, print_table
+from relay_report import Row, pinned_bench
 
 from bucket_desktop.services.payment_book import PaymentBook
 from bucket_desktop.services.payment_feed import FeedState, PaymentFeed
@@ -355,18 +353,14 @@ def main() -> int:
     )
     parser.add_argument("--previous-modes", default="on", help="variants run at --previous")
     parser.add_argument(
-        "--expected-rate", type=float, default=3000, help="callbacks/s to seed pushes for"
+        "--expected-rate", type=float, default=5000, help="callbacks/s to seed pushes for"
     )
     args = parser.parse_args()
-    if "ingest" in args.only and (shutil.which("wrk") is None or shutil.which("taskset") is None):
-        print("The ingest part needs wrk and taskset: apt-get install wrk", file=sys.stderr)
-        return 2
-    about = machine()
-    with tempfile.TemporaryDirectory(prefix="bench-access-") as folder:
-        rows = asyncio.run(main_async(args, Path(folder)))
-    print(f"Machine: {about}")
-    print_table(rows)
-    return 0 if all(row.met is not False for row in rows) else 1
+    return pinned_bench(
+        "bench-access-",
+        lambda folder: asyncio.run(main_async(args, folder)),
+        pinned="ingest" in args.only,
+    )
 
 
 if __name__ == "__main__":

@@ -21,18 +21,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench_ingest import INGEST_ENV, LOAD_CPU, previous_checkout, start_pinned
 from relay_load import MINIMAL_APP
-from relay_report import Row, machine, print_table
+from relay_report import Row, pinned_bench
 
 from server_stub.testing import relay_environment
 
@@ -169,15 +167,7 @@ def main() -> int:
     parser.add_argument("--payments", type=int, default=100_000)
     parser.add_argument("--limit", type=int, default=100, help="items a page")
     args = parser.parse_args()
-    if shutil.which("wrk") is None or shutil.which("taskset") is None:
-        print("This bench needs wrk and taskset: apt-get install wrk util-linux", file=sys.stderr)
-        return 2
-    about = machine()
-    with tempfile.TemporaryDirectory(prefix="bench-feed-") as folder:
-        rows = run(args, Path(folder))
-    print(f"Machine: {about}")
-    print_table(rows)
-    return 0 if all(row.met is not False for row in rows) else 1
+    return pinned_bench("bench-feed-", lambda folder: run(args, folder))
 
 
 if __name__ == "__main__":

@@ -28,12 +28,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +39,7 @@ from pathlib import Path
 
 from bench_relay import RELAY_ENV
 from relay_load import MINIMAL_APP
-from relay_report import Row, machine, print_table
+from relay_report import Row, pinned_bench
 
 from server_stub.operations.settings import load_settings
 from server_stub.testing import relay_environment
@@ -299,15 +297,7 @@ def main() -> int:
         "--expected-rate", type=float, default=5000, help="callbacks/s to seed pushes for"
     )
     args = parser.parse_args()
-    if shutil.which("wrk") is None or shutil.which("taskset") is None:
-        print("This bench needs wrk and taskset: apt-get install wrk util-linux", file=sys.stderr)
-        return 2
-    about = machine()
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as folder:
-        rows = run(args, Path(folder))
-    print(f"Machine: {about}")
-    print_table(rows)
-    return 0 if all(row.met is not False for row in rows) else 1
+    return pinned_bench("bench-ingest-", lambda folder: run(args, folder))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import sqlite3
+import sys
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,3 +133,17 @@ def machine() -> str:
         f"SQLite {sqlite3.sqlite_version}, uvicorn {uvicorn.__version__}, "
         f"{platform.system()} {platform.release()}; load average before the run {load:.2f}"
     )
+
+
+def pinned_bench(prefix: str, run: Callable[[Path], list[Row]], *, pinned: bool = True) -> int:
+    """The end every wrk-driven bench shares: its tools checked, `run` in a throwaway folder,
+    the machine and the table printed; exit status 1 when a target is missed."""
+    if pinned and (shutil.which("wrk") is None or shutil.which("taskset") is None):
+        print("This bench needs wrk and taskset: apt-get install wrk util-linux", file=sys.stderr)
+        return 2
+    about = machine()
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        rows = run(Path(folder))
+    print(f"Machine: {about}")
+    print_table(rows)
+    return 0 if all(row.met is not False for row in rows) else 1
