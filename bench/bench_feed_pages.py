@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_ingest import INGEST_ENV, LOAD_CPU, previous_checkout, start_pinned
+from bench_ingest import INGEST_ENV, LOAD_CPU, previous_checkout, seed_with, start_pinned
 from relay_load import MINIMAL_APP
 from relay_report import Row, pinned_bench
 
@@ -65,16 +65,8 @@ def seeded_relay(name: str, folder: Path, payments: int, code: Path | None) -> S
     """A relay store seeded by the relay's own code, then the relay serving it on CPU 0."""
     data = folder / name.split(" (")[0].replace(" ", "-").replace(",", "")
     env = relay_environment(data, INGEST_ENV)
-    env.pop("PYTHONPATH", None)
-    if code is not None:
-        env["PYTHONPATH"] = str(code)
     token_file = folder / f"{data.name}.token"
-    subprocess.run(
-        [sys.executable, str(BENCH / "feed_seed.py"), str(payments), str(token_file)],
-        env=env,
-        cwd=folder,  # not this checkout: `python -m` puts the working folder first on sys.path
-        check=True,
-    )
+    seed_with(code, env, folder, "feed_seed.py", str(payments), str(token_file))
     command = [sys.executable, "-m", "server_stub", "serve", "--host", "127.0.0.1", "--port", "0"]
     process, url = start_pinned(command, env, folder, data.with_suffix(".log"))
     return Server(name, url, process, token_file.read_text().strip())

@@ -122,16 +122,8 @@ def seeded_relay(
     """
     data = folder / name.replace(" ", "-")
     env = relay_environment(data, {**INGEST_ENV, **(settings or {})})
-    env.pop("PYTHONPATH", None)
-    if code is not None:
-        env["PYTHONPATH"] = str(code)
     paths_file = folder / f"{data.name}.paths"
-    subprocess.run(
-        [sys.executable, str(BENCH / "ingest_seed.py"), str(pushes), str(paths_file)],
-        env=env,
-        cwd=folder,  # not this checkout: `python -m` puts the working folder first on sys.path
-        check=True,
-    )
+    seed_with(code, env, folder, "ingest_seed.py", str(pushes), str(paths_file))
     lines = paths_file.read_text().splitlines()
     if before_serving is not None:
         before_serving(env, lines)
@@ -148,6 +140,22 @@ def bare_app(folder: Path, pushes: list[str]) -> Target:
         [sys.executable, "-c", MINIMAL_APP], env, folder, folder / "bare.log"
     )
     return Target("bare ASGI app (uvicorn, same setup)", url, process, pushes)
+
+
+def seed_with(
+    code: Path | None, env: dict[str, str], folder: Path, script: str, *args: str
+) -> None:
+    """Run a bench seeding script with the relay code at `code` (None: this checkout), and
+    leave `env` pointing at that code for the relay that serves the store."""
+    env.pop("PYTHONPATH", None)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        env=env,
+        cwd=folder,  # not this checkout: `python -m` puts the working folder first on sys.path
+        check=True,
+    )
 
 
 def start_pinned(
