@@ -1,4 +1,7 @@
-"""Relay half of the settings page: push sealed credentials, verify, pin the relay key."""
+"""Relay half of the settings page: push sealed credentials, verify, the callback URL.
+
+Trust in the relay's key is `relay_key_trust`'s.
+"""
 
 from __future__ import annotations
 
@@ -16,19 +19,18 @@ from bucket_desktop.services.mpesa_rules import lint_callback_url
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.relay_models import (
     CredentialsSummary,
-    RelayKey,
     VerificationResult,
 )
 from bucket_desktop.services.sealing import SealingError, seal
 from bucket_desktop.ui.common.counter_tasks import TaskSet
-from bucket_desktop.ui.common.dialog_helpers import Confirm, ask_yes_no, confirmed
+from bucket_desktop.ui.common.dialog_helpers import Confirm, ask_yes_no
 from bucket_desktop.ui.common.widgets import StatusKind, busy
 from bucket_desktop.ui.settings.prompt_check_dialog import PromptCheckDialog
 from bucket_desktop.ui.settings.prompt_check_dialog_view import PromptCheckDialogView
+from bucket_desktop.ui.settings.relay_key_trust import RelayKeyTrust
 from bucket_desktop.ui.settings.relay_texts import (
     ASK_FOR_PUBLIC_ADDRESS,
     check_text,
-    first_key_question,
     friendly_time,
     prompt_line,
     proven_text,
@@ -73,24 +75,28 @@ class RelayPanel:
     ) -> None:
         self.view = view
         self._read_credentials = read_credentials
-        self._settings = settings
-        self._settings_file = settings_file
         self._confirm = confirm
         self._local_callbacks_ok = local_callbacks_ok
         self._session: RelaySession | None = None
         self._peek = peek_credentials
         self._summary: CredentialsSummary | None = None
-        self._offered_key: RelayKey | None = None
         # Verify's last answer, said again on a language switch (the status line only while
         # nothing else has been said there since).
         self._verification: tuple[VerificationResult, bool] | None = None
         self._status_is_verify = False
         self.prompt_dialog: PromptCheckDialog | None = None  # while open (tests reach it)
         self._tasks = TaskSet()
+        self._key_trust = RelayKeyTrust(
+            view,
+            settings=settings,
+            settings_file=settings_file,
+            confirm=confirm,
+            local_callbacks_ok=local_callbacks_ok,
+            status=self._status,
+        )
         view.push_button.clicked.connect(self.push)
         view.verify_button.clicked.connect(self.verify)
         view.copy_button.clicked.connect(self.copy_callback_url)
-        view.trust_key_button.clicked.connect(self.trust_new_key)
         view.test_prompt_button.clicked.connect(self.send_test_prompt)
         for line in (view.consumer_key, view.shortcode, view.till_number):
             line.textChanged.connect(self.show_unpushed)
@@ -107,10 +113,7 @@ class RelayPanel:
         if session is None:
             self._status(_("Sign in as the owner to use the relay."))
             return
-        pinned = self._settings.pinned_fingerprints.get(session.client.base_url)
-        self.view.fingerprint.setText(
-            _("{pinned} (pinned)").format(pinned=pinned) if pinned else _("Not fetched yet")
-        )
+        self._key_trust.set_session(session)
         self._tasks.start(self.refresh())
 
     async def close(self) -> None:
@@ -145,7 +148,7 @@ class RelayPanel:
         with busy(self.view.push_button, self.view.verify_button):
             try:
                 key = await session.client.relay_key()
-                if not await self._key_is_trusted(session, key):
+                if not await self._key_trust.is_trusted(session, key):
                     return
                 status.show_status(_("Sending sealed credentials…"), StatusKind.WORKING)
                 sealed = seal(key.public_key, credentials.to_json())
@@ -221,76 +224,6 @@ class RelayPanel:
         if url:
             QGuiApplication.clipboard().setText(url)
             self._status(_("Callback URL copied."), StatusKind.OK)
-
-    @asyncSlot()
-    async def trust_new_key(self) -> None:
-        """After a person confirms, pin the relay's new key in place of the old one."""
-        session, key = self._session, self._offered_key
-        if session is None or key is None:
-            return
-        question = _(
-            "The relay now shows the key {fingerprint}. Trust it only if the relay's "
-            "operator told you the key was changed. Trust the new key?"
-        ).format(fingerprint=key.fingerprint)
-        if not await confirmed(self._confirm, _("Relay key changed"), question):
-            return
-        self._pin(session, key)
-        self._offered_key = None
-        self.view.trust_key_button.hide()
-        self._status(_("The new relay key is trusted. Press Push to relay again."), StatusKind.OK)
-
-    async def _key_is_trusted(self, session: RelaySession, key: RelayKey) -> bool:
-        pinned = self._settings.pinned_fingerprints.get(session.client.base_url)
-        if pinned is None:
-            return await self._first_key_confirmed(session, key)
-        if pinned == key.fingerprint:
-            self.view.fingerprint.setText(
-                _("{fingerprint} (pinned)").format(fingerprint=key.fingerprint)
-            )
-            return True
-        self._offered_key = key
-        self.view.trust_key_button.show()
-        self.view.fingerprint.setText(
-            _("{fingerprint} (does not match {pinned})").format(
-                fingerprint=key.fingerprint, pinned=pinned
-            )
-        )
-        self._status(
-            _(
-                "Stopped: the relay's key changed from {pinned} to {fingerprint}, so "
-                "nothing was sent. Someone may be impersonating the relay. Ask its "
-                "operator before trusting the new key."
-            ).format(pinned=pinned, fingerprint=key.fingerprint),
-            StatusKind.ERROR,
-        )
-        return False
-
-    async def _first_key_confirmed(self, session: RelaySession, key: RelayKey) -> bool:
-        # The demo's relay runs on this PC: there is no operator to compare with.
-        question = first_key_question(session.client.base_url, key.fingerprint)
-        if not self._local_callbacks_ok and not await confirmed(
-            self._confirm, _("Compare the relay key"), question
-        ):
-            self.view.fingerprint.setText(
-                _("{fingerprint} (not confirmed)").format(fingerprint=key.fingerprint)
-            )
-            self._status(
-                _(
-                    "Nothing was sent: the relay key was not confirmed. Ask your relay operator "
-                    "for the relay key fingerprint, then press Push to relay again and compare."
-                ),
-                StatusKind.ERROR,
-            )
-            return False
-        self._pin(session, key)
-        return True
-
-    def _pin(self, session: RelaySession, key: RelayKey) -> None:
-        self._settings.pinned_fingerprints[session.client.base_url] = key.fingerprint
-        self._settings_file.save(self._settings)
-        self.view.fingerprint.setText(
-            _("{fingerprint} (pinned)").format(fingerprint=key.fingerprint)
-        )
 
     def _show_summary(self, summary: CredentialsSummary) -> None:
         self._summary = summary
