@@ -4,26 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from html import escape
-from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from bucket_desktop.i18n import N_, _
-from bucket_desktop.services.mpesa_rules import (
-    MAX_ACCOUNT_REFERENCE,
-    MAX_TRANSACTION_DESC,
-    RuleError,
-    normalise_phone,
-    validate_account_reference,
-    validate_amount,
-    validate_transaction_desc,
-)
 from bucket_desktop.services.payment_rows import format_phone
 from bucket_desktop.services.plans import Plan, PlanStore
 from bucket_desktop.services.pushes import PushForm, start_push
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_errors import RelayError
+from bucket_desktop.ui.charge.charge_fields import ChargeFields
 from bucket_desktop.ui.charge.charge_page_view import ChargePageView
 from bucket_desktop.ui.common.counter_common import (
     OUTCOME_UNKNOWN_CODES,
@@ -34,13 +25,6 @@ from bucket_desktop.ui.common.counter_tasks import TaskSet
 from bucket_desktop.ui.common.live_payments import LivePayments
 from bucket_desktop.ui.common.widgets import StatusKind
 from bucket_desktop.ui.shared_plans.plans_dialog import PlansDialog, PlansDialogView
-
-T = TypeVar("T")
-
-PHONE_HELP = N_("Any Kenyan form: 0712 345 678, +254 712 345 678 or 254712345678.")
-AMOUNT_HELP = N_("Whole shillings, from 1 to 250,000.")
-REFERENCE_HELP = N_("Shown to the customer in the prompt.")
-DESC_HELP = N_("A few words for the M-PESA statement.")
 
 # Asks the attendant a yes/no question: (title, sentence) -> True to go ahead.
 Confirm = Callable[[str, str], bool]
@@ -86,21 +70,14 @@ class ChargePage(QObject):
         view.guide.setText(_(GUIDE) + _demo_table(demo_phones))
         view.edit_plans_button.hide()
         view.edit_plans_button.clicked.connect(self.edit_plans)
-        view.phone_edit.textChanged.connect(self._check_phone)
-        view.amount_edit.textChanged.connect(self._check_amount)
-        view.reference_edit.textChanged.connect(self._check_reference)
+        self._fields = ChargeFields(view)
         view.amount_edit.textChanged.connect(self._mark_plan)
         view.reference_edit.textChanged.connect(self._mark_plan)
-        view.desc_edit.textChanged.connect(self._check_desc)
         view.amount_edit.textEdited.connect(self._amount_edited)
         for edit in (view.phone_edit, view.amount_edit, view.reference_edit, view.desc_edit):
             edit.returnPressed.connect(self.send)
             edit.textEdited.connect(self._form_edited)
         view.send_button.clicked.connect(self.send)
-        # Every field starts with its help text and the counters at zero.
-        for check in (self._check_phone, self._check_amount, self._check_reference,
-                      self._check_desc):  # fmt: skip
-            check("")
 
     def set_can_edit_plans(self, allowed: bool) -> None:
         """Show Edit plans to the owner only."""
@@ -263,20 +240,14 @@ class ChargePage(QObject):
 
     def _read_form(self) -> PushForm | None:
         """The checked values, or None after showing every problem beside its field."""
-        checks = (
-            self._check_phone(self.view.phone_edit.text(), on_send=True),
-            self._check_amount(self.view.amount_edit.text(), on_send=True),
-            self._check_reference(self.view.reference_edit.text(), on_send=True),
-            self._check_desc(self.view.desc_edit.text(), on_send=True),
-        )
-        phone, amount, reference, desc = checks
-        if phone is None or amount is None or reference is None or desc is None:
+        checked = self._fields.read()
+        if checked is None:
             self.view.status.show_status(
                 _("Fix the fields marked in red, then send again."), StatusKind.ERROR
             )
-            self._focus_first_problem(checks)
             return None
-        return PushForm(phone, int(amount), reference, desc, self._relay_plan_id(amount, reference))
+        phone, amount, reference, desc = checked
+        return PushForm(phone, amount, reference, desc, self._relay_plan_id(amount, reference))
 
     def _relay_plan_id(self, amount: int, reference: str) -> int | None:
         """The relay plan the form was filled from (its terms then go with the payment)."""
@@ -288,71 +259,6 @@ class ChargePage(QObject):
             ):
                 return plan.plan_id if plan.transaction_desc == desc else None
         return None
-
-    def _focus_first_problem(self, checks: tuple[object, ...]) -> None:
-        edits = (
-            self.view.phone_edit,
-            self.view.amount_edit,
-            self.view.reference_edit,
-            self.view.desc_edit,
-        )
-        for value, edit in zip(checks, edits, strict=True):
-            if value is None:
-                edit.setFocus()
-                return
-
-    def _check_phone(self, text: str, on_send: bool = False) -> str | None:
-        return _check_field(
-            self.view.phone_hint, text, on_send, PHONE_HELP, normalise_phone,
-            lambda phone: _("Will prompt {number} ({phone}).").format(
-                number=format_phone(phone), phone=phone),
-        )  # fmt: skip
-
-    def _check_amount(self, text: str, on_send: bool = False) -> int | None:
-        return _check_field(
-            self.view.amount_hint, text, on_send, AMOUNT_HELP, validate_amount,
-            lambda amount: _("The customer will be asked for KES {amount}.").format(
-                amount=f"{amount:,}"),
-        )  # fmt: skip
-
-    def _check_reference(self, text: str, on_send: bool = False) -> str | None:
-        _count(self.view.reference_counter, text, MAX_ACCOUNT_REFERENCE)
-        hint = self.view.reference_hint
-        return _check_field(hint, text, on_send, REFERENCE_HELP, validate_account_reference)
-
-    def _check_desc(self, text: str, on_send: bool = False) -> str | None:
-        _count(self.view.desc_counter, text, MAX_TRANSACTION_DESC)
-        hint = self.view.desc_hint
-        return _check_field(hint, text, on_send, DESC_HELP, validate_transaction_desc)
-
-
-def _check_field(
-    hint: QLabel,
-    text: str,
-    on_send: bool,
-    help_text: str,
-    rule: Callable[[str], T],
-    describe: Callable[[T], str] | None = None,
-) -> T | None:
-    """Run an M-PESA rule on a field and show the outcome under it; None when refused.
-
-    An empty field keeps its help text while typing and is an error only when sending.
-    """
-    if not text.strip() and not on_send:
-        set_kind(hint, _(help_text), "neutral")
-        return None
-    try:
-        value = rule(text)
-    except RuleError as error:
-        set_kind(hint, error.message, "error")
-        return None
-    set_kind(hint, describe(value) if describe else _(help_text), "ok" if describe else "neutral")
-    return value
-
-
-def _count(counter: QLabel, text: str, limit: int) -> None:
-    length = len(text.strip())
-    set_kind(counter, f"{length}/{limit}", "error" if length > limit else "neutral")
 
 
 def _demo_table(phones: Sequence[tuple[str, str]]) -> str:
