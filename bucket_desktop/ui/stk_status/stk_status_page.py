@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton
 from qasync import asyncSlot
 
-from bucket_desktop.i18n import N_, _
+from bucket_desktop.i18n import _
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_book import BookChange, PaymentFilter
 from bucket_desktop.services.payment_rows import PaymentRow, format_phone, status_sentence
@@ -32,14 +32,12 @@ from bucket_desktop.ui.payments.payments_model import (
     PaymentsTableModel,
     status_word,
 )
+from bucket_desktop.ui.stk_status.prompt_countdown import PromptCountdown
 from bucket_desktop.ui.stk_status.stk_status_page_view import StkStatusPageView
+from bucket_desktop.ui.stk_status.stk_status_texts import details_text, resend_question
 
 SHOWN_COLUMNS = (COL_TIME, COL_PHONE, COL_AMOUNT, COL_STATUS)
 LIST_COLUMN_WIDTHS = {COL_TIME: 68, COL_PHONE: 98, COL_AMOUNT: 62}
-SETTLED_PHRASES = {
-    "callback": N_("confirmed by the M-PESA callback"),
-    "query": N_("confirmed by an M-PESA status check"),
-}
 STATE_KINDS = {
     PaymentStatus.PENDING: "pending",
     PaymentStatus.PAID: "paid",
@@ -69,7 +67,6 @@ class StkStatusPage(QObject):
         self.view = view
         self._live = live
         self._confirm = confirm
-        self._lifetime = prompt_lifetime_s
         self._clock = clock
         self._tasks = TaskSet()
         self._session_ids: set[str] = set()
@@ -93,9 +90,7 @@ class StkStatusPage(QObject):
             tz=live.book.days.tz,
             clock=clock,
         )
-        self._ticker = QTimer(self)
-        self._ticker.setInterval(1000)
-        self._ticker.timeout.connect(self._tick)
+        self._countdown = PromptCountdown(view, self, lifetime_s=prompt_lifetime_s, clock=clock)
         # At midnight the list of today's prompts starts again.
         self._shown_day = live.book.today()
         self._day_timer = QTimer(self, interval=30_000)
@@ -180,7 +175,7 @@ class StkStatusPage(QObject):
             view.sentence.setText(_("Prompts sent from Charge customer appear in the list."))
             view.receipt_box.hide()
             self.access.show(None)
-            self._show_countdown(None)
+            self._countdown.show(None)
             return
         view.push_title.setText(
             _("{phone} · KES {amount}").format(
@@ -199,7 +194,7 @@ class StkStatusPage(QObject):
         shown = bool(row.receipt) and paid and row.is_confirmed and row.access is None
         view.receipt_box.setVisible(shown)
         self.access.show(row)
-        view.details.setText(_details(row))
+        view.details.setText(details_text(row))
         # Resend makes sense only for a prompt that failed or may not have arrived; Check now
         # leads while the answer is still open, and steps back once the payment is settled.
         view.resend_button.setVisible(
@@ -207,37 +202,7 @@ class StkStatusPage(QObject):
         )
         view.resend_button.setEnabled(True)
         _set_role(view.check_button, "primaryButton" if row.is_pending else "actionButton")
-        self._show_countdown(row)
-
-    def _show_countdown(self, row: PaymentRow | None) -> None:
-        pending = row is not None and row.is_pending
-        self.view.countdown.setVisible(pending)
-        self.view.countdown_label.setVisible(pending)
-        if pending:
-            self._ticker.start()
-            self._tick()
-        else:
-            self._ticker.stop()
-
-    def _tick(self) -> None:
-        row = self._selected
-        if row is None or not row.is_pending:
-            self._ticker.stop()
-            return
-        left = max(0.0, row.created + self._lifetime - self._clock())
-        self.view.countdown.setRange(0, int(self._lifetime))
-        self.view.countdown.setValue(int(left))
-        if left > 0:
-            minutes, seconds = divmod(int(left + 0.999), 60)
-            text = _(
-                "The prompt closes on the customer's phone in about {minutes}:{seconds:02d}."
-            ).format(minutes=minutes, seconds=seconds)
-        else:
-            text = _(
-                "The prompt has closed on the phone. Waiting for M-PESA's final answer: "
-                "the relay asks on its own, or press Check now."
-            )
-        self.view.countdown_label.setText(text)
+        self._countdown.show(row)
 
     def copy_receipt(self) -> None:
         """Put the receipt number on the clipboard."""
@@ -281,7 +246,7 @@ class StkStatusPage(QObject):
         ):
             return
         # Asked before any task starts: see ChargePage.send.
-        if not self._confirm(_("Resend the prompt?"), _resend_question(row)):
+        if not self._confirm(_("Resend the prompt?"), resend_question(row)):
             return
         self.view.resend_button.setEnabled(False)
         form = PushForm(row.phone_number, row.amount, row.account_reference, row.transaction_desc)
@@ -303,7 +268,7 @@ class StkStatusPage(QObject):
 
     async def close(self) -> None:
         """Stop the timers and any request still running."""
-        self._ticker.stop()
+        self._countdown.stop()
         self._day_timer.stop()
         await self._tasks.cancel_all()
 
@@ -317,31 +282,3 @@ def _set_role(button: QPushButton, name: str) -> None:
         button.setObjectName(name)
         button.style().unpolish(button)
         button.style().polish(button)
-
-
-def _details(row: PaymentRow) -> str:
-    sent = datetime.fromtimestamp(row.created).strftime("%H:%M:%S")
-    parts = [
-        _("Sent at {sent}").format(sent=sent),
-        _("reference {reference}").format(reference=row.account_reference),
-    ]
-    if row.status is PaymentStatus.DISPUTED and row.receipt:
-        parts.append(_("receipt given by the callback {receipt}").format(receipt=row.receipt))
-    if row.resolved_by and row.status is not PaymentStatus.DISPUTED:
-        phrase = SETTLED_PHRASES.get(row.resolved_by)
-        parts.append(_(phrase) if phrase else _("settled by {way}").format(way=row.resolved_by))
-    checkout = _("Checkout ID {checkout_id}").format(checkout_id=row.checkout_request_id)
-    return " · ".join(parts) + "\n" + checkout
-
-
-def _resend_question(row: PaymentRow) -> str:
-    phone = format_phone(row.phone_number)
-    if row.is_pending:
-        return _(
-            "The earlier prompt to {phone} may still be open. Resend only if the "
-            "customer says it did not arrive. Send a new prompt for KES {amount:,}?"
-        ).format(phone=phone, amount=row.amount)
-    return _(
-        "The earlier prompt to {phone} did not succeed ({what}) Send "
-        "a new prompt for KES {amount:,}?"
-    ).format(phone=phone, what=status_sentence(row), amount=row.amount)
