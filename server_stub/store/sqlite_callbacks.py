@@ -69,7 +69,11 @@ def ingest_callback(
     confirm_after_s: float,
     keyring: AccessKeyring,
 ) -> tuple[CallbackOutcome, int | None]:
-    """Apply the callback (inside a savepoint), then store its raw body with the outcome."""
+    """Apply the callback, then store its raw body with the outcome.
+
+    ApplyFailedError when applying it failed: the caller undoes the operation and stores the raw
+    callback again with `rejection` APPLY_FAILED (`SqliteStore.ingest_callback`).
+    """
     # The provider the callback came for: a payment of another one is not changed.
     if provider_id is None:
         write_scope.rows(conn)
@@ -81,8 +85,6 @@ def ingest_callback(
     receipt_reused, had_access = (bool(row[-2]), bool(row[-1])) if row else (False, False)
     outcome, changed = rejection, None
     if outcome is None:
-        # A failure while applying must not lose the raw callback stored below.
-        conn.execute("SAVEPOINT apply_callback")
         try:
             outcome, changed = _apply(
                 conn,
@@ -100,10 +102,10 @@ def ingest_callback(
             # Another instance holds a row this needs (PostgreSQL): the writer runs the whole
             # callback again in its next group rather than record it as failed.
             raise
-        except sqlite3.Error:
-            conn.execute("ROLLBACK TO apply_callback")
-            outcome, changed = CallbackOutcome.APPLY_FAILED, None
-        conn.execute("RELEASE apply_callback")
+        except sqlite3.Error as error:
+            # The writer undoes this operation to its savepoint; the store then keeps the raw
+            # callback alone (a savepoint of its own here cost two statements every callback).
+            raise ApplyFailedError from error
     conn.execute(
         "INSERT INTO raw_callbacks (received_at, provider_ref, source_address, body, outcome, "
         "payment_id) VALUES (?, ?, ?, ?, ?, ?)",
@@ -125,6 +127,10 @@ def ingest_callback(
             (raw.received_at, provider_id),
         )
     return outcome, changed
+
+
+class ApplyFailedError(Exception):
+    """Applying a callback failed: its operation is undone, its raw body is still to be kept."""
 
 
 def _apply(

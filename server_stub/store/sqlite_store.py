@@ -533,11 +533,21 @@ class SqliteStore:
         """Store the raw callback and apply it in the same durable commit."""
         now = self._clock()
         keys = self._access_keys()
-        return await self._writer.run(
-            lambda conn: callbacks.ingest_callback(
-                conn, raw, provider_id, result, rejection, now, confirm_after_s, keys
+        try:
+            return await self._writer.run(
+                lambda conn: callbacks.ingest_callback(
+                    conn, raw, provider_id, result, rejection, now, confirm_after_s, keys
+                )
             )
-        )
+        except callbacks.ApplyFailedError as error:
+            # Undone by the writer: the raw callback is kept on its own, before the answer.
+            log.error("Applying a callback failed (%s); its raw body is kept", error.__cause__)
+            failed = CallbackOutcome.APPLY_FAILED
+            return await self._writer.run(
+                lambda conn: callbacks.ingest_callback(
+                    conn, raw, provider_id, None, failed, now, confirm_after_s, keys
+                )
+            )
 
     async def due_for_query(self, now: float, limit: int) -> list[PaymentRecord]:
         """Pending pushes whose next reconciliation query is due."""
