@@ -1,7 +1,8 @@
 """All payments the counter pages know, keyed by checkout request ID, newest first on request.
 
-Qt-free and built for 100,000 rows: each row is parsed once, searches scan precomputed
-lower-case text, and feed updates change rows in place so views can keep their references.
+Qt-free and built for 100,000 rows: each row is parsed once, searches scan lower-case text
+built for each row on the first search, and feed updates change rows in place so views can
+keep their references.
 """
 
 from __future__ import annotations
@@ -190,11 +191,26 @@ class PaymentBook:
 
     def newest_first(self, wanted: PaymentFilter | None = None) -> list[PaymentRow]:
         """The rows passing the filter, newest first."""
+        rows = self._rows[::-1]
         if wanted is None:
-            return self._rows[::-1]
-        needles = wanted.needles()
-        accepts = wanted.accepts
-        return [row for row in reversed(self._rows) if accepts(row, needles)]
+            return rows
+        # What `wanted.accepts` checks, one condition at a time over the rows still in: a
+        # method call per row made each search of 100,000 payments take about 70 ms.
+        if wanted.statuses is not None:
+            statuses = wanted.statuses
+            rows = [row for row in rows if row.status in statuses]
+        if wanted.first_day is not None:
+            first_day = wanted.first_day
+            rows = [row for row in rows if row.day >= first_day]
+        if wanted.last_day is not None:
+            last_day = wanted.last_day
+            rows = [row for row in rows if row.day <= last_day]
+        if wanted.not_online:
+            rows = [row for row in rows if paid_not_online(row)]
+        for needle in wanted.needles():
+            # The first search builds each row's search text (see PaymentRow.haystack).
+            rows = [row for row in rows if needle in row.haystack]
+        return rows
 
     def pending_for_phone(self, phone: str) -> PaymentRow | None:
         """The newest push to this phone that is still waiting, if any."""

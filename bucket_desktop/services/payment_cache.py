@@ -21,7 +21,7 @@ import orjson
 from bucket_desktop.services.access.models import Access
 from bucket_desktop.services.gc_pause import gc_paused
 from bucket_desktop.services.mpesa_rules import PaymentStatus
-from bucket_desktop.services.payment_rows import LocalDays, PaymentRow, make_haystack, parse_status
+from bucket_desktop.services.payment_rows import LocalDays, PaymentRow, parse_status
 
 # 2: the relay's store identity is kept with the cursor (a restored relay is seen as one).
 # 3: each payment's purpose (sale or the owner's test) and the desk that sent it.
@@ -230,9 +230,6 @@ def _row(values: Record, days: LocalDays) -> PaymentRow:
         created,
         days(created),
         seq,
-        make_haystack(
-            phone, receipt, reference, desc, amount, checkout, access.code if access else ""
-        ),
         bool(is_test),
         sys.intern(sent_by),
         sys.intern(plan_name),

@@ -12,7 +12,12 @@ import pytest
 from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_book import PaymentBook, PaymentFilter
 from bucket_desktop.services.payment_export import CSV_HEADER, export_csv, neutralise
-from bucket_desktop.services.payment_rows import format_phone, parse_timestamp, status_sentence
+from bucket_desktop.services.payment_rows import (
+    format_phone,
+    make_haystack,
+    parse_timestamp,
+    status_sentence,
+)
 from bucket_desktop.services.relay_errors import RelayUnexpectedResponse
 from bucket_desktop.services.relay_models import PaymentItem
 
@@ -135,6 +140,74 @@ def test_search_matches_phone_in_any_form_receipt_and_reference() -> None:
     assert found("room4") == ["b"]
     assert found("wifi 1") == ["b", "a"]
     assert found("nothing") == []
+
+
+def test_a_search_after_a_catch_up_finds_what_it_found_when_rows_were_built_with_it() -> None:
+    # The search text is built on first search now; it was built with each row before.
+    payments = book()
+    line = [
+        {"checkout_request_id": f"ws_CO_{i}", "status": "paid" if i % 3 else "cancelled",
+         "phone_number": f"2547{i:08d}", "amount": 10 * (i % 5 + 1), "seq": i + 1,
+         "account_reference": f"WIFI{i % 4}D", "transaction_desc": f"WiFi {i % 4} day",
+         "mpesa_receipt_number": f"SKL{i:05d}" if i % 3 else None,
+         "created_at": datetime.fromtimestamp(NOW - 60 * i, UTC).isoformat(),
+         "access": {"code": f"KX{i:03d}-P"} if i % 7 == 0 else None}
+        for i in range(300)
+    ]  # fmt: skip
+    payments.apply_json(line)
+    searches = ["0700000012", "+2547 0000 0012", "skl00", "wifi 2", "kx014-p", "ws_co_29", "30"]
+    for text in searches:
+        wanted, needles = PaymentFilter(text=text), PaymentFilter(text=text).needles()
+        expected = [
+            r.checkout_request_id
+            for r in payments.newest_first()
+            if all(
+                needle in make_haystack(r.phone_number, r.receipt, r.account_reference,
+                                        r.transaction_desc, r.amount, r.checkout_request_id,
+                                        r.access.code if r.access else "")
+                for needle in needles
+            )
+        ]  # fmt: skip
+        assert expected, text
+        assert [r.checkout_request_id for r in payments.newest_first(wanted)] == expected
+
+
+def test_a_row_changed_by_a_live_update_is_found_by_its_new_text() -> None:
+    payments = book()
+    payments.apply([item("a", 1, status="pending"), item("b", 2, status="pending")])
+    pending = payments.newest_first(PaymentFilter(text="wifi"))  # builds both search texts
+    assert [r.checkout_request_id for r in pending] == ["b", "a"]
+    payments.apply([item("a", 3, receipt="SKL9ZZ1", phone="254733111222")])
+    for text in ("skl9zz1", "0733 111"):
+        assert [r.checkout_request_id for r in payments.newest_first(PaymentFilter(text))] == ["a"]
+    assert payments.newest_first(PaymentFilter("0712 345 678")) == [payments.get("b")]
+
+
+def test_each_filter_selects_exactly_what_accepts_accepts() -> None:
+    payments = book()
+    payments.apply(
+        [
+            item(f"p{i}", i + 1, status=("paid", "pending", "cancelled")[i % 3],
+                 phone=f"25471{i % 10:07d}", created=NOW - 7_200 * i,
+                 receipt=f"SKL{i}" if i % 3 == 0 else None, purpose="test" if i == 4 else "sale")
+            for i in range(60)
+        ]
+    )  # fmt: skip
+    paid = frozenset({PaymentStatus.PAID})
+    today = payments.today()
+    filters = [
+        PaymentFilter(),
+        PaymentFilter(text="0710000003"),
+        PaymentFilter(text="skl1 wifi", statuses=paid),
+        PaymentFilter(statuses=frozenset({PaymentStatus.PENDING, PaymentStatus.CANCELLED})),
+        PaymentFilter(first_day=today, last_day=today),
+        PaymentFilter(text="wifi", first_day=date(2026, 11, 25), last_day=date(2026, 11, 25)),
+        PaymentFilter(statuses=paid, not_online=True),
+    ]
+    for wanted in filters:
+        needles = wanted.needles()
+        expected = [r for r in payments.newest_first() if wanted.accepts(r, needles)]
+        assert payments.newest_first(wanted) == expected, wanted
 
 
 def test_status_and_day_filters() -> None:
