@@ -85,6 +85,7 @@ class DayTotal:
 _sort_key: Callable[[PaymentRow], tuple[float, str]] = operator.attrgetter(
     "created", "checkout_request_id"
 )
+_seq_of: Callable[[PaymentRow], int] = operator.attrgetter("seq")
 
 
 class PaymentBook:
@@ -127,17 +128,18 @@ class PaymentBook:
 
     def _merge(self, incoming_rows: list[PaymentRow]) -> BookChange:
         change = BookChange()
-        fresh: list[PaymentRow] = []
+        if not incoming_rows:
+            return change
+        change.top_seq = max(0, max(map(_seq_of, incoming_rows)))
         by_id = self._by_id
+        added, newly_paid = change.added, change.newly_paid
         for incoming in incoming_rows:
-            change.top_seq = max(change.top_seq, incoming.seq)
             known = by_id.get(incoming.checkout_request_id)
             if known is None:
                 by_id[incoming.checkout_request_id] = incoming
-                fresh.append(incoming)
-                change.added.append(incoming)
+                added.append(incoming)
                 if incoming.status is _PAID:
-                    change.newly_paid.append(incoming)
+                    newly_paid.append(incoming)
                     self._count_sale(incoming, 1)
             elif incoming.seq > known.seq:
                 was_paid = known.status is _PAID
@@ -146,10 +148,10 @@ class PaymentBook:
                 self._count_sale(known, 1)
                 change.updated.append(known)
                 if known.status is _PAID and not was_paid:
-                    change.newly_paid.append(known)
+                    newly_paid.append(known)
                 elif known.status is PaymentStatus.DISPUTED and was_paid:
                     change.newly_disputed.append(known)
-        self._insert(fresh)
+        self._insert(list(added))  # sorted in place: `added` keeps the feed's order
         return change
 
     def load_rows(self, rows: list[PaymentRow]) -> None:

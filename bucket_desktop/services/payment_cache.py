@@ -76,6 +76,11 @@ class PaymentCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # This file was checked and given the schema by this object: a catch-up saves 50
+        # blocks, and checking the version and running the schema script again for each (a
+        # second connection and a write of the version, so one more sync) cost more than
+        # saving the block.
+        self._ready = False
 
     def load(self, days: LocalDays) -> tuple[list[PaymentRow], int, str | None]:
         """The saved rows (unordered), cursor and relay store identity; nothing when absent,
@@ -128,11 +133,14 @@ class PaymentCache:
 
     def discard(self) -> None:
         """Delete the cache (a damaged file, or the relay's history was reset)."""
+        self._ready = False
         for suffix in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 Path(str(self.path) + suffix).unlink()
 
     def _connect(self) -> sqlite3.Connection:
+        if self._ready and self.path.exists():
+            return sqlite3.connect(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and _version_of(self.path) != SCHEMA_VERSION:
             # An older cache lacks what this version keeps: start afresh from the relay.
@@ -147,6 +155,7 @@ class PaymentCache:
         except BaseException:
             conn.close()
             raise
+        self._ready = True
         return conn
 
 

@@ -124,3 +124,20 @@ def test_a_cache_without_purpose_and_desk_is_fetched_again(tmp_path: Path) -> No
     # Cursor 0: the relay sends everything again, with purpose and desk.
     assert PaymentCache(path).load(LocalDays(UTC)) == ([], 0, None)
     assert not path.exists()
+
+
+def test_a_copy_deleted_between_saves_is_made_afresh_with_its_schema(tmp_path: Path) -> None:
+    # The schema is set up once per cache object; a file gone since is set up again.
+    book = PaymentBook(tz=UTC, clock=lambda: NOW)
+    cache = PaymentCache(cache_file(tmp_path, "https://relay.example.com"))
+    first = book.apply([item("a", 1, receipt="SKL1")])
+    cache.save_block(records_of(first.added), 1, "store-1")
+    cache.discard()
+    second = book.apply([item("b", 2, receipt="SKL2")])
+    cache.save_block(records_of(second.added), 2, "store-1")
+    third = book.apply([item("c", 3, status="pending")])
+    cache.save(records_of(third.added), 3, "store-1")
+    rows, cursor, store_id = PaymentCache(cache.path).load(LocalDays(UTC))
+    assert (cursor, store_id) == (3, "store-1")
+    assert sorted(r.checkout_request_id for r in rows) == ["b", "c"]
+    assert stat.S_IMODE(cache.path.stat().st_mode) == 0o600
