@@ -281,7 +281,7 @@ class RelayClient:
                 if not response.is_success:
                     await response.aread()
                     _decode(response, self.base_url)  # raises the relay's own error
-                return await read_snapshot(response.aiter_lines(), on_items, self.base_url)
+                return await read_snapshot(response.aiter_bytes(), on_items, self.base_url)
 
     async def request_json(
         self,

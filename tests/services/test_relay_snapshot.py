@@ -10,7 +10,7 @@ import pytest
 
 from bucket_desktop.services.relay_errors import RelayUnavailable, RelayUnexpectedResponse
 from bucket_desktop.services.relay_models import PaymentItem
-from bucket_desktop.services.relay_snapshot import read_snapshot
+from bucket_desktop.services.relay_snapshot import byte_lines, read_snapshot
 
 ITEM = {
     "checkout_request_id": "ws_CO_1",
@@ -22,9 +22,31 @@ ITEM = {
 END = {"cursor": 2, "store_id": "s-1", "head": 2, "plans_version": 0}
 
 
-async def lines(*texts: str) -> AsyncIterator[str]:
-    for text in texts:
-        yield text
+async def lines(*texts: str, size: int = 7) -> AsyncIterator[bytes]:
+    """The lines as a body arrives: bytes cut every `size` bytes, wherever that falls."""
+    body = "\n".join(texts).encode("utf-8", "surrogateescape") + b"\n"  # \udcff: byte ff
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        ((b"ab\ncd\n",), [b"ab", b"cd"]),
+        ((b"a", b"b\nc", b"", b"d\n\n", b"e"), [b"ab", b"cd", b"", b"e"]),  # no last newline
+        ((b"[1]\r\n", b"\n[2]"), [b"[1]\r", b"", b"[2]"]),  # \r is JSON's blank, read as such
+        ((), []),
+    ],
+)
+async def test_a_body_is_cut_into_its_lines_wherever_its_chunks_end(
+    parts: tuple[bytes, ...], expected: list[bytes]
+) -> None:
+    assert [line async for line in byte_lines(chunks(*parts))] == expected
 
 
 async def test_items_are_handed_over_line_by_line_and_the_end_gives_the_cursor() -> None:
@@ -36,6 +58,10 @@ async def test_items_are_handed_over_line_by_line_and_the_end_gives_the_cursor()
         "http://relay",
     )
     assert handed == [[ITEM], [second]]  # as sent: the payment book reads them
+    crlf = await read_snapshot(
+        lines(f"{json.dumps([ITEM])}\r", json.dumps(END), size=1000), lambda items: None, "r"
+    )
+    assert crlf.cursor == 2
     assert (end.items, end.cursor, end.head, end.store_id) == ((), 2, 2, "s-1")
 
 
@@ -44,6 +70,7 @@ async def test_items_are_handed_over_line_by_line_and_the_end_gives_the_cursor()
     [
         ((json.dumps([ITEM]),), RelayUnavailable),  # cut off before the closing line
         (('[{"seq": 1',), RelayUnexpectedResponse),  # not JSON
+        (('["\udcff"]',), RelayUnexpectedResponse),  # not UTF-8
         (("42",), RelayUnexpectedResponse),  # neither items nor the end
         ((json.dumps(END), json.dumps([ITEM])), RelayUnexpectedResponse),  # items after the end
     ],
