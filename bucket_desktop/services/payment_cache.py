@@ -225,6 +225,9 @@ def _row(values: Record, days: LocalDays) -> PaymentRow:
     text = None if text is None else sys.intern(text)
     by = None if by is None else sys.intern(by)
     access = None if access_json is None else Access.from_json(json.loads(access_json))
+    day = days.by_quarter.get(created // 900)
+    if day is None:
+        day = days(created)
     return PaymentRow(
         checkout,
         parse_status(status),
@@ -237,7 +240,7 @@ def _row(values: Record, days: LocalDays) -> PaymentRow:
         text,
         by,
         created,
-        days(created),
+        day,
         seq,
         bool(is_test),
         sys.intern(sent_by),

@@ -61,6 +61,9 @@ def row_from_json(data: dict[str, Any], *, received_at: float, days: LocalDays) 
     created = parse_timestamp(created_at)  # blank text is no time here either
     if created is None:
         created = received_at
+    day = days.by_quarter.get(created // 900)
+    if day is None:
+        day = days(created)
     result_code, result_desc = get("result_code"), get("result_desc")
     if result_code is not None:
         result_code = _intern(str(result_code))
@@ -92,7 +95,7 @@ def row_from_json(data: dict[str, Any], *, received_at: float, days: LocalDays) 
         result_desc,
         resolved_by,
         created,
-        days(created),
+        day,
         seq,
         get("purpose") == "test",
         "" if sent_by is None else _intern(sent_by),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import stat
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from bucket_desktop.services.mpesa_rules import PaymentStatus
 from bucket_desktop.services.payment_book import PaymentBook, PaymentFilter
 from bucket_desktop.services.payment_export import CSV_HEADER, export_csv, neutralise
 from bucket_desktop.services.payment_rows import (
+    LocalDays,
     format_phone,
     make_haystack,
     parse_timestamp,
@@ -341,3 +342,15 @@ def test_large_book_filters_quickly() -> None:
     assert len(payments.newest_first(PaymentFilter(text="070001234"))) == 10
     assert len(payments.daily_totals()) == 30
     assert payments.newest_first()[0].checkout_request_id == "c99999"
+
+
+def test_local_days_are_the_shop_s_calendar_days_whichever_way_they_are_looked_up() -> None:
+    nairobi, marquesas = timezone(timedelta(hours=3)), timezone(-timedelta(hours=9, minutes=30))
+    for tz in (nairobi, marquesas, UTC):
+        days = LocalDays(tz)
+        midnight = datetime(2026, 11, 26, tzinfo=tz).timestamp()
+        for created in (midnight - 0.5, midnight, midnight + 899.9, float(int(midnight) + 1)):
+            expected = datetime.fromtimestamp(created, tz).date()
+            assert days(created) == expected
+            # The readers of many rows look in the memo first, with the float quarter.
+            assert days.by_quarter[created // 900] == expected
