@@ -101,6 +101,28 @@ class PaymentBook:
         # the figures are asked for after every feed batch, and a scan of 100,000 rows each
         # time made a new desk's catch-up noticeably slower.
         self._sales: dict[date, list[int]] = {}
+        self._prepared = 0  # rows from the oldest whose search text `prepare_search` built
+
+    @property
+    def search_ready(self) -> bool:
+        """Whether `prepare_search` has been over every row (a search builds what it lacks)."""
+        return self._prepared >= len(self._rows)
+
+    def prepare_search(self, limit: int) -> bool:
+        """Build the search texts of up to `limit` more rows ahead of a search; True while
+        rows are left.
+
+        A new desk's catch-up leaves each row's search text to the first search that reads it
+        (PaymentRow.haystack), which would then build 100,000 at once: the pages call this in
+        small steps once the feed is live instead. Rows that arrive later in the middle of the
+        order may be passed over; a search builds theirs.
+        """
+        rows = self._rows
+        end = min(self._prepared + limit, len(rows))
+        for row in rows[self._prepared : end]:
+            row.prepare_search()
+        self._prepared = end
+        return end < len(rows)
 
     def __len__(self) -> int:
         return len(self._rows)

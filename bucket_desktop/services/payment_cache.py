@@ -99,6 +99,11 @@ class PaymentCache:
                 # Unordered: PaymentBook sorts what it loads anyway.
                 rows = conn.execute(f"SELECT {_COLUMNS} FROM payments").fetchall()  # noqa: S608
                 loaded = [_row(values, days) for values in _latest(blocks, rows)]
+                # Search texts built here, in the thread that reads the copy before the table
+                # shows, rather than at the first search (a first start leaves them to be
+                # built in steps once live: there the catch-up is the longer wait).
+                for row in loaded:
+                    row.prepare_search()
         except (sqlite3.Error, ValueError, TypeError, IndexError):
             # A damaged cache costs one full download from the relay, nothing more.
             self.discard()

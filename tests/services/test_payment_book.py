@@ -354,3 +354,16 @@ def test_local_days_are_the_shop_s_calendar_days_whichever_way_they_are_looked_u
             assert days(created) == expected
             # The readers of many rows look in the memo first, with the float quarter.
             assert days.by_quarter[created // 900] == expected
+
+
+def test_search_texts_prepared_in_steps_give_the_same_results() -> None:
+    payments, ahead = book(), book()
+    items = [item(f"c{i}", i + 1, created=NOW - i, phone=f"2547{i:08d}") for i in range(250)]
+    payments.apply(items)
+    ahead.apply(items)
+    steps = 0
+    while ahead.prepare_search(100):
+        steps += 1
+    assert steps == 2 and ahead.search_ready and not payments.search_ready
+    for text in ("0700000012", "c24", "wifi 1 day", "nothing"):
+        assert ahead.newest_first(PaymentFilter(text)) == payments.newest_first(PaymentFilter(text))

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from bucket_desktop.services.payment_feed import FeedState
 from bucket_desktop.services.plans import default_plans
 from bucket_desktop.services.relay_models import PaymentItem
 from bucket_desktop.ui.payments.payments_page import LARGE_BATCH
@@ -84,3 +85,22 @@ def test_a_search_typed_meanwhile_shows_every_waiting_payment_it_matches(
     ]
     live.apply_items((item("p7700", 1001, created=NOW),))  # nothing waits before it now
     assert model.rowCount() == 12
+
+
+def test_search_texts_are_built_in_steps_once_live_and_a_search_finds_the_same(
+    qtbot: QtBot, pages: CounterPages
+) -> None:
+    live = pages.live
+    live.apply_items(batch(1))
+    live.apply_items(batch(2501))
+    live.apply_items((item("late", 6000, created=NOW - 200_000, receipt="SKLLATE"),))  # oldest
+    assert not live.book.search_ready  # a catch-up leaves the search texts for later
+    live._on_state(FeedState.LIVE, "Live: new payments appear as they arrive.")
+    qtbot.waitUntil(lambda: live.book.search_ready, timeout=10_000)
+    pages.payments_view.search_edit.setText("p2999")
+    pages.payments.apply_filter()
+    found = [pages.payments.model.row_at(n) for n in range(pages.payments.model.rowCount())]
+    assert [row.checkout_request_id for row in found if row] == ["p2999"]
+    pages.payments_view.search_edit.setText("sklLATE")
+    pages.payments.apply_filter()
+    assert pages.payments.model.rowCount() == 1

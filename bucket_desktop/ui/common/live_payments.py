@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 WAKE_CHECK_MS = 5_000
 WAKE_GAP_S = 10.0
+SEARCH_PREP_ROWS = 2_000  # search texts built per step once live: a few ms, the UI stays lively
 
 
 class LivePayments(QObject):
@@ -70,6 +71,10 @@ class LivePayments(QObject):
         self._wake_watch = QTimer(self, interval=WAKE_CHECK_MS)
         self._wake_watch.timeout.connect(self._check_wake)
         self._wake_watch.start()
+        # After a catch-up, the rows' search texts are built a step at a time while the desk
+        # is idle, so the first search does not build them all at once.
+        self._search_prep = QTimer(self, interval=0)
+        self._search_prep.timeout.connect(self._prepare_search_step)
 
     @property
     def client(self) -> RelayClient | None:
@@ -145,6 +150,7 @@ class LivePayments(QObject):
     async def close(self) -> None:
         """Stop for good: the window is closing."""
         self._wake_watch.stop()
+        self._search_prep.stop()
         await self.stop()
 
     def add_local(self, item: PaymentItem) -> PaymentRow:
@@ -241,7 +247,13 @@ class LivePayments(QObject):
         self.state_message = message
         if state is FeedState.LIVE:
             self._caught_up = True
+            if not self.book.search_ready:
+                self._search_prep.start()
         self.connection_changed.emit(state.value, message)
+
+    def _prepare_search_step(self) -> None:
+        if not self.book.prepare_search(SEARCH_PREP_ROWS):
+            self._search_prep.stop()
 
 
 async def _same_history(client: RelayClient, rows: list[PaymentRow]) -> bool:
