@@ -49,19 +49,22 @@ def issue_access(
     keyring: AccessKeyring,
     now: float,
     checkout_request_id: str | None = None,
-) -> None:
+) -> AccessRecord | None:
     """Give a paid sale its access: the next unused voucher of its plan, else its code.
 
     `checkout_request_id` is the payment's when the record given predates it (a callback
     settling the push in this transaction): the callback path builds no new record for it.
+    Returns the access inserted when that row is all of it (no delivery queued), so the
+    caller can write the payment's feed item in its own UPDATE (issue 15); None when nothing
+    was inserted or deliveries were queued (`access_of` reads it back then).
     """
     checkout = checkout_request_id or payment.checkout_request_id
     if payment.purpose is not Purpose.SALE or checkout is None:
-        return  # the owner's test prompt never gives access (DESIGN.md section 13)
+        return None  # the owner's test prompt never gives access (DESIGN.md section 13)
     if payment.plan_id is not None:
         # Only a plan has a voucher pool: a voucher is taken only by a payment without access.
         if conn.execute(_HAS_ACCESS, (payment.id,)).fetchone():
-            return
+            return None
         voucher = _next_voucher(conn, payment)
         if voucher is not None:
             voucher_access = _insert_voucher(conn, payment, voucher, now)
@@ -71,17 +74,40 @@ def issue_access(
             )
             if taken.rowcount != 1:
                 raise sqlite3.IntegrityError("The voucher was taken twice.")
-            return
+            return AccessRecord(
+                voucher_access, voucher[1], payment.plan_id, now, None, AccessState.DELIVERED, True
+            )
     terms = json.loads(payment.plan_terms) if payment.plan_terms else None
     expires = now + 60.0 * int(terms["duration_minutes"]) if terms else None
     # Only a plan says how long and how fast an access is, so only a plan's access is put on
     # the network; a payment without one gets its code alone.
     mechanisms = enabled_mechanisms(conn, payment.provider_id) if terms else []
     # With no network mechanism to wait for, the code is delivered the moment it is issued.
-    access_id = _insert_code(conn, payment, checkout, keyring, now, expires, not mechanisms)
-    if access_id is not None and mechanisms:
+    state = AccessState.ISSUED if mechanisms else AccessState.DELIVERED
+    inserted = _insert_code(conn, payment, checkout, keyring, now, expires, state)
+    if inserted is None:
+        return None
+    access_id, code = inserted
+    if mechanisms:
         assert expires is not None  # only a plan's access is put on the network
         queue_adds(conn, access_id, mechanisms, expires, now)
+        return None
+    return AccessRecord(access_id, code, payment.plan_id, now, expires, state, False)
+
+
+def issue_new_access(
+    conn: sqlite3.Connection,
+    payment: PaymentRecord,
+    keyring: AccessKeyring,
+    now: float,
+    checkout_request_id: str | None = None,
+) -> AccessRecord | None:
+    """`issue_access`, then the payment's access as this transaction now has it (None: the
+    payment has none): what its feed item shows, without reading it back in the usual case."""
+    issued = issue_access(conn, payment, keyring, now, checkout_request_id)
+    if issued is not None:
+        return issued
+    return access_by_payment(conn, [payment.id]).get(payment.id)
 
 
 def revoke_access(conn: sqlite3.Connection, payment_id: int, now: float) -> None:
@@ -185,9 +211,10 @@ def _insert_code(
     keyring: AccessKeyring,
     now: float,
     expires_at: float | None,
-    delivered: bool,
-) -> int | None:
-    """Insert the payment's code access; None when the payment already has its access.
+    state: AccessState,
+) -> tuple[int, str] | None:
+    """Insert the payment's code access: (its id, its code); None when the payment already
+    has its access.
 
     One statement in the usual case (a callback at ingest rates, issue 15): the row's unique
     payment and unique code are checked by the insert itself, and only when it inserts nothing
@@ -197,7 +224,6 @@ def _insert_code(
         payment.provider_id,
         lambda make: secret_setting(conn, secret_name(payment.provider_id), make),
     )
-    state = AccessState.DELIVERED if delivered else AccessState.ISSUED
     for collision in range(MAX_REHASH):
         code = access_code(key, checkout_request_id, collision)
         row = conn.execute(
@@ -215,7 +241,7 @@ def _insert_code(
             ),
         ).fetchone()
         if row is not None:
-            return int(row[0])
+            return int(row[0]), code
         if conn.execute(_HAS_ACCESS, (payment.id,)).fetchone():
             return None
     raise AccessCodeExhausted("No free access code.")

@@ -16,14 +16,15 @@ from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.access.keys import AccessKeyring
 from server_stub.payments.settlement import CallbackOutcome, Change, StkResult, decide_callback
 from server_stub.store import write_scope
-from server_stub.store.feed_items import iso_time, item_json, payment_fields
+from server_stub.store.feed_items import access_fields, iso_time, item_json, payment_fields
 from server_stub.store.records import (
     UNMATCHED_BODY_PREFIX,
+    AccessRecord,
     Confirmation,
     PaymentRecord,
     RawCallback,
 )
-from server_stub.store.sqlite_access import issue_access, with_access
+from server_stub.store.sqlite_access import issue_new_access, with_access
 from server_stub.store.sqlite_payments import (
     PAYMENT_COLUMNS,
     dispute,
@@ -156,7 +157,7 @@ def _apply(
         return outcome, None
     # Callbacks are not signed: an STK query confirms every payment a callback settled.
     confirm = outcome is CallbackOutcome.APPLIED and change.status is PaymentStatus.PAID
-    access_at_callback, wanted = _settle(
+    wanted = _settle(
         conn,
         payment,
         change,
@@ -164,15 +165,12 @@ def _apply(
         now,
         now + confirm_after_s if confirm else None,
         had_access,
+        keyring,
     )
-    # Webhook events compare the payment before and after, access included (the settlement
-    # above changed no access row; the access below does).
-    before = with_access(conn, [payment])[0] if wanted else payment
-    if confirm and access_at_callback:
-        # What access reads of the payment, the settlement above did not change but for the
-        # CheckoutRequestID (no new record: dataclasses.replace cost more than the code).
-        issue_access(conn, payment, keyring, now, change.checkout_request_id)
-    elif change.status is PaymentStatus.DISPUTED:
+    # Webhook events compare the payment before and after, access included: an access row
+    # there before this callback, never the one `_settle` may just have issued.
+    before = with_access(conn, [payment])[0] if wanted and had_access else payment
+    if change.status is PaymentStatus.DISPUTED:
         dispute(conn, payment.id, now)
     if wanted:
         emit_changes(conn, before, now)
@@ -187,21 +185,25 @@ def _settle(
     now: float,
     confirm_at: float | None,
     had_access: bool,
-) -> tuple[bool, bool]:
+    keyring: AccessKeyring,
+) -> bool:
     """Write the settlement with its feed number and, for a newly paid push, the schedule of
-    its confirming query; returns the provider's access switch and whether it has a webhook
-    endpoint."""
+    its confirming query and (access at the callback) its access; returns whether the
+    provider has a webhook endpoint."""
     seq, access_at_callback, webhooks = conn.execute(
         _NEXT_SEQ, (received_at, payment.provider_id)
     ).fetchone()
     confirm = confirm_at is not None
     status = change.status.value
-    # The feed item goes in with the settlement, when no access row is (or, below, becomes) part
-    # of it: one issued, one there before, one a dispute revokes. Those are rendered at commit
+    # The feed item goes in with the settlement, with the access this callback issues (issue
+    # 15). Only an access there before and one a dispute revokes are rendered at commit
     # (`sqlite_feed`), from the rows as the callback leaves them.
     item = None
-    access_changes = (confirm and access_at_callback) or change.status is PaymentStatus.DISPUTED
-    if not (had_access or access_changes):
+    if confirm and access_at_callback:
+        access = issue_new_access(conn, payment, keyring, now, change.checkout_request_id)
+        if not had_access:
+            item = settled_json(payment, change, seq, now, confirm, access)
+    elif not (had_access or change.status is PaymentStatus.DISPUTED):
         item = settled_json(payment, change, seq, now, confirm)
     if payment.checkout_request_id is None:
         # A callback ahead of Daraja's answer to the push. Otherwise the id is the push's own
@@ -232,13 +234,19 @@ def _settle(
             payment.id,
         ),
     )
-    return bool(access_at_callback), bool(webhooks)
+    return bool(webhooks)
 
 
 def settled_json(
-    payment: PaymentRecord, change: Change, seq: int, now: float, confirm: bool
+    payment: PaymentRecord,
+    change: Change,
+    seq: int,
+    now: float,
+    confirm: bool,
+    access: AccessRecord | None = None,
 ) -> bytes:
-    """The feed item of a payment without access once `_SETTLE` has written `change`.
+    """The feed item of a payment once `_SETTLE` has written `change`, with `access` when this
+    callback issued it (the payment had none before).
 
     Built from the item of the payment as read, with the fields the settlement writes replaced:
     a second PaymentRecord (dataclasses.replace) cost as much as rendering the item
@@ -258,4 +266,6 @@ def settled_json(
     )
     if confirm:
         fields["confirmation"] = Confirmation.PENDING.value
+    if access is not None:
+        fields["access"] = access_fields(access)
     return item_json(fields)

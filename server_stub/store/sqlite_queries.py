@@ -12,8 +12,9 @@ from bucket_desktop.services.mpesa_rules import PaymentStatus
 from server_stub.access.keys import AccessKeyring
 from server_stub.payments.settlement import StkResult, decide_query
 from server_stub.store import write_scope
-from server_stub.store.records import Confirmation, PaymentRecord
-from server_stub.store.sqlite_access import issue_access, with_access
+from server_stub.store.feed_items import access_fields, iso_time, item_json, payment_fields
+from server_stub.store.records import AccessRecord, Confirmation, PaymentRecord
+from server_stub.store.sqlite_access import issue_access, issue_new_access, with_access
 from server_stub.store.sqlite_payments import (
     PAYMENT_COLUMNS,
     PROVIDER_OF_PAYMENT,
@@ -98,15 +99,16 @@ def _confirm(
     problem: str | None,
 ) -> PaymentRecord | None:
     if result is not None and decide_query(payment, result) is None:
-        # The query agrees: attempts, confirmation and feed number in one statement, and the
-        # access (issue_access reads only what confirmation leaves unchanged).
+        # The query agrees: the access (issue_access reads only what confirmation leaves
+        # unchanged), then attempts, confirmation, feed number and feed item in one statement.
+        seq = next_seq(conn, payment.provider_id)
+        access = issue_new_access(conn, payment, keyring, now)
         conn.execute(
             "UPDATE payments SET confirm_attempts = confirm_attempts + 1, next_query_at = NULL, "
             "confirmation = 'confirmed', confirm_problem = NULL, updated_at = ?, seq = ?, "
-            "feed_json = NULL WHERE id = ?",
-            (now, next_seq(conn, payment.provider_id), payment.id),
+            "feed_json = ? WHERE id = ?",
+            (now, seq, confirmed_json(payment, seq, now, access), payment.id),
         )
-        issue_access(conn, payment, keyring, now)
         return select_payment(conn, "id = ?", payment.id)
     conn.execute(
         "UPDATE payments SET confirm_attempts = confirm_attempts + 1, next_query_at = ? "
@@ -127,6 +129,23 @@ def _confirm(
     write_change(conn, payment, change, now)
     dispute(conn, payment.id, now)
     return select_payment(conn, "id = ?", payment.id)
+
+
+def confirmed_json(
+    payment: PaymentRecord, seq: int, now: float, access: AccessRecord | None
+) -> bytes:
+    """The feed item of a paid payment as its confirmation leaves it, with `access` (issue
+    15: no read-back and second UPDATE at commit; `tests/server_stub/test_feed_items.py`
+    holds it to a render of the row read back)."""
+    fields = payment_fields(payment)
+    fields.update(
+        confirmation=Confirmation.CONFIRMED.value,
+        confirmation_problem=None,
+        updated_at=iso_time(now),
+        seq=seq,
+        access=access_fields(access) if access is not None else None,
+    )
+    return item_json(fields)
 
 
 def _issue(conn: sqlite3.Connection, payment_id: int, keyring: AccessKeyring, now: float) -> None:

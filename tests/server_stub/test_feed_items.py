@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from server_stub.access.outbox import DeliveryFailed, OutboxWorker
+from server_stub.access.voucher_csv import Voucher
 from server_stub.payments.settlement import StkResult
 from server_stub.plans.rules import PlanFields
 from server_stub.security.tokens import token_hash
@@ -214,4 +215,66 @@ async def test_snapshot_chunks_hold_each_item_once_up_to_the_head(tmp_path: Path
     assert sorted(await read_up_to(7, 10), key=lambda item: str(item["seq"])) == [
         by_seq[seq] for seq in sorted(by_seq, key=str)
     ]
+    await store.close()
+
+
+def _plan_fields(name: str) -> PlanFields:
+    return PlanFields.validate(
+        name=name,
+        price=10,
+        duration_minutes=60,
+        data_cap_mb=None,
+        speed=None,
+        router_profile=None,
+        account_reference="HOTSPOT",
+        transaction_desc="WiFi 1 hour",
+    )
+
+
+async def test_items_with_the_access_they_issue_are_written_with_it(
+    new_store: StoreMaker,
+) -> None:
+    # A callback or a confirmation that issues an access writes the payment's item, access
+    # included, in its own statements (issue 15): nothing is left to the render at commit, and
+    # the stored item is the row as committed, for a code, a voucher, an access with its
+    # deliveries queued, and an access there before the confirmation.
+    store = new_store(time.time, access_keys=keyring_for_tests())
+    store._writer.before_commit = None
+    at_callback = await store.create_provider("At the callback", time.time())
+    await store.set_access_at_callback(at_callback, True)
+    await store.mechanisms.set_enabled(at_callback, "radius", True, time.time())
+    plan = await store.plans.create(at_callback, _plan_fields("1 hour"), time.time())
+    pool = [Voucher(2, "VOUCHER01")]
+    assert await store.plans.add_vouchers(at_callback, plan.id, pool, time.time()) is not None
+    at_confirmation = await store.create_provider("At the confirmation", time.time())
+    pushes = {
+        at_callback: await seed_pushes(store, at_callback, 1)
+        + await seed_pushes(store, at_callback, 2, tag="ws_PL", plan=plan),
+        at_confirmation: await seed_pushes(store, at_confirmation, 2),
+    }
+    receipts = iter(f"RFI{number:07d}" for number in range(100))
+    for provider, sent in pushes.items():
+        for push in sent:
+            raw = RawCallback(time.time(), str(provider), token_hash(push.token), "::1", b"{}")
+            result = StkResult("0", "ok", push.checkout_request_id, "MR", next(receipts), 10)
+            await store.ingest_callback(
+                raw, provider_id=provider, result=result, rejection=None, confirm_after_s=2.0
+            )
+        for push in sent:
+            paid = await store.get_payment(provider, push.checkout_request_id)
+            assert paid is not None
+            agrees = StkResult("0", "ok", paid.checkout_request_id)
+            await store.apply_query(paid.id, agrees, next_query_at=None, now=time.time())
+    for provider in pushes:
+        live = [payment_json(payment) for payment in await store.payments_after(provider, 0, 10)]
+        assert await _stored_column(store, provider) == live
+        items = [json.loads(item) for item in live]
+        assert all(item["confirmation"] == "confirmed" and item["access"] for item in items)
+    items = [json.loads(item) for item in await _stored_column(store, at_callback) if item]
+    access = sorted(
+        (item["access"]["voucher"], bool(item["access"]["deliveries"])) for item in items
+    )
+    # The payment without a plan: its code alone; the plan's first: the pool's voucher; its
+    # second: a code with its RADIUS deliveries queued.
+    assert access == [(False, False), (False, True), (True, False)]
     await store.close()
