@@ -199,12 +199,16 @@ def ingest_rows(relays: dict[str, Target], backlog: dict[str, float]) -> list[Ro
         measured = (
             f"{during:,.0f}/s during the load (turns {rates}), p50 {p50:.1f} ms, p99 "
             f"{p99:.1f} ms, {target.errors} errors; {target.acknowledged:,} acknowledged, "
-            f"{paid:,} paid, {access:,} access rows, {confirmed:,} confirmed"
+            f"{paid:,} paid, {access:,} access rows, {confirmed:,} confirmed; relay CPU "
+            f"{target.cpu_us:.0f} µs a callback during the load"
         )
         target_text, met = "(baseline)", None
         if mode != "off":
             ratio = f"**{during / base:.2f}**" if mode in CONFIRMING else f"{during / base:.2f}"
-            measured += f"; / off = {ratio}"
+            # The relay's own CPU time, which other work on the machine does not add to: the
+            # throughput ratio a CPU-bound relay would have on a quiet machine.
+            cpu_ratio = relays["off"].cpu_us / target.cpu_us if target.cpu_us else 0.0
+            measured += f"; / off = {ratio} (by CPU a callback: {cpu_ratio:.2f})"
             target_text = "(shown for the split)"
         if mode.split("@")[0] in CONFIRMING:
             measured += (

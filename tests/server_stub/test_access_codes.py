@@ -34,6 +34,15 @@ def test_a_code_is_eight_unambiguous_characters_and_the_same_on_every_retry() ->
     assert access_code(key, "ws_CO_191220191020363925") == code
 
 
+def test_codes_never_change_from_one_version_to_the_next() -> None:
+    # A code already given out must come out the same after any change to how it is computed
+    # (a retry after an upgrade): these were made by the first version.
+    key = bytes(range(32))
+    assert access_code(key, "ws_CO_191220191020363925") == "JGF42SSS"
+    assert access_code(key, "ws_CO_191220191020363925", 1) == "2JBQ7NTP"
+    assert access_code(key, "ws_CO_1") == "7KNK78AS"
+
+
 def test_codes_differ_by_payment_by_provider_key_and_by_rehash() -> None:
     key, other_key = bytes(32), bytes([1] * 32)
     codes = {
