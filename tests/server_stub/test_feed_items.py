@@ -14,12 +14,11 @@ from pathlib import Path
 from server_stub.access.outbox import DeliveryFailed, OutboxWorker
 from server_stub.access.voucher_csv import Voucher
 from server_stub.payments.settlement import StkResult
-from server_stub.plans.rules import PlanFields
 from server_stub.security.tokens import token_hash
 from server_stub.store.feed_items import payment_json
 from server_stub.store.records import AccessState, ClaimedDelivery, RawCallback
 from server_stub.store.sqlite_store import SqliteStore
-from tests.server_stub.inprocess import keyring_for_tests, seed_pushes
+from tests.server_stub.inprocess import keyring_for_tests, new_plan, seed_pushes
 from tests.server_stub.stores import StoreMaker, open_store, run_sql, store_sql
 
 
@@ -103,17 +102,7 @@ async def test_items_written_with_a_callback_are_the_rows_as_committed(
     # 21); one that issues, finds or revokes an access leaves it to the render at commit.
     store = new_store(time.time, access_keys=keyring_for_tests())
     provider = await store.create_provider("P", time.time())
-    fields = PlanFields.validate(
-        name="1 hour",
-        price=10,
-        duration_minutes=60,
-        data_cap_mb=None,
-        speed=None,
-        router_profile=None,
-        account_reference="HOTSPOT",
-        transaction_desc="WiFi 1 hour",
-    )
-    plan = await store.plans.create(provider, fields, time.time())
+    plan = await new_plan(store, provider)
     pushes = await seed_pushes(store, provider, 4, plan=plan)
 
     async def callback(number: int, code: str, receipt: str | None) -> None:
@@ -218,19 +207,6 @@ async def test_snapshot_chunks_hold_each_item_once_up_to_the_head(tmp_path: Path
     await store.close()
 
 
-def _plan_fields(name: str) -> PlanFields:
-    return PlanFields.validate(
-        name=name,
-        price=10,
-        duration_minutes=60,
-        data_cap_mb=None,
-        speed=None,
-        router_profile=None,
-        account_reference="HOTSPOT",
-        transaction_desc="WiFi 1 hour",
-    )
-
-
 async def test_items_with_the_access_they_issue_are_written_with_it(
     new_store: StoreMaker,
 ) -> None:
@@ -243,7 +219,7 @@ async def test_items_with_the_access_they_issue_are_written_with_it(
     at_callback = await store.create_provider("At the callback", time.time())
     await store.set_access_at_callback(at_callback, True)
     await store.mechanisms.set_enabled(at_callback, "radius", True, time.time())
-    plan = await store.plans.create(at_callback, _plan_fields("1 hour"), time.time())
+    plan = await new_plan(store, at_callback)
     pool = [Voucher(2, "VOUCHER01")]
     assert await store.plans.add_vouchers(at_callback, plan.id, pool, time.time()) is not None
     at_confirmation = await store.create_provider("At the confirmation", time.time())
