@@ -56,7 +56,7 @@ def issue_access(
     settling the push in this transaction): the callback path builds no new record for it.
     Returns the access inserted when that row is all of it (no delivery queued), so the
     caller can write the payment's feed item in its own UPDATE (issue 15); None when nothing
-    was inserted or deliveries were queued (`access_of` reads it back then).
+    was inserted or deliveries were queued (`issue_new_access` reads it back then).
     """
     checkout = checkout_request_id or payment.checkout_request_id
     if payment.purpose is not Purpose.SALE or checkout is None:

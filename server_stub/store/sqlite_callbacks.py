@@ -24,7 +24,7 @@ from server_stub.store.records import (
     PaymentRecord,
     RawCallback,
 )
-from server_stub.store.sqlite_access import issue_new_access, with_access
+from server_stub.store.sqlite_access import issue_access, issue_new_access, with_access
 from server_stub.store.sqlite_payments import (
     PAYMENT_COLUMNS,
     dispute,
@@ -199,10 +199,12 @@ def _settle(
     # 15). Only an access there before and one a dispute revokes are rendered at commit
     # (`sqlite_feed`), from the rows as the callback leaves them.
     item = None
-    if confirm and access_at_callback:
+    if confirm and access_at_callback and had_access:
+        # Its item is rendered at commit: no need to read the access back here.
+        issue_access(conn, payment, keyring, now, change.checkout_request_id)
+    elif confirm and access_at_callback:
         access = issue_new_access(conn, payment, keyring, now, change.checkout_request_id)
-        if not had_access:
-            item = settled_json(payment, change, seq, now, confirm, access)
+        item = settled_json(payment, change, seq, now, confirm, access)
     elif not (had_access or change.status is PaymentStatus.DISPUTED):
         item = settled_json(payment, change, seq, now, confirm)
     if payment.checkout_request_id is None:
