@@ -21,7 +21,7 @@ import orjson
 from bucket_desktop.services.access.models import Access
 from bucket_desktop.services.gc_pause import gc_paused
 from bucket_desktop.services.mpesa_rules import PaymentStatus
-from bucket_desktop.services.payment_rows import LocalDays, PaymentRow, parse_status
+from bucket_desktop.services.payment_rows import QUARTER_HOUR_S, LocalDays, PaymentRow, parse_status
 
 # 2: the relay's store identity is kept with the cursor (a restored relay is seen as one).
 # 3: each payment's purpose (sale or the owner's test) and the desk that sent it.
@@ -230,7 +230,7 @@ def _row(values: Record, days: LocalDays) -> PaymentRow:
     text = None if text is None else sys.intern(text)
     by = None if by is None else sys.intern(by)
     access = None if access_json is None else Access.from_json(json.loads(access_json))
-    day = days.by_quarter.get(created // 900)
+    day = days.by_quarter.get(created // QUARTER_HOUR_S)
     if day is None:
         day = days(created)
     return PaymentRow(

@@ -211,6 +211,9 @@ def _parse_any_timestamp(raw: str | float | None) -> float | None:
     return moment.timestamp()
 
 
+QUARTER_HOUR_S = 900  # `created // QUARTER_HOUR_S` is the key of `LocalDays.by_quarter`
+
+
 class LocalDays:
     """Calendar days of Unix times in the shop's time zone (None: the PC's own), memoised.
 
@@ -220,16 +223,16 @@ class LocalDays:
 
     def __init__(self, tz: tzinfo | None) -> None:
         self.tz = tz
-        # Quarter hour (`created // 900`, a float or an int: equal numbers are one key) to
-        # its day. Readers of 100,000 rows look here first and call only when it is missing:
+        # Quarter hour (`created // QUARTER_HOUR_S`, a float or an int: equal numbers are one
+        # key) to its day. Readers of 100,000 rows look here first and call only when it is missing:
         # calling an instance costs more than the lookup.
         self.by_quarter: dict[float, date] = {}
 
     def __call__(self, created: float) -> date:
-        quarter = created // 900
+        quarter = created // QUARTER_HOUR_S
         day = self.by_quarter.get(quarter)
         if day is None:
-            day = datetime.fromtimestamp(int(quarter) * 900, self.tz).date()
+            day = datetime.fromtimestamp(int(quarter) * QUARTER_HOUR_S, self.tz).date()
             self.by_quarter[quarter] = day
         return day
 

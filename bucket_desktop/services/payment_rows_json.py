@@ -15,6 +15,7 @@ from bucket_desktop.i18n import _
 from bucket_desktop.services.access.models import Access, confirmation_of, plan_name_of
 from bucket_desktop.services.json_values import int_value, text_value
 from bucket_desktop.services.payment_rows import (
+    QUARTER_HOUR_S,
     LocalDays,
     PaymentRow,
     parse_status,
@@ -61,7 +62,7 @@ def row_from_json(data: dict[str, Any], *, received_at: float, days: LocalDays) 
     created = parse_timestamp(created_at)  # blank text is no time here either
     if created is None:
         created = received_at
-    day = days.by_quarter.get(created // 900)
+    day = days.by_quarter.get(created // QUARTER_HOUR_S)
     if day is None:
         day = days(created)
     result_code, result_desc = get("result_code"), get("result_desc")
