@@ -4,6 +4,7 @@ checklist; an attendant lands on Charge customer (issue 13, item 9)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from pytestqt.qtbot import QtBot
 from bucket_desktop.services.app_settings import AppPaths
 from bucket_desktop.services.owner_setup.checklist import Step
 from bucket_desktop.ui.common.widgets import StatusKind
+from bucket_desktop.ui.setup_checklist.checklist_page import SetupChecklist
+from bucket_desktop.ui.setup_checklist.checklist_view import SetupChecklistView
 from bucket_desktop.ui.shared_plans.plans_dialog import PlansDialogView
 from bucket_desktop.ui.shell.connect_dialog_view import ConnectDialogView
 from bucket_desktop.ui.shell.desktop import CHARGE_PAGE, CHECKLIST_PAGE, SETTINGS_PAGE, Desktop
@@ -118,6 +121,43 @@ def test_a_new_owner_is_led_through_the_checklist_until_done(
     qtbot.waitUntil(lambda: desktop.checklist.complete is True)
     assert window.current_key() == CHARGE_PAGE
     assert CHECKLIST_PAGE in window.visible_keys()  # still reachable
+
+
+def test_an_older_check_answering_late_does_not_overwrite_a_newer_one(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+) -> None:
+    desktop = make_desktop()
+    signed_in(run, desktop, relay, provider["owner_token"])
+    release = threading.Event()
+    asked: list[bool] = []
+
+    def plans_saved() -> bool:
+        asked.append(True)
+        if len(asked) == 1:
+            release.wait(30)  # the first check is slow (a busy PC) and finds no plans
+            return False
+        return True  # the plans were saved meanwhile
+
+    checklist = SetupChecklist(
+        SetupChecklistView(), credentials_saved=lambda: False, plans_saved=plans_saved, actions={}
+    )
+    try:
+        checklist.set_session(desktop.window.session)
+        qtbot.waitUntil(lambda: len(asked) == 1)
+        checklist.check_soon()  # Check again pressed while the first is still out
+        summary = checklist.view.summary
+        qtbot.waitUntil(lambda: summary.kind is StatusKind.NEUTRAL)
+        assert summary.text() == "3 steps to go."
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: len(checklist._tasks) == 0)
+    assert summary.text() == "3 steps to go."  # not the first check's "4 steps to go."
+    assert checklist.view.rows[Step.PLANS].mark.text() == "✔"
+    assert checklist.complete is False
 
 
 def open_prompt_dialog_when_open(qtbot: QtBot, desktop: Desktop) -> Any:

@@ -43,6 +43,7 @@ class SetupChecklist:
         self.complete: bool | None = None  # None until the relay has been asked
         self.on_checked: Callable[[bool], None] | None = None
         self._announce = False
+        self._latest = 0  # the number of the newest check; an older one's result is stale
         for step, row in view.rows.items():
             action = actions.get(step)
             if action is not None:
@@ -68,6 +69,8 @@ class SetupChecklist:
         session = self._session
         if session is None:
             return False
+        self._latest += 1
+        number = self._latest
         self.view.summary.show_status(_("Checking…"), StatusKind.WORKING)
         summary: CredentialsSummary | None = None
         problem = ""
@@ -75,17 +78,18 @@ class SetupChecklist:
             summary = await session.client.credentials()
         except RelayError as error:
             problem = str(error)
-        if session is not self._session:
-            return False  # signed out or in elsewhere meanwhile
-        lines = checklist(
-            SetupFacts(
-                relay_url=session.client.base_url,
-                credentials_saved=await asyncio.to_thread(self._credentials_saved),
-                summary=summary,
-                plans_saved=await self._plans_set(session),
-                relay_problem=problem,
-            )
+        facts = SetupFacts(
+            relay_url=session.client.base_url,
+            credentials_saved=await asyncio.to_thread(self._credentials_saved),
+            summary=summary,
+            plans_saved=await self._plans_set(session),
+            relay_problem=problem,
         )
+        if session is not self._session or number != self._latest:
+            # Signed out or in elsewhere meanwhile, or a newer check started (the page was
+            # opened again, or Check again pressed): its answer, not this older one, is shown.
+            return False
+        lines = checklist(facts)
         self.view.show_lines(lines)
         self.complete = is_complete(lines)
         self._show_summary(sum(1 for line in lines if not line.done), problem)
