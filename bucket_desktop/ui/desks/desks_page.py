@@ -13,6 +13,7 @@ from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.relay_models import Desk, NewDesk
 from bucket_desktop.ui.common.counter_tasks import TaskSet
 from bucket_desktop.ui.common.dialog_helpers import Confirm, confirmed
+from bucket_desktop.ui.common.newest_answer import NewestAnswer
 from bucket_desktop.ui.common.widgets import StatusKind, busy
 from bucket_desktop.ui.desks.desk_dialogs import ask_desk_name, show_desk_token
 from bucket_desktop.ui.desks.desks_page_view import COL_NAME, DesksPageView
@@ -42,6 +43,7 @@ class DesksPage:
         self._session: RelaySession | None = None
         self.desks: list[Desk] = []
         self._tasks = TaskSet()
+        self._fetches = NewestAnswer()
         view.refresh_button.clicked.connect(self.refresh_now)
         view.add_button.clicked.connect(self.add)
         view.rename_button.clicked.connect(self.rename)
@@ -73,12 +75,15 @@ class DesksPage:
         """Fetch the desks from the relay and show them."""
         if self._session is None:
             return
+        number = self._fetches.ask()
         try:
             desks = await self._session.client.desks()
         except RelayError as error:
-            self.view.status.show_status(str(error), StatusKind.ERROR)
+            if self._fetches.is_newest(number):
+                self.view.status.show_status(str(error), StatusKind.ERROR)
             return
-        self._show(desks)
+        if self._fetches.is_newest(number):
+            self._show(desks)
 
     @asyncSlot()
     async def refresh_now(self) -> None:

@@ -15,6 +15,7 @@ from bucket_desktop.services.platform.models import ProviderHealth, ProviderToke
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.ui.common.counter_tasks import TaskSet
 from bucket_desktop.ui.common.dialog_helpers import Confirm, confirmed
+from bucket_desktop.ui.common.newest_answer import NewestAnswer
 from bucket_desktop.ui.common.widgets import StatusKind, busy
 from bucket_desktop.ui.platform.dialogs import (
     TokenRequest,
@@ -70,6 +71,8 @@ class PlatformPage:
         self.chosen: ProviderHealth | None = None
         self.tokens: list[ProviderToken] = []
         self._tasks = TaskSet()
+        self._fetches = NewestAnswer()
+        self._detail_fetches = NewestAnswer()
         self._closing = False
         view.search.textChanged.connect(self._filter_changed)
         view.attention_only.toggled.connect(self._filter_changed)
@@ -102,10 +105,14 @@ class PlatformPage:
         """Fetch every provider's health and show it, keeping the chosen provider."""
         if self._client is None:
             return
+        number = self._fetches.ask()
         try:
             providers = await self._client.providers()
         except RelayError as error:
-            self.view.status.show_status(str(error), StatusKind.ERROR)
+            if self._fetches.is_newest(number):
+                self.view.status.show_status(str(error), StatusKind.ERROR)
+            return
+        if not self._fetches.is_newest(number):
             return
         chosen = self.chosen.id if self.chosen else None
         self.model.set_rows(providers)
@@ -306,14 +313,16 @@ class PlatformPage:
     async def _load_detail(self, provider: ProviderHealth) -> None:
         if self._client is None:
             return
+        number = self._detail_fetches.ask()
         try:
             tokens = await self._client.tokens(provider.id)
             entries = await self._client.audit(provider_id=provider.id, limit=50)
         except RelayError as error:
-            self.view.status.show_status(str(error), StatusKind.ERROR)
+            if self._detail_fetches.is_newest(number):
+                self.view.status.show_status(str(error), StatusKind.ERROR)
             return
-        if self.chosen is None or self.chosen.id != provider.id:
-            return  # another provider was chosen meanwhile
+        if not self._detail_fetches.is_newest(number):
+            return  # another provider was chosen meanwhile, or this one's detail asked again
         self.tokens = tokens
         fill(self.view.tokens, token_rows(tokens))
         fill(self.view.audit, audit_rows(entries))

@@ -24,6 +24,7 @@ from bucket_desktop.services.relay_models import (
 from bucket_desktop.services.sealing import SealingError, seal
 from bucket_desktop.ui.common.counter_tasks import TaskSet
 from bucket_desktop.ui.common.dialog_helpers import Confirm, ask_yes_no
+from bucket_desktop.ui.common.newest_answer import NewestAnswer
 from bucket_desktop.ui.common.widgets import StatusKind, busy
 from bucket_desktop.ui.settings.prompt_check_dialog import PromptCheckDialog
 from bucket_desktop.ui.settings.prompt_check_dialog_view import PromptCheckDialogView
@@ -86,6 +87,8 @@ class RelayPanel:
         self._status_is_verify = False
         self.prompt_dialog: PromptCheckDialog | None = None  # while open (tests reach it)
         self._tasks = TaskSet()
+        # The relay's state as read by a refresh, a push or a verify: the newest is shown.
+        self._reads = NewestAnswer()
         self._key_trust = RelayKeyTrust(
             view,
             settings=settings,
@@ -125,12 +128,15 @@ class RelayPanel:
         """Show what the relay holds now."""
         if self._session is None:
             return
+        number = self._reads.ask()
         try:
             summary = await self._session.client.credentials()
         except RelayError as error:
-            self._status(str(error), StatusKind.ERROR)
+            if self._reads.is_newest(number):
+                self._status(str(error), StatusKind.ERROR)
             return
-        self._show_summary(summary)
+        if self._reads.is_newest(number):
+            self._show_summary(summary)
 
     @asyncSlot()
     async def push(self) -> None:
@@ -145,6 +151,7 @@ class RelayPanel:
         if not await sandbox_values_confirmed(credentials, self._confirm, _("Push"), status):
             return
         status.show_status(_("Fetching the relay key…"), StatusKind.WORKING)
+        self._reads.ask()  # a refresh still out answers with the state from before the push
         with busy(self.view.push_button, self.view.verify_button):
             try:
                 key = await session.client.relay_key()
@@ -173,6 +180,7 @@ class RelayPanel:
         status.show_status(
             _("The relay is testing the credentials with Daraja…"), StatusKind.WORKING
         )
+        self._reads.ask()
         with busy(self.view.push_button, self.view.verify_button):
             try:
                 result = await session.client.test_credentials()

@@ -17,6 +17,7 @@ from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.services.relay_models import CredentialsSummary
 from bucket_desktop.services.shared_plans.relay_plans import fetch_plans
 from bucket_desktop.ui.common.counter_tasks import TaskSet
+from bucket_desktop.ui.common.newest_answer import NewestAnswer
 from bucket_desktop.ui.common.widgets import StatusKind
 from bucket_desktop.ui.setup_checklist.checklist_view import SetupChecklistView
 from bucket_desktop.ui.shell.main_window import RelaySession
@@ -43,7 +44,7 @@ class SetupChecklist:
         self.complete: bool | None = None  # None until the relay has been asked
         self.on_checked: Callable[[bool], None] | None = None
         self._announce = False
-        self._latest = 0  # the number of the newest check; an older one's result is stale
+        self._checks = NewestAnswer()
         for step, row in view.rows.items():
             action = actions.get(step)
             if action is not None:
@@ -69,8 +70,7 @@ class SetupChecklist:
         session = self._session
         if session is None:
             return False
-        self._latest += 1
-        number = self._latest
+        number = self._checks.ask()
         self.view.summary.show_status(_("Checking…"), StatusKind.WORKING)
         summary: CredentialsSummary | None = None
         problem = ""
@@ -85,10 +85,8 @@ class SetupChecklist:
             plans_saved=await self._plans_set(session),
             relay_problem=problem,
         )
-        if session is not self._session or number != self._latest:
-            # Signed out or in elsewhere meanwhile, or a newer check started (the page was
-            # opened again, or Check again pressed): its answer, not this older one, is shown.
-            return False
+        if session is not self._session or not self._checks.is_newest(number):
+            return False  # signed out or in elsewhere meanwhile, or a newer check will answer
         lines = checklist(facts)
         self.view.show_lines(lines)
         self.complete = is_complete(lines)

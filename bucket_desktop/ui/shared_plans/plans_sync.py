@@ -22,6 +22,7 @@ from bucket_desktop.services.shared_plans.relay_plans import fetch_plans, save_p
 from bucket_desktop.ui.charge.charge_page import ChargePage, Confirm
 from bucket_desktop.ui.common.counter_tasks import TaskSet
 from bucket_desktop.ui.common.live_payments import LivePayments
+from bucket_desktop.ui.common.newest_answer import NewestAnswer
 from bucket_desktop.ui.common.widgets import StatusKind
 from bucket_desktop.ui.shared_plans.plans_editor import SharedPlansEditor, editor_view
 
@@ -48,6 +49,7 @@ class SharedPlansSync(QObject):
         self._import = local_import
         self._owner = False
         self._tasks = TaskSet()
+        self._fetches = NewestAnswer()
         self.shared: tuple[Plan, ...] = ()
         self._kept: dict[int, dict[str, Any]] = {}
         self.editor: SharedPlansEditor | None = None
@@ -69,10 +71,13 @@ class SharedPlansSync(QObject):
             self._tasks.start(self._refresh(client))
 
     async def _refresh(self, client: RelayClient) -> None:
+        number = self._fetches.ask()
         try:
             shared = await fetch_plans(client)
         except RelayError:
             return  # the feed shows the connection problem; the tiles stay as they are
+        if not self._fetches.is_newest(number):
+            return  # a fetch started later holds the newer plans
         self._kept = shared.kept
         self._use(shared.plans)
         if self._owner and self._import is not None:

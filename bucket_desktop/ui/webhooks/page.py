@@ -21,6 +21,7 @@ from bucket_desktop.services.webhooks.models import (
 )
 from bucket_desktop.ui.common.counter_tasks import TaskSet
 from bucket_desktop.ui.common.dialog_helpers import Confirm, confirmed
+from bucket_desktop.ui.common.newest_answer import NewestAnswer
 from bucket_desktop.ui.common.widgets import StatusKind, busy
 from bucket_desktop.ui.shell.main_window import RelaySession
 from bucket_desktop.ui.webhooks import tables
@@ -53,6 +54,8 @@ class WebhooksPage:
         self.entries: list[DeliveryEntry] = []
         self._shown_id: int | None = None
         self._tasks = TaskSet()
+        self._fetches = NewestAnswer()
+        self._log_fetches = NewestAnswer()
         view.refresh_button.clicked.connect(self.refresh_now)
         view.add_button.clicked.connect(self.add)
         view.edit_button.clicked.connect(self.edit)
@@ -94,26 +97,33 @@ class WebhooksPage:
         """Fetch the endpoints, then the chosen endpoint's log."""
         if self._api is None:
             return
+        number = self._fetches.ask()
         try:
             endpoints = await self._api.endpoints()
         except RelayError as error:
-            self.view.status.show_status(str(error), StatusKind.ERROR)
+            if self._fetches.is_newest(number):
+                self.view.status.show_status(str(error), StatusKind.ERROR)
             return
+        if not self._fetches.is_newest(number):
+            return  # a refresh started later shows the endpoints and their log
         self._show(endpoints)
         await self.refresh_log()
 
     async def refresh_log(self) -> None:
         """Fetch the delivery log of the selected endpoint (the first one when none is)."""
         endpoint = self.selected() or (self.endpoints[0] if self.endpoints else None)
+        number = self._log_fetches.ask()
         if self._api is None or endpoint is None:
             self._show_log(None, [])
             return
         try:
             entries = await self._api.log(endpoint.id)
         except RelayError as error:
-            self.view.endpoint_state.show_status(str(error), StatusKind.ERROR)
+            if self._log_fetches.is_newest(number):
+                self.view.endpoint_state.show_status(str(error), StatusKind.ERROR)
             return
-        self._show_log(endpoint, entries)
+        if self._log_fetches.is_newest(number):  # not a log of an endpoint chosen before
+            self._show_log(endpoint, entries)
 
     @asyncSlot()
     async def refresh_now(self) -> None:

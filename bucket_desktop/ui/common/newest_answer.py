@@ -1,0 +1,27 @@
+"""Only the newest of a view's overlapping fetches is shown."""
+
+from __future__ import annotations
+
+
+class NewestAnswer:
+    """Numbers one view's fetches so that only the newest one's answer (or error) is shown.
+
+    Fetches overlap: a page is opened while Check again is pressed, a second plans change
+    arrives while the first fetch is still out. On a busy PC or a slow link the older request
+    can answer last, and what it brings (the plans before a price change, the relay's state
+    before a push) must not replace what the newer one showed.
+    """
+
+    __slots__ = ("_latest",)
+
+    def __init__(self) -> None:
+        self._latest = 0
+
+    def ask(self) -> int:
+        """Number a fetch that is about to start; any fetch still out is now stale."""
+        self._latest += 1
+        return self._latest
+
+    def is_newest(self, number: int) -> bool:
+        """True when no fetch started after the one numbered `number`."""
+        return number == self._latest
