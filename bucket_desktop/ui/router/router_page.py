@@ -22,6 +22,7 @@ from bucket_desktop.services.mikrotik.router_settings import (
 )
 from bucket_desktop.services.relay_errors import RelayError, RelayForbidden
 from bucket_desktop.services.vault import new_vault_key
+from bucket_desktop.ui.common.newest_answer import NewestAnswer
 from bucket_desktop.ui.common.widgets import StatusKind, busy
 from bucket_desktop.ui.router.router_page_view import RouterPageView
 from bucket_desktop.ui.shell.main_window import RelaySession
@@ -51,6 +52,9 @@ class RouterPage:
         self._tested_identity: str | None = None
         self._rounds: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        # The relay's access settings as read at sign-in or written by a button: the newest is
+        # shown, so a slow first read cannot undo what Bind or Stop just showed.
+        self._settings_reads = NewestAnswer()
         view.test_button.clicked.connect(self.test)
         view.save_button.clicked.connect(self.save)
         view.bind_button.clicked.connect(self.bind)
@@ -202,16 +206,23 @@ class RouterPage:
         if session is None:
             return
         view = self.view
+        number = self._settings_reads.ask()
         buttons = (view.bind_button, view.unbind_button, view.radius_on_button)
         with busy(*buttons, view.radius_off_button):
             try:
                 answer = await session.client.request_json("PUT", SETTINGS_PATH, json_body=body)
             except RelayError as error:
-                shown = view.radius_state if "radius_enabled" in body else view.status
-                shown.show_status(str(error), StatusKind.ERROR)
+                if self._is_newest(session, number):
+                    shown = view.radius_state if "radius_enabled" in body else view.status
+                    shown.show_status(str(error), StatusKind.ERROR)
                 return
-        self._show_settings(answer)
-        self._wake.set()
+        if self._is_newest(session, number):
+            self._show_settings(answer)
+            self._wake.set()
+
+    def _is_newest(self, session: RelaySession, number: int) -> bool:
+        """Whether a settings answer may be shown: still this session's, and no newer one out."""
+        return session is self._session and self._settings_reads.is_newest(number)
 
     def _show_settings(self, settings: dict[str, object]) -> None:
         self._show_binding(settings)
@@ -251,12 +262,17 @@ class RouterPage:
         await self.load()
         session = self._session
         if session is not None and session.identity.role == "owner":
+            number = self._settings_reads.ask()
             try:
-                self._show_settings(await session.client.request_json("GET", SETTINGS_PATH))
+                settings = await session.client.request_json("GET", SETTINGS_PATH)
             except RelayForbidden:
                 pass
             except RelayError as error:
-                self.view.binding.setText(str(error))
+                if self._is_newest(session, number):
+                    self.view.binding.setText(str(error))
+            else:
+                if self._is_newest(session, number):
+                    self._show_settings(settings)
         while self._session is session and session is not None:
             if self._saved is not None:
                 result = await RouterDeliveries(session.client).run_once(self._saved)

@@ -5,17 +5,20 @@ and at a large size."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.ui.common.widgets import StatusKind
+from bucket_desktop.ui.router.router_page import SETTINGS_PATH
 from bucket_desktop.ui.shell.desktop import ROUTER_PAGE, Desktop
 from server_stub.testing import RunningRelay
 from tests.services.mikrotik.routeros_server import RouterOsServer, RouterState
@@ -108,6 +111,46 @@ def test_the_saved_login_comes_back_and_an_unreachable_router_is_said(
     assert again.router.view.password.text() == "router-secret"
     vault = (Path(again.router._file.path)).read_bytes()
     assert b"router-secret" not in vault
+
+
+def test_a_slow_first_read_of_the_binding_does_not_undo_stop(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    http: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = new_provider(relay, "Kilimani WiFi")
+    owner = RelayClient(http, relay.base_url, made["owner_token"])
+    bound = {"mikrotik_enabled": True, "router_identity": "shop-router"}
+    run(owner.request_json("PUT", SETTINGS_PATH, json_body=bound))
+    release = asyncio.Event()
+    reads: list[str] = []
+    request_json = RelayClient.request_json
+
+    async def first_read_held(client: RelayClient, method: str, path: str, **kw: Any) -> Any:
+        answer = await request_json(client, method, path, **kw)
+        if (method, path) == ("GET", SETTINGS_PATH):
+            reads.append("asked")
+            if len(reads) == 1:
+                await release.wait()  # a slow link: the sign-in's read answers last
+                reads.append("answered")  # the page takes the answer in this same step
+        return answer
+
+    monkeypatch.setattr(RelayClient, "request_json", first_read_held)
+    desktop = make_desktop()
+    signed_in(run, desktop, relay, made["owner_token"])
+    desktop.window.show_page(ROUTER_PAGE)
+    view = desktop.router.view
+    try:
+        qtbot.waitUntil(lambda: len(reads) == 1, timeout=30_000)
+        view.unbind_button.click()  # the owner stops hotspot users while the read is out
+        qtbot.waitUntil(lambda: view.binding.text().startswith("Off:"), timeout=30_000)
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: "answered" in reads, timeout=30_000)
+    assert view.binding.text() == "Off: paid plans are not made into hotspot users."
 
 
 def _screenshots(qtbot: QtBot, desktop: Desktop, folder: Path) -> None:
