@@ -7,18 +7,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.app_settings import AppPaths, AppSettings, SettingsFile
 from bucket_desktop.services.keystore import RELAY_TOKEN
+from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.services.relay_errors import RelayUnavailable
+from bucket_desktop.services.relay_models import Identity
 from bucket_desktop.ui.common.widgets import StatusKind
-from bucket_desktop.ui.shell.desktop import SETTINGS_PAGE
+from bucket_desktop.ui.shell import session as session_module
+from bucket_desktop.ui.shell.connect_dialog import ConnectChoice
+from bucket_desktop.ui.shell.desktop import SETTINGS_PAGE, Desktop
 from bucket_desktop.ui.shell.main_window_view import MainWindowView
 from bucket_desktop.ui.shell.session import DesktopSession, demo_paths
 from server_stub.daraja_sim import scenarios
 from server_stub.testing import RunningRelay
 from tests.services.memory_keyring import MemoryKeyring
+from tests.ui.counter_support import new_provider
 
 
 def start(session: DesktopSession, shown: list[MainWindowView]) -> asyncio.Task[int]:
@@ -129,3 +136,103 @@ def test_an_unreachable_relay_is_retried_and_never_blocks_closing(
     view.close()
     assert run(running, timeout_ms=2_000) == 0
     run(session.shutdown(), timeout_ms=2_000)
+
+
+def test_a_relay_chosen_while_the_saved_one_is_retried_stays(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: Any,
+    relay: RunningRelay,
+    provider: dict[str, Any],
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = new_provider(relay, "Githurai WiFi")
+    paths = AppPaths.portable(tmp_path / "app")
+    SettingsFile(paths.settings_file).save(AppSettings(relay_url=relay.base_url))
+    memory_keyring.set_password(paths.keyring_service, RELAY_TOKEN, provider["owner_token"])
+    saved_relay_down = [True]
+    identify = RelayClient.identify
+
+    async def saved_relay_may_be_down(client: RelayClient) -> Identity:
+        if saved_relay_down[0] and client._token == provider["owner_token"]:
+            raise RelayUnavailable("The relay cannot be reached.", code="unreachable")
+        return await identify(client)
+
+    monkeypatch.setattr(RelayClient, "identify", saved_relay_may_be_down)
+    monkeypatch.setattr(session_module, "RETRY_DELAYS_S", (0.5,))
+    chosen_identity = run(RelayClient(http, relay.base_url, other["owner_token"]).identify())
+    chosen = ConnectChoice(
+        relay_url=relay.base_url, token=other["owner_token"], identity=chosen_identity
+    )
+    monkeypatch.setattr(session_module, "ConnectDialog", lambda *_args: ChosenAtOnce(chosen))
+
+    session = DesktopSession(False, paths, http, None)
+    shown: list[MainWindowView] = []
+    running = start(session, shown)
+    qtbot.waitUntil(lambda: bool(shown))
+    view = shown[0]
+    qtbot.waitUntil(lambda: "Trying again" in view.banner.text())
+    saved_relay_down[0] = False  # the saved relay is back before the next try
+    session.change_relay()  # ... but the person has chosen another one meanwhile
+    desktop = session.desktop
+    assert desktop is not None
+    qtbot.waitUntil(lambda: desktop.window.session is not None)
+    startup = session._startup
+    assert startup is not None
+    qtbot.waitUntil(startup.done)
+    identity = desktop.window.session.identity if desktop.window.session else None
+    assert identity is not None and identity.provider_name == "Githurai WiFi"
+    view.close()
+    assert run(running) == 0
+    run(session.shutdown())
+
+
+class ChosenAtOnce:
+    """The Change relay dialog, answered with a checked choice as soon as it is asked."""
+
+    def __init__(self, choice: ConnectChoice) -> None:
+        self.choice = choice
+
+    def prefill(self, *_args: object) -> None:
+        """Nothing to show: the choice is made."""
+
+    async def ask(self) -> ConnectChoice:
+        return self.choice
+
+
+def test_an_older_sign_in_answering_last_does_not_replace_a_newer_one(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = new_provider(relay, "Kawangware WiFi")
+    release = asyncio.Event()
+    asked: list[str] = []
+    identify = RelayClient.identify
+
+    async def first_answer_held(client: RelayClient) -> Identity:
+        first = not asked
+        asked.append(client.base_url)
+        identity = await identify(client)
+        if first:
+            await release.wait()  # a slow link: the first sign-in answers last
+        return identity
+
+    monkeypatch.setattr(RelayClient, "identify", first_answer_held)
+    desktop = make_desktop()
+    first = asyncio.ensure_future(
+        desktop.sign_in(relay.base_url, provider["owner_token"], remember=False)
+    )
+    try:
+        qtbot.waitUntil(lambda: len(asked) == 1)
+        run(desktop.sign_in(relay.base_url, other["owner_token"], remember=False))
+    finally:
+        release.set()
+    run(first)
+    session = desktop.window.session
+    assert session is not None and session.identity.provider_name == "Kawangware WiFi"

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
@@ -41,6 +41,7 @@ from bucket_desktop.services.vault import Vault
 from bucket_desktop.ui.about.about import AboutBox
 from bucket_desktop.ui.common.demo_help import demo_phones
 from bucket_desktop.ui.common.dialog_helpers import Confirm
+from bucket_desktop.ui.common.newest_answer import NewestAnswer
 from bucket_desktop.ui.common.widgets import StatusKind, scrollable
 from bucket_desktop.ui.desks.desks_page import DesksPage
 from bucket_desktop.ui.desks.desks_page_view import DesksPageView
@@ -94,11 +95,21 @@ class Desktop:
     router: RouterPage
     checklist: SetupChecklist
     about: AboutBox
+    # Sign-ins overlap (the saved relay retried at start while the person chooses another):
+    # the one started last decides the session, even when an older one answers after it.
+    sign_ins: NewestAnswer = field(default_factory=NewestAnswer, repr=False)
 
     async def sign_in(self, relay_url: str, token: str, *, remember: bool = True) -> Identity:
-        """Check the token with the relay and use it; RelayError when the relay refuses."""
+        """Check the token with the relay and use it; RelayError when the relay refuses.
+
+        A sign-in that a newer one overtook returns the identity without using it.
+        """
         client = RelayClient(self.http, relay_url, token)
+        number = self.sign_ins.ask()
         identity = await client.identify()
+        if not self.sign_ins.is_newest(number):
+            log.info("A newer sign-in replaced the one to %s.", client.base_url)
+            return identity
         self.window.set_session(RelaySession(client, identity))
         if remember:
             await self._remember(client.base_url, token)

@@ -130,6 +130,8 @@ class DesktopSession:
         self._previous_hook = sys.excepthook
         self._previous_interrupt = signal.getsignal(signal.SIGINT)
         self._wake_timer = QTimer()
+        # Set when the person signs in with "Change relay…": the saved relay is not retried.
+        self._relay_chosen = asyncio.Event()
 
     async def run(self) -> int:
         """Returns the exit status once the window has closed (or the person quit early)."""
@@ -208,19 +210,25 @@ class DesktopSession:
             try:
                 await desktop.sign_in(url, token, remember=choice is not None)
             except RelayUnavailable as error:
+                if self._relay_chosen.is_set():
+                    return  # signed in with "Change relay…" meanwhile: that relay stays
                 # A relay that is down or a PC still offline after sleep: keep trying quietly.
                 delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
                 message = _("{error} Trying again in {delay:g} s.").format(error=error, delay=delay)
                 desktop.window.show_message(message, StatusKind.WARNING)
-                await asyncio.sleep(delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._relay_chosen.wait(), delay)
+                if self._relay_chosen.is_set():
+                    return
                 continue
             except RelayError as error:
-                desktop.window.show_message(
-                    _("{error} Use “Change relay…” to sign in again.").format(error=error),
-                    StatusKind.ERROR,
-                )
+                if not self._relay_chosen.is_set():
+                    desktop.window.show_message(
+                        _("{error} Use “Change relay…” to sign in again.").format(error=error),
+                        StatusKind.ERROR,
+                    )
                 return
-            if attempt:
+            if attempt and not self._relay_chosen.is_set():
                 desktop.window.clear_message()
             return
 
@@ -267,6 +275,7 @@ class DesktopSession:
         choice = await dialog.ask()
         if choice is None or choice.identity is None:
             return
+        self._relay_chosen.set()
         try:
             await desktop.sign_in(choice.relay_url, choice.token)
         except RelayError as error:
