@@ -192,7 +192,9 @@ class ChargePage(QObject):
             return
         finally:
             self._set_in_flight(False)
-        self._live.add_local(pending)
+        followed = client is self._live.client  # else signed out meanwhile: another book
+        if followed:
+            self._live.add_local(pending)
         self.view.status.show_status(
             _("Prompt sent to {phone}: ask the customer to enter their M-PESA PIN.").format(
                 phone=phone
@@ -201,7 +203,8 @@ class ChargePage(QObject):
         )
         self.view.phone_edit.clear()
         self.view.phone_edit.setFocus()
-        self.push_sent.emit(pending.checkout_request_id)
+        if followed:
+            self.push_sent.emit(pending.checkout_request_id)
 
     async def close(self) -> None:
         """Cancel a push request still running (the window is closing)."""

@@ -222,14 +222,19 @@ class StkStatusPage(QObject):
         try:
             item = await client.status(row.checkout_request_id)
         except RelayError as error:
-            self.view.status.show_status(
-                _("Could not check: {error}").format(error=error), StatusKind.ERROR
-            )
+            if self._selected is row:
+                self.view.status.show_status(
+                    _("Could not check: {error}").format(error=error), StatusKind.ERROR
+                )
             return
         finally:
             self.view.check_button.setEnabled(True)
+        if client is not self._live.client:
+            return  # signed out or in elsewhere meanwhile: not a payment of the book shown now
         self._live.apply_items((item,))
-        self._show(self._selected)
+        if self._selected is not row:
+            return  # another prompt is shown now: "Checked at" would speak of it
+        self._show(row)
         stamp = datetime.fromtimestamp(self._clock()).strftime("%H:%M:%S")
         self.view.status.show_status(
             _("Checked at {stamp}.").format(stamp=stamp), StatusKind.NEUTRAL
@@ -261,8 +266,9 @@ class StkStatusPage(QObject):
             return
         finally:
             self.view.resend_button.setEnabled(True)
-        self._live.add_local(pending)
-        self.track(pending.checkout_request_id)
+        if client is self._live.client:  # else signed out meanwhile: not this book's payment
+            self._live.add_local(pending)
+            self.track(pending.checkout_request_id)
         self.view.status.show_status(_("A new prompt was sent."), StatusKind.OK)
         self.resent.emit(pending.checkout_request_id)
 
