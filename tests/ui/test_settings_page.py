@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
@@ -15,6 +17,7 @@ from bucket_desktop.services.app_settings import AppPaths, SettingsFile
 from bucket_desktop.services.credentials import DarajaCredentials
 from bucket_desktop.services.keystore import VAULT_KEY
 from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.services.relay_models import CredentialsSummary
 from bucket_desktop.services.vault import new_vault_key
 from bucket_desktop.ui.common.widgets import SecretLineEdit, StatusKind, StatusLabel
 from bucket_desktop.ui.settings.settings_page_view import SettingsPageView
@@ -321,3 +324,38 @@ def test_wrong_vault_key_destroys_nothing(
     assert len(kept) == 1 and kept[0].read_bytes() == before
     assert "unreadable file was kept" in status.text()
     assert json.loads(vault.read_text())["format"] == 1
+
+
+def test_a_verify_answering_after_sign_out_is_not_shown(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    desktop = make_desktop()
+    signed_in(run, desktop, relay, provider["owner_token"])
+    view = desktop.settings_page.view
+    qtbot.waitUntil(lambda: view.relay_holds.text() != "", timeout=30_000)  # the first read
+    release = asyncio.Event()
+    reads: list[str] = []
+    credentials = RelayClient.credentials
+
+    async def verify_read_held(client: RelayClient) -> CredentialsSummary:
+        reads.append("asked")
+        summary = await credentials(client)
+        await release.wait()  # a slow relay: the owner signs out before Verify's answer
+        reads.append("answered")  # the panel takes the answer in this same step
+        return summary
+
+    monkeypatch.setattr(RelayClient, "credentials", verify_read_held)
+    view.verify_button.click()
+    try:
+        qtbot.waitUntil(lambda: reads == ["asked"], timeout=30_000)
+        desktop.window.set_session(None)
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: "answered" in reads, timeout=30_000)
+    assert view.relay_status.text() == "Sign in as the owner to use the relay."
+    assert view.checks.text() == ""

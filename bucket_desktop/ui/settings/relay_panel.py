@@ -161,8 +161,11 @@ class RelayPanel:
                 sealed = seal(key.public_key, credentials.to_json())
                 summary = await session.client.put_credentials(sealed, key.fingerprint)
             except (RelayError, SealingError) as error:
-                status.show_status(str(error), StatusKind.ERROR)
+                if session is self._session:
+                    status.show_status(str(error), StatusKind.ERROR)
                 return
+        if session is not self._session:
+            return  # signed out or in elsewhere meanwhile: this relay's state is not shown
         self._show_summary(summary)
         status.show_status(
             _("The relay has the new credentials. Press Verify on relay to test them there."),
@@ -186,8 +189,11 @@ class RelayPanel:
                 result = await session.client.test_credentials()
                 summary = await session.client.credentials()
             except RelayError as error:
-                status.show_status(str(error), StatusKind.ERROR)
+                if session is self._session:
+                    status.show_status(str(error), StatusKind.ERROR)
                 return
+        if session is not self._session:
+            return  # signed out or in elsewhere meanwhile: this relay's answer is not shown
         self._show_summary(summary)
         self._show_verification(result, proven=summary.prompt_proven_at is not None)
 
