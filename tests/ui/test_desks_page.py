@@ -19,6 +19,7 @@ from bucket_desktop.services.relay_models import NewDesk
 from bucket_desktop.ui.payments.payments_model import COL_DESK
 from bucket_desktop.ui.shell.desktop import DESKS_PAGE, PAYMENTS_PAGE, Desktop, build_desktop
 from server_stub.testing import RunningRelay
+from tests.ui.held_answer import FirstAnswerHeld
 from tests.ui.test_settings_page import GOOD, signed_in
 
 
@@ -119,3 +120,24 @@ def test_owner_adds_renames_and_revokes_a_desk_that_is_signed_out_at_once(
     qtbot.waitUntil(lambda: attendant.window.session is None, timeout=15_000)
     assert "signed out" in attendant.window.view.banner.text()
     qtbot.waitUntil(lambda: len(attendant.counter.live.book) == 0)
+
+
+def test_desks_asked_before_sign_out_are_not_shown_after_it(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    held = FirstAnswerHeld(monkeypatch, RelayClient, "desks")
+    desktop = make_desktop()
+    try:
+        signed_in(run, desktop, relay, provider["owner_token"])
+        qtbot.waitUntil(lambda: held.asked == 1, timeout=30_000)
+        desktop.window.set_session(None)  # signed out while the sign-in's list is out
+    finally:
+        held.release.set()
+    qtbot.waitUntil(lambda: held.answered, timeout=30_000)
+    assert desktop.desks.desks == []
+    assert desktop.desks.view.table.rowCount() == 0

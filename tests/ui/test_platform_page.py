@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -25,6 +26,7 @@ from bucket_desktop.ui.shell.main_window_view import MainWindowView
 from bucket_desktop.ui.shell.session import DesktopSession, demo_paths
 from server_stub.testing import RunningRelay
 from tests.ui.counter_support import counter_pages, new_provider
+from tests.ui.held_answer import FirstAnswerHeld
 
 
 class Answers:
@@ -183,3 +185,24 @@ def test_the_attendant_of_a_disabled_provider_reads_why_nothing_was_sent(
             "The prompt was not sent. M-PESA payments for this hotspot are switched off by the "
             "platform administrator: ask the owner to contact them."
         )
+
+
+def test_providers_asked_before_sign_out_are_not_shown_after_it(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    boss = relay.cli("create-admin", "--name", "Platform team")
+    held = FirstAnswerHeld(monkeypatch, PlatformClient, "providers")
+    desktop = make_desktop()
+    try:
+        run(desktop.sign_in(relay.base_url, boss["token"]))
+        qtbot.waitUntil(lambda: held.asked == 1, timeout=30_000)
+        desktop.window.set_session(None)  # signed out while the sign-in's list is out
+    finally:
+        held.release.set()
+    qtbot.waitUntil(lambda: held.answered, timeout=30_000)
+    assert desktop.platform.model.rowCount() == 0

@@ -22,9 +22,11 @@ from bucket_desktop.services.vault import new_vault_key
 from bucket_desktop.ui.common.widgets import SecretLineEdit, StatusKind, StatusLabel
 from bucket_desktop.ui.settings.settings_page_view import SettingsPageView
 from bucket_desktop.ui.shell.desktop import SETTINGS_PAGE, Desktop
+from bucket_desktop.ui.shell.main_window import RelaySession
 from server_stub.daraja_sim import scenarios
 from server_stub.testing import RunningRelay
 from tests.services.memory_keyring import MemoryKeyring
+from tests.ui.held_answer import FirstAnswerHeld
 
 GOOD = DarajaCredentials(
     consumer_key=scenarios.DEFAULT_CONSUMER_KEY,
@@ -359,3 +361,30 @@ def test_a_verify_answering_after_sign_out_is_not_shown(
     qtbot.waitUntil(lambda: "answered" in reads, timeout=30_000)
     assert view.relay_status.text() == "Sign in as the owner to use the relay."
     assert view.checks.text() == ""
+
+
+def test_the_relay_state_asked_before_sign_out_is_not_shown_after_it(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: Any,
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = RelayClient(http, relay.base_url, provider["owner_token"])
+    session = RelaySession(client, run(client.identify()))
+    settings_page = make_desktop().settings_page  # the page alone: no other page reads too
+    view = settings_page.view
+    never_signed_in = (view.relay_holds.text(), view.callback_url.text(), view.verified.text())
+    held = FirstAnswerHeld(monkeypatch, RelayClient, "credentials")
+    try:
+        settings_page.set_session(session)
+        qtbot.waitUntil(lambda: held.asked == 1, timeout=30_000)
+        settings_page.set_session(None)  # signed out while the sign-in's read is out
+    finally:
+        held.release.set()
+    qtbot.waitUntil(lambda: held.answered, timeout=30_000)
+    assert (view.relay_holds.text(), view.callback_url.text(), view.verified.text()) == (
+        never_signed_in
+    )

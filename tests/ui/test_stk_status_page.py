@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
@@ -13,7 +12,6 @@ from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.mpesa_rules import result_meaning
 from bucket_desktop.services.relay_client import RelayClient
-from bucket_desktop.services.relay_models import PaymentItem
 from bucket_desktop.ui.shell.counter_pages import CounterPages
 from server_stub.daraja_sim.testing import RunningSimulator
 from tests.ui.counter_support import (  # noqa: F401 (fixtures)
@@ -23,6 +21,7 @@ from tests.ui.counter_support import (  # noqa: F401 (fixtures)
     fast_relay,
     pages_fixture,
 )
+from tests.ui.held_answer import FirstAnswerHeld
 
 SETTLE_MS = 15_000
 
@@ -230,27 +229,6 @@ def test_resend_asks_first_and_explains_the_relay_one_minute_guard(
     assert pages.stk_status.model.rowCount() == 1
 
 
-class StatusHeld:
-    """RelayClient.status with its first answer held until `release` is set."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.release = asyncio.Event()
-        self.asked: list[str] = []
-        self.answered = False  # set in the step in which the page takes the answer
-        status = RelayClient.status
-
-        async def held(client: RelayClient, checkout_request_id: str) -> PaymentItem:
-            first = not self.asked
-            self.asked.append(checkout_request_id)
-            item = await status(client, checkout_request_id)
-            if first:
-                await self.release.wait()
-                self.answered = True
-            return item
-
-        monkeypatch.setattr(RelayClient, "status", held)
-
-
 def test_a_check_answering_after_another_prompt_was_chosen_is_not_said_of_it(
     qtbot: QtBot, pages: CounterPages, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -261,12 +239,12 @@ def test_a_check_answering_after_another_prompt_was_chosen_is_not_said_of_it(
     qtbot.waitUntil(lambda: pages.stk_status.selected is not checked, timeout=SETTLE_MS)
     other = pages.stk_status.selected
     assert checked is not None and other is not None
-    held = StatusHeld(monkeypatch)
+    held = FirstAnswerHeld(monkeypatch, RelayClient, "status")
     view = pages.stk_status_view
     pages.stk_status.select(checked.checkout_request_id)
     try:
         qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: len(held.asked) == 1)
+        qtbot.waitUntil(lambda: held.asked == 1)
         pages.stk_status.select(other.checkout_request_id)  # the attendant looks at another
         assert pages.stk_status.selected is other
     finally:
@@ -281,11 +259,11 @@ def test_a_check_answering_after_sign_out_stays_out_of_the_next_book(
 ) -> None:
     charge(qtbot, pages, "0708374149")
     wait_final(qtbot, pages)
-    held = StatusHeld(monkeypatch)
+    held = FirstAnswerHeld(monkeypatch, RelayClient, "status")
     view = pages.stk_status_view
     try:
         qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: len(held.asked) == 1)
+        qtbot.waitUntil(lambda: held.asked == 1)
         run(pages.set_client(None))  # signed out while the relay is asked
     finally:
         held.release.set()

@@ -22,6 +22,10 @@ class NewestAnswer:
         self._latest += 1
         return self._latest
 
+    def drop_pending(self) -> None:
+        """Make every fetch still out stale: after a sign-out none of their answers is shown."""
+        self._latest += 1
+
     def is_newest(self, number: int) -> bool:
         """True when no fetch started after the one numbered `number`."""
         return number == self._latest

@@ -63,6 +63,7 @@ class DesksPage:
         ):
             button.setEnabled(session is not None)
         if session is None:
+            self._fetches.drop_pending()  # the list asked before sign-out is not shown
             self._show([])
             return
         self._tasks.start(self.refresh())

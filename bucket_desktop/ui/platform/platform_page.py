@@ -91,6 +91,8 @@ class PlatformPage:
         for button in (self.view.new_button, self.view.refresh_button):
             button.setEnabled(session is not None)
         if session is None:
+            self._fetches.drop_pending()  # what was asked before sign-out is not shown
+            self._detail_fetches.drop_pending()
             self.model.set_rows([])
             self._show_detail(None)
             return

@@ -114,6 +114,7 @@ class RelayPanel:
         self._session = session
         self._set_enabled(session is not None)
         if session is None:
+            self._reads.drop_pending()  # the relay's state read before sign-out is not shown
             self._status(_("Sign in as the owner to use the relay."))
             return
         self._key_trust.set_session(session)

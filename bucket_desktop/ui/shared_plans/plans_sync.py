@@ -60,6 +60,7 @@ class SharedPlansSync(QObject):
         self._owner = owner
         self.shared = ()
         if client is None:
+            self._fetches.drop_pending()  # the plans asked before sign-out do not come back
             self._use(())
             return
         self.refresh(client)

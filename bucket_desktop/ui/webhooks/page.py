@@ -84,6 +84,8 @@ class WebhooksPage:
         ):
             button.setEnabled(session is not None)
         if session is None:
+            self._fetches.drop_pending()  # what was asked before sign-out is not shown
+            self._log_fetches.drop_pending()
             self._show([])
             self._show_log(None, [])
             return

@@ -31,6 +31,7 @@ from tests.ui.counter_support import (
     fast_relay,  # noqa: F401 (the relay fixture)
     new_provider,
 )
+from tests.ui.held_answer import FirstAnswerHeld
 
 SETTLE_MS = 20_000
 OLD_PLANS = (
@@ -158,3 +159,32 @@ def test_a_plans_answer_arriving_late_does_not_bring_back_old_prices(
         qtbot.waitUntil(held.done, timeout=SETTLE_MS)
         assert tiles(attendant) == ["2 hours\nKES 20"]
         assert [plan.amount for plan in attendant.plans.shared] == [20]
+
+
+def test_plans_asked_before_sign_out_do_not_come_back_after_it(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: httpx.AsyncClient,
+    relay: RunningRelay,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    provider = new_provider(relay)
+    owner = RelayClient(http, relay.base_url, provider["owner_token"])
+    plan = Plan("2 hours", 15, "WIFI2H", "WiFi 2 hours", duration_minutes=120)
+    run(save_plans(owner, (), (plan,)))
+    with counter_pages(
+        qtbot, run, http, relay, provider["attendant_token"], role="attendant"
+    ) as attendant:
+        qtbot.waitUntil(lambda: tiles(attendant) == ["2 hours\nKES 15"], timeout=SETTLE_MS)
+        held = FirstAnswerHeld(monkeypatch, plans_sync, "fetch_plans")
+        attendant.plans.refresh()  # as a plans change in the feed asks
+        try:
+            qtbot.waitUntil(lambda: held.asked == 1, timeout=SETTLE_MS)
+            attendant.on_session(None)  # signed out while that fetch is out
+            signed_out = tiles(attendant)
+        finally:
+            held.release.set()
+        qtbot.waitUntil(lambda: held.answered, timeout=SETTLE_MS)
+        assert "2 hours\nKES 15" not in signed_out
+        assert tiles(attendant) == signed_out
+        assert attendant.plans.shared == ()

@@ -11,6 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.services.webhooks.api import WebhookApi
 from bucket_desktop.services.webhooks.models import NewSecret, WebhookEndpoint
 from bucket_desktop.ui.shell.desktop import WEBHOOKS_PAGE, Desktop
 from bucket_desktop.ui.webhooks.dialogs import EndpointForm
@@ -18,6 +20,7 @@ from bucket_desktop.ui.webhooks.page import WebhooksPage
 from bucket_desktop.ui.webhooks.page_view import COL_EVENTS, COL_STATE
 from server_stub.testing import RunningRelay
 from tests.server_stub.webhooks.receiver import Receiver, running_receiver
+from tests.ui.held_answer import FirstAnswerHeld
 from tests.ui.test_settings_page import signed_in
 
 EVENTS = ("payment.confirmed", "payment.failed")
@@ -146,3 +149,27 @@ def test_attendants_never_see_the_webhooks_page(
     signed_in(run, desktop, relay, provider["attendant_token"])
     assert WEBHOOKS_PAGE not in desktop.window.visible_keys()
     assert not desktop.window.show_page(WEBHOOKS_PAGE)
+
+
+def test_endpoints_asked_before_sign_out_are_not_shown_after_it(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    http: Any,
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    owner = WebhookApi(RelayClient(http, relay.base_url, provider["owner_token"]))
+    run(owner.add(receiver.url, EVENTS, "Portal"))
+    held = FirstAnswerHeld(monkeypatch, WebhookApi, "endpoints")
+    try:
+        desktop, page, _answers = _owner_page(run, make_desktop, relay, provider)
+        qtbot.waitUntil(lambda: held.asked == 1, timeout=30_000)
+        desktop.window.set_session(None)  # signed out while the sign-in's list is out
+    finally:
+        held.release.set()
+    qtbot.waitUntil(lambda: held.answered, timeout=30_000)
+    assert page.endpoints == []
+    assert page.view.endpoints.rowCount() == 0
