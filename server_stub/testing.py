@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-START_TIMEOUT_S = 20.0
+START_TIMEOUT_S = 60.0  # a cold start on a busy PC (test workers beside other work)
 STOP_TIMEOUT_S = 10.0
 CLI_TIMEOUT_S = 30.0
 _RELAY_VARIABLES = (

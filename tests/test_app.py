@@ -20,7 +20,7 @@ from bucket_desktop.ui.shell.main_window_view import MainWindowView
 from server_stub.testing import RunningRelay, running_relay
 from tests.services.memory_keyring import MemoryKeyring
 
-TIMEOUT_S = 20.0
+TIMEOUT_S = 30.0
 
 
 @pytest.fixture

@@ -65,7 +65,7 @@ class CallbackReceiver:
         """A callback URL on this receiver."""
         return self.base_url + path
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[Received]:
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
         """Block until at least `count` callbacks arrived; fail after `timeout` seconds."""
         with self._changed:
             arrived = self._changed.wait_for(lambda: len(self.received) >= count, timeout)
@@ -168,7 +168,7 @@ def assert_daraja_error(response: httpx.Response, status: int, code: str, messag
     assert body["requestId"]
 
 
-def wait_until(condition: Any, timeout: float = 5.0, interval: float = 0.02) -> None:
+def wait_until(condition: Any, timeout: float = 30.0, interval: float = 0.02) -> None:
     """Poll `condition()` until true; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():

@@ -82,7 +82,7 @@ def test_tokens_expire_after_the_configured_lifetime() -> None:
         assert response.json()["expires_in"] == 0
         token = response.json()["access_token"]
         assert caller.query(token, "ws_CO_unknown").status_code == 400
-        wait_until(lambda: caller.query(token, "ws_CO_unknown").status_code == 404, timeout=3)
+        wait_until(lambda: caller.query(token, "ws_CO_unknown").status_code == 404)
 
 
 def test_an_app_added_through_the_control_api(caller: DarajaCaller) -> None:

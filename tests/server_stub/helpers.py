@@ -111,7 +111,7 @@ def wait_for_payment(
     client: httpx.Client,
     checkout_request_id: str,
     done: Callable[[dict[str, Any]], bool],
-    timeout_s: float = 15.0,
+    timeout_s: float = 30.0,
 ) -> dict[str, Any]:
     """Long-poll the feed until the payment satisfies `done`; returns that item."""
     deadline = time.monotonic() + timeout_s

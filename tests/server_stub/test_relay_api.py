@@ -284,6 +284,7 @@ def test_long_poll_wakes_on_commit(sim: RunningSimulator, provider: Provider) ->
     phone = unique_phone()
     sim.set_phone_scenario(phone, "lost_callback")
     assert initiate(provider.attendant, phone).status_code == 200
-    waiter.join(25)
-    assert answer["elapsed"] < 5
+    waiter.join(60)
+    # Woken by the commit, not by the end of its 20 s wait (with room for a busy PC).
+    assert answer["elapsed"] < 15
     assert [item["phone_number"] for item in answer["page"]["items"]] == [phone]

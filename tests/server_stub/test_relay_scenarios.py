@@ -164,7 +164,7 @@ def test_server_error_after_prompt_still_records_the_payment(
 
 def wait_for_phone(provider: Provider, phone: str, cursor: int) -> dict[str, Any]:
     """The first feed item for `phone` after `cursor` (long-polls, bounded)."""
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         page = provider.attendant.get(
             "/payments/bucket/payments/", params={"after": cursor, "wait": "2"}
@@ -206,7 +206,7 @@ def test_till_push_uses_store_number_and_till(sim: RunningSimulator, relay: Runn
 
 def wait_until_outcomes(relay: RunningRelay, checkout: str, count: int) -> None:
     """Wait (bounded) until `count` raw callbacks reached the push."""
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while len(outcomes_for(relay, checkout)) < count:
         assert time.monotonic() < deadline, outcomes_for(relay, checkout)
         time.sleep(0.05)

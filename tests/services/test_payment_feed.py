@@ -90,8 +90,8 @@ class Recorder:
 
 
 async def wait_for(condition: Callable[[], bool]) -> None:
-    """Wait until the condition holds (the feed runs on this loop), at most 5 s."""
-    async with asyncio.timeout(5):
+    """Wait until the condition holds (the feed runs on this loop), at most 30 s."""
+    async with asyncio.timeout(30):
         while not condition():  # noqa: ASYNC110 - the feed exposes no event to wait on
             await asyncio.sleep(0.005)
 

@@ -24,6 +24,24 @@ from tests.services.memory_keyring import MemoryKeyring
 
 T = TypeVar("T")
 ASYNC_TIMEOUT_MS = 30_000
+# How long a test waits for a condition when it names no time of its own. pytest-qt's 5 s is
+# short for a relay round trip on a PC running two test workers beside other work; a wait
+# still returns as soon as its condition holds, so a long deadline costs nothing when all is
+# well. (A test that shows something does NOT happen waits a short, explicit time instead.)
+WAIT_MS = 30_000
+
+
+class PatientQtBot(QtBot):
+    """pytest-qt's bot, with a generous deadline for `waitUntil` by default."""
+
+    def waitUntil(self, callback: Callable[[], bool | None], *, timeout: int = WAIT_MS) -> None:
+        super().waitUntil(callback, timeout=timeout)
+
+
+@pytest.fixture
+def qtbot(qapp: Any, request: pytest.FixtureRequest) -> QtBot:
+    """The bot every GUI test uses (pytest-qt's own fixture, with the patient deadline)."""
+    return PatientQtBot(request)
 
 
 @pytest.fixture(autouse=True)

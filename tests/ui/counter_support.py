@@ -124,7 +124,7 @@ def counter_pages(
         else:
             identity = Identity(role=role, provider_name="Kibera WiFi", provider_id=None)
             pages.on_session(RelaySession(client, identity))
-        qtbot.waitUntil(lambda: pages.live.state.value == "live", timeout=10_000)
+        qtbot.waitUntil(lambda: pages.live.state.value == "live")
         yield pages
     finally:
         run(pages.close())

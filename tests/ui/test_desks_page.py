@@ -104,9 +104,9 @@ def test_owner_adds_renames_and_revokes_a_desk_that_is_signed_out_at_once(
         )
     )
     live = attendant.counter.live
-    qtbot.waitUntil(lambda: live.book.get(push.checkout_request_id) is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: live.book.get(push.checkout_request_id) is not None)
     owner_book = owner.counter.live.book
-    qtbot.waitUntil(lambda: owner_book.get(push.checkout_request_id) is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: owner_book.get(push.checkout_request_id) is not None)
     assert owner.window.show_page(PAYMENTS_PAGE)
     model = owner.counter.payments.model
     qtbot.waitUntil(lambda: model.rowCount() > 0)
@@ -117,7 +117,7 @@ def test_owner_adds_renames_and_revokes_a_desk_that_is_signed_out_at_once(
     qtbot.mouseClick(desks.view.revoke_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Gate" not in [d.name for d in desks.desks])
     # The attendant's long poll hears it at once: signed out, payments hidden.
-    qtbot.waitUntil(lambda: attendant.window.session is None, timeout=15_000)
+    qtbot.waitUntil(lambda: attendant.window.session is None)
     assert "signed out" in attendant.window.view.banner.text()
     qtbot.waitUntil(lambda: len(attendant.counter.live.book) == 0)
 

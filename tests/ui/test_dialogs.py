@@ -32,14 +32,13 @@ def submit(qtbot: QtBot, dialog: Any, button: Any) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: dialog.view.status.kind is StatusKind.ERROR or not dialog.view.isVisible(),
-        timeout=20_000,
     )
 
 
 def assert_fits(qtbot: QtBot, dialog: QDialog) -> None:
     """Nothing in the dialog is squashed or cut off (after the layout settles)."""
     with contextlib.suppress(WaitTimeout):
-        qtbot.waitUntil(lambda: not clipped_widgets(dialog), timeout=3_000)
+        qtbot.waitUntil(lambda: not clipped_widgets(dialog))
     assert clipped_widgets(dialog) == []
 
 
@@ -137,7 +136,7 @@ def test_without_a_keyring_the_passphrase_dialog_is_asked(
         dialogs[:] = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
         return any(w.windowTitle() == "Create a passphrase" for w in dialogs)
 
-    qtbot.waitUntil(dialog_open, timeout=10_000)
+    qtbot.waitUntil(dialog_open)
     dialog = next(w for w in dialogs if w.windowTitle() == "Create a passphrase")
     texts = [label.text() for label in dialog.findChildren(QLabel)]
     assert any(text.startswith("This PC has no password store") for text in texts)

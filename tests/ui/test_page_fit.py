@@ -27,12 +27,12 @@ def paid_desktop(
     run(desktop.sign_in(relay.base_url, new_provider(relay)["owner_token"], remember=False))
     desktop.settings_page.prefill(demo_credentials(), "Filled in for the test, not saved yet.")
     charge = desktop.counter.charge_view
-    qtbot.waitUntil(lambda: desktop.counter.live.state.value == "live", timeout=10_000)
+    qtbot.waitUntil(lambda: desktop.counter.live.state.value == "live")
     charge.phone_edit.setText("0708 374 149")
     charge.plans_layout.itemAt(3).widget().click()  # 1 week, KES 250
     charge.send_button.click()
     stk = desktop.counter.stk_status_view
-    qtbot.waitUntil(lambda: bool(stk.receipt.text()), timeout=20_000)
+    qtbot.waitUntil(lambda: bool(stk.receipt.text()))
     return desktop
 
 
@@ -52,7 +52,7 @@ def test_no_page_cuts_off_a_button_label_or_receipt(
         assert window.show_page(key)
         # Qt lays pages out in posted events: wait for the layout to settle, then judge it.
         with contextlib.suppress(WaitTimeout):
-            qtbot.waitUntil(lambda: not clipped_widgets(window.view), timeout=10_000)
+            qtbot.waitUntil(lambda: not clipped_widgets(window.view))
         assert clipped_widgets(window.view) == [], key
     receipt = desktop.counter.stk_status_view.receipt
     assert receipt.width() >= receipt.sizeHint().width()

@@ -43,7 +43,7 @@ def test_creating_a_passphrase_says_the_length_and_the_cost_before_typing(
 ) -> None:
     keyring.set_keyring(fail.Keyring())  # the autouse fixture restores the previous one
     answer = asyncio.ensure_future(open_secret_store(AppPaths.portable(tmp_path)))
-    qtbot.waitUntil(lambda: visible(PassphraseDialogView) is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: visible(PassphraseDialogView) is not None)
     view = visible(PassphraseDialogView)
     assert view.passphrase.text() == "" and view.advice.isVisible()
     text = words(view)
@@ -71,7 +71,7 @@ def test_forgot_passphrase_explains_the_loss_and_starts_over_safely(
     old_key_bytes = paths.key_file.read_bytes()
     keyring.set_keyring(fail.Keyring())
     answer = asyncio.ensure_future(open_secret_store(paths))
-    qtbot.waitUntil(lambda: visible(PassphraseDialogView) is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: visible(PassphraseDialogView) is not None)
     unlock = visible(PassphraseDialogView)
     assert unlock.windowTitle() == "Unlock Payment Bucket" and unlock.forgot_button.isVisible()
 
@@ -106,7 +106,6 @@ def test_forgot_passphrase_explains_the_loss_and_starts_over_safely(
             (view := visible(PassphraseDialogView)) is not None
             and view.windowTitle() == "Create a passphrase"
         ),
-        timeout=10_000,
     )
     create = visible(PassphraseDialogView)
     (folder,) = [p for p in tmp_path.iterdir() if p.name.startswith("set-aside-")]

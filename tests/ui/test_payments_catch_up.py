@@ -42,7 +42,7 @@ def test_the_first_rows_show_at_once_and_later_batches_together(
     live.apply_items(batch(501))
     live.apply_items(batch(1001))
     assert model.rowCount() == 500  # waiting, to be painted once for both
-    qtbot.waitUntil(lambda: model.rowCount() == 1500, timeout=5_000)
+    qtbot.waitUntil(lambda: model.rowCount() == 1500)
     order = [model.row_at(n).checkout_request_id for n in (0, 1, 1499)]  # type: ignore[union-attr]
     assert order == ["p1500", "p1499", "p1"]
     assert pages.payments_view.count_label.text() == "1,500 payments"
@@ -96,7 +96,7 @@ def test_search_texts_are_built_in_steps_once_live_and_a_search_finds_the_same(
     live.apply_items((item("late", 6000, created=NOW - 200_000, receipt="SKLLATE"),))  # oldest
     assert not live.book.search_ready  # a catch-up leaves the search texts for later
     live._on_state(FeedState.LIVE, "Live: new payments appear as they arrive.")
-    qtbot.waitUntil(lambda: live.book.search_ready, timeout=10_000)
+    qtbot.waitUntil(lambda: live.book.search_ready)
     pages.payments_view.search_edit.setText("p2999")
     pages.payments.apply_filter()
     found = [pages.payments.model.row_at(n) for n in range(pages.payments.model.rowCount())]

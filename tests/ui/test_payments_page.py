@@ -41,7 +41,7 @@ from tests.ui.counter_support import (
     new_provider,
 )
 
-SETTLE_MS = 15_000
+SETTLE_MS = 30_000
 
 
 def charge(qtbot: QtBot, pages: CounterPages, phone: str, plan: int = 1) -> None:
@@ -51,7 +51,7 @@ def charge(qtbot: QtBot, pages: CounterPages, phone: str, plan: int = 1) -> None
     view.phone_edit.setText(phone)
     view.status.show_status("")
     view.send_button.click()
-    qtbot.waitUntil(lambda: view.status.text().startswith("Prompt sent"), timeout=10_000)
+    qtbot.waitUntil(lambda: view.status.text().startswith("Prompt sent"))
 
 
 def shown(pages: CounterPages, column: int) -> list[str]:
@@ -78,7 +78,7 @@ def test_new_payments_appear_live_with_totals_and_a_notification(
         qtbot.waitUntil(
             lambda: shown(pages, COL_STATUS) == ["Cancelled", "Paid ✓"], timeout=SETTLE_MS
         )
-        qtbot.waitUntil(lambda: view.today_card.value.text() == "KES 20", timeout=2_000)
+        qtbot.waitUntil(lambda: view.today_card.value.text() == "KES 20")
         assert view.today_card.note.text() == "1 payment"
         assert view.chart.days()[-1].amount == 20
         assert pages.tray is not None and pages.tray.last_notification is not None
@@ -113,9 +113,7 @@ def test_search_and_filters_then_export_writes_exactly_the_rows_shown(
         assert pages.payments.model.rowCount() == 3
         receipts = shown(pages, COL_RECEIPT)
         qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(
-            lambda: view.status.text().startswith("Exported 3 payments"), timeout=10_000
-        )
+        qtbot.waitUntil(lambda: view.status.text().startswith("Exported 3 payments"))
         with target.open(encoding="utf-8-sig", newline="") as handle:
             records = list(csv.DictReader(handle))
         assert [r["M-PESA receipt"] for r in records] == receipts  # headers in words
@@ -171,7 +169,7 @@ def test_two_quick_sign_ins_leave_one_feed_for_the_last_one(
         again = RelayClient(http, relay.base_url, first["attendant_token"])
         other = RelayClient(http, relay.base_url, second["attendant_token"])
         run(asyncio.gather(pages.set_client(again), pages.set_client(other)))
-        qtbot.waitUntil(lambda: pages.live.state.value == "live", timeout=10_000)
+        qtbot.waitUntil(lambda: pages.live.state.value == "live")
         assert pages.live.client is other
         # A new payment of the first shop must not reach the second shop's pages.
         owner = RelayClient(http, relay.base_url, first["owner_token"])
@@ -196,9 +194,9 @@ def test_after_a_sleep_the_feed_asks_again_from_its_cursor(
         qtbot.waitUntil(settled(pages, 1), timeout=SETTLE_MS)
         cursor, asked = pages.live.cursor, len(recording.cursors)
         run(pages.live.resume())
-        qtbot.waitUntil(lambda: len(recording.cursors) > asked, timeout=5_000)
+        qtbot.waitUntil(lambda: len(recording.cursors) > asked)
         assert recording.cursors[asked] == cursor
-        qtbot.waitUntil(lambda: pages.live.state.value == "live", timeout=5_000)
+        qtbot.waitUntil(lambda: pages.live.state.value == "live")
         charge(qtbot, pages, "0712 000 999")
         qtbot.waitUntil(settled(pages, 2), timeout=SETTLE_MS)
         assert pages.payments.model.rowCount() == 2
@@ -227,7 +225,7 @@ def relay_process(env: dict[str, str], port: int, log: Path) -> Iterator[subproc
     with log.open("ab") as log_file:
         process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log_file, env=env)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a cold start on a busy PC
         while not _healthy(port):
             assert process.poll() is None, log.read_text()[-2000:]
             assert time.monotonic() < deadline, "the relay did not start"
@@ -268,7 +266,7 @@ def test_a_relay_crash_and_restart_loses_and_repeats_nothing(
             first.kill()  # a crash: no goodbye to the long-poll
             first.wait()
             badge = pages.payments_view.connection
-            qtbot.waitUntil(lambda: badge.text() == "Reconnecting…", timeout=10_000)
+            qtbot.waitUntil(lambda: badge.text() == "Reconnecting…")
             assert pages.tray is not None and "cannot be reached" in pages.tray.tooltip
             with relay_process(env, port, log):
                 # Another desk charges a customer while this one is still reconnecting.
@@ -276,7 +274,7 @@ def test_a_relay_crash_and_restart_loses_and_repeats_nothing(
                 run(other.initiate(phone_number="254712000444", amount=50,
                                    account_reference="DESK2", transaction_desc="WiFi"))  # fmt: skip
                 qtbot.waitUntil(settled(pages, 3), timeout=SETTLE_MS)
-                qtbot.waitUntil(lambda: badge.text() == "● Live", timeout=10_000)
+                qtbot.waitUntil(lambda: badge.text() == "● Live")
                 assert pages.payments.model.rowCount() == 3
                 assert sorted(shown(pages, COL_PHONE)) == [
                     "0708 374 149",

@@ -70,7 +70,7 @@ def test_a_cancelled_test_prompt_proves_shortcode_and_passkey(
 
     type_into(qtbot, dialog.view.phone, CANCELLING_PHONE)
     qtbot.mouseClick(dialog.view.send_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.view.status.kind is StatusKind.OK, timeout=20_000)
+    qtbot.waitUntil(lambda: dialog.view.status.kind is StatusKind.OK)
     assert "Daraja accepted the shortcode and passkey" in dialog.view.status.text()
     qtbot.waitUntil(lambda: "cancelled" in dialog.view.outcome.text(), timeout=30_000)
     assert "nothing was charged" in dialog.view.outcome.text()
@@ -98,7 +98,7 @@ def test_a_wrong_passkey_passes_verify_but_fails_the_test_prompt(
     dialog = open_prompt_dialog(qtbot, desktop)
     type_into(qtbot, dialog.view.phone, "0712 345 678")
     qtbot.mouseClick(dialog.view.send_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.view.status.kind is StatusKind.ERROR, timeout=20_000)
+    qtbot.waitUntil(lambda: dialog.view.status.kind is StatusKind.ERROR)
     assert "shortcode and passkey do not match" in dialog.view.status.text()
     assert dialog.view.send_button.isEnabled()
     dialog.view.close_button.click()

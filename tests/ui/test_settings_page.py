@@ -208,7 +208,7 @@ def test_fields_are_checked_as_typed(
     assert desktop.window.show_page(SETTINGS_PAGE)
     view = desktop.settings_page.view
     assert view.isVisible()  # on screen, so the layout is live
-    qtbot.waitUntil(lambda: view.last_test.text() != "—", timeout=10_000)  # relay card filled
+    qtbot.waitUntil(lambda: view.last_test.text() != "—")  # relay card filled
 
     def shown(widget: Any) -> bool:  # the page is off screen until an owner signs in
         return bool(widget.isVisibleTo(view))
@@ -250,7 +250,7 @@ def test_save_leaves_the_buttons_where_they_were(
     assert desktop.window.show_page(SETTINGS_PAGE)
     view = desktop.settings_page.view
     # The relay card fills in once the relay answers: measure after that.
-    qtbot.waitUntil(lambda: view.last_test.text() != "—", timeout=10_000)
+    qtbot.waitUntil(lambda: view.last_test.text() != "—")
     fill(qtbot, view, GOOD)
 
     def places() -> list[Any]:

@@ -92,7 +92,7 @@ def test_a_new_owner_is_led_through_the_checklist_until_done(
     assert window.current_key() == SETTINGS_PAGE
     type_into(qtbot, dialog.view.phone, CANCELLING_PHONE)
     qtbot.mouseClick(dialog.view.send_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.view.status.kind is StatusKind.OK, timeout=20_000)
+    qtbot.waitUntil(lambda: dialog.view.status.kind is StatusKind.OK)
     qtbot.waitUntil(lambda: "cancelled" in dialog.view.outcome.text(), timeout=30_000)
     dialog.view.close_button.click()
     qtbot.waitUntil(lambda: settings.proven.text().startswith("Proven"))

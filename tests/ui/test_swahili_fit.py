@@ -68,7 +68,7 @@ def clipped_pages(window: MainWindow, qtbot: QtBot) -> dict[str, list[str]]:
         assert window.show_page(key)
         # Qt lays pages out in posted events: wait for the layout to settle, then judge it.
         with contextlib.suppress(WaitTimeout):
-            qtbot.waitUntil(lambda: not clipped_widgets(window.view), timeout=10_000)
+            qtbot.waitUntil(lambda: not clipped_widgets(window.view))
         if problems := clipped_widgets(window.view):
             found[key] = problems
     return found
@@ -139,7 +139,7 @@ def test_the_platform_page_in_swahili_fits_a_netbook(
     run(desktop.sign_in(relay.base_url, boss["token"]))
     assert desktop.window.visible_keys() == [PLATFORM_PAGE]
     page = desktop.platform
-    qtbot.waitUntil(lambda: len(page.model.rows) >= 6, timeout=20_000)
+    qtbot.waitUntil(lambda: len(page.model.rows) >= 6)
     page.view.table.selectRow(0)
     assert page.model.headerData(0, Qt.Orientation.Horizontal) == _("Provider") == "Mtoa huduma"
     assert clipped_pages(desktop.window, qtbot) == {}

@@ -107,7 +107,7 @@ def test_the_print_preview_shows_the_receipt(qtbot: QtBot) -> None:
     painted: list[QPrinter] = []
     dialog.paintRequested.connect(painted.append)
     dialog.show()
-    qtbot.waitUntil(lambda: bool(painted), timeout=5_000)
+    qtbot.waitUntil(lambda: bool(painted))
     page = dialog.printer.pageLayout().fullRect(dialog.printer.pageLayout().Unit.Millimeter)  # type: ignore[attr-defined]
     assert round(page.width()) == 80
     dialog.close()

@@ -162,12 +162,10 @@ def _screenshots(qtbot: QtBot, desktop: Desktop, folder: Path) -> None:
         ("router-page-1366x768.png", (1366, 768)),
     ):
         window.resize(*size)
-        qtbot.waitUntil(lambda size=size: window.size().width() == size[0], timeout=10_000)
+        qtbot.waitUntil(lambda size=size: window.size().width() == size[0])
         # Let the scroll area lay the page out at the new size before the picture is taken.
         area = desktop.router.view.parentWidget()
-        qtbot.waitUntil(
-            lambda area=area: area is not None and area.width() <= window.width(), timeout=10_000
-        )
+        qtbot.waitUntil(lambda area=area: area is not None and area.width() <= window.width())
         QApplication.processEvents()
         QApplication.processEvents()
         assert window.grab().save(str(folder / name))
@@ -241,7 +239,7 @@ PLAN = {
 def _screenshot(qtbot: QtBot, desktop: Desktop, folder: Path, name: str) -> None:
     window = desktop.window.view
     window.resize(1024, 600)
-    qtbot.waitUntil(lambda: window.size().width() == 1024, timeout=10_000)
+    qtbot.waitUntil(lambda: window.size().width() == 1024)
     QApplication.processEvents()
     assert window.grab().save(str(folder / name))
     if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":

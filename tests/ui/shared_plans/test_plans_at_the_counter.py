@@ -33,7 +33,7 @@ from tests.ui.counter_support import (
 )
 from tests.ui.held_answer import FirstAnswerHeld
 
-SETTLE_MS = 20_000
+SETTLE_MS = 30_000
 OLD_PLANS = (
     Plan("2 hours", 15, "WIFI2H", "WiFi 2 hours"),
     Plan("1 day", 50, "WIFI1D", "WiFi 1 day"),
