@@ -11,8 +11,11 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.mpesa_rules import result_meaning
+from bucket_desktop.services.pushes import PushForm, start_push
 from bucket_desktop.services.relay_client import RelayClient
+from bucket_desktop.services.relay_models import PaymentItem
 from bucket_desktop.ui.shell.counter_pages import CounterPages
+from bucket_desktop.ui.stk_status import stk_status_page
 from server_stub.daraja_sim.testing import RunningSimulator
 from tests.ui.counter_support import (  # noqa: F401 (fixtures)
     Answers,
@@ -271,3 +274,29 @@ def test_a_check_answering_after_sign_out_stays_out_of_the_next_book(
     assert len(pages.live.book) == 0
     assert pages.stk_status.model.rowCount() == 0
     assert pages.payments.model.rowCount() == 0
+
+
+def test_a_resend_answering_after_sign_out_stays_out_of_the_next_book(
+    qtbot: QtBot, run: Any, pages: CounterPages, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    charge(qtbot, pages, "0700000002")
+    wait_final(qtbot, pages)
+
+    async def to_another_phone(client: RelayClient, form: PushForm) -> PaymentItem:
+        # The relay refuses a second prompt to a phone within a minute (tested above): this one
+        # goes to another phone, so that the relay accepts it.
+        return await start_push(client, dataclasses.replace(form, phone_number="254700000001"))
+
+    monkeypatch.setattr(stk_status_page, "start_push", to_another_phone)
+    held = FirstAnswerHeld(monkeypatch, stk_status_page, "start_push")
+    view = pages.stk_status_view
+    try:
+        qtbot.mouseClick(view.resend_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: held.asked == 1)
+        run(pages.set_client(None))  # signed out while the relay is asked
+    finally:
+        held.release.set()
+    qtbot.waitUntil(lambda: held.answered)
+    assert view.status.text() == "A new prompt was sent."  # it was
+    assert len(pages.live.book) == 0  # but not into the book of whoever signs in next
+    assert pages.stk_status.model.rowCount() == 0
