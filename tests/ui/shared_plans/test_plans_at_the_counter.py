@@ -6,7 +6,6 @@ A real relay process and the simulator; two desks (owner and attendant) side by 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from pytestqt.qtbot import QtBot
 from bucket_desktop.services.plans import Plan, PlanStore
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.shared_plans.local_import import LocalPlansImport
-from bucket_desktop.services.shared_plans.relay_plans import SharedPlans, fetch_plans, save_plans
+from bucket_desktop.services.shared_plans.relay_plans import fetch_plans, save_plans
 from bucket_desktop.ui.shared_plans import plans_sync
 from bucket_desktop.ui.shell.counter_pages import CounterPages
 from server_stub.testing import RunningRelay
@@ -122,6 +121,17 @@ def test_the_old_plans_file_is_offered_once_and_every_desk_follows_the_owners_ed
     assert json.loads((tmp_path / "plans.json").read_text())["plans"][0]["name"] == "2 hours"
 
 
+def with_a_plan(
+    run: Callable[..., Any], http: httpx.AsyncClient, relay: RunningRelay
+) -> tuple[dict[str, Any], RelayClient]:
+    """A new provider with one plan on the relay (2 hours, KES 15), and its owner's client."""
+    provider = new_provider(relay)
+    owner = RelayClient(http, relay.base_url, provider["owner_token"])
+    plan = Plan("2 hours", 15, "WIFI2H", "WiFi 2 hours", duration_minutes=120)
+    run(save_plans(owner, (), (plan,)))
+    return provider, owner
+
+
 def test_a_plans_answer_arriving_late_does_not_bring_back_old_prices(
     qtbot: QtBot,
     run: Callable[..., Any],
@@ -129,34 +139,21 @@ def test_a_plans_answer_arriving_late_does_not_bring_back_old_prices(
     relay: RunningRelay,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    provider = new_provider(relay)
-    owner = RelayClient(http, relay.base_url, provider["owner_token"])
-    first = (Plan("2 hours", 15, "WIFI2H", "WiFi 2 hours", duration_minutes=120),)
-    run(save_plans(owner, (), first))
-    release = asyncio.Event()
-    fetches: list[asyncio.Task[Any] | None] = []
-
-    async def first_answer_held(relay_caller: Any) -> SharedPlans:
-        fetches.append(asyncio.current_task())
-        answer = await fetch_plans(relay_caller)
-        if len(fetches) == 1:
-            await release.wait()  # a slow link: the sign-in's answer comes last
-        return answer
-
-    monkeypatch.setattr(plans_sync, "fetch_plans", first_answer_held)
+    provider, owner = with_a_plan(run, http, relay)
+    held = FirstAnswerHeld(monkeypatch, plans_sync, "fetch_plans")  # the sign-in's answer
     with counter_pages(
         qtbot, run, http, relay, provider["attendant_token"], role="attendant"
     ) as attendant:
-        qtbot.waitUntil(lambda: len(fetches) >= 1, timeout=SETTLE_MS)
-        held = fetches[0]
-        assert held is not None
-        shared = run(fetch_plans(owner))
-        raised = (dataclasses.replace(shared.plans[0], amount=20),)
-        run(save_plans(owner, shared.plans, raised, shared.kept))
-        # The feed's plans_version brings the new price while the first answer is still out.
-        qtbot.waitUntil(lambda: tiles(attendant) == ["2 hours\nKES 20"], timeout=SETTLE_MS)
-        release.set()
-        qtbot.waitUntil(held.done, timeout=SETTLE_MS)
+        try:
+            qtbot.waitUntil(lambda: held.asked >= 1)
+            shared = run(fetch_plans(owner))
+            raised = (dataclasses.replace(shared.plans[0], amount=20),)
+            run(save_plans(owner, shared.plans, raised, shared.kept))
+            # The feed's plans_version brings the new price while the first answer is out.
+            qtbot.waitUntil(lambda: tiles(attendant) == ["2 hours\nKES 20"])
+        finally:
+            held.release.set()
+        qtbot.waitUntil(lambda: held.answered)
         assert tiles(attendant) == ["2 hours\nKES 20"]
         assert [plan.amount for plan in attendant.plans.shared] == [20]
 
@@ -168,10 +165,7 @@ def test_plans_asked_before_sign_out_do_not_come_back_after_it(
     relay: RunningRelay,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    provider = new_provider(relay)
-    owner = RelayClient(http, relay.base_url, provider["owner_token"])
-    plan = Plan("2 hours", 15, "WIFI2H", "WiFi 2 hours", duration_minutes=120)
-    run(save_plans(owner, (), (plan,)))
+    provider, _owner = with_a_plan(run, http, relay)
     with counter_pages(
         qtbot, run, http, relay, provider["attendant_token"], role="attendant"
     ) as attendant:
