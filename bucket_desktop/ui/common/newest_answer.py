@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class NewestAnswer:
     """Numbers one view's fetches so that only the newest one's answer (or error) is shown.
@@ -29,3 +34,16 @@ class NewestAnswer:
     def is_newest(self, number: int) -> bool:
         """True when no fetch started after the one numbered `number`."""
         return number == self._latest
+
+    async def take(self, fetch: Awaitable[T]) -> T | None:
+        """Await `fetch` as the newest fetch: its answer, or None when a newer fetch started or
+        `drop_pending` was called meanwhile. Its error is raised only while it is the newest:
+        the error of a stale fetch is not shown either."""
+        number = self.ask()
+        try:
+            answer = await fetch
+        except Exception:
+            if self.is_newest(number):
+                raise
+            return None
+        return answer if self.is_newest(number) else None

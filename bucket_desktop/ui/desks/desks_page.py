@@ -76,14 +76,12 @@ class DesksPage:
         """Fetch the desks from the relay and show them."""
         if self._session is None:
             return
-        number = self._fetches.ask()
         try:
-            desks = await self._session.client.desks()
+            desks = await self._fetches.take(self._session.client.desks())
         except RelayError as error:
-            if self._fetches.is_newest(number):
-                self.view.status.show_status(str(error), StatusKind.ERROR)
+            self.view.status.show_status(str(error), StatusKind.ERROR)
             return
-        if self._fetches.is_newest(number):
+        if desks is not None:
             self._show(desks)
 
     @asyncSlot()

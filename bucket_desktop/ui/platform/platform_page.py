@@ -11,7 +11,7 @@ from qasync import asyncSlot
 
 from bucket_desktop.i18n import _, ngettext
 from bucket_desktop.services.platform.admin_client import PlatformClient
-from bucket_desktop.services.platform.models import ProviderHealth, ProviderToken
+from bucket_desktop.services.platform.models import AuditEntry, ProviderHealth, ProviderToken
 from bucket_desktop.services.relay_errors import RelayError
 from bucket_desktop.ui.common.counter_tasks import TaskSet
 from bucket_desktop.ui.common.dialog_helpers import Confirm, confirmed
@@ -107,15 +107,13 @@ class PlatformPage:
         """Fetch every provider's health and show it, keeping the chosen provider."""
         if self._client is None:
             return
-        number = self._fetches.ask()
         try:
-            providers = await self._client.providers()
+            providers = await self._fetches.take(self._client.providers())
         except RelayError as error:
-            if self._fetches.is_newest(number):
-                self.view.status.show_status(str(error), StatusKind.ERROR)
+            self.view.status.show_status(str(error), StatusKind.ERROR)
             return
-        if not self._fetches.is_newest(number):
-            return
+        if providers is None:
+            return  # a refresh started later shows the providers
         chosen = self.chosen.id if self.chosen else None
         self.model.set_rows(providers)
         self.view.table.fit_columns()
@@ -315,19 +313,25 @@ class PlatformPage:
     async def _load_detail(self, provider: ProviderHealth) -> None:
         if self._client is None:
             return
-        number = self._detail_fetches.ask()
         try:
-            tokens = await self._client.tokens(provider.id)
-            entries = await self._client.audit(provider_id=provider.id, limit=50)
+            detail = await self._detail_fetches.take(self._detail(self._client, provider.id))
         except RelayError as error:
-            if self._detail_fetches.is_newest(number):
-                self.view.status.show_status(str(error), StatusKind.ERROR)
+            self.view.status.show_status(str(error), StatusKind.ERROR)
             return
-        if not self._detail_fetches.is_newest(number):
+        if detail is None:
             return  # another provider was chosen meanwhile, or this one's detail asked again
+        tokens, entries = detail
         self.tokens = tokens
         fill(self.view.tokens, token_rows(tokens))
         fill(self.view.audit, audit_rows(entries))
+
+    @staticmethod
+    async def _detail(
+        client: PlatformClient, provider_id: int
+    ) -> tuple[list[ProviderToken], list[AuditEntry]]:
+        """A provider's tokens and its recent changes, asked as one fetch."""
+        tokens = await client.tokens(provider_id)
+        return tokens, await client.audit(provider_id=provider_id, limit=50)
 
     def _start(self, work: Coroutine[Any, Any, None]) -> None:
         self._tasks.start(work)

@@ -66,6 +66,7 @@ class RouterPage:
     def set_session(self, session: RelaySession | None) -> None:
         """Main window hook: start delivery rounds while signed in, stop them when not."""
         self._session = session
+        self._settings_reads.drop_pending()  # the previous session's answers are not shown
         owner = session is not None and session.identity.role == "owner"
         for button in (
             self.view.bind_button,
@@ -206,23 +207,18 @@ class RouterPage:
         if session is None:
             return
         view = self.view
-        number = self._settings_reads.ask()
+        put = session.client.request_json("PUT", SETTINGS_PATH, json_body=body)
         buttons = (view.bind_button, view.unbind_button, view.radius_on_button)
         with busy(*buttons, view.radius_off_button):
             try:
-                answer = await session.client.request_json("PUT", SETTINGS_PATH, json_body=body)
+                answer = await self._settings_reads.take(put)
             except RelayError as error:
-                if self._is_newest(session, number):
-                    shown = view.radius_state if "radius_enabled" in body else view.status
-                    shown.show_status(str(error), StatusKind.ERROR)
+                shown = view.radius_state if "radius_enabled" in body else view.status
+                shown.show_status(str(error), StatusKind.ERROR)
                 return
-        if self._is_newest(session, number):
+        if answer is not None:
             self._show_settings(answer)
             self._wake.set()
-
-    def _is_newest(self, session: RelaySession, number: int) -> bool:
-        """Whether a settings answer may be shown: still this session's, and no newer one out."""
-        return session is self._session and self._settings_reads.is_newest(number)
 
     def _show_settings(self, settings: dict[str, object]) -> None:
         self._show_binding(settings)
@@ -262,16 +258,15 @@ class RouterPage:
         await self.load()
         session = self._session
         if session is not None and session.identity.role == "owner":
-            number = self._settings_reads.ask()
+            read = session.client.request_json("GET", SETTINGS_PATH)
             try:
-                settings = await session.client.request_json("GET", SETTINGS_PATH)
+                settings = await self._settings_reads.take(read)
             except RelayForbidden:
                 pass
             except RelayError as error:
-                if self._is_newest(session, number):
-                    self.view.binding.setText(str(error))
+                self.view.binding.setText(str(error))
             else:
-                if self._is_newest(session, number):
+                if settings is not None:
                     self._show_settings(settings)
         while self._session is session and session is not None:
             if self._saved is not None:

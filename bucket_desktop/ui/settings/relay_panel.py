@@ -129,14 +129,12 @@ class RelayPanel:
         """Show what the relay holds now."""
         if self._session is None:
             return
-        number = self._reads.ask()
         try:
-            summary = await self._session.client.credentials()
+            summary = await self._reads.take(self._session.client.credentials())
         except RelayError as error:
-            if self._reads.is_newest(number):
-                self._status(str(error), StatusKind.ERROR)
+            self._status(str(error), StatusKind.ERROR)
             return
-        if self._reads.is_newest(number):
+        if summary is not None:
             self._show_summary(summary)
 
     @asyncSlot()
@@ -152,7 +150,7 @@ class RelayPanel:
         if not await sandbox_values_confirmed(credentials, self._confirm, _("Push"), status):
             return
         status.show_status(_("Fetching the relay key…"), StatusKind.WORKING)
-        self._reads.ask()  # a refresh still out answers with the state from before the push
+        self._reads.drop_pending()  # a refresh still out answers with the state before the push
         with busy(self.view.push_button, self.view.verify_button):
             try:
                 key = await session.client.relay_key()
@@ -184,7 +182,7 @@ class RelayPanel:
         status.show_status(
             _("The relay is testing the credentials with Daraja…"), StatusKind.WORKING
         )
-        self._reads.ask()
+        self._reads.drop_pending()  # a refresh still out answers with the state before the test
         with busy(self.view.push_button, self.view.verify_button):
             try:
                 result = await session.client.test_credentials()

@@ -70,32 +70,34 @@ class SetupChecklist:
         session = self._session
         if session is None:
             return False
-        number = self._checks.ask()
         self.view.summary.show_status(_("Checking…"), StatusKind.WORKING)
+        facts = await self._checks.take(self._facts(session))
+        if facts is None or session is not self._session:
+            return False  # a newer check will answer, or signed out or in elsewhere meanwhile
+        lines = checklist(facts)
+        self.view.show_lines(lines)
+        self.complete = is_complete(lines)
+        self._show_summary(sum(1 for line in lines if not line.done), facts.relay_problem)
+        if self._announce and facts.summary is not None:
+            self._announce = False
+            if self.on_checked is not None:
+                self.on_checked(self.complete)
+        return self.complete
+
+    async def _facts(self, session: RelaySession) -> SetupFacts:
         summary: CredentialsSummary | None = None
         problem = ""
         try:
             summary = await session.client.credentials()
         except RelayError as error:
             problem = str(error)
-        facts = SetupFacts(
+        return SetupFacts(
             relay_url=session.client.base_url,
             credentials_saved=await asyncio.to_thread(self._credentials_saved),
             summary=summary,
             plans_saved=await self._plans_set(session),
             relay_problem=problem,
         )
-        if session is not self._session or not self._checks.is_newest(number):
-            return False  # signed out or in elsewhere meanwhile, or a newer check will answer
-        lines = checklist(facts)
-        self.view.show_lines(lines)
-        self.complete = is_complete(lines)
-        self._show_summary(sum(1 for line in lines if not line.done), problem)
-        if self._announce and summary is not None:
-            self._announce = False
-            if self.on_checked is not None:
-                self.on_checked(self.complete)
-        return self.complete
 
     async def _plans_set(self, session: RelaySession) -> bool:
         # Plans live on the relay (all desks share them); a plans file from before counts too.

@@ -72,12 +72,11 @@ class SharedPlansSync(QObject):
             self._tasks.start(self._refresh(client))
 
     async def _refresh(self, client: RelayClient) -> None:
-        number = self._fetches.ask()
         try:
-            shared = await fetch_plans(client)
+            shared = await self._fetches.take(fetch_plans(client))
         except RelayError:
             return  # the feed shows the connection problem; the tiles stay as they are
-        if not self._fetches.is_newest(number):
+        if shared is None:
             return  # a fetch started later holds the newer plans
         self._kept = shared.kept
         self._use(shared.plans)

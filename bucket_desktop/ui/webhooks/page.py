@@ -99,14 +99,12 @@ class WebhooksPage:
         """Fetch the endpoints, then the chosen endpoint's log."""
         if self._api is None:
             return
-        number = self._fetches.ask()
         try:
-            endpoints = await self._api.endpoints()
+            endpoints = await self._fetches.take(self._api.endpoints())
         except RelayError as error:
-            if self._fetches.is_newest(number):
-                self.view.status.show_status(str(error), StatusKind.ERROR)
+            self.view.status.show_status(str(error), StatusKind.ERROR)
             return
-        if not self._fetches.is_newest(number):
+        if endpoints is None:
             return  # a refresh started later shows the endpoints and their log
         self._show(endpoints)
         await self.refresh_log()
@@ -114,17 +112,16 @@ class WebhooksPage:
     async def refresh_log(self) -> None:
         """Fetch the delivery log of the selected endpoint (the first one when none is)."""
         endpoint = self.selected() or (self.endpoints[0] if self.endpoints else None)
-        number = self._log_fetches.ask()
         if self._api is None or endpoint is None:
+            self._log_fetches.drop_pending()
             self._show_log(None, [])
             return
         try:
-            entries = await self._api.log(endpoint.id)
+            entries = await self._log_fetches.take(self._api.log(endpoint.id))
         except RelayError as error:
-            if self._log_fetches.is_newest(number):
-                self.view.endpoint_state.show_status(str(error), StatusKind.ERROR)
+            self.view.endpoint_state.show_status(str(error), StatusKind.ERROR)
             return
-        if self._log_fetches.is_newest(number):  # not a log of an endpoint chosen before
+        if entries is not None:  # else the log of an endpoint chosen before
             self._show_log(endpoint, entries)
 
     @asyncSlot()
