@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +11,6 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPushButton, QWidg
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.services.plans import PlanStore, default_plans
-from bucket_desktop.services.pushes import PushForm, start_push
-from bucket_desktop.services.relay_client import RelayClient
-from bucket_desktop.services.relay_models import PaymentItem
 from bucket_desktop.ui.charge import charge_page
 from bucket_desktop.ui.shell.counter_pages import CounterPages, build_counter_pages
 from server_stub.daraja_sim.testing import RunningSimulator
@@ -25,6 +21,7 @@ from tests.ui.counter_support import (  # noqa: F401 (fixtures)
     fast_relay,
     pages_fixture,
 )
+from tests.ui.held_answer import FirstAnswerHeld
 
 
 class EnabledStates(QObject):
@@ -255,16 +252,8 @@ def test_a_damaged_plans_file_falls_back_to_the_standard_plans(
 def test_a_push_answered_after_sign_out_stays_out_of_the_next_book(
     qtbot: QtBot, run: Any, pages: CounterPages, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    release = asyncio.Event()
-    answered: list[bool] = []
-
-    async def answer_held(client: RelayClient, form: PushForm) -> PaymentItem:
-        pending = await start_push(client, form)
-        await release.wait()  # a slow relay: the desk signs out before it answers
-        answered.append(True)  # the page takes the answer in this same step
-        return pending
-
-    monkeypatch.setattr(charge_page, "start_push", answer_held)
+    # A slow relay: the desk signs out before the push is answered.
+    held = FirstAnswerHeld(monkeypatch, charge_page, "start_push")
     view = pages.charge_view
     pages.charge.use_plan(default_plans()[1])
     qtbot.keyClicks(view.phone_edit, "0708 374 149")
@@ -273,8 +262,8 @@ def test_a_push_answered_after_sign_out_stays_out_of_the_next_book(
     try:
         run(pages.set_client(None))  # signed out (or the relay refused this desk's token)
     finally:
-        release.set()
-    qtbot.waitUntil(lambda: bool(answered))
+        held.release.set()
+    qtbot.waitUntil(lambda: held.answered)
     assert view.status.text().startswith("Prompt sent to 0708 374 149")  # it was sent
     assert len(pages.live.book) == 0  # but not into the book of whoever signs in next
     assert pages.stk_status.model.rowCount() == 0

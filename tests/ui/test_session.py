@@ -26,6 +26,7 @@ from server_stub.daraja_sim import scenarios
 from server_stub.testing import RunningRelay
 from tests.services.memory_keyring import MemoryKeyring
 from tests.ui.counter_support import new_provider
+from tests.ui.held_answer import FirstAnswerHeld
 
 
 def start(session: DesktopSession, shown: list[MainWindowView]) -> asyncio.Task[int]:
@@ -212,28 +213,16 @@ def test_an_older_sign_in_answering_last_does_not_replace_a_newer_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     other = new_provider(relay, "Kawangware WiFi")
-    release = asyncio.Event()
-    asked: list[str] = []
-    identify = RelayClient.identify
-
-    async def first_answer_held(client: RelayClient) -> Identity:
-        first = not asked
-        asked.append(client.base_url)
-        identity = await identify(client)
-        if first:
-            await release.wait()  # a slow link: the first sign-in answers last
-        return identity
-
-    monkeypatch.setattr(RelayClient, "identify", first_answer_held)
+    held = FirstAnswerHeld(monkeypatch, RelayClient, "identify")  # the first sign-in answers last
     desktop = make_desktop()
     first = asyncio.ensure_future(
         desktop.sign_in(relay.base_url, provider["owner_token"], remember=False)
     )
     try:
-        qtbot.waitUntil(lambda: len(asked) == 1)
+        qtbot.waitUntil(lambda: held.asked == 1)
         run(desktop.sign_in(relay.base_url, other["owner_token"], remember=False))
     finally:
-        release.set()
+        held.release.set()
     run(first)
     session = desktop.window.session
     assert session is not None and session.identity.provider_name == "Kawangware WiFi"

@@ -5,7 +5,6 @@ and at a large size."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from bucket_desktop.ui.shell.desktop import ROUTER_PAGE, Desktop
 from server_stub.testing import RunningRelay
 from tests.services.mikrotik.routeros_server import RouterOsServer, RouterState
 from tests.ui.counter_support import new_provider
+from tests.ui.held_answer import FirstAnswerHeld
 from tests.ui.test_settings_page import signed_in
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
@@ -125,31 +125,24 @@ def test_a_slow_first_read_of_the_binding_does_not_undo_stop(
     owner = RelayClient(http, relay.base_url, made["owner_token"])
     bound = {"mikrotik_enabled": True, "router_identity": "shop-router"}
     run(owner.request_json("PUT", SETTINGS_PATH, json_body=bound))
-    release = asyncio.Event()
-    reads: list[str] = []
-    request_json = RelayClient.request_json
-
-    async def first_read_held(client: RelayClient, method: str, path: str, **kw: Any) -> Any:
-        answer = await request_json(client, method, path, **kw)
-        if (method, path) == ("GET", SETTINGS_PATH):
-            reads.append("asked")
-            if len(reads) == 1:
-                await release.wait()  # a slow link: the sign-in's read answers last
-                reads.append("answered")  # the page takes the answer in this same step
-        return answer
-
-    monkeypatch.setattr(RelayClient, "request_json", first_read_held)
+    # A slow link: the sign-in's read of the settings answers last.
+    held = FirstAnswerHeld(
+        monkeypatch,
+        RelayClient,
+        "request_json",
+        when=lambda _client, method, path, **_kw: (method, path) == ("GET", SETTINGS_PATH),
+    )
     desktop = make_desktop()
     signed_in(run, desktop, relay, made["owner_token"])
     desktop.window.show_page(ROUTER_PAGE)
     view = desktop.router.view
     try:
-        qtbot.waitUntil(lambda: len(reads) == 1, timeout=30_000)
+        qtbot.waitUntil(lambda: held.asked == 1)
         view.unbind_button.click()  # the owner stops hotspot users while the read is out
-        qtbot.waitUntil(lambda: view.binding.text().startswith("Off:"), timeout=30_000)
+        qtbot.waitUntil(lambda: view.binding.text().startswith("Off:"))
     finally:
-        release.set()
-    qtbot.waitUntil(lambda: "answered" in reads, timeout=30_000)
+        held.release.set()
+    qtbot.waitUntil(lambda: held.answered)
     assert view.binding.text() == "Off: paid plans are not made into hotspot users."
 
 
