@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -33,14 +34,21 @@ PATIENT = dict(FAST_TIMINGS) | {"callback_delay_s": 1.0, "prompt_lifetime_s": 1.
 LATE = dict(FAST_TIMINGS) | {"late_callback_delay_s": 3.0}
 
 
-@pytest.fixture
-def patient_caller() -> Iterator[DarajaCaller]:
-    """A caller against a simulator whose customers take a second to answer."""
+@contextmanager
+def own_simulator(timings: Mapping[str, float]) -> Iterator[DarajaCaller]:
+    """A caller against a simulator of its own, with these timings."""
     with (
-        running_simulator(**PATIENT) as sim,
+        running_simulator(**timings) as sim,
         httpx.Client(base_url=sim.base_url, timeout=5.0) as http,
     ):
         yield DarajaCaller(http)
+
+
+@pytest.fixture
+def patient_caller() -> Iterator[DarajaCaller]:
+    """A caller against a simulator whose customers take a second to answer."""
+    with own_simulator(PATIENT) as caller:
+        yield caller
 
 
 def stk_callback(received: Any) -> dict[str, Any]:
@@ -206,11 +214,8 @@ def test_duplicate_callback_is_sent_twice(caller: DarajaCaller, receiver: Callba
 @pytest.fixture
 def late_caller() -> Iterator[DarajaCaller]:
     """A caller against a simulator whose late callbacks come well after the query's answer."""
-    with (
-        running_simulator(**LATE) as sim,
-        httpx.Client(base_url=sim.base_url, timeout=5.0) as http,
-    ):
-        yield DarajaCaller(http)
+    with own_simulator(LATE) as caller:
+        yield caller
 
 
 def test_late_callback_comes_after_the_query_already_says_paid(
