@@ -24,9 +24,12 @@ from server_stub.daraja_sim.scenarios import (
     DEFAULT_PASSKEY,
     DEFAULT_SHORTCODE,
 )
-from server_stub.daraja_sim.testing import running_asgi_app
+from server_stub.daraja_sim.testing import FAST_TIMINGS, running_asgi_app
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
+# Customers who take two seconds to answer: a query or a second push sent right after the push
+# meets an open prompt even when a busy PC stalls the test for a second.
+PATIENT = dict(FAST_TIMINGS) | {"callback_delay_s": 2.0, "prompt_lifetime_s": 2.2}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from sim_helpers import CallbackReceiver
+from sim_helpers import PATIENT, CallbackReceiver
 
 from bucket_desktop.services.credentials import AccountType, DarajaCredentials
 from bucket_desktop.services.daraja_client import DarajaClient
@@ -26,7 +26,7 @@ from server_stub.daraja_sim.scenarios import (
     DEFAULT_STORE_NUMBER,
     DEFAULT_TILL_NUMBER,
 )
-from server_stub.daraja_sim.testing import FAST_TIMINGS, RunningSimulator, running_simulator
+from server_stub.daraja_sim.testing import RunningSimulator, running_simulator
 
 PAYBILL = DarajaCredentials(
     consumer_key=DEFAULT_CONSUMER_KEY,
@@ -46,8 +46,9 @@ TILL = DarajaCredentials(
 
 @pytest.fixture
 def patient_sim() -> Iterator[RunningSimulator]:
-    """A simulator whose customers take a second, so a first query is surely pending."""
-    with running_simulator(**(dict(FAST_TIMINGS) | {"callback_delay_s": 1.0})) as sim:
+    """A simulator whose customers take two seconds: a first query is surely pending, and a
+    second push to the phone surely finds its prompt open."""
+    with running_simulator(**PATIENT) as sim:
         yield sim
 
 
@@ -141,9 +142,9 @@ async def test_a_token_invalidated_elsewhere_is_refreshed_once(
 
 
 async def test_daraja_refusals_become_typed_errors(
-    sim: RunningSimulator, http: httpx.AsyncClient, receiver: CallbackReceiver
+    patient_sim: RunningSimulator, http: httpx.AsyncClient, receiver: CallbackReceiver
 ) -> None:
-    daraja = client_for(sim, http)
+    daraja = client_for(patient_sim, http)
     with pytest.raises(DarajaRateLimited):
         await push(daraja, PAYBILL, "254700000012", receiver.url())
     await push(daraja, PAYBILL, "254711000000", receiver.url())

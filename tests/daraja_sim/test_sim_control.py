@@ -114,8 +114,10 @@ def test_request_log_filters_and_hides_the_password_and_passkey(
 def test_reset_forgets_everything_and_cancels_pending_callbacks(
     receiver: CallbackReceiver,
 ) -> None:
+    # The first push's callback is still two seconds away when the reset comes, even on a
+    # busy PC: had the reset not cancelled it, it would arrive before the second one.
     with (
-        running_simulator(callback_delay_s=0.5) as sim,
+        running_simulator(callback_delay_s=2.0) as sim,
         httpx.Client(base_url=sim.base_url) as http,
     ):
         caller = DarajaCaller(http)

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from sim_helpers import (
+    PATIENT,
     CallbackReceiver,
     DarajaCaller,
     assert_daraja_error,
@@ -27,8 +28,6 @@ from server_stub.daraja_sim.scenarios import (
 from server_stub.daraja_sim.testing import FAST_TIMINGS, RunningSimulator, running_simulator
 
 RECEIPT = re.compile(r"[A-Z]{2}[A-Z0-9]{8}")
-# Long enough that a query sent right after the push is surely before the customer answers.
-PATIENT = dict(FAST_TIMINGS) | {"callback_delay_s": 1.0, "prompt_lifetime_s": 1.2}
 # The query says paid after callback_delay_s; the late callback comes this long after the push.
 # The gap leaves room for a busy PC to see the query's answer before the callback arrives.
 LATE = dict(FAST_TIMINGS) | {"late_callback_delay_s": 3.0}
@@ -286,8 +285,9 @@ def test_spike_arrest_refuses_the_push(
 
 
 def test_second_push_while_a_prompt_is_open_cannot_lock_the_subscriber(
-    caller: DarajaCaller, receiver: CallbackReceiver
+    patient_caller: DarajaCaller, receiver: CallbackReceiver
 ) -> None:
+    caller = patient_caller  # the first prompt stays open while the second push is sent
     token = caller.token()
     push_ok(caller, token, "254711111111", receiver.url())
     again = caller.push(token, caller.push_body("254711111111", receiver.url()))
