@@ -40,7 +40,13 @@ def simulator() -> Iterator[RunningSimulator]:
 
 @pytest.fixture(scope="module")
 def relay(simulator: RunningSimulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    env = {"DARAJA_BASE_URL": simulator.base_url, "MPESA_ENVIRONMENT": "sandbox"}
+    env = {
+        "DARAJA_BASE_URL": simulator.base_url,
+        "MPESA_ENVIRONMENT": "sandbox",
+        # No confirming query moves a paid payment while a test reads it (a snapshot taken
+        # meanwhile would leave it to the feed).
+        "RELAY_CONFIRM_FIRST_S": "3600",
+    }
     with running_relay(tmp_path_factory.mktemp("relay"), env=env) as running:
         yield running
 
