@@ -34,7 +34,7 @@ from server_stub.store.sqlite_payments import (
 
 # The push, whether another payment already holds the callback's receipt, and whether the
 # push has an access row (then its feed item is rendered at commit, with the access).
-_BY_TOKEN = (
+BY_TOKEN = (
     f"SELECT {PAYMENT_COLUMNS}, EXISTS (SELECT 1 FROM payments other "  # noqa: S608 - constant
     "WHERE other.mpesa_receipt_number = ? AND other.id != payments.id), "
     "EXISTS (SELECT 1 FROM access WHERE access.payment_id = payments.id) "
@@ -42,13 +42,13 @@ _BY_TOKEN = (
 )
 # The next feed number, the last callback's time, the provider's access switch and whether it
 # has a webhook endpoint (then the events need the payment as it was).
-_NEXT_SEQ = (
+NEXT_SEQ = (
     "UPDATE providers SET last_seq = last_seq + 1, "
     "last_callback_at = MAX(COALESCE(last_callback_at, 0), ?) "
     "WHERE id = ? RETURNING last_seq, access_at_callback, EXISTS (SELECT 1 FROM "
     "webhook_endpoints WHERE webhook_endpoints.provider_id = providers.id AND enabled = 1)"
 )
-_SETTLE = (
+SETTLE = (
     "UPDATE payments SET status = ?, result_code = ?, result_desc = ?, "
     "mpesa_receipt_number = ?, resolved_by = ?, "
     "merchant_request_id = ?, updated_at = ?, seq = ?, feed_json = ?, "
@@ -81,7 +81,7 @@ def ingest_callback(
     else:
         write_scope.provider(conn, provider_id)
     receipt = result.receipt if result is not None else None
-    row = conn.execute(_BY_TOKEN, (receipt, raw.token_hash)).fetchone()
+    row = conn.execute(BY_TOKEN, (receipt, raw.token_hash)).fetchone()
     payment = payment_from_row(row) if row else None
     receipt_reused, had_access = (bool(row[-2]), bool(row[-1])) if row else (False, False)
     outcome, changed = rejection, None
@@ -191,7 +191,7 @@ def _settle(
     its confirming query and (access at the callback) its access; returns whether the
     provider has a webhook endpoint."""
     seq, access_at_callback, webhooks = conn.execute(
-        _NEXT_SEQ, (received_at, payment.provider_id)
+        NEXT_SEQ, (received_at, payment.provider_id)
     ).fetchone()
     confirm = confirm_at is not None
     status = change.status.value
@@ -209,13 +209,13 @@ def _settle(
         item = settled_json(payment, change, seq, now, confirm)
     if payment.checkout_request_id is None:
         # A callback ahead of Daraja's answer to the push. Otherwise the id is the push's own
-        # (`decide_callback`), and naming it in _SETTLE would rewrite its UNIQUE index entry.
+        # (`decide_callback`), and naming it in SETTLE would rewrite its UNIQUE index entry.
         conn.execute(
             "UPDATE payments SET checkout_request_id = ? WHERE id = ?",
             (change.checkout_request_id, payment.id),
         )
     conn.execute(
-        _SETTLE,
+        SETTLE,
         (
             status,
             change.result_code,
@@ -247,7 +247,7 @@ def settled_json(
     confirm: bool,
     access: AccessRecord | None = None,
 ) -> bytes:
-    """The feed item of a payment once `_SETTLE` has written `change`, with `access` when this
+    """The feed item of a payment once `SETTLE` has written `change`, with `access` when this
     callback issued it (the payment had none before).
 
     Built from the item of the payment as read, with the fields the settlement writes replaced:

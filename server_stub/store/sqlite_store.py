@@ -56,7 +56,9 @@ class StoreOpenError(RuntimeError):
     """The database cannot be opened with the durability the relay needs."""
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the store's file in WAL mode with synchronous=FULL (StoreOpenError if
+    the file cannot have them)."""
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -130,7 +132,7 @@ class SqliteStore:
         # Needed only by the operations that confirm payments (they issue access codes); the
         # administration commands open the store without it.
         self._keys = access_keys
-        writer_conn = _connect(path)
+        writer_conn = connect(path)
         try:
             self.schema_version = migrate(writer_conn, path)
             self.store_id = ensure_store_id(writer_conn)
@@ -143,7 +145,7 @@ class SqliteStore:
             raise
         # Reads run on the caller's thread: WAL readers never wait for the writer, and every
         # read is a bounded indexed lookup.
-        read = _connect(path)
+        read = connect(path)
         read.execute("PRAGMA query_only = ON")
         self._assemble(writer_conn, read, clock)
         self.path = path
