@@ -22,6 +22,7 @@ from bucket_desktop.services.mikrotik.router_settings import (
 )
 from bucket_desktop.services.relay_errors import RelayError, RelayForbidden
 from bucket_desktop.services.vault import new_vault_key
+from bucket_desktop.ui.common.edited_fields import EditedFields
 from bucket_desktop.ui.common.newest_answer import NewestAnswer
 from bucket_desktop.ui.common.widgets import StatusKind, busy
 from bucket_desktop.ui.router.router_page_view import RouterPageView
@@ -55,6 +56,13 @@ class RouterPage:
         # The relay's access settings as read at sign-in or written by a button: the newest is
         # shown, so a slow first read cannot undo what Bind or Stop just showed.
         self._settings_reads = NewestAnswer()
+        # The saved login is read at each sign-in, which can answer seconds after the page is
+        # shown: what the owner typed meanwhile stays, only the fields left alone are filled.
+        self._edits = EditedFields()
+        self._edits.watch("address", view.address)
+        self._edits.watch("username", view.username)
+        self._edits.watch("password", view.password.line_edit)
+        self._edits.watch("use_tls", view.use_tls)
         view.test_button.clicked.connect(self.test)
         view.save_button.clicked.connect(self.save)
         view.bind_button.clicked.connect(self.bind)
@@ -161,7 +169,7 @@ class RouterPage:
         self._file.save(key, settings)
 
     async def load(self) -> None:
-        """Fill the form with the saved router login, if any."""
+        """Fill the form's untouched fields with the saved router login, if any."""
         try:
             key = await asyncio.to_thread(self._secrets.get, VAULT_KEY)
         except KeystoreError:
@@ -170,10 +178,22 @@ class RouterPage:
         if saved is None:
             return
         self._saved = saved
-        self.view.address.setText(saved.address)
-        self.view.username.setText(saved.username)
-        self.view.password.setText(saved.password)
-        self.view.use_tls.setChecked(saved.use_tls)
+        kept = self._edits.fill(
+            {
+                "address": saved.address,
+                "username": saved.username,
+                "password": saved.password,
+                "use_tls": saved.use_tls,
+            }
+        )
+        # A Test or Save line the owner is reading about their own values stays.
+        if kept and not self.view.status.text():
+            self.view.status.show_status(
+                _(
+                    "Your changes were kept (not saved yet); the fields you had not changed "
+                    "show the login saved on this PC."
+                )
+            )
 
     @asyncSlot()
     async def bind(self) -> None:

@@ -5,6 +5,7 @@ and at a large size."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import Callable
@@ -146,13 +147,52 @@ def test_a_slow_first_read_of_the_binding_does_not_undo_stop(
     assert view.binding.text() == "Off: paid plans are not made into hotspot users."
 
 
-def _screenshots(qtbot: QtBot, desktop: Desktop, folder: Path) -> None:
+def test_a_slow_sign_in_keeps_what_the_owner_typed_and_fills_the_rest(
+    qtbot: QtBot,
+    run: Callable[..., Any],
+    make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    first = make_desktop()
+    first.window.show_page(ROUTER_PAGE)
+    _fill(qtbot, first, "192.168.88.1", "pb-api", "router-secret")
+    first.router.view.use_tls.click()
+    _click(qtbot, first, first.router.view.save_button, first.router.view.status)
+    run(first.close())
+    # A slow link: the page is open and the owner types a new address while the sign-in's
+    # answer is on its way; the saved login is read once it came.
+    held = FirstAnswerHeld(monkeypatch, RelayClient, "identify")
+    again = make_desktop()
+    again.window.show_page(ROUTER_PAGE)
+    view = again.router.view
+    signing_in = asyncio.ensure_future(again.sign_in(relay.base_url, provider["owner_token"]))
+    try:
+        qtbot.waitUntil(lambda: held.asked == 1)
+        qtbot.keyClicks(view.address, "10.5.50.1")
+    finally:
+        held.release.set()
+    run(signing_in)
+    qtbot.waitUntil(lambda: view.username.text() == "pb-api", timeout=30_000)
+    assert view.address.text() == "10.5.50.1"
+    assert view.password.text() == "router-secret"
+    assert view.use_tls.isChecked()
+    assert "Your changes were kept (not saved yet)" in view.status.text()
+    qtbot.waitUntil(lambda: view.binding.text().startswith("Off:"), timeout=30_000)
+    _screenshots(qtbot, again, tmp_path, stem="router-page-kept", to_docs=False)
+
+
+def _screenshots(
+    qtbot: QtBot, desktop: Desktop, folder: Path, stem: str = "router-page", to_docs: bool = True
+) -> None:
     """The page at a netbook's size and a laptop's; UPDATE_DOCS_SCREENSHOTS=1 copies them to
-    docs/."""
+    docs/ (the pictures there are the ones with `to_docs`)."""
     window = desktop.window.view
     for name, size in (
-        ("router-page-1024x600.png", (1024, 600)),
-        ("router-page-1366x768.png", (1366, 768)),
+        (f"{stem}-1024x600.png", (1024, 600)),
+        (f"{stem}-1366x768.png", (1366, 768)),
     ):
         window.resize(*size)
         qtbot.waitUntil(lambda size=size: window.size().width() == size[0])
@@ -162,7 +202,7 @@ def _screenshots(qtbot: QtBot, desktop: Desktop, folder: Path) -> None:
         QApplication.processEvents()
         QApplication.processEvents()
         assert window.grab().save(str(folder / name))
-        if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+        if to_docs and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
             shutil.copy(folder / name, DOCS / name)
 
 
