@@ -11,6 +11,7 @@ from bucket_desktop.services.credentials import (
     DarajaCredentials,
     Environment,
 )
+from bucket_desktop.ui.common.edited_fields import EditedFields
 from bucket_desktop.ui.common.widgets import SecretLineEdit
 from bucket_desktop.ui.settings.settings_page_view import SettingsPageView
 
@@ -47,8 +48,12 @@ class CredentialsForm:
     def __init__(self, view: SettingsPageView) -> None:
         self.view = view
         self._touched: set[str] = set()
+        self._edits = EditedFields()
         for name in TEXT_FIELDS:
             self._line_edit(name).textEdited.connect(lambda _text, n=name: self._edited(n))
+            self._edits.watch(name, self._line_edit(name))
+        self._edits.watch("environment", view.environment)
+        self._edits.watch("account_type", view.account_type)
         view.account_type.currentIndexChanged.connect(self._account_type_changed)
         view.environment.currentIndexChanged.connect(lambda _i: self.refresh_errors())
         self._account_type_changed()
@@ -92,6 +97,25 @@ class CredentialsForm:
         self.view.passkey.setText(credentials.passkey)
         self._touched.clear()
         self.refresh_errors()
+
+    def fill_unedited(self, credentials: DarajaCredentials) -> list[str]:
+        """Put saved credentials into the fields the person has not changed; returns the
+        changed fields that were kept with other values than the saved ones."""
+        kept = self._edits.fill(
+            {
+                # The combo boxes first: the account type decides which fields are shown.
+                "environment": credentials.environment.value,
+                "account_type": credentials.account_type.value,
+                "consumer_key": credentials.consumer_key,
+                "consumer_secret": credentials.consumer_secret,
+                "shortcode": credentials.shortcode,
+                "till_number": credentials.till_number or "",
+                "passkey": credentials.passkey,
+            }
+        )
+        self._touched.intersection_update(kept)  # the filled fields show no error yet
+        self.refresh_errors()
+        return kept
 
     def refresh_errors(self) -> dict[str, str]:
         """Show the problems of touched fields; returns them."""

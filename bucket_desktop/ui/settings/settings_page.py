@@ -122,7 +122,7 @@ class SettingsPage:
         self.view.saved_note.setText(note)
 
     async def load_saved(self) -> None:
-        """Put the saved credentials, if any, into the form."""
+        """Put the saved credentials, if any, into the fields the owner has not changed."""
         try:
             key = await asyncio.to_thread(self._secrets.get, VAULT_KEY)
             saved = await asyncio.to_thread(self._vault.load, key)
@@ -133,9 +133,19 @@ class SettingsPage:
         except (VaultError, KeystoreError) as error:
             self.view.local_status.show_status(str(error), StatusKind.ERROR)
             return
-        if saved is not None:
-            self.form.fill(saved)
-            self.view.saved_note.setText(_("Saved on this PC."))
+        if saved is None:
+            return
+        # The key can take seconds (a keyring to unlock): what the owner typed meanwhile stays.
+        kept = self.form.fill_unedited(saved)
+        self.view.saved_note.setText(_("Saved on this PC."))
+        # A Test or Save line the owner is reading about their own values stays.
+        if kept and not self.view.local_status.text():
+            self.view.local_status.show_status(
+                _(
+                    "Your changes were kept (not saved yet); the fields you had not changed "
+                    "show the credentials saved on this PC."
+                )
+            )
 
     @asyncSlot()
     async def test_credentials(self) -> None:
