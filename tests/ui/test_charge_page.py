@@ -268,3 +268,23 @@ def test_a_push_answered_after_sign_out_stays_out_of_the_next_book(
     assert len(pages.live.book) == 0  # but not into the book of whoever signs in next
     assert pages.stk_status.model.rowCount() == 0
     assert pages.stk_status.selected is None
+
+
+def test_the_next_number_typed_while_the_relay_answers_stays(
+    qtbot: QtBot, run: Any, pages: CounterPages, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A slow relay: the attendant types the next customer's number before the push is answered.
+    held = FirstAnswerHeld(monkeypatch, charge_page, "start_push")
+    view = pages.charge_view
+    pages.charge.use_plan(default_plans()[1])
+    qtbot.keyClicks(view.phone_edit, "0708 374 149")
+    qtbot.keyClick(view.phone_edit, Qt.Key.Key_Return)
+    try:
+        qtbot.waitUntil(lambda: held.asked == 1)
+        view.phone_edit.selectAll()
+        qtbot.keyClicks(view.phone_edit, "0712 345 678")
+    finally:
+        held.release.set()
+    qtbot.waitUntil(lambda: held.answered)
+    qtbot.waitUntil(lambda: view.status.text().startswith("Prompt sent to 0708 374 149"))
+    assert view.phone_edit.text() == "0712 345 678"

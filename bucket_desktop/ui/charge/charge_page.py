@@ -182,6 +182,7 @@ class ChargePage(QObject):
 
     async def _push(self, client: RelayClient, form: PushForm) -> None:
         phone = format_phone(form.phone_number)
+        sent_text = self.view.phone_edit.text()
         self.view.status.show_status(
             _("Sending the prompt to {phone}…").format(phone=phone), StatusKind.WORKING
         )
@@ -201,8 +202,11 @@ class ChargePage(QObject):
             ),
             StatusKind.OK,
         )
-        self.view.phone_edit.clear()
-        self.view.phone_edit.setFocus()
+        # The field is emptied for the next customer, unless the attendant has already typed
+        # the next number while the relay was answering (seconds on a slow link).
+        if self.view.phone_edit.text() == sent_text:
+            self.view.phone_edit.clear()
+            self.view.phone_edit.setFocus()
         if followed:
             self.push_sent.emit(pending.checkout_request_id)
 
