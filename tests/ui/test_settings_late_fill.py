@@ -1,5 +1,9 @@
 """Payment settings: credentials read from this PC after the page is shown fill only the fields
-the owner has not changed meanwhile."""
+the owner has not changed meanwhile.
+
+At a start the saved credentials are read before the sign-in, and the page is the owner's only:
+it is reachable while they are read only when that read is slow (a keyring waiting to be
+unlocked) and the owner signs in meanwhile with “Change relay…”."""
 
 from __future__ import annotations
 
@@ -11,15 +15,18 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from bucket_desktop.ui.common.widgets import StatusKind
-from bucket_desktop.ui.shell.desktop import Desktop
+from bucket_desktop.ui.shell.desktop import SETTINGS_PAGE, Desktop
+from server_stub.testing import RunningRelay
 from tests.ui.held_answer import FirstAnswerHeld
-from tests.ui.test_settings_page import GOOD, click, fill, type_into
+from tests.ui.test_settings_page import GOOD, click, fill, signed_in, type_into
 
 
 def test_credentials_typed_while_the_saved_ones_are_read_stay(
     qtbot: QtBot,
     run: Callable[..., Any],
     make_desktop: Callable[..., Desktop],
+    relay: RunningRelay,
+    provider: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     first = make_desktop()
@@ -29,8 +36,8 @@ def test_credentials_typed_while_the_saved_ones_are_read_stay(
 
     again = make_desktop()
     page, view = again.settings_page, again.settings_page.view
-    # A keyring that asks to be unlocked, a slow disk: the saved credentials come late, and
-    # the owner has started typing a new shortcode in the form the window already shows.
+    # A keyring that asks to be unlocked: the saved credentials come late, and meanwhile the
+    # owner signs in and starts typing a new shortcode.
     held = FirstAnswerHeld(
         monkeypatch,
         asyncio,
@@ -40,6 +47,8 @@ def test_credentials_typed_while_the_saved_ones_are_read_stay(
     loading = asyncio.ensure_future(page.load_saved())
     try:
         qtbot.waitUntil(lambda: held.asked == 1)
+        signed_in(run, again, relay, provider["owner_token"])
+        assert again.window.show_page(SETTINGS_PAGE)
         type_into(qtbot, view.shortcode, "600977")
     finally:
         held.release.set()
