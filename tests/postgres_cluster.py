@@ -13,7 +13,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.ports import ADDRESS_IN_USE, PortTaken, claim, log_size, logged_since, start_on_free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 STOP_DEADLINE_S = 60.0
@@ -63,12 +64,6 @@ def _as_postgres(*argv: str) -> None:
     subprocess.run(["runuser", "-u", "postgres", "--", *argv], check=True, timeout=120)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def postgres_missing() -> str | None:
     """Why a throw-away cluster cannot be started here, or None."""
     if not (PG_BIN / "initdb").exists():
@@ -99,30 +94,52 @@ def running_cluster(prefix: str = "pb-pg-", *, durable: bool = False) -> Iterato
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     shutil.chown(folder, "postgres", "postgres")
     data = folder / "data"
-    port = _free_port()
     try:
         _as_postgres(
             str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
             "--no-sync", "-E", "UTF8", "--locale=C.UTF-8",
         )  # fmt: skip
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c max_connections=300"
-        if not durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        _as_postgres(
-            str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "pg.log"), "-w",
-            "-o", options, "start",
-        )  # fmt: skip
+        port = start_on_free_port(lambda port: _start(folder, port, durable=durable))
         yield PgCluster(port, folder)
     finally:
         _stop(data)
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _start(folder: Path, port: int, *, durable: bool) -> int:
+    """Start the cluster in `folder` on `port`; PortTaken (and stopped) if another process has
+    the port, so the start is tried on another."""
+    data, log = folder / "data", folder / "pg.log"
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c max_connections=300"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    logged = log_size(log)
+    try:
+        _as_postgres(
+            str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o", options, "start",
+        )  # fmt: skip
+    except subprocess.CalledProcessError:
+        _stop(data)
+        if ADDRESS_IN_USE in logged_since(log, logged):
+            raise PortTaken(f"PostgreSQL could not listen on port {port}") from None
+        raise
+    try:
+        claim(_postmaster_pid(data), port)
+    except PortTaken:
+        _stop(data)
+        raise
+    return port
+
+
+def _postmaster_pid(data: Path) -> int:
+    return int((data / "postmaster.pid").read_text().splitlines()[0])
+
+
 def _stop(data: Path) -> None:
     pid_file = data / "postmaster.pid"
     if not pid_file.exists():
         return
-    pid = int(pid_file.read_text().splitlines()[0])
+    pid = _postmaster_pid(data)
     os.kill(pid, signal.SIGINT)  # fast shutdown
     deadline = time.monotonic() + STOP_DEADLINE_S
     while time.monotonic() < deadline:

@@ -12,7 +12,6 @@ import json
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,15 @@ import httpx
 import pytest
 
 from server_stub.testing import RunningRelay, relay_environment, start_relay
+from tests.ports import (
+    ADDRESS_IN_USE,
+    PortTaken,
+    claim,
+    closed_port,
+    log_size,
+    logged_since,
+    start_on_free_port,
+)
 from tests.system_tools import need
 from tests.test_deploy_docs import (
     AS_SERVICE_USER,
@@ -282,42 +290,52 @@ def nginx_test(walk: Walk) -> None:
     assert "test is successful" in done.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def test_nginx_keeps_callback_tokens_out_of_its_error_log(tmp_path: Path) -> None:
-    """A 502 while the relay restarts: nginx logs it for other paths, never a callback's."""
+def start_nginx(tmp_path: Path, port: int, upstream: int) -> subprocess.Popen[bytes]:
+    """nginx serving the guide's site on 127.0.0.1:`port` with the relay at `upstream`, once it
+    alone listens there; PortTaken (and stopped) if another process has the port."""
     nginx = need("nginx")
-    port, dead = free_port(), free_port()  # nothing listens on `dead`: the relay is down
     site = tmp_path / "site.conf"
     text = (DEPLOY / "nginx-bucket-relay.conf").read_text()
     text = text.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("listen [::]:80;", "")
-    site.write_text(text.replace("127.0.0.1:8000", f"127.0.0.1:{dead}"))
+    site.write_text(text.replace("127.0.0.1:8000", f"127.0.0.1:{upstream}"))
     conf = nginx_tree(tmp_path, site)
-    args = [nginx, "-p", str(tmp_path), "-e", str(tmp_path / "startup.log"), "-c", str(conf)]
+    # A failed bind is logged to the startup log or, once the configuration is read, its own.
+    startup, errors = tmp_path / "startup.log", tmp_path / "nginx-logs" / "error.log"
+    logged = log_size(startup), log_size(errors)
+    args = [nginx, "-p", str(tmp_path), "-e", str(startup), "-c", str(conf)]
     server = subprocess.Popen(
         [*args, "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    deadline = time.monotonic() + 60  # a cold start on a busy PC
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            claim(server.pid, port)
+            return server
+        except PortTaken:  # not listening yet, or never will: nginx says which by exiting
+            time.sleep(0.05)
+    server.terminate()
+    server.wait(30)
+    said = logged_since(startup, logged[0]) + logged_since(errors, logged[1])
+    if ADDRESS_IN_USE in said:
+        raise PortTaken(f"nginx could not listen on port {port}")
+    raise AssertionError(f"nginx did not start: {said}")
+
+
+def test_nginx_keeps_callback_tokens_out_of_its_error_log(tmp_path: Path) -> None:
+    """A 502 while the relay restarts: nginx logs it for other paths, never a callback's."""
     token = "s3cr3t" + "x" * 37
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            answers = []
-            for _ in range(200):  # until nginx listens
-                try:
-                    answers.append(client.get("/healthz").status_code)
-                    break
-                except httpx.ConnectError:
-                    time.sleep(0.05)
-            posted = client.post(f"/payments/callback/1/{token}/", content=b"{}")
-    finally:
-        server.terminate()
-        server.wait(30)
-    assert answers == [502] and posted.status_code == 502
+    with closed_port() as dead:  # nothing listens on `dead`: the relay is down
+        port, server = start_on_free_port(lambda port: (port, start_nginx(tmp_path, port, dead)))
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+                health = client.get("/healthz").status_code
+                posted = client.post(f"/payments/callback/1/{token}/", content=b"{}")
+        finally:
+            server.terminate()
+            server.wait(30)
+    assert health == 502 and posted.status_code == 502
     error_log = (tmp_path / "nginx-logs" / "error.log").read_text()
     assert "GET /healthz" in error_log  # nginx does log 502s elsewhere
     assert token not in error_log and "/payments/callback/" not in error_log

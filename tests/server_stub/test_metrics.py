@@ -3,29 +3,26 @@ reconciliation backlog, feed waiters, commit latency and process facts."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from server_stub.daraja_sim.testing import running_simulator
+from server_stub.testing import RunningRelay
+from tests.ports import start_on_free_port
+from tests.server_stub.claimed_relay import start_claimed_relay
 from tests.server_stub.conftest import SIM_TIMINGS
 from tests.server_stub.helpers import initiate, new_provider
-from tests.server_stub.stores import running_relay
+from tests.server_stub.stores import relay_environment
 from tests.server_stub.test_relay_logs import refused_callback
 
 PAYS = "254708374149"
 ERROR_AFTER_PROMPT = "254700000011"  # Daraja answers 500 although the prompt went out
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def samples(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -45,20 +42,36 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 40.0) -> None:
         time.sleep(0.1)
 
 
+@contextmanager
+def metrics_relay(tmp_path: Path, env: dict[str, str]) -> Iterator[RunningRelay]:
+    """A relay serving metrics on a free port (RELAY_METRICS_ADDRESS names it in advance), the
+    port held by that relay alone; on the backend under test."""
+
+    def start(port: int) -> RunningRelay:
+        extra = {**env, "RELAY_METRICS_ADDRESS": f"127.0.0.1:{port}"}
+        relay_env = relay_environment(tmp_path / "relay", extra)
+        return start_claimed_relay(relay_env, tmp_path / "relay.log", also=(port,))
+
+    (tmp_path / "relay").mkdir(exist_ok=True)
+    relay = start_on_free_port(start)
+    try:
+        yield relay
+    finally:
+        relay.stop()
+
+
 def test_metrics_count_what_an_operator_alerts_on(tmp_path: Path) -> None:
-    port = free_port()
     env = {
-        "RELAY_METRICS_ADDRESS": f"127.0.0.1:{port}",
         "TRUSTED_PROXIES": "127.0.0.1",
         "CALLBACK_ALLOWED_IPS": "127.0.0.1,196.201.214.200",
         "RELAY_RECONCILE_FIRST_S": "60",
         # The paid pushes' confirming queries stay due for the whole test: the backlog to count.
         "RELAY_CONFIRM_FIRST_S": "120",
     }
-    url = f"http://127.0.0.1:{port}/metrics"
     with running_simulator(**SIM_TIMINGS) as sim:
         env["DARAJA_BASE_URL"] = sim.base_url
-        with running_relay(tmp_path, env) as relay:
+        with metrics_relay(tmp_path, env) as relay:
+            url = relay.env["RELAY_METRICS_ADDRESS"].join(("http://", "/metrics"))
             provider = new_provider(relay, "Counted")
             assert initiate(provider.attendant, PAYS).status_code == 200
             assert initiate(provider.attendant, ERROR_AFTER_PROMPT).status_code == 503

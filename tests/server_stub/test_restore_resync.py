@@ -8,7 +8,6 @@ import contextlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -17,7 +16,9 @@ from bucket_desktop.services.payment_feed import RESET_SENTENCE, FeedState, Paym
 from bucket_desktop.services.relay_client import RelayClient
 from bucket_desktop.services.relay_models import PaymentItem
 from server_stub.daraja_sim.testing import running_simulator
-from server_stub.testing import run_cli, running_relay
+from server_stub.testing import relay_environment, run_cli
+from tests.ports import kept_port
+from tests.server_stub.claimed_relay import claimed_relay
 from tests.server_stub.conftest import SIM_TIMINGS
 from tests.server_stub.helpers import client_for, initiate, new_provider, unique_phone
 
@@ -37,9 +38,11 @@ def feed_ids(client: httpx.Client) -> set[str]:
 
 async def test_a_desk_reloads_everything_after_a_restore(tmp_path: Path) -> None:
     with running_simulator(**SIM_TIMINGS) as sim:
-        env = {"DARAJA_BASE_URL": sim.base_url}
-        with running_relay(tmp_path, env) as relay:
-            port = urlsplit(relay.base_url).port or 0
+        (tmp_path / "relay").mkdir()
+        env = relay_environment(tmp_path / "relay", {"DARAJA_BASE_URL": sim.base_url})
+        log = tmp_path / "relay.log"
+        # The restored relay must come back at the same address; the port is kept meanwhile.
+        with kept_port() as port, claimed_relay(env, log, port) as relay:
             provider = new_provider(relay, "Restored WiFi")
             before = [initiate(provider.attendant, unique_phone()).json() for _ in range(2)]
             backup = json.loads(run_cli(relay.env, "backup", "--to", str(tmp_path / "b")).stdout)
@@ -71,7 +74,7 @@ async def test_a_desk_reloads_everything_after_a_restore(tmp_path: Path) -> None
                 assert restore.returncode == 0, restore.stderr.decode()
                 stderr = restore.stderr.decode()
                 assert "kept as" in stderr and "(mode 0600)" in stderr
-                with running_relay(tmp_path, env, port=port) as restored:
+                with claimed_relay(env, log, port) as restored:
                     again = client_for(restored, provider.attendant_token)
                     after = initiate(again, unique_phone()).json()
                     await until(lambda: books[-1].get(after["checkout_request_id"]) is not None)

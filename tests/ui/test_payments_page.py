@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -32,6 +27,8 @@ from bucket_desktop.ui.payments.payments_model import (
 from bucket_desktop.ui.shell.counter_pages import CounterPages
 from server_stub.daraja_sim.testing import RunningSimulator
 from server_stub.testing import RunningRelay, relay_environment
+from tests.ports import kept_port
+from tests.server_stub.claimed_relay import claimed_relay
 from tests.services.test_payment_book import NOW, item
 from tests.ui.counter_support import (
     FAST_RELAY_ENV,
@@ -202,48 +199,6 @@ def test_after_a_sleep_the_feed_asks_again_from_its_cursor(
         assert pages.payments.model.rowCount() == 2
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def relay_process(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """The relay on a fixed port (a restart must come back at the same address)."""
-    args = [
-        sys.executable,
-        "-m",
-        "server_stub",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    with log.open("ab") as log_file:
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log_file, env=env)
-    try:
-        deadline = time.monotonic() + 60  # a cold start on a busy PC
-        while not _healthy(port):
-            assert process.poll() is None, log.read_text()[-2000:]
-            assert time.monotonic() < deadline, "the relay did not start"
-            time.sleep(0.05)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-
-
-def _healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 def test_a_relay_crash_and_restart_loses_and_repeats_nothing(
     qtbot: QtBot,
     run: Callable[..., Any],
@@ -255,22 +210,22 @@ def test_a_relay_crash_and_restart_loses_and_repeats_nothing(
         tmp_path / "relay", {"DARAJA_BASE_URL": simulator.base_url, **FAST_RELAY_ENV}
     )
     (tmp_path / "relay").mkdir()
-    port, log = free_port(), tmp_path / "relay.log"
-    with relay_process(env, port, log) as first:
-        stub = RunningRelay(f"http://127.0.0.1:{port}", env, log, first)
-        provider = new_provider(stub)
-        with counter_pages(qtbot, run, http, stub, provider["attendant_token"]) as pages:
+    log = tmp_path / "relay.log"
+    # The restart must come back at the same address; the port is kept from anyone else.
+    with kept_port() as port, claimed_relay(env, log, port) as first:
+        provider = new_provider(first)
+        with counter_pages(qtbot, run, http, first, provider["attendant_token"]) as pages:
             charge(qtbot, pages, "0708 374 149")
             charge(qtbot, pages, "0712 000 333")
             qtbot.waitUntil(settled(pages, 2), timeout=SETTLE_MS)
             first.kill()  # a crash: no goodbye to the long-poll
-            first.wait()
             badge = pages.payments_view.connection
             qtbot.waitUntil(lambda: badge.text() == "Reconnecting…")
             assert pages.tray is not None and "cannot be reached" in pages.tray.tooltip
-            with relay_process(env, port, log):
+            with claimed_relay(env, log, port) as restarted:
+                assert restarted.base_url == first.base_url
                 # Another desk charges a customer while this one is still reconnecting.
-                other = RelayClient(http, stub.base_url, provider["owner_token"])
+                other = RelayClient(http, first.base_url, provider["owner_token"])
                 run(other.initiate(phone_number="254712000444", amount=50,
                                    account_reference="DESK2", transaction_desc="WiFi"))  # fmt: skip
                 qtbot.waitUntil(settled(pages, 3), timeout=SETTLE_MS)

@@ -13,7 +13,6 @@ import asyncio
 import os
 import random
 import re
-import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -29,7 +28,9 @@ from cryptography.fernet import Fernet
 from server_stub.operations.settings import RelaySettings, load_settings
 from server_stub.store.postgres.store import PostgresStore
 from server_stub.testing import RunningRelay, relay_environment, start_relay
+from tests.ports import start_on_free_port
 from tests.postgres_cluster import PgCluster
+from tests.server_stub.claimed_relay import start_claimed_relay
 from tests.server_stub.inprocess import (
     SeededPush,
     as_bytes,
@@ -61,12 +62,6 @@ class Pair:
     started: list[RunningRelay] = field(default_factory=list, repr=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_for(check: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + DEADLINE_S
     while not check():
@@ -86,10 +81,12 @@ def two_relays(relay_pg: PgCluster, tmp_path: Path, extra: dict[str, str]) -> It
         **extra,
     }
     first_env = relay_environment(tmp_path / "a", shared)
-    metrics_port = _free_port()
-    second_env = relay_environment(
-        tmp_path / "b", {**shared, "RELAY_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}"}
-    )
+
+    def start_second(metrics_port: int) -> RunningRelay:
+        metrics = {"RELAY_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}"}
+        env = relay_environment(tmp_path / "b", {**shared, **metrics})
+        return start_claimed_relay(env, tmp_path / "b.log", also=(metrics_port,))
+
     settings = load_settings(first_env)
     created = asyncio.run(new_provider(settings, "Two Relays Net"))
     # Every process started, restarts included: all are stopped and their logs checked.
@@ -97,15 +94,16 @@ def two_relays(relay_pg: PgCluster, tmp_path: Path, extra: dict[str, str]) -> It
     try:
         first = started[0]
         _wait_for(lambda: "now leads reconcile" in first.log_text(), "the first relay leads")
-        started.append(start_relay(second_env, tmp_path / "b.log"))
+        second = start_on_free_port(start_second)
+        started.append(second)
         yield Pair(
             first,
-            started[1],
+            second,
             settings,
             created["provider_id"],
             created["attendant_token"],
-            metrics_port,
-            (first_env, second_env),
+            int(second.env["RELAY_METRICS_ADDRESS"].rsplit(":", 1)[1]),
+            (first_env, second.env),
             started,
         )
     finally:

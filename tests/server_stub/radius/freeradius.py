@@ -12,7 +12,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,6 +19,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.ports import (
+    ADDRESS_IN_USE,
+    PortTaken,
+    claim,
+    log_size,
+    logged_since,
+    start_on_free_ports,
+)
 from tests.system_tools import need
 from tests.test_deploy_docs import doc_commands
 
@@ -125,12 +132,6 @@ def new_radius_database(path: Path) -> None:
     )
 
 
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass(frozen=True)
 class PostgresRadius:
     """FreeRADIUS's database on a PostgreSQL server (trust login on loopback)."""
@@ -182,7 +183,7 @@ def write_config(
 ) -> None:
     """The whole server config: radiusd.conf, an empty local dictionary, the sql queries (for
     SQLite with the guide's own `sed` fix applied to the copy, unless `fix` is False)."""
-    (folder / "run").mkdir(parents=True)
+    (folder / "run").mkdir(parents=True, exist_ok=True)  # a retried start writes it again
     (folder / "dictionary").write_text("")
     driver = _sql_driver(database)
     if isinstance(database, PostgresRadius):  # Debian's PostgreSQL queries are right as they are
@@ -334,43 +335,78 @@ server pb {{
 def running_freeradius(
     folder: Path, database: Path | PostgresRadius, *, fix: bool = True
 ) -> Iterator[RunningFreeradius]:
-    """Start FreeRADIUS on free loopback ports with its sql module on `database`; kill it after."""
+    """Start FreeRADIUS on free loopback ports with its sql module on `database`; kill it after.
+
+    The ports go into its config, so they are picked in advance: a start whose ports another
+    process took (or shares: UDP sockets with SO_REUSEADDR may) is tried again on new ones."""
     program = need("freeradius")
-    auth, acct = _free_udp_port(), _free_udp_port()
     secret = secrets.token_hex(12)
-    write_config(folder, database, auth, acct, secret, fix=fix)
-    log = folder / "radius.log"
-    stdout = (folder / "stdout.log").open("wb")
-    env = {**os.environ, "TZ": "UTC"}
-    process = subprocess.Popen(  # killed by PID below
-        [program, "-f", "-d", str(folder), "-n", "radiusd"],
-        stdout=stdout,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
+
+    def start(ports: list[int]) -> RunningFreeradius:
+        return _start(program, folder, database, ports, secret, fix=fix)
+
+    running = start_on_free_ports(start, count=2, kind="udp")
     try:
-        running = RunningFreeradius(auth, acct, secret, log, process)
-        _wait_ready(running, folder / "stdout.log")
         yield running
     finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
-        stdout.close()
+        _stop(running.process)
 
 
-def _wait_ready(running: RunningFreeradius, stdout: Path) -> None:
+def _start(
+    program: str,
+    folder: Path,
+    database: Path | PostgresRadius,
+    ports: list[int],
+    secret: str,
+    *,
+    fix: bool,
+) -> RunningFreeradius:
+    auth, acct = ports
+    write_config(folder, database, auth, acct, secret, fix=fix)
+    log, stdout = folder / "radius.log", folder / "stdout.log"
+    marks = log_size(log), log_size(stdout)
+    env = {**os.environ, "TZ": "UTC"}
+    with stdout.open("ab") as output:
+        process = subprocess.Popen(  # killed by PID in _stop
+            [program, "-f", "-d", str(folder), "-n", "radiusd"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    running = RunningFreeradius(auth, acct, secret, log, process)
+    try:
+        _wait_ready(running, marks[0])
+        for port in ports:
+            claim(process.pid, port, "udp")
+    except PortTaken:
+        _stop(process)
+        raise
+    except AssertionError:
+        _stop(process)
+        said = logged_since(log, marks[0]) + logged_since(stdout, marks[1])
+        if ADDRESS_IN_USE in said:
+            raise PortTaken(f"FreeRADIUS could not bind port {auth} or {acct}") from None
+        raise AssertionError(f"FreeRADIUS did not start:\n{said}") from None
+    return running
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+def _wait_ready(running: RunningFreeradius, logged: int) -> None:
+    """Until this start's log says it is ready; AssertionError if it ends or takes too long."""
     deadline = time.monotonic() + START_DEADLINE_S
     while time.monotonic() < deadline:
-        if "Ready to process requests" in running.log_text():
+        if "Ready to process requests" in logged_since(running.log, logged):
             return
         if running.process.poll() is not None:
             break
         time.sleep(0.05)
-    raise AssertionError(
-        "FreeRADIUS did not start:\n" + stdout.read_text(errors="replace") + running.log_text()
-    )
+    raise AssertionError("FreeRADIUS did not start")

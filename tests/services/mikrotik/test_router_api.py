@@ -3,8 +3,6 @@ sentence per failure (unreachable, API service off, address-restricted, wrong lo
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from bucket_desktop.services.mikrotik.router_api import (
@@ -17,17 +15,12 @@ from bucket_desktop.services.mikrotik.router_settings import (
     RouterSettings,
     RouterSettingsError,
 )
+from tests.ports import closed_port
 from tests.services.mikrotik.routeros_server import RouterState, routeros_server
 
 
 def _settings(port: int, password: str = "router-secret", *, tls: bool = False) -> RouterSettings:
     return RouterSettings.checked(f"127.0.0.1:{port}", "pb-api", password, use_tls=tls)
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_a_router_that_answers_gives_its_identity() -> None:
@@ -48,8 +41,8 @@ async def test_a_wrong_password_is_said_plainly() -> None:
 
 
 async def test_an_api_service_that_is_off_refuses_the_connection() -> None:
-    with pytest.raises(RouterUnreachable) as caught:
-        async with router_session(_settings(_closed_port())):
+    with closed_port() as port, pytest.raises(RouterUnreachable) as caught:
+        async with router_session(_settings(port)):
             pass
     assert "turn on its API service" in caught.value.message
 
