@@ -101,7 +101,8 @@ def socket_inodes(pid: int) -> set[int]:
 
 
 def claim(pid: int, port: int, kind: Kind = "tcp") -> None:
-    """Raise PortTaken unless process `pid` alone holds `port`: what answers there is it."""
+    """Raise PortTaken unless process `pid` alone holds `port`: what answers there is it (read
+    from Linux's /proc, as root for a server run as another user)."""
     held = holders(port, kind)
     own = socket_inodes(pid)
     if not held & own:
