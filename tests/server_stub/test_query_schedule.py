@@ -6,7 +6,8 @@ import sqlite3
 from pathlib import Path
 
 from server_stub.store.records import NewPush
-from server_stub.store.sqlite_store import NEXT_QUERY_DUE, SqliteStore
+from server_stub.store.sqlite_store import SqliteStore
+from server_stub.store.sqlite_store_payments import NEXT_QUERY_DUE
 from tests.server_stub.stores import open_store
 
 
