@@ -36,9 +36,10 @@ QUIET = {"reconcile_first_s": 3600.0, "reconcile_until_s": 3600.0}
 CALLBACK_PATH = "/payments/callback/{provider}/{token}/"
 
 
-def keyring_for_tests() -> AccessKeyring:
-    """Access-code keys encrypted with a throwaway at-rest key (for stores opened directly)."""
-    return AccessKeyring(SecretBox([Fernet.generate_key()]))
+def keyring_for_tests(at_rest_key: bytes | None = None) -> AccessKeyring:
+    """Access-code keys encrypted with `at_rest_key`, or a throwaway one (for stores opened
+    directly)."""
+    return AccessKeyring(SecretBox([at_rest_key or Fernet.generate_key()]))
 
 
 def relay_settings(tmp_path: Path, **overrides: Any) -> RelaySettings:

@@ -33,8 +33,11 @@ DEADLINE_S = 20.0
 async def pair(relay_pg: PgCluster) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
     """Two stores (two instances) on one fresh database."""
     name = relay_pg.new_database(TEMPLATE)
-    first = PostgresStore(relay_pg.dsn(name), time.time, access_keys=keyring_for_tests())
-    second = PostgresStore(relay_pg.dsn(name), time.time, access_keys=keyring_for_tests())
+    # Instances of one relay share its ENCRYPTION_KEY (see test_write_locks' pair).
+    at_rest_key = Fernet.generate_key()
+    keys = (keyring_for_tests(at_rest_key), keyring_for_tests(at_rest_key))
+    first = PostgresStore(relay_pg.dsn(name), time.time, access_keys=keys[0])
+    second = PostgresStore(relay_pg.dsn(name), time.time, access_keys=keys[1])
     yield first, second
     await first.close()
     await second.close()

@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from cryptography.fernet import Fernet
 
 from server_stub.access.voucher_csv import Voucher
 from server_stub.payments.settlement import StkResult
@@ -42,8 +43,11 @@ async def pair(relay_pg: PgCluster) -> AsyncIterator[tuple[PostgresStore, Postgr
     """Two stores (two instances) on one fresh database, and its address."""
     name = relay_pg.new_database(TEMPLATE)
     dsn = relay_pg.dsn(name)
-    first = PostgresStore(dsn, time.time, access_keys=keyring_for_tests())
-    second = PostgresStore(dsn, time.time, access_keys=keyring_for_tests())
+    # Instances of one relay share its ENCRYPTION_KEY: each reads the access-code keys the
+    # other made (with a key each, a code issued on the second instance could not be).
+    at_rest_key = Fernet.generate_key()
+    first = PostgresStore(dsn, time.time, access_keys=keyring_for_tests(at_rest_key))
+    second = PostgresStore(dsn, time.time, access_keys=keyring_for_tests(at_rest_key))
     yield first, second, dsn
     await first.close()
     await second.close()
