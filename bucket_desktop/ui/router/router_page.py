@@ -89,6 +89,10 @@ class RouterPage:
             self.view.radius_state.show_status(_("Sign in to the relay to see its RADIUS."))
             return
         if not owner:
+            # The relay tells its access settings to the owner only: say who decides.
+            self.view.binding.setText(
+                _("The owner switches hotspot users on or off from their desk.")
+            )
             self.view.radius_state.show_status(_("The owner switches RADIUS on from their desk."))
         self._rounds = asyncio.ensure_future(self._run_rounds())
 

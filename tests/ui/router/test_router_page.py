@@ -102,6 +102,7 @@ def test_the_saved_login_comes_back_and_an_unreachable_router_is_said(
     _fill(qtbot, first, "127.0.0.1:9", "pb-api", "router-secret")
     _click(qtbot, first, first.router.view.save_button, first.router.view.status)
     assert not first.router.view.bind_button.isVisible()  # binding is the owner's choice
+    assert "The owner switches hotspot users on or off" in first.router.view.binding.text()
     qtbot.waitUntil(
         lambda: "refused the connection" in first.router.view.deliveries.text(), timeout=30_000
     )
