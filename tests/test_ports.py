@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server_stub.testing import RunningRelay, relay_environment
+from server_stub.testing import relay_environment
 from tests import ports
 from tests.ports import (
     PortTaken,
@@ -25,7 +25,7 @@ from tests.ports import (
     start_on_free_port,
     start_on_free_ports,
 )
-from tests.server_stub.claimed_relay import claimed_relay, start_claimed_relay
+from tests.server_stub.claimed_relay import claimed_relay, start_claimed_relay, start_metrics_relay
 
 
 @contextmanager
@@ -101,18 +101,17 @@ def test_a_relay_whose_metrics_port_was_taken_starts_on_another(
     (tmp_path / "relay").mkdir()
     log = tmp_path / "relay.log"
 
-    def start(port: int) -> tuple[int, RunningRelay]:
-        env = relay_environment(tmp_path / "relay", {"RELAY_METRICS_ADDRESS": f"127.0.0.1:{port}"})
-        return port, start_claimed_relay(env, log, also=(port,))
-
     with taken_first(monkeypatch) as taken:
-        port, relay = start_on_free_port(start)
+        relay = start_metrics_relay(
+            lambda metrics: relay_environment(tmp_path / "relay", metrics), log
+        )
     try:
-        assert port != taken
+        address = relay.env["RELAY_METRICS_ADDRESS"]
+        assert address != f"127.0.0.1:{taken}"
         assert f"Cannot serve metrics on 127.0.0.1:{taken}: Address already in use" in (
             log.read_text()
         )
-        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+        metrics = httpx.get(f"http://{address}/metrics", timeout=10)
         assert metrics.status_code == 200 and "process_resident_memory_bytes" in metrics.text
     finally:
         relay.stop()

@@ -7,12 +7,19 @@ the relay cannot pick itself. A start that fails because a port is in use raises
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from server_stub.testing import RelayStartError, RunningRelay, start_relay
-from tests.ports import ADDRESS_IN_USE, PortTaken, claim, log_size, logged_since
+from tests.ports import (
+    ADDRESS_IN_USE,
+    PortTaken,
+    claim,
+    log_size,
+    logged_since,
+    start_on_free_port,
+)
 
 
 def start_claimed_relay(
@@ -48,3 +55,18 @@ def claimed_relay(
         yield relay
     finally:
         relay.stop()
+
+
+def start_metrics_relay(
+    environment: Callable[[dict[str, str]], dict[str, str]], log_path: Path
+) -> RunningRelay:
+    """A relay that also serves its metrics on a free port, both held by it alone.
+
+    RELAY_METRICS_ADDRESS names that port in advance, so the start is tried on new ports while
+    it is taken; `environment` makes the relay's environment from that one setting."""
+
+    def start(port: int) -> RunningRelay:
+        env = environment({"RELAY_METRICS_ADDRESS": f"127.0.0.1:{port}"})
+        return start_claimed_relay(env, log_path, also=(port,))
+
+    return start_on_free_port(start)

@@ -14,8 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from server_stub.daraja_sim.testing import running_simulator
 from server_stub.testing import RunningRelay
-from tests.ports import start_on_free_port
-from tests.server_stub.claimed_relay import start_claimed_relay
+from tests.server_stub.claimed_relay import start_metrics_relay
 from tests.server_stub.conftest import SIM_TIMINGS
 from tests.server_stub.helpers import initiate, new_provider
 from tests.server_stub.stores import relay_environment
@@ -47,13 +46,11 @@ def metrics_relay(tmp_path: Path, env: dict[str, str]) -> Iterator[RunningRelay]
     """A relay serving metrics on a free port (RELAY_METRICS_ADDRESS names it in advance), the
     port held by that relay alone; on the backend under test."""
 
-    def start(port: int) -> RunningRelay:
-        extra = {**env, "RELAY_METRICS_ADDRESS": f"127.0.0.1:{port}"}
-        relay_env = relay_environment(tmp_path / "relay", extra)
-        return start_claimed_relay(relay_env, tmp_path / "relay.log", also=(port,))
-
     (tmp_path / "relay").mkdir(exist_ok=True)
-    relay = start_on_free_port(start)
+    relay = start_metrics_relay(
+        lambda metrics: relay_environment(tmp_path / "relay", {**env, **metrics}),
+        tmp_path / "relay.log",
+    )
     try:
         yield relay
     finally:

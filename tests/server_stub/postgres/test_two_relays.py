@@ -28,9 +28,8 @@ from cryptography.fernet import Fernet
 from server_stub.operations.settings import RelaySettings, load_settings
 from server_stub.store.postgres.store import PostgresStore
 from server_stub.testing import RunningRelay, relay_environment, start_relay
-from tests.ports import start_on_free_port
 from tests.postgres_cluster import PgCluster
-from tests.server_stub.claimed_relay import start_claimed_relay
+from tests.server_stub.claimed_relay import start_metrics_relay
 from tests.server_stub.inprocess import (
     SeededPush,
     as_bytes,
@@ -82,11 +81,6 @@ def two_relays(relay_pg: PgCluster, tmp_path: Path, extra: dict[str, str]) -> It
     }
     first_env = relay_environment(tmp_path / "a", shared)
 
-    def start_second(metrics_port: int) -> RunningRelay:
-        metrics = {"RELAY_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}"}
-        env = relay_environment(tmp_path / "b", {**shared, **metrics})
-        return start_claimed_relay(env, tmp_path / "b.log", also=(metrics_port,))
-
     settings = load_settings(first_env)
     created = asyncio.run(new_provider(settings, "Two Relays Net"))
     # Every process started, restarts included: all are stopped and their logs checked.
@@ -94,7 +88,10 @@ def two_relays(relay_pg: PgCluster, tmp_path: Path, extra: dict[str, str]) -> It
     try:
         first = started[0]
         _wait_for(lambda: "now leads reconcile" in first.log_text(), "the first relay leads")
-        second = start_on_free_port(start_second)
+        second = start_metrics_relay(
+            lambda metrics: relay_environment(tmp_path / "b", {**shared, **metrics}),
+            tmp_path / "b.log",
+        )
         started.append(second)
         yield Pair(
             first,
