@@ -249,15 +249,24 @@ def test_a_damaged_plans_file_falls_back_to_the_standard_plans(
     assert built.charge_view.status.text().startswith("The plans file is damaged (not JSON).")
 
 
+def _push_held(
+    qtbot: QtBot, pages: CounterPages, monkeypatch: pytest.MonkeyPatch
+) -> FirstAnswerHeld:
+    """A prompt for the second standard plan sent to 0708 374 149 from the page, its relay's
+    answer held back until the test sets `release`."""
+    held = FirstAnswerHeld(monkeypatch, charge_page, "start_push")
+    pages.charge.use_plan(default_plans()[1])
+    qtbot.keyClicks(pages.charge_view.phone_edit, "0708 374 149")
+    qtbot.keyClick(pages.charge_view.phone_edit, Qt.Key.Key_Return)
+    return held
+
+
 def test_a_push_answered_after_sign_out_stays_out_of_the_next_book(
     qtbot: QtBot, run: Any, pages: CounterPages, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A slow relay: the desk signs out before the push is answered.
-    held = FirstAnswerHeld(monkeypatch, charge_page, "start_push")
+    held = _push_held(qtbot, pages, monkeypatch)
     view = pages.charge_view
-    pages.charge.use_plan(default_plans()[1])
-    qtbot.keyClicks(view.phone_edit, "0708 374 149")
-    qtbot.keyClick(view.phone_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not view.send_button.isEnabled())
     try:
         run(pages.set_client(None))  # signed out (or the relay refused this desk's token)
@@ -274,11 +283,8 @@ def test_the_next_number_typed_while_the_relay_answers_stays(
     qtbot: QtBot, run: Any, pages: CounterPages, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A slow relay: the attendant types the next customer's number before the push is answered.
-    held = FirstAnswerHeld(monkeypatch, charge_page, "start_push")
+    held = _push_held(qtbot, pages, monkeypatch)
     view = pages.charge_view
-    pages.charge.use_plan(default_plans()[1])
-    qtbot.keyClicks(view.phone_edit, "0708 374 149")
-    qtbot.keyClick(view.phone_edit, Qt.Key.Key_Return)
     try:
         qtbot.waitUntil(lambda: held.asked == 1)
         view.phone_edit.selectAll()
