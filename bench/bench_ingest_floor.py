@@ -36,6 +36,7 @@ from pathlib import Path
 
 from bench_ingest import INGEST_ENV, bare_app, load_turn, seed_with
 from relay_report import Row, pinned_bench
+from relay_seed import callback_body
 
 from server_stub.access.keys import AccessKeyring
 from server_stub.operations.settings import RelaySettings, load_settings
@@ -50,21 +51,7 @@ from server_stub.store.sqlite_store import SqliteStore, connect
 from server_stub.testing import relay_environment
 
 SERVER_CPU = 0
-# bench/ingest_wrk.lua's body for push `number`, byte for byte.
-BODY = (
-    '{"Body": {"stkCallback": {"MerchantRequestID": "MR", '
-    '"CheckoutRequestID": "ws_CO_BENCH_%d", "ResultCode": 0, '
-    '"ResultDesc": "The service request is processed successfully.", '
-    '"CallbackMetadata": {"Item": [{"Name": "Amount", "Value": 10.0}, '
-    '{"Name": "MpesaReceiptNumber", "Value": "BEN%07d"}, {"Name": "Balance"}, '
-    '{"Name": "TransactionDate", "Value": 20261126120000}, '
-    '{"Name": "PhoneNumber", "Value": 254708374149}]}}}}'
-)
 CONFIRM_AFTER_S = 86_400.0
-_RAW = (
-    "INSERT INTO raw_callbacks (received_at, provider_ref, source_address, body, outcome, "
-    "payment_id) VALUES (?, ?, '127.0.0.1', ?, 'applied', ?)"
-)
 
 
 @dataclass(frozen=True)
@@ -81,8 +68,7 @@ class Callback:
         """From an "<number> /payments/callback/<provider>/<token>/" line of ingest_seed.py."""
         number, path = line.split(" ")
         provider_ref, token = path.strip("/").split("/")[-2:]
-        body = (BODY % (int(number), int(number))).encode()
-        return cls(int(number), provider_ref, token, body)
+        return cls(int(number), provider_ref, token, callback_body(int(number)))
 
 
 def copy_store(settings: RelaySettings, folder: Path) -> dict[str, str]:
@@ -142,7 +128,10 @@ def statements_only(env: dict[str, str], callbacks: list[Callback], group: int) 
                     ("paid", "0", "ok", receipt, "callback", "MR", now, seq, feed_json,
                      True, now + CONFIRM_AFTER_S, "paid", True, True, now, True, push[0]),
                 )  # fmt: skip
-                conn.execute(_RAW, (now, callback.provider_ref, callback.body, push[0]))
+                conn.execute(
+                    sqlite_callbacks.INSERT_RAW,
+                    (now, callback.provider_ref, "127.0.0.1", callback.body, "applied", push[0]),
+                )
                 conn.execute("RELEASE operation")
             conn.execute("COMMIT")
     finally:

@@ -93,23 +93,28 @@ def _settled(provider_id: int, count: int) -> list[tuple[Any, ...]]:
 def callbacks(paths: list[tuple[int, str]]) -> Iterator[tuple[int, bytes]]:
     """One paid callback request per seeded push, in order."""
     for number, path in paths:
-        body = {
-            "Body": {
-                "stkCallback": {
-                    "MerchantRequestID": "MR",
-                    "CheckoutRequestID": f"ws_CO_BENCH_{number}",
-                    "ResultCode": 0,
-                    "ResultDesc": "The service request is processed successfully.",
-                    "CallbackMetadata": {
-                        "Item": [
-                            {"Name": "Amount", "Value": 10.0},
-                            {"Name": "MpesaReceiptNumber", "Value": f"BEN{number:07d}"},
-                            {"Name": "Balance"},
-                            {"Name": "TransactionDate", "Value": 20261126120000},
-                            {"Name": "PhoneNumber", "Value": 254708374149},
-                        ]
-                    },
-                }
+        yield number, http_request("POST", path, callback_body(number))
+
+
+def callback_body(number: int) -> bytes:
+    """The paid callback of seeded push `number` (bench/ingest_wrk.lua sends the same bytes)."""
+    body = {
+        "Body": {
+            "stkCallback": {
+                "MerchantRequestID": "MR",
+                "CheckoutRequestID": f"ws_CO_BENCH_{number}",
+                "ResultCode": 0,
+                "ResultDesc": "The service request is processed successfully.",
+                "CallbackMetadata": {
+                    "Item": [
+                        {"Name": "Amount", "Value": 10.0},
+                        {"Name": "MpesaReceiptNumber", "Value": f"BEN{number:07d}"},
+                        {"Name": "Balance"},
+                        {"Name": "TransactionDate", "Value": 20261126120000},
+                        {"Name": "PhoneNumber", "Value": 254708374149},
+                    ]
+                },
             }
         }
-        yield number, http_request("POST", path, json.dumps(body).encode())
+    }
+    return json.dumps(body).encode()

@@ -59,6 +59,12 @@ SETTLE = (
     "WHERE id = ?"
 )
 
+# Every callback, applied or refused, kept with its outcome.
+INSERT_RAW = (
+    "INSERT INTO raw_callbacks (received_at, provider_ref, source_address, body, outcome, "
+    "payment_id) VALUES (?, ?, ?, ?, ?, ?)"
+)
+
 
 def ingest_callback(
     conn: sqlite3.Connection,
@@ -108,8 +114,7 @@ def ingest_callback(
             # callback alone (a savepoint of its own here cost two statements every callback).
             raise ApplyFailedError from error
     conn.execute(
-        "INSERT INTO raw_callbacks (received_at, provider_ref, source_address, body, outcome, "
-        "payment_id) VALUES (?, ?, ?, ?, ?, ?)",
+        INSERT_RAW,
         (
             raw.received_at,
             raw.provider_ref,
