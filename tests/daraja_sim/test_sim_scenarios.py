@@ -45,7 +45,7 @@ def own_simulator(timings: Mapping[str, float]) -> Iterator[DarajaCaller]:
 
 @pytest.fixture
 def patient_caller() -> Iterator[DarajaCaller]:
-    """A caller against a simulator whose customers take a second to answer."""
+    """A caller against a simulator whose customers take two seconds to answer (PATIENT)."""
     with own_simulator(PATIENT) as caller:
         yield caller
 
